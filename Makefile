@@ -1,0 +1,51 @@
+# Two commands: `make run` and `make test`. Everything else is a step they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+LANGS := nb nn sv
+
+.PHONY: run test install translations extract chromium migrate bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+translations: install
+	$(BIN)/pybabel compile --quiet -d translations
+
+# Re-extract the source strings into translations/messages.pot and merge them into each
+# language's catalogue; a translator then fills in the new entries.
+extract: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header --ignore-obsolete
+
+migrate: translations
+	$(BIN)/flask --app app migrate
+
+run: migrate
+	@echo "Kontaktbok on http://127.0.0.1:$(PORT)  (demo users: kari, ola, larer1a, rektor, admin … password kontaktbok-demo)"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again." >&2; exit 1; \
+	  fi; \
+	fi
+
+test: translations chromium
+	$(BIN)/pytest
+
+bench: translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

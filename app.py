@@ -1,0 +1,223 @@
+"""Kontaktbok: the application factory.
+
+Configuration comes from environment variables (read by the small typed helpers below,
+which fail loudly on a bad value), then the municipality file, then test overrides.
+"""
+import datetime
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import municipality
+from models import MODELS, demo
+from models import db as dbmod
+from models import protect
+from views import account, admin, auth, brand, errors, home
+from views.common import LANGUAGE_NAMES, security_headers, select_locale, static_version
+from views.labels import EVENT_NAMES, ROLE_NAMES
+from views.ratelimit import LoginLimiter, make_store
+
+ROOT = Path(__file__).resolve().parent
+MODES = ("demo", "production")
+log = logging.getLogger("kontaktbok")
+
+
+class StartupError(Exception):
+    """The configuration is unsafe or incomplete; the message says what to fix."""
+
+
+def env_str(name, default=None):
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name, default):
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise StartupError(f"{name}: {value!r} is not a whole number") from None
+
+
+def env_bool(name, default=False):
+    value = env_str(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise StartupError(f"{name}: {value!r} is not true or false")
+
+
+def env_secret(name):
+    """NAME, or the contents of the file NAME_FILE (a Docker/systemd secret)."""
+    value = env_str(name)
+    path = env_str(f"{name}_FILE")
+    if value and path:
+        raise StartupError(f"{name} and {name}_FILE are both set; use one")
+    if path:
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise StartupError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+        if not value:
+            raise StartupError(f"{name}_FILE: {path} is empty")
+    return value
+
+
+def _generated_secret(instance, name):
+    """A random key made once and kept in instance/ (demo mode only)."""
+    path = Path(instance) / name
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def settings_from_environment(instance):
+    mode = env_str("KONTAKTBOK_ENV", "demo")
+    if mode not in MODES:
+        raise StartupError(f"KONTAKTBOK_ENV: {mode!r} must be one of {', '.join(MODES)}")
+    default_file = Path(instance) / "municipality.toml"
+    if mode == "demo" and not default_file.exists():
+        default_file = ROOT / "municipality.example.toml"
+    return {
+        "MODE": mode,
+        "DEBUG": env_bool("DEBUG", False),
+        "SECRET_KEY": env_secret("SECRET_KEY"),
+        "DATA_KEY": env_secret("DATA_KEY"),
+        "DATABASE_URL": env_str("DATABASE_URL",
+                                f"sqlite:///{Path(instance) / 'kontaktbok.db'}"),
+        "REDIS_URL": env_str("REDIS_URL"),
+        "MUNICIPALITY_FILE": env_str("MUNICIPALITY_FILE", str(default_file)),
+        "PUBLIC_URL": env_str("PUBLIC_URL", ""),
+        "PROXY_COUNT": env_int("PROXY_COUNT", 0),
+        "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": env_int("SESSION_MAX_HOURS", 12),
+        "LOGIN_ATTEMPTS_PER_ACCOUNT": env_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5),
+        "LOGIN_ATTEMPTS_PER_ADDRESS": env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
+        "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
+    }
+
+
+def check_production(config):
+    """Refuse to run real data with an unsafe setting."""
+    if config["MODE"] != "production":
+        return
+    if not config["SECRET_KEY"]:
+        raise StartupError("SECRET_KEY (or SECRET_KEY_FILE) must be set in production")
+    if len(config["SECRET_KEY"]) < 32:
+        raise StartupError("SECRET_KEY must be at least 32 characters long")
+    if config["DEBUG"]:
+        raise StartupError("DEBUG must be off in production")
+    if not config["PUBLIC_URL"].startswith("https://"):
+        raise StartupError("PUBLIC_URL must be the https:// address guardians use "
+                           "(production never runs over plain http)")
+
+
+def create_app(config=None):
+    instance = Path(env_str("INSTANCE_PATH", str(ROOT / "instance")))
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    settings = settings_from_environment(instance)
+    settings.update(config or {})
+    check_production(settings)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _generated_secret(instance, "secret_key")
+    try:
+        settings["MUNICIPALITY"] = settings.get("MUNICIPALITY") or municipality.load(
+            settings["MUNICIPALITY_FILE"])
+    except municipality.ConfigError as exc:
+        raise StartupError(str(exc)) from None
+    secure = settings["PUBLIC_URL"].startswith("https://")
+    app.config.update(
+        SESSION_COOKIE_NAME="kontaktbok",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE=settings["MUNICIPALITY"].default_language,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
+        SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
+    )
+    app.config.update(settings)
+    app.debug = settings["DEBUG"]
+    if settings["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"],
+                                x_proto=settings["PROXY_COUNT"],
+                                x_host=settings["PROXY_COUNT"])
+
+    try:
+        dbmod.bind(dbmod.open_database(settings["DATABASE_URL"]))
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+    protect.configure(settings["DATA_KEY"] or settings["SECRET_KEY"])
+    dbmod.init_app(app)
+
+    Babel(app, locale_selector=select_locale)
+    CSRFProtect(app)
+    Htmx(app)
+    login_manager = LoginManager(app)
+    auth.init_login(login_manager)
+    app.extensions["login_limiter"] = LoginLimiter(
+        make_store(settings["REDIS_URL"]),
+        per_account=settings["LOGIN_ATTEMPTS_PER_ACCOUNT"],
+        per_address=settings["LOGIN_ATTEMPTS_PER_ADDRESS"],
+        window=settings["LOGIN_WINDOW_MINUTES"] * 60,
+    )
+
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+
+    static_hashes = {}
+
+    @app.url_defaults
+    def _version_static(endpoint, values):
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", static_version(app, values["filename"], static_hashes))
+
+    @app.context_processor
+    def _globals():
+        return {"municipality": app.config["MUNICIPALITY"],
+                "current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES,
+                "role_names": ROLE_NAMES, "event_names": EVENT_NAMES}
+
+    app.after_request(security_headers)
+
+    @app.cli.command("migrate")
+    @click.option("--no-demo", is_flag=True, help="Do not load the demo municipality.")
+    def migrate_command(no_demo):
+        """Apply database migrations; in demo mode, load the demo data into an empty
+        database."""
+        with dbmod.database.connection_context():
+            applied = dbmod.migrate(str(ROOT / "migrations"))
+            for name in applied:
+                click.echo(f"applied migration {name}")
+            if not applied:
+                click.echo("database is up to date")
+            if app.config["MODE"] == "demo" and not no_demo and demo.is_empty():
+                demo.load()
+                click.echo("loaded the demo municipality (password: kontaktbok-demo)")
+
+    app.extensions["kontaktbok_models"] = MODELS
+    return app

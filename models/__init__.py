@@ -1,0 +1,13 @@
+"""The domain. `MODELS` lists every table in creation order."""
+from .audit import AuditEvent
+from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
+                     StaffRole, User)
+from .school import Group, Unit
+from .sessions import LoginSession
+
+MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
+          CaregiverApproval, StaffRole, LoginSession, AuditEvent]
+
+__all__ = ["MODELS", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+           "Enrolment", "Group", "Guardianship", "LoginSession", "StaffRole", "Unit",
+           "User"]

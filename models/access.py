@@ -1,0 +1,197 @@
+"""Who may see what: rules 1–3 of DESIGN.md as query filters.
+
+Every list page and every single-item page asks here, so both use the very same rule.
+A view never fetches a child, group or unit by id on its own: it calls `child_or_none`
+(and friends) and answers 404 when they return None, so a stranger cannot tell whether
+the thing exists.
+"""
+import peewee
+from peewee import fn
+
+from .db import today
+from .people import (ADMINISTRATOR, GROUP_ROLES, UNIT_WIDE_ROLES, WITH_RESPONSIBILITY,
+                     CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
+                     StaffRole, eighteenth_birthday_cutoff)
+from .school import Group, Unit
+
+
+# Guardians and caregivers (rules 1 and 2) ---------------------------------------------
+
+def _responsible_child_ids(user):
+    return (Guardianship.select(Guardianship.child)
+            .where((Guardianship.guardian == user)
+                   & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)))
+
+
+def _caregiver_child_ids(user):
+    """Children of the user's caregiver grants that every guardian with parental
+    responsibility has approved (and that have at least one such guardian)."""
+    responsible = Guardianship.alias("responsible")
+    unapproved = Guardianship.alias("unapproved")
+    approval = (CaregiverApproval.select(CaregiverApproval.id)
+                .where((CaregiverApproval.grant == CaregiverGrant.id)
+                       & (CaregiverApproval.guardian == unapproved.guardian)))
+    someone_unapproved = (unapproved.select(unapproved.id)
+                          .where((unapproved.child == CaregiverGrant.child)
+                                 & unapproved.responsibility.in_(WITH_RESPONSIBILITY)
+                                 & ~fn.EXISTS(approval)))
+    has_responsible = (responsible.select(responsible.id)
+                       .where((responsible.child == CaregiverGrant.child)
+                              & responsible.responsibility.in_(WITH_RESPONSIBILITY)))
+    return (CaregiverGrant.select(CaregiverGrant.child)
+            .where((CaregiverGrant.caregiver == user)
+                   & CaregiverGrant.revoked_at.is_null()
+                   & fn.EXISTS(has_responsible)
+                   & ~fn.EXISTS(someone_unapproved)))
+
+
+def _enrolled(day, groups=None):
+    """The child (outer query) is a member of some group today (of `groups` if given)."""
+    condition = (Enrolment.child == Child.id) & Enrolment.active(day)
+    if groups is not None:
+        condition &= Enrolment.group.in_(groups)
+    return fn.EXISTS(Enrolment.select(Enrolment.id).where(condition))
+
+
+def _guardian_condition(user, day):
+    minor = ((Child.birth_date > eighteenth_birthday_cutoff(day))
+             | (Child.guardian_access_until >= day))
+    return ((Child.id.in_(_responsible_child_ids(user))
+             | Child.id.in_(_caregiver_child_ids(user)))
+            & minor & _enrolled(day))
+
+
+# Staff (rule 3) -----------------------------------------------------------------------
+
+def staff_group_ids(user):
+    """Groups a member of staff reaches: their own groups (contact teacher, attached
+    staff) and every group of a unit they lead or work across (unit leader, SFO staff,
+    kindergarten staff). The administrator reaches none: reading personal data is an
+    explicit, logged act, not a default."""
+    own = (StaffRole.select(StaffRole.group)
+           .where((StaffRole.user == user) & StaffRole.role.in_(GROUP_ROLES)
+                  & StaffRole.group.is_null(False)))
+    wide_units = (StaffRole.select(StaffRole.unit)
+                  .where((StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES)))
+    return Group.select(Group.id).where(Group.id.in_(own) | Group.unit.in_(wide_units))
+
+
+def _staff_condition(user, day):
+    return _enrolled(day, staff_group_ids(user))
+
+
+# What views ask -----------------------------------------------------------------------
+
+def children(user, day=None):
+    """Children the user may see, as a query to compose with."""
+    day = day or today()
+    return Child.select().where(_guardian_condition(user, day) | _staff_condition(user, day))
+
+
+def guarded_children(user, day=None):
+    """Children the user may see as a guardian or caregiver (not as staff)."""
+    day = day or today()
+    return Child.select().where(_guardian_condition(user, day))
+
+
+def staff_children(user, day=None):
+    day = day or today()
+    return Child.select().where(_staff_condition(user, day))
+
+
+def groups(user, day=None):
+    """Groups the user reaches: as staff, or as guardian of a child enrolled in it."""
+    day = day or today()
+    guardian_groups = (Enrolment.select(Enrolment.group)
+                       .where(Enrolment.active(day)
+                              & Enrolment.child.in_(guarded_children(user, day)
+                                                    .select(Child.id))))
+    return Group.select().where(Group.id.in_(staff_group_ids(user))
+                                | Group.id.in_(guardian_groups))
+
+
+def units(user, day=None):
+    day = day or today()
+    staff_units = StaffRole.select(StaffRole.unit).where(
+        (StaffRole.user == user) & StaffRole.unit.is_null(False)
+        & (StaffRole.role != ADMINISTRATOR))
+    return Unit.select().where(Unit.id.in_(staff_units)
+                               | Unit.id.in_(groups(user, day).select(Group.unit)))
+
+
+def _one(query, model, object_id):
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        return None
+    return query.where(model.id == object_id).first()
+
+
+def child_or_none(user, child_id, day=None):
+    return _one(children(user, day), Child, child_id)
+
+
+def group_or_none(user, group_id, day=None):
+    return _one(groups(user, day), Group, group_id)
+
+
+def unit_or_none(user, unit_id, day=None):
+    return _one(units(user, day), Unit, unit_id)
+
+
+def is_administrator(user):
+    return (StaffRole.select()
+            .where((StaffRole.user == user) & (StaffRole.role == ADMINISTRATOR))
+            .exists())
+
+
+# Pages --------------------------------------------------------------------------------
+
+def guardian_overview(user, day=None):
+    """The guardian's home page: each child they may see with today's groups and units.
+
+    One query; returns [(child, [(group, unit), …]), …] sorted by first name."""
+    day = day or today()
+    rows = (Child.select(Child, Enrolment, Group, Unit)
+            .join(Enrolment, on=(Enrolment.child == Child.id))
+            .join(Group).join(Unit)
+            .where(_guardian_condition(user, day) & Enrolment.active(day))
+            .order_by(Child.first_name, Child.last_name, Child.id, Unit.name, Group.name))
+    overview = {}
+    for row in rows:
+        entry = overview.setdefault(row.id, (row, []))
+        entry[1].append((row.enrolment.group, row.enrolment.group.unit))
+    return list(overview.values())
+
+
+def is_information_only(user):
+    """True for a parent whose every guardianship is without parental responsibility."""
+    kinds = {g.responsibility for g in
+             Guardianship.select(Guardianship.responsibility)
+             .where(Guardianship.guardian == user)}
+    return bool(kinds) and not (kinds & set(WITH_RESPONSIBILITY))
+
+
+def staff_overview(user, day=None):
+    """A member of staff's home page: roles, the groups they reach with their units, and
+    how many children are enrolled in each today. Two queries."""
+    day = day or today()
+    roles = list(StaffRole.select(StaffRole, Unit, Group)
+                 .join(Unit, peewee.JOIN.LEFT_OUTER, on=(StaffRole.unit == Unit.id))
+                 .switch(StaffRole)
+                 .join(Group, peewee.JOIN.LEFT_OUTER, on=(StaffRole.group == Group.id))
+                 .where(StaffRole.user == user)
+                 .order_by(StaffRole.role))
+    count = fn.COUNT(Enrolment.id)
+    reached = (Group.select(Group, Unit, count.alias("children"))
+               .join(Unit)
+               .switch(Group)
+               .join(Enrolment, peewee.JOIN.LEFT_OUTER,
+                     on=((Enrolment.group == Group.id) & Enrolment.active(day)))
+               .where(Group.id.in_(staff_group_ids(user)))
+               .group_by(Group.id, Unit.id)
+               .order_by(Unit.name, Group.name))
+    by_unit = {}
+    for group in reached:
+        by_unit.setdefault(group.unit.id, (group.unit, []))[1].append(group)
+    return roles, list(by_unit.values())

@@ -1,0 +1,65 @@
+"""The audit log (tilgangslogg / loggning): append-only, one row per event.
+
+Rows are never changed or deleted by the application; the database refuses it too (a
+trigger made by migration 0001). Only the retention purge of a later release may delete
+rows older than the municipality's audit retention period.
+"""
+import json
+
+import peewee
+
+from .db import BaseModel, database, utcnow
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class AuditEvent(BaseModel):
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    # Plain ids and a name snapshot, not foreign keys: the log outlives the accounts.
+    actor_id = peewee.IntegerField(null=True, index=True)
+    actor_name = peewee.CharField(max_length=200, default="")
+    action = peewee.CharField(max_length=60, index=True)
+    object_type = peewee.CharField(max_length=40, default="")
+    object_id = peewee.IntegerField(null=True)
+    ip = peewee.CharField(max_length=45, default="")
+    detail = peewee.TextField(default="{}")
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise AppendOnlyError("audit events cannot be changed")
+        return super().save(*args, **kwargs)
+
+    def delete_instance(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be changed")
+
+    @classmethod
+    def delete(cls):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    @property
+    def details(self):
+        return json.loads(self.detail or "{}")
+
+    @classmethod
+    def recent(cls, limit=50):
+        return list(cls.select().order_by(cls.at.desc(), cls.id.desc()).limit(limit))
+
+
+def record(action, actor=None, obj=None, ip="", **detail):
+    """Write one audit event. Never put a national identity number or a password in
+    `detail`."""
+    return AuditEvent.create(
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.name if actor is not None else "",
+        action=action,
+        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_id=obj.id if obj is not None else None,
+        ip=ip or "",
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+    )

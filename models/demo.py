@@ -1,0 +1,115 @@
+"""The demo municipality: the fixed cast that `make run`, the tests and the docs share.
+
+Every demo user's password is `kontaktbok-demo`. Dates are relative to the day the data
+is loaded, so the children are always the ages the cast describes.
+"""
+import datetime
+
+from . import audit
+from .db import database, today
+from .passwords import hash_password
+from .people import (CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF, SFO_STAFF,
+                     UNIT_LEADER, ADMINISTRATOR, CaregiverApproval, CaregiverGrant, Child,
+                     Enrolment, Guardianship, StaffRole, User)
+from .protect import index_of
+from .school import Group, Unit, school_year_of
+
+PASSWORD = "kontaktbok-demo"
+
+
+def _national_id(birth, serial):
+    # Synthetic: the birth date and an individual number from the test range (no
+    # control digits), never a real person's number.
+    return f"{birth:%d%m%y}{serial:05d}"
+
+
+def is_empty():
+    return not User.select().exists()
+
+
+def load(day=None):
+    day = day or today()
+    year = school_year_of(day)
+    term_start = datetime.date(year, 8, 15)
+    password = hash_password(PASSWORD)
+    with database.atomic():
+        school = Unit.create(name="Solbakken skole", kind="school", phone="+47 22 00 10 00",
+                             email="solbakken.skole@demo.kommune.no",
+                             address="Skoleveien 2, 0002 Demo")
+        sfo = Unit.create(name="Solbakken SFO", kind="sfo", phone="+47 22 00 10 10",
+                          email="solbakken.sfo@demo.kommune.no",
+                          address="Skoleveien 2, 0002 Demo")
+        kindergarten = Unit.create(name="Regnbuen barnehage", kind="kindergarten",
+                                   phone="+47 22 00 20 00",
+                                   email="regnbuen.barnehage@demo.kommune.no",
+                                   address="Eventyrstien 5, 0003 Demo")
+        g1a = Group.create(unit=school, name="1A", school_year=year)
+        g1b = Group.create(unit=school, name="1B", school_year=year)
+        gsfo = Group.create(unit=sfo, name="SFO 1–2", school_year=year)
+        blaklokka = Group.create(unit=kindergarten, name="Blåklokka", school_year=year)
+
+        def child(first, last, birth, serial, groups, **extra):
+            number = _national_id(birth, serial)
+            row = Child.create(first_name=first, last_name=last, birth_date=birth,
+                               national_id=number, national_id_index=index_of(number),
+                               **extra)
+            for group in groups:
+                Enrolment.create(child=row, group=group, start_date=term_start)
+            return row
+
+        first_graders_born = year - 6
+        emma = child("Emma", "Hansen", datetime.date(first_graders_born, 3, 14), 10001,
+                     [g1a, gsfo], address="Bjørkeveien 4, 0004 Demo")
+        jonas = child("Jonas", "Lie", datetime.date(first_graders_born, 6, 2), 10002, [g1a],
+                      address="Granstien 7, 0004 Demo")
+        sara = child("Sara", "Berg", datetime.date(first_graders_born, 9, 21), 10003, [g1a],
+                     address="", address_protection="strengtFortrolig")
+        ali = child("Ali", "Hassan", datetime.date(first_graders_born, 1, 30), 10004, [g1b],
+                    address="Lindealleen 12, 0005 Demo")
+        noah = child("Noah", "Hansen", day - datetime.timedelta(days=4 * 365 + 100), 10005,
+                     [blaklokka], address="Bjørkeveien 4, 0004 Demo")
+
+        def user(username, first, last, **extra):
+            return User.create(username=username, password_hash=password, first_name=first,
+                               last_name=last, **extra)
+
+        kari = user("kari", "Kari", "Hansen", email="kari@example.org", phone="+47 900 00 001",
+                    address="Bjørkeveien 4, 0004 Demo")
+        ola = user("ola", "Ola", "Hansen", email="ola@example.org", phone="+47 900 00 002",
+                   address="Furuveien 9, 0006 Demo")
+        per = user("per", "Per", "Olsen", email="per@example.org", phone="+47 900 00 003")
+        nina = user("nina", "Nina", "Lie", email="nina@example.org", phone="+47 900 00 004",
+                    address="Granstien 7, 0004 Demo")
+        lise = user("lise", "Lise", "Berg", email="lise@example.org", phone="+47 900 00 005",
+                    address_protection="strengtFortrolig")
+        amina = user("amina", "Amina", "Hassan", email="amina@example.org",
+                     phone="+47 900 00 006", address="Lindealleen 12, 0005 Demo")
+        bestemor = user("bestemor", "Randi", "Hansen", email="randi@example.org",
+                        phone="+47 900 00 007")
+
+        for guardian, kid, responsibility, residence, main in (
+                (kari, emma, "shared", True, True), (ola, emma, "shared", False, False),
+                (kari, noah, "shared", True, True), (ola, noah, "shared", False, False),
+                (per, emma, "none", False, False), (nina, jonas, "sole", True, True),
+                (lise, sara, "sole", True, True), (amina, ali, "sole", True, True)):
+            Guardianship.create(guardian=guardian, child=kid, responsibility=responsibility,
+                                fixed_residence=residence, main_addressee=main)
+
+        grant = CaregiverGrant.create(caregiver=bestemor, child=emma)
+        CaregiverApproval.create(grant=grant, guardian=kari)
+        CaregiverApproval.create(grant=grant, guardian=ola)
+
+        for username, first, last, roles in (
+                ("rektor", "Rita", "Rektorsen", [(UNIT_LEADER, school, None)]),
+                ("larer1a", "Lars", "Lærer", [(CONTACT_TEACHER, school, g1a)]),
+                ("faglarer", "Frida", "Faglærer", [(GROUP_STAFF, school, g1a),
+                                                   (GROUP_STAFF, school, g1b)]),
+                ("sfo", "Siri", "Fritid", [(SFO_STAFF, sfo, None)]),
+                ("styrer", "Stein", "Styrer", [(UNIT_LEADER, kindergarten, None)]),
+                ("bhg", "Bente", "Barnehage", [(KINDERGARTEN_STAFF, kindergarten, blaklokka)]),
+                ("admin", "Ada", "Administrator", [(ADMINISTRATOR, None, None)])):
+            staff = user(username, first, last, email=f"{username}@demo.kommune.no")
+            for role, unit, group in roles:
+                StaffRole.create(user=staff, role=role, unit=unit, group=group)
+
+        audit.record("demo.loaded", detail_note="demo municipality loaded")

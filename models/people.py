@@ -1,0 +1,163 @@
+"""People: user accounts, children, guardianships, caregiver grants, staff roles."""
+import datetime
+
+import peewee
+
+from .db import BaseModel, utcnow
+from .protect import ProtectedField, mask
+from .school import Group, Unit
+
+# Address protection as the population registers name it. Norway (Folkeregisteret):
+# ugradert, klientadresse, fortrolig (former code 7), strengtFortrolig (former code 6).
+# Sweden (SS 12000 securityMarking): Ingen, Sekretessmarkering, Skyddad folkbokföring.
+# The level itself is confidential: code may ask `is_protected`, pages never show it.
+ADDRESS_PROTECTION = (
+    "ugradert", "klientadresse", "fortrolig", "strengtFortrolig",
+    "Ingen", "Sekretessmarkering", "Skyddad folkbokföring",
+)
+UNPROTECTED = ("ugradert", "Ingen")
+
+
+class PersonMixin:
+    @property
+    def name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_protected(self):
+        return self.address_protection not in UNPROTECTED
+
+    @property
+    def national_id_masked(self):
+        return mask(self.national_id) if self.national_id else ""
+
+
+class User(PersonMixin, BaseModel):
+    """Anyone who logs in: a guardian, a caregiver, a member of staff, or several of these."""
+    username = peewee.CharField(max_length=150, unique=True)
+    password_hash = peewee.CharField(max_length=200, null=True)
+    first_name = peewee.CharField(max_length=100)
+    last_name = peewee.CharField(max_length=100)
+    email = peewee.CharField(max_length=200, default="")
+    phone = peewee.CharField(max_length=40, default="")
+    address = peewee.CharField(max_length=300, default="")
+    address_protection = peewee.CharField(max_length=30, default="ugradert")
+    national_id = ProtectedField(null=True)
+    national_id_index = peewee.CharField(max_length=64, null=True, unique=True)
+    locale = peewee.CharField(max_length=5, null=True)
+    # Rule 8: the guardian has refused electronic contact; staff send paper letters.
+    paper_letters = peewee.BooleanField(default=False)
+    is_active = peewee.BooleanField(default=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    # flask-login: the id in the session cookie is the login session's random token
+    # (models/sessions.py), never the account id, so logging out really ends it.
+    is_authenticated = True
+    is_anonymous = False
+    session_token = None
+
+    def get_id(self):
+        return self.session_token
+
+
+class Child(PersonMixin, BaseModel):
+    first_name = peewee.CharField(max_length=100)
+    last_name = peewee.CharField(max_length=100)
+    birth_date = peewee.DateField()
+    national_id = ProtectedField(null=True)
+    national_id_index = peewee.CharField(max_length=64, null=True, unique=True)
+    address = peewee.CharField(max_length=300, default="")
+    address_protection = peewee.CharField(max_length=30, default="ugradert")
+    # Rule 2: a pupil of 18 in upper secondary may consent to guardians keeping access.
+    guardian_access_until = peewee.DateField(null=True)
+
+
+class Enrolment(BaseModel):
+    """A child's membership of a group, from start to end (None: still a member)."""
+    child = peewee.ForeignKeyField(Child, backref="enrolments", on_delete="CASCADE")
+    group = peewee.ForeignKeyField(Group, backref="enrolments", on_delete="CASCADE")
+    start_date = peewee.DateField()
+    end_date = peewee.DateField(null=True)
+
+    class Meta:
+        indexes = ((("group", "child"), False),)
+
+    @classmethod
+    def active(cls, day):
+        return (cls.start_date <= day) & (cls.end_date.is_null() | (cls.end_date >= day))
+
+
+# Parental responsibility (foreldreansvar / vårdnad): shared or sole. A parent without it
+# ("none") is information-only: a right to information on request (barneloven § 47),
+# never access in the app.
+RESPONSIBILITY = ("shared", "sole", "none")
+WITH_RESPONSIBILITY = ("shared", "sole")
+
+
+class Guardianship(BaseModel):
+    guardian = peewee.ForeignKeyField(User, backref="guardianships", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, backref="guardianships", on_delete="CASCADE")
+    responsibility = peewee.CharField(max_length=10, choices=[(r, r) for r in RESPONSIBILITY])
+    fixed_residence = peewee.BooleanField(default=False)
+    main_addressee = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("guardian", "child"), True), (("child", "responsibility"), False))
+
+    @property
+    def has_responsibility(self):
+        return self.responsibility in WITH_RESPONSIBILITY
+
+
+class CaregiverGrant(BaseModel):
+    """Access for another adult close to the child (a grandparent, say): it counts only
+    while every guardian with parental responsibility has approved it."""
+    caregiver = peewee.ForeignKeyField(User, backref="caregiver_grants", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, backref="caregiver_grants", on_delete="CASCADE")
+    created_at = peewee.DateTimeField(default=utcnow)
+    revoked_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("caregiver", "child"), False),)
+
+
+class CaregiverApproval(BaseModel):
+    grant = peewee.ForeignKeyField(CaregiverGrant, backref="approvals", on_delete="CASCADE")
+    guardian = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    approved_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("grant", "guardian"), True),)
+
+
+# Staff roles (rule 3 of DESIGN.md says what each one reaches; models/access.py does it).
+UNIT_LEADER = "unit_leader"
+CONTACT_TEACHER = "contact_teacher"
+GROUP_STAFF = "group_staff"          # subject teacher, assistant: attached to groups
+SFO_STAFF = "sfo_staff"
+KINDERGARTEN_STAFF = "kindergarten_staff"
+ADMINISTRATOR = "administrator"
+ROLES = (UNIT_LEADER, CONTACT_TEACHER, GROUP_STAFF, SFO_STAFF, KINDERGARTEN_STAFF,
+         ADMINISTRATOR)
+# Roles that reach every child of their unit, and roles that reach only their groups.
+UNIT_WIDE_ROLES = (UNIT_LEADER, SFO_STAFF, KINDERGARTEN_STAFF)
+GROUP_ROLES = (CONTACT_TEACHER, GROUP_STAFF)
+
+
+class StaffRole(BaseModel):
+    user = peewee.ForeignKeyField(User, backref="staff_roles", on_delete="CASCADE")
+    role = peewee.CharField(max_length=30, choices=[(r, r) for r in ROLES])
+    unit = peewee.ForeignKeyField(Unit, null=True, backref="staff_roles", on_delete="CASCADE")
+    group = peewee.ForeignKeyField(Group, null=True, backref="staff_roles",
+                                   on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "role", "unit", "group"), True),)
+
+
+def eighteenth_birthday_cutoff(day):
+    """Children born on or before this date are 18 or older on `day`."""
+    try:
+        return day.replace(year=day.year - 18)
+    except ValueError:  # 29 February: those born on 28 February 18 years ago are 18
+        return datetime.date(day.year - 18, 2, 28)

@@ -1,0 +1,64 @@
+"""Server-side login sessions: the cookie holds a random token, the database its hash.
+
+Logging out deletes the row, so a copied cookie is worthless afterwards; idle and
+absolute timeouts are checked on every request.
+"""
+import hashlib
+import secrets
+
+import peewee
+
+from .db import BaseModel, utcnow
+from .people import User
+
+# Writing last_seen on every request would double the writes; a minute is precise enough
+# for an idle timeout counted in tens of minutes.
+TOUCH_AFTER_SECONDS = 60
+
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginSession(BaseModel):
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    user = peewee.ForeignKeyField(User, backref="login_sessions", on_delete="CASCADE")
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_seen_at = peewee.DateTimeField(default=utcnow)
+    method = peewee.CharField(max_length=20, default="password")
+
+    @classmethod
+    def start(cls, user, method="password"):
+        """A new session for the user; returns the token for the cookie."""
+        token = secrets.token_urlsafe(32)
+        cls.create(token_hash=_digest(token), user=user, method=method)
+        return token
+
+    @classmethod
+    def resume(cls, token, idle, absolute):
+        """The user of a live session, or None. One query (plus a rare touch)."""
+        if not token:
+            return None
+        row = (cls.select(cls, User).join(User)
+               .where((cls.token_hash == _digest(token)) & (User.is_active == True))  # noqa: E712
+               .first())
+        if row is None:
+            return None
+        now = utcnow()
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            row.delete_instance()
+            return None
+        if (now - row.last_seen_at).total_seconds() > TOUCH_AFTER_SECONDS:
+            cls.update(last_seen_at=now).where(cls.id == row.id).execute()
+        user = row.user
+        user.login_session = row
+        return user
+
+    @classmethod
+    def end(cls, token):
+        if token:
+            cls.delete().where(cls.token_hash == _digest(token)).execute()
+
+    @classmethod
+    def end_all_for(cls, user):
+        cls.delete().where(cls.user == user).execute()

@@ -1,0 +1,196 @@
+"""The municipality file: branding, contact details and policy of one installation.
+
+Read once at start-up. Every problem is reported with the key it concerns, so the person
+installing Kontaktbok can fix the file without reading code.
+"""
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LANGUAGES = ("nb", "nn", "sv")
+COUNTRIES = ("NO", "SE")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+
+class ConfigError(Exception):
+    """The municipality file is missing a key or has a bad value."""
+
+
+@dataclass(frozen=True)
+class Logo:
+    data: bytes
+    mimetype: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Municipality:
+    name: str
+    country: str
+    default_language: str
+    languages: tuple
+    colours: dict
+    contact: dict
+    privacy_url: str
+    accessibility_url: str
+    retention: dict
+    logo: Logo | None = None
+    demo: bool = False
+    eid_login: dict = field(default_factory=dict)
+
+    @property
+    def theme_css(self):
+        c = self.colours
+        return (
+            ":root{"
+            f"--brand:{c['primary']};--brand-text:{c['primary_text']};"
+            f"--accent:{c['accent']};--link:{c['link']}"
+            "}\n"
+        )
+
+    @property
+    def theme_version(self):
+        return hashlib.sha256(self.theme_css.encode()).hexdigest()[:12]
+
+
+def _relative_luminance(hex_colour):
+    def channel(value):
+        c = int(value, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(hex_colour[i:i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first, second):
+    """WCAG 2.1 contrast ratio between two #rrggbb colours."""
+    a, b = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+class _Reader:
+    """Typed access to the parsed TOML that names the key in every error."""
+
+    def __init__(self, data, path):
+        self.data = data
+        self.path = path
+
+    def fail(self, key, problem):
+        raise ConfigError(f"{self.path}: {key}: {problem}")
+
+    def get(self, key, kind, default=None, required=True):
+        node = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if required and default is None:
+                    self.fail(key, "is missing")
+                return default
+            node = node[part]
+        if not isinstance(node, kind):
+            self.fail(key, f"must be {_kind_name(kind)}, not {type(node).__name__}")
+        if isinstance(node, str) and not node.strip() and required:
+            self.fail(key, "must not be empty")
+        return node
+
+    def colour(self, key, default=None):
+        value = self.get(key, str, default)
+        if not HEX_COLOUR.match(value):
+            self.fail(key, f"{value!r} is not a colour written as #rrggbb")
+        return value.lower()
+
+    def url(self, key):
+        value = self.get(key, str)
+        if not value.startswith("https://"):
+            self.fail(key, f"{value!r} must be an https:// address")
+        return value
+
+    def positive_int(self, key, default):
+        value = self.get(key, int, default)
+        if isinstance(value, bool) or value < 1:
+            self.fail(key, f"must be a whole number of at least 1, not {value!r}")
+        return value
+
+
+def _kind_name(kind):
+    return {str: "text", int: "a whole number", bool: "true or false", list: "a list",
+            dict: "a table"}.get(kind, kind.__name__)
+
+
+def load(path):
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: the municipality file does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    r = _Reader(data, path)
+
+    country = r.get("municipality.country", str)
+    if country not in COUNTRIES:
+        r.fail("municipality.country", f"{country!r} must be one of {', '.join(COUNTRIES)}")
+    languages = r.get("languages.enabled", list)
+    if not languages:
+        r.fail("languages.enabled", "must name at least one language")
+    for lang in languages:
+        if lang not in LANGUAGES:
+            r.fail("languages.enabled", f"{lang!r} is not one of {', '.join(LANGUAGES)}")
+    default_language = r.get("languages.default", str)
+    if default_language not in languages:
+        r.fail("languages.default", f"{default_language!r} is not among languages.enabled")
+
+    colours = {
+        "primary": r.colour("colours.primary"),
+        "primary_text": r.colour("colours.primary_text", "#ffffff"),
+        "accent": r.colour("colours.accent", "#f2c300"),
+        "link": r.colour("colours.link", "#1a4f8b"),
+    }
+    if contrast_ratio(colours["primary"], colours["primary_text"]) < 4.5:
+        r.fail("colours.primary_text", "contrast with colours.primary is below 4.5:1 (WCAG AA)")
+    if contrast_ratio(colours["link"], "#ffffff") < 4.5:
+        r.fail("colours.link", "contrast with the white page is below 4.5:1 (WCAG AA)")
+
+    contact = {key: r.get(f"contact.{key}", str)
+               for key in ("phone", "email", "address", "opening_hours")}
+
+    retention = {
+        "documentation_years": r.positive_int("retention.documentation_years", 5),
+        "audit_log_years": r.positive_int("retention.audit_log_years", 5),
+        "guardian_data_months_after_leaving": r.positive_int(
+            "retention.guardian_data_months_after_leaving", 3),
+    }
+
+    logo = None
+    logo_name = r.get("municipality.logo", str, required=False)
+    if logo_name:
+        logo_path = (path.parent / logo_name).resolve()
+        mimetype = LOGO_TYPES.get(logo_path.suffix.lower())
+        if mimetype is None:
+            r.fail("municipality.logo", "must be an .svg or .png file")
+        try:
+            raw = logo_path.read_bytes()
+        except OSError:
+            r.fail("municipality.logo", f"cannot read {logo_path}")
+        if mimetype == "image/png" and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+            r.fail("municipality.logo", "is not a PNG image")
+        if mimetype == "image/svg+xml" and b"<svg" not in raw[:2048]:
+            r.fail("municipality.logo", "is not an SVG image")
+        logo = Logo(raw, mimetype, hashlib.sha256(raw).hexdigest()[:12])
+
+    return Municipality(
+        name=r.get("municipality.name", str),
+        country=country,
+        default_language=default_language,
+        languages=tuple(languages),
+        colours=colours,
+        contact=contact,
+        privacy_url=r.url("links.privacy_statement"),
+        accessibility_url=r.url("links.accessibility_statement"),
+        retention=retention,
+        logo=logo,
+        demo=r.get("municipality.demo", bool, False, required=False),
+        eid_login=r.get("eid_login", dict, {}, required=False),
+    )

@@ -1,0 +1,124 @@
+"""Login and logout with local accounts; the eID button when a provider is configured."""
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, current_app, flash, g, redirect, request, session,
+                   url_for)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from models import audit
+from models.db import database
+from models.passwords import check_password
+from models.people import User
+from models.sessions import LoginSession
+
+from .common import client_ip, render
+
+bp = Blueprint("auth", __name__)
+
+SESSION_TOKEN = "_user_id"  # where flask-login keeps get_id(): our session token
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[
+        DataRequired(message=_l("Enter your username.")), Length(max=150)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none",
+                   "spellcheck": "false"})
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(message=_l("Enter your password.")), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"})
+
+
+def init_login(manager):
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Log in to continue.")
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def _load(token):
+        user = LoginSession.resume(token, current_app.config["SESSION_IDLE"],
+                                   current_app.config["SESSION_MAX"])
+        if user is None:
+            g.session_ended = True
+            return None
+        user.session_token = token
+        return user
+
+    @manager.unauthorized_handler
+    def _unauthorized():
+        ended = g.get("session_ended")
+        session.clear()
+        if ended:
+            flash(_l("Your session has ended. Log in again."), "info")
+        target = url_for("auth.login", next=_safe_next(request.full_path))
+        if request.htmx:
+            # Never swap a login page into a fragment: send the whole page there.
+            response = current_app.make_response(("", 401))
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _safe_next(target):
+    """Only a path on this site, never another host (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target.rstrip("?") or None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        limiter = current_app.extensions["login_limiter"]
+        username = form.username.data.strip()
+        ip = client_ip()
+        user = User.select().where(User.username == username.lower()).first()
+        if limiter.blocked(username, ip):
+            error = _l("Too many failed attempts. Wait 15 minutes and try again, or "
+                       "contact the school.")
+            status = 429
+            audit.record("login.blocked", actor=user, ip=ip)
+        elif user is not None and user.is_active and check_password(user, form.password.data):
+            limiter.succeeded(username, ip)
+            next_page = _safe_next(request.args.get("next"))
+            session.clear()  # a new session at login: nothing carries over
+            with database.atomic():
+                user.session_token = LoginSession.start(user)
+                audit.record("login", actor=user, ip=ip, method="password")
+            login_user(user)
+            if user.locale:
+                session["locale"] = user.locale
+            return redirect(next_page or url_for("home.index"))
+        else:
+            limiter.failed(username, ip)
+            # The same answer whether the account exists or not.
+            error = _l("The username or password is wrong.")
+            status = 401
+            audit.record("login.failed", actor=user, ip=ip)
+    elif form.is_submitted():
+        status = 400
+    return render("auth/login.html", form=form, error=error, status=status,
+                  eid=current_app.config["MUNICIPALITY"].eid_login)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    token = session.get(SESSION_TOKEN)
+    if current_user.is_authenticated:
+        audit.record("logout", actor=current_user, ip=client_ip())
+    LoginSession.end(token)
+    logout_user()
+    session.clear()
+    flash(_l("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,21 @@
+"""The home page: what each person has access to, at a glance."""
+from flask import Blueprint
+from flask_login import current_user, login_required
+
+from models import access
+from models.people import ADMINISTRATOR
+
+from .common import render
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    children = access.guardian_overview(current_user)
+    roles, units = access.staff_overview(current_user)
+    is_admin = any(role.role == ADMINISTRATOR for role in roles)
+    information_only = not children and not roles and access.is_information_only(current_user)
+    return render("home/index.html", children=children, roles=roles, units=units,
+                  is_admin=is_admin, information_only=information_only)
