@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 LANGS := nb nn sv
+# Also used by tests/test_i18n.py to check that the catalogue is up to date.
+EXTRACT_OPTS := -F babel.cfg -k _l --no-location --sort-output --omit-header --ignore-dirs='.* ._ tests bench'
 
 .PHONY: run test install translations extract chromium migrate bench clean
 
@@ -21,8 +23,8 @@ translations: install
 # Re-extract the source strings into translations/messages.pot and merge them into each
 # language's catalogue; a translator then fills in the new entries.
 extract: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel extract $(EXTRACT_OPTS) -o translations/messages.pot .
+	for l in $(LANGS); do $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$l --ignore-obsolete --no-fuzzy-matching --init-missing; done
 
 migrate: translations
 	$(BIN)/flask --app app migrate

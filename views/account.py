@@ -2,6 +2,8 @@
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 
+from models.people import User
+
 from .auth import _safe_next
 from .common import enabled_languages
 
@@ -15,6 +17,5 @@ def language():
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
-        current_user.locale = locale
-        current_user.save(only=[type(current_user).locale])
+        User.update(locale=locale).where(User.id == current_user.id).execute()
     return redirect(_safe_next(request.form.get("next")) or url_for("home.index"), 303)

@@ -1,0 +1,194 @@
+"""Every main page, in Norwegian and Swedish, on a phone and a laptop: accessible (axe,
+WCAG 2.1 A and AA), in the right language, no sideways scrolling on a phone, nothing
+fetched from a third party, no script errors. Plus the flows that must work without
+JavaScript, and the login form's error handling."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+LOCALES = ["nb", "sv"]
+VIEWPORTS = [(360, 740), (1280, 800)]
+AXE_OPTIONS = {"runOnly": {"type": "tag",
+                           "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE = Axe()
+
+NO_CHILD_EXPLANATION = (
+    "You are registered as a parent without parental responsibility. Only parents with "
+    "parental responsibility can use Kontaktbok for a child.")
+
+# The innermost elements that stick out past the right edge of the window.
+TOO_WIDE = """() => {
+  const wide = [...document.body.querySelectorAll('*')].filter(
+    e => e.getBoundingClientRect().right > window.innerWidth + 0.5);
+  return wide.filter(e => !wide.some(other => other !== e && e.contains(other)))
+    .map(e => `${e.tagName.toLowerCase()}${e.className ? '.' + e.className : ''} `
+      + `"${e.textContent.trim().slice(0, 60)}" right=${e.getBoundingClientRect().right}`);
+}"""
+
+each_locale_and_viewport = pytest.mark.parametrize(
+    "viewport", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
+each_locale = pytest.mark.parametrize("locale", LOCALES)
+
+
+def axe_report(violations):
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}"
+                     f" <{violation['helpUrl']}>")
+        for node in violation["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = node.get("failureSummary")
+            if summary:
+                lines.append("      " + summary.replace("\n", "\n      "))
+    return "\n".join(lines)
+
+
+def check_page(session, name, locale, viewport):
+    """What every page must pass; saves a full-page screenshot."""
+    page = session.page
+    assert page.evaluate("document.documentElement.lang") == locale
+    width, height = viewport
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{locale}-{width}x{height}.png"),
+                    full_page=True)
+    if width <= 360:
+        scroll_width, inner_width = page.evaluate(
+            "[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll_width <= inner_width, (
+            f"{name} ({locale}): the page scrolls sideways at {width} px "
+            f"(scrollWidth {scroll_width} > innerWidth {inner_width}); too wide: "
+            f"{page.evaluate(TOO_WIDE)}")
+    results = AXE.run(page, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert not violations, f"{name} ({locale}, {width}x{height}):\n{axe_report(violations)}"
+    session.assert_clean()
+
+
+def card_titles(page, selector):
+    return page.locator(f"{selector} h3").all_inner_texts()
+
+
+@each_locale
+@each_locale_and_viewport
+def test_login_page(open_session, locale, viewport):
+    session = open_session(locale=locale, viewport=viewport)
+    session.goto("/login")
+    assert session.page.locator("#username").is_visible()
+    assert session.page.locator("#password").is_visible()
+    check_page(session, "login", locale, viewport)
+
+
+def sees_kari(page, translate, locale):
+    assert card_titles(page, ".card.child") == ["Emma Hansen", "Noah Hansen"]
+
+
+def sees_per(page, translate, locale):
+    assert page.locator(".card.child").count() == 0
+    notice = page.locator("section.notice")
+    assert notice.is_visible()
+    assert translate(locale, NO_CHILD_EXPLANATION) in notice.inner_text()
+
+
+def sees_bestemor(page, translate, locale):
+    assert card_titles(page, ".card.child") == ["Emma Hansen"]
+
+
+def sees_larer1a(page, translate, locale):
+    assert page.locator(".card.child").count() == 0
+    assert card_titles(page, ".card.unit") == ["Solbakken skole"]
+    assert page.locator(".card.unit .group-name").all_inner_texts() == ["1A"]
+
+
+def sees_rektor(page, translate, locale):
+    assert card_titles(page, ".card.unit") == ["Solbakken skole"]
+    assert page.locator(".card.unit .group-name").all_inner_texts() == ["1A", "1B"]
+
+
+def sees_bhg(page, translate, locale):
+    assert card_titles(page, ".card.unit") == ["Regnbuen barnehage"]
+    assert page.locator(".card.unit .group-name").all_inner_texts() == ["Blåklokka"]
+
+
+def sees_admin(page, translate, locale):
+    assert page.locator(".card.child").count() == 0
+    assert page.locator("a[href='/admin/']").is_visible()
+
+
+HOME_PAGES = {"kari": sees_kari, "per": sees_per, "bestemor": sees_bestemor,
+              "larer1a": sees_larer1a, "rektor": sees_rektor, "bhg": sees_bhg,
+              "admin": sees_admin}
+
+
+@each_locale
+@each_locale_and_viewport
+@pytest.mark.parametrize("username", list(HOME_PAGES))
+def test_home_page(open_session, translate, username, locale, viewport):
+    session = open_session(locale=locale, viewport=viewport)
+    session.log_in(username)
+    page = session.page
+    assert page.url == session.url("/"), page.url
+    HOME_PAGES[username](page, translate, locale)
+    check_page(session, username, locale, viewport)
+    if username == "admin":
+        session.goto("/admin/")
+        assert page.locator("table tbody tr").count() > 0
+        check_page(session, "admin-administration", locale, viewport)
+
+
+@pytest.mark.usefixtures("reset_saved_languages")
+def test_log_in_change_language_and_log_out_without_javascript(open_session):
+    session = open_session(locale="nb", js=False)
+    page = session.page
+    session.goto("/login")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    session.log_in("kari")
+    assert page.url == session.url("/"), page.url
+    assert page.get_by_text("Emma Hansen").is_visible()
+
+    session.submit("form.languages button[value='sv']")
+    assert page.url == session.url("/"), page.url
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert page.locator("form.languages button[value='sv']").get_attribute(
+        "aria-pressed") == "true"
+    assert page.get_by_text("Emma Hansen").is_visible()
+
+    session.submit("form[action='/logout'] button[type=submit]")
+    assert page.url == session.url("/login"), page.url
+    assert page.locator("#username").is_visible()
+    assert page.locator(".flash").count() == 1
+    session.assert_clean()
+
+
+def test_htmx_loads_without_console_errors_or_csp_violations(open_session):
+    session = open_session(locale="nb")
+    page = session.page
+    session.goto("/login")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("typeof window.htmx") == "object"
+    session.log_in("kari")
+    page.wait_for_load_state("networkidle")
+    assert page.url == session.url("/"), page.url
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert page.evaluate("document.body.getAttribute('hx-headers')")
+    session.assert_clean()
+
+
+def test_wrong_password_shows_an_error_and_keeps_the_username(open_session, translate):
+    session = open_session(locale="nb")
+    page = session.page
+    session.log_in("ola", "not-the-password")
+    assert page.url == session.url("/login"), page.url
+    error = page.locator("form.form .error-summary[role=alert]")
+    assert error.is_visible()
+    assert error.inner_text() == translate("nb", "The username or password is wrong.")
+    assert page.locator("#username").input_value() == "ola"
+    assert page.locator("#password").input_value() == ""
+    # The failed login answers 401, which Chromium reports on the console; that one
+    # is expected, anything else is not.
+    expected = [e for e in session.console_errors if "status of 401" in e]
+    assert len(expected) == 1, session.console_errors
+    session.console_errors.remove(expected[0])
+    session.assert_clean()

@@ -1,0 +1,102 @@
+"""Shared fixtures: a fresh, migrated database with the demo cast for every test.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (each test then gets a
+schema of its own, dropped afterwards). The same tests run on both, without skips.
+"""
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from models import db as dbmod
+from models import demo
+from models.passwords import use_fast_hashing_for_tests
+from models.people import Child, User
+from models.sessions import LoginSession
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+use_fast_hashing_for_tests()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = dbmod.open_database(TEST_DATABASE_URL)
+    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
+    admin.close()
+    yield f"{TEST_DATABASE_URL}?schema={schema}"
+    if not dbmod.database.is_closed():
+        dbmod.database.close()
+    admin = dbmod.open_database(TEST_DATABASE_URL)
+    admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.close()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path, monkeypatch):
+    """Build an app on the test database; extra config overrides the defaults."""
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    for name in ("KONTAKTBOK_ENV", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL",
+                 "REDIS_URL", "MUNICIPALITY_FILE", "PUBLIC_URL", "DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+    def make(**config):
+        settings = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+                    "WTF_CSRF_ENABLED": False, "TESTING": True}
+        for key, value in config.items():
+            if value is None:  # None: leave it to the environment
+                settings.pop(key, None)
+            else:
+                settings[key] = value
+        return create_app(settings)
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    application = make_app()
+    with dbmod.database.connection_context():
+        dbmod.migrate(str(ROOT / "migrations"))
+        demo.load()
+    yield application
+    if not dbmod.database.is_closed():
+        dbmod.database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def users(app):
+    return {u.username: u for u in User.select()}
+
+
+@pytest.fixture
+def kids(app):
+    return {c.first_name: c for c in Child.select()}
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a demo user, without the cost of a password check
+    (tests/test_auth.py covers the real form)."""
+    def as_user(username):
+        user = User.get(User.username == username)
+        token = LoginSession.start(user)
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return user
+    return as_user

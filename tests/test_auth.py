@@ -1,0 +1,220 @@
+"""Local login: argon2, a new server-side session at login, timeouts, logout, rate
+limiting, the same answer for unknown users and wrong passwords, and the audit log."""
+import datetime
+import os
+
+import pytest
+
+from models.audit import AuditEvent
+from models.passwords import check_password, hash_password
+from models.people import User
+from models.sessions import LoginSession
+from views.ratelimit import LoginLimiter, MemoryStore, RedisStore
+
+from .helpers import HTMX, text_of
+
+PASSWORD = "kontaktbok-demo"
+
+
+def post_login(client, username, password=PASSWORD, **kwargs):
+    return client.post("/login", data={"username": username, "password": password}, **kwargs)
+
+
+def test_login_with_the_right_password_opens_the_home_page(client):
+    response = post_login(client, "kari", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Emma Hansen" in text_of(response)
+
+
+def test_username_is_not_case_sensitive(client):
+    assert post_login(client, " Kari ").status_code == 302
+
+
+def test_passwords_are_argon2_hashes(users):
+    assert users["kari"].password_hash.startswith("$argon2id$")
+    assert check_password(users["kari"], PASSWORD)
+    assert not check_password(users["kari"], "kontaktbok-demO")
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(client):
+    wrong = post_login(client, "kari", "wrong password")
+    unknown = post_login(client, "nobody-here", "wrong password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert text_of(wrong) == text_of(unknown)
+    assert "The username or password is wrong." in text_of(wrong)
+
+
+def test_failed_login_keeps_the_username_on_the_form(client):
+    response = post_login(client, "kari", "wrong")
+    html = response.get_data(as_text=True)
+    assert 'value="kari"' in html
+    assert "wrong" not in html.replace("is wrong", "")  # the password is never echoed
+
+
+def test_empty_form_says_what_is_missing(client):
+    response = client.post("/login", data={"username": "", "password": ""})
+    assert response.status_code == 400
+    assert "Enter your username." in text_of(response)
+    assert "Enter your password." in text_of(response)
+
+
+def test_every_login_and_failed_login_is_audited(client, users):
+    post_login(client, "kari", "wrong")
+    post_login(client, "nobody", "wrong")
+    post_login(client, "kari")
+    events = [(e.action, e.actor_id) for e in AuditEvent.select().order_by(AuditEvent.id)
+              if e.action.startswith("login")]
+    assert events == [("login.failed", users["kari"].id), ("login.failed", None),
+                      ("login", users["kari"].id)]
+    # What was typed as a username for an unknown account is not stored.
+    assert all("nobody" not in e.detail for e in AuditEvent.select())
+
+
+def test_inactive_account_cannot_log_in(client, users):
+    User.update(is_active=False).where(User.username == "kari").execute()
+    assert post_login(client, "kari").status_code == 401
+
+
+def test_login_starts_a_new_session(client):
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    post_login(client, "kari")
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        token = session["_user_id"]
+    assert LoginSession.select().count() == 1
+    assert token and token.isascii() and str(User.get(username="kari").id) != token
+
+
+def test_logout_ends_the_session_even_for_a_copied_cookie(client, app):
+    post_login(client, "kari")
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    assert client.post("/logout").status_code == 302
+    assert LoginSession.select().count() == 0
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_logout_is_audited_and_needs_post(client, users):
+    post_login(client, "kari")
+    assert client.get("/logout").status_code == 405
+    client.post("/logout")
+    assert AuditEvent.select().where(AuditEvent.action == "logout",
+                                     AuditEvent.actor_id == users["kari"].id).exists()
+
+
+def age_session(idle=None, age=None):
+    for row in LoginSession.select():
+        row.last_seen_at -= datetime.timedelta(**(idle or {}))
+        row.created_at -= datetime.timedelta(**(age or {}))
+        row.save()
+
+
+def test_idle_session_times_out(client):
+    post_login(client, "kari")
+    age_session(idle={"minutes": 31}, age={"minutes": 31})
+    response = client.get("/", follow_redirects=True)
+    assert "Your session has ended. Log in again." in text_of(response)
+    assert LoginSession.select().count() == 0
+
+
+def test_session_has_an_absolute_limit_however_active(client):
+    post_login(client, "kari")
+    age_session(age={"hours": 12, "minutes": 1})
+    assert client.get("/").status_code == 302
+
+
+def test_active_session_continues(client):
+    post_login(client, "kari")
+    age_session(idle={"minutes": 20}, age={"minutes": 20})
+    assert client.get("/").status_code == 200
+
+
+def test_expired_session_on_htmx_request_redirects_the_whole_page(client):
+    response = client.get("/", headers=HTMX)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login")
+    assert "<html" not in response.get_data(as_text=True)
+
+
+def test_login_returns_to_the_page_asked_for_but_never_to_another_host(client):
+    assert post_login(client, "admin", query_string={"next": "/admin/"}).headers[
+        "Location"] == "/admin/"
+    client.post("/logout")
+    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        response = post_login(client, "admin", query_string={"next": evil})
+        assert response.headers["Location"] == "/", evil
+        client.post("/logout")
+
+
+def test_too_many_failures_block_the_account_name(client):
+    for _ in range(5):
+        assert post_login(client, "kari", "wrong").status_code == 401
+    blocked = post_login(client, "kari")  # even the right password
+    assert blocked.status_code == 429
+    assert "Too many failed attempts" in text_of(blocked)
+    assert AuditEvent.select().where(AuditEvent.action == "login.blocked").exists()
+    # Another account from another address is not affected.
+    assert post_login(client, "ola", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
+
+
+def test_too_many_failures_from_one_address_block_it(make_app):
+    app = make_app(LOGIN_ATTEMPTS_PER_ADDRESS=3)
+    limiter = app.extensions["login_limiter"]
+    for name in ("a", "b", "c"):
+        limiter.failed(name, "10.1.1.1")
+    assert limiter.blocked("someone-else", "10.1.1.1")
+    assert not limiter.blocked("someone-else", "10.1.1.2")
+
+
+def test_success_clears_the_account_count():
+    limiter = LoginLimiter(MemoryStore(), per_account=2)
+    limiter.failed("kari", "1.2.3.4")
+    limiter.succeeded("kari", "1.2.3.4")
+    limiter.failed("kari", "1.2.3.4")
+    assert not limiter.blocked("kari", "1.2.3.4")
+
+
+def test_window_expiry_unblocks():
+    limiter = LoginLimiter(MemoryStore(), per_account=1, window=0)
+    limiter.failed("kari", "1.2.3.4")
+    assert not limiter.blocked("kari", "1.2.3.4")
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
+                    reason="TEST_REDIS_URL names a Redis server to test the shared store")
+def test_redis_store_shares_counts_between_processes():
+    url = os.environ["TEST_REDIS_URL"]
+    first = LoginLimiter(RedisStore(url), per_account=2, window=60)
+    second = LoginLimiter(RedisStore(url), per_account=2, window=60)
+    name = f"redis-test-{os.getpid()}"
+    first.succeeded(name, "9.9.9.9")
+    first.failed(name, "9.9.9.9")
+    second.failed(name, "9.9.9.9")
+    assert first.blocked(name, "9.9.9.9") and second.blocked(name, "9.9.9.9")
+    second.succeeded(name, "9.9.9.9")
+    assert not first.blocked(name, "9.9.9.9")
+
+
+def test_login_page_offers_national_eid_only_when_configured(make_app, client):
+    assert "national eID" not in text_of(client.get("/login"))
+    from dataclasses import replace
+    app = make_app()
+    app.config["MUNICIPALITY"] = replace(app.config["MUNICIPALITY"],
+                                         eid_login={"providers": ["idporten"]})
+    assert "Log in with national eID" in text_of(app.test_client().get("/login"))
+
+
+def test_rehash_with_new_parameters_happens_at_login(users):
+    from argon2 import PasswordHasher
+    kari = users["kari"]
+    kari.password_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(
+        PASSWORD)
+    kari.save()
+    assert check_password(kari, PASSWORD)
+    assert User.get_by_id(kari.id).password_hash != hash_password(PASSWORD)
+    assert "m=512" not in User.get_by_id(kari.id).password_hash

@@ -1,0 +1,151 @@
+"""Start-up configuration: environment variables, secrets, production safety, and the
+municipality file's errors that name the key."""
+import re
+from pathlib import Path
+
+import pytest
+
+import municipality
+from app import StartupError, create_app
+from municipality import ConfigError, contrast_ratio
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = (ROOT / "municipality.example.toml").read_text(encoding="utf-8")
+
+
+def write_config(tmp_path, text):
+    path = tmp_path / "municipality.toml"
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "static" / "img").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "static" / "img" / "demo-crest.svg").write_bytes(
+        (ROOT / "static" / "img" / "demo-crest.svg").read_bytes())
+    return path
+
+
+def test_the_example_file_is_the_demo_municipality():
+    config = municipality.load(ROOT / "municipality.example.toml")
+    assert config.name == "Demo kommune"
+    assert config.country == "NO" and config.default_language == "nb"
+    assert config.languages == ("nb", "nn", "sv")
+    assert config.demo is True
+    assert config.retention["documentation_years"] == 5
+    assert config.logo.mimetype == "image/svg+xml"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('country = "NO"', 'country = "DK"', "municipality.country: 'DK' must be one of NO, SE"),
+    ('primary = "#1f4e79"', 'primary = "blue"', "colours.primary: 'blue' is not a colour"),
+    ('primary = "#1f4e79"', 'primary = "#eeeeee"', "colours.primary_text: contrast"),
+    ('default = "nb"', 'default = "da"', "languages.default: 'da' is not among"),
+    ('enabled = ["nb", "nn", "sv"]', 'enabled = ["nb", "fi"]', "languages.enabled: 'fi'"),
+    ('privacy_statement = "https://demo.kommune.no/personvern"',
+     'privacy_statement = "http://demo.kommune.no/personvern"',
+     "links.privacy_statement: 'http://demo.kommune.no/personvern' must be an https://"),
+    ('documentation_years = 5', 'documentation_years = 0', "retention.documentation_years"),
+    ('documentation_years = 5', 'documentation_years = "five"',
+     "retention.documentation_years: must be a whole number"),
+    ('name = "Demo kommune"', 'name = ""', "municipality.name: must not be empty"),
+    ('phone = "+47 22 00 00 00"\n', '', "contact.phone: is missing"),
+    ('logo = "static/img/demo-crest.svg"', 'logo = "crest.gif"', "municipality.logo"),
+    ('link = "#1a4f8b"', 'link = "#aaaaaa"', "colours.link: contrast"),
+])
+def test_invalid_municipality_file_names_the_key_and_problem(tmp_path, old, new, message):
+    assert old in EXAMPLE
+    path = write_config(tmp_path, EXAMPLE.replace(old, new))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        municipality.load(path)
+
+
+def test_broken_toml_is_reported_with_the_file(tmp_path):
+    path = write_config(tmp_path, "[municipality\nname=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        municipality.load(path)
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        municipality.load(tmp_path / "nope.toml")
+
+
+def test_contrast_ratio_matches_wcag():
+    assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast_ratio("#777777", "#ffffff"), 2) == 4.48
+
+
+def test_app_refuses_a_bad_municipality_file(make_app, tmp_path):
+    path = write_config(tmp_path, EXAMPLE.replace('country = "NO"', 'country = "XX"'))
+    with pytest.raises(StartupError, match="municipality.country"):
+        make_app(MUNICIPALITY_FILE=str(path))
+
+
+def test_municipality_file_from_environment(make_app, tmp_path, monkeypatch):
+    path = write_config(tmp_path, EXAMPLE.replace("Demo kommune", "Testby kommune"))
+    monkeypatch.setenv("MUNICIPALITY_FILE", str(path))
+    app = make_app()
+    assert app.config["MUNICIPALITY"].name == "Testby kommune"
+
+
+PRODUCTION = {"MODE": "production", "PUBLIC_URL": "https://kontaktbok.example.no",
+              "SECRET_KEY": "x" * 40, "DEBUG": False}
+
+
+def test_production_starts_when_safe(make_app):
+    app = make_app(**PRODUCTION)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"SECRET_KEY": None}, "SECRET_KEY"),
+    ({"SECRET_KEY": "short"}, "at least 32"),
+    ({"DEBUG": True}, "DEBUG must be off"),
+    ({"PUBLIC_URL": "http://kontaktbok.example.no"}, "PUBLIC_URL must be the https://"),
+    ({"PUBLIC_URL": ""}, "PUBLIC_URL"),
+])
+def test_production_refuses_unsafe_settings(make_app, override, message):
+    with pytest.raises(StartupError, match=re.escape(message)):
+        make_app(**{**PRODUCTION, **override})
+
+
+def test_environment_variables_are_typed_and_checked(make_app, monkeypatch):
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "half an hour")
+    with pytest.raises(StartupError, match="SESSION_IDLE_MINUTES: 'half an hour' is not a whole"):
+        make_app()
+    monkeypatch.setenv("SESSION_IDLE_MINUTES", "10")
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(StartupError, match="DEBUG: 'maybe' is not true or false"):
+        make_app()
+
+
+def test_unknown_mode_is_refused(make_app, monkeypatch):
+    monkeypatch.setenv("KONTAKTBOK_ENV", "staging")
+    with pytest.raises(StartupError, match="KONTAKTBOK_ENV"):
+        make_app()
+
+
+def test_secret_key_from_a_file(make_app, tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 48 + "\n")
+    monkeypatch.setenv("SECRET_KEY_FILE", str(secret))
+    app = make_app(SECRET_KEY=None)
+    assert app.config["SECRET_KEY"] == "s" * 48
+
+
+def test_secret_key_and_file_together_are_refused(make_app, tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a" * 40)
+    monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "x"))
+    with pytest.raises(StartupError, match="both set"):
+        make_app(SECRET_KEY=None)
+
+
+def test_demo_mode_generates_a_secret_once_and_keeps_it(make_app, tmp_path):
+    first = make_app(SECRET_KEY=None).config["SECRET_KEY"]
+    second = make_app(SECRET_KEY=None).config["SECRET_KEY"]
+    assert first == second and len(first) >= 48
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert oct(key_file.stat().st_mode)[-3:] == "600"
+
+
+def test_unsupported_database_url_is_refused(make_app):
+    with pytest.raises(StartupError, match="unsupported database 'mysql'"):
+        make_app(DATABASE_URL="mysql://root@localhost/x")

@@ -1,0 +1,72 @@
+"""Every user-facing string is translated into nb, nn and sv, and the catalogue is up to
+date with the code."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("nb", "nn", "sv")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def extract_options():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = re.search(r"^EXTRACT_OPTS := (.+)$", makefile, re.M).group(1)
+    return [part.strip("'") for part in re.findall(r"'[^']*'|\S+", line)]
+
+
+def read(path, locale=None):
+    with open(path, "rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def ids(catalog):
+    return {m.id for m in catalog if m.id}
+
+
+def test_catalogue_template_is_up_to_date_with_the_code(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract",
+                    *extract_options(), "-o", str(fresh), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    committed = read(ROOT / "translations" / "messages.pot")
+    extracted = read(fresh)
+    missing = ids(extracted) - ids(committed)
+    stale = ids(committed) - ids(extracted)
+    assert not missing and not stale, (
+        f"run `make extract` and translate: new {sorted(missing)}, gone {sorted(stale)}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_string_is_translated(language):
+    template = read(ROOT / "translations" / "messages.pot")
+    catalog = read(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", language)
+    assert ids(template) == ids(catalog), f"{language}: run `make extract`"
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        targets = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(t and t.strip() for t in targets):
+            problems.append(f"missing: {message.id!r}")
+            continue
+        wanted = set(PLACEHOLDER.findall(sources[-1]))
+        for target in targets:
+            if set(PLACEHOLDER.findall(target)) != wanted:
+                problems.append(f"placeholders differ: {message.id!r} → {target!r}")
+    assert not problems, f"{language}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalogue_is_current(language):
+    po = ROOT / "translations" / language / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
+        "run `make translations` (make run and make test do it)")

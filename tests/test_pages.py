@@ -1,0 +1,191 @@
+"""Every route × every role, what each home page shows, and what a page costs in SQL."""
+import datetime
+
+import pytest
+
+from models.db import today
+from models.people import Child, Enrolment, Guardianship, StaffRole, User
+from models.school import Group, Unit
+
+from .helpers import HTMX, queries_for, text_of
+
+CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
+        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
+ANONYMOUS = None
+
+# route: {role: expected status}; "*" is every logged-in role not named.
+ROUTES = {
+    ("GET", "/"): {ANONYMOUS: 302, "*": 200},
+    ("GET", "/login"): {ANONYMOUS: 200, "*": 302},
+    ("GET", "/admin/"): {ANONYMOUS: 302, "admin": 200, "*": 404},
+    ("POST", "/logout"): {ANONYMOUS: 302, "*": 302},
+    ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
+    ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},
+    ("GET", "/logo"): {ANONYMOUS: 200, "*": 200},
+}
+
+
+@pytest.mark.parametrize("role", [ANONYMOUS] + CAST)
+@pytest.mark.parametrize("method, url", list(ROUTES))
+def test_route_matrix(client, login, method, url, role):
+    if role:
+        login(role)
+    expected = ROUTES[(method, url)]
+    want = expected.get(role, expected.get("*"))
+    data = {"locale": "nb"} if url == "/language" else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == want, (method, url, role, response.status_code)
+
+
+def test_anonymous_is_sent_to_login_and_back(client):
+    response = client.get("/admin/")
+    assert response.headers["Location"].startswith("/login?next=/admin/")
+
+
+HOME = {
+    "kari": (["Emma Hansen", "Noah Hansen", "Solbakken skole", "1A", "SFO 1–2",
+              "Regnbuen barnehage", "Blåklokka", "+47 22 00 10 00"],
+             ["Jonas", "Sara", "Ali", "Administration"]),
+    "bestemor": (["Emma Hansen", "Solbakken skole"], ["Noah", "Jonas", "Regnbuen"]),
+    "per": (["No children to show", "without parental responsibility",
+             "right to information"], ["Emma", "Solbakken"]),
+    "nina": (["Jonas Lie"], ["Emma", "Sara", "Ali"]),
+    "lise": (["Sara Berg"], ["Emma", "Jonas"]),
+    "larer1a": (["Contact teacher", "Solbakken skole", "1A", "3 children"],
+                ["1B", "Regnbuen", "Emma"]),
+    "faglarer": (["Staff attached to the group", "1A", "1B", "1 child"], ["Regnbuen"]),
+    "rektor": (["Unit leader", "1A", "1B", "3 children", "1 child"], ["SFO 1–2", "Regnbuen"]),
+    "sfo": (["After-school care staff", "Solbakken SFO", "SFO 1–2"], ["1A", "Regnbuen"]),
+    "styrer": (["Unit leader", "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
+    "bhg": (["Kindergarten staff", "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
+    "admin": (["Administration", "Open administration"], ["Emma", "No children to show"]),
+}
+
+
+@pytest.mark.parametrize("username", sorted(HOME))
+def test_home_page_shows_what_the_role_has_access_to(client, login, username):
+    login(username)
+    page = text_of(client.get("/"))
+    shown, hidden = HOME[username]
+    for text in shown:
+        assert text in page, (username, text)
+    for text in hidden:
+        assert text not in page, (username, text)
+
+
+def test_protected_address_is_never_shown_or_hinted(client, login):
+    for username in ("lise", "larer1a", "rektor"):
+        login(username)
+        page = text_of(client.get("/"))
+        assert "strengtFortrolig" not in page and "protected" not in page.lower()
+
+
+def test_every_page_has_branding_footer_and_language_switcher(client, login):
+    login("kari")
+    page = client.get("/").get_data(as_text=True)
+    assert "Demo kommune" in page and 'class="demo"' in page
+    assert "postmottak@demo.kommune.no" in page and "08:00–15:30" in page
+    assert "https://demo.kommune.no/personvern" in page
+    assert "https://uustatus.no/nb/erklaringer/publisert/demo" in page
+    for code in ("nb", "nn", "sv"):
+        assert f'name="locale" value="{code}"' in page
+
+
+def test_demo_marker_is_absent_for_real_data(make_app, app):
+    from dataclasses import replace
+    real = make_app()
+    real.config["MUNICIPALITY"] = replace(real.config["MUNICIPALITY"], demo=False)
+    assert 'class="demo"' not in real.test_client().get("/login").get_data(as_text=True)
+
+
+def test_error_page_fragment_for_htmx_has_no_html_shell(client, login):
+    login("kari")
+    response = client.get("/admin/", headers=HTMX)
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Page not found" in body
+    assert "HX-Request" in response.headers["Vary"]
+    full = client.get("/admin/")
+    assert "<html" in full.get_data(as_text=True)
+
+
+def test_boosted_and_history_restore_requests_get_the_whole_page(client, login):
+    login("kari")
+    for extra in ({"HX-Boosted": "true"}, {"HX-History-Restore-Request": "true"}):
+        response = client.get("/admin/", headers={**HTMX, **extra})
+        assert "<html" in response.get_data(as_text=True)
+
+
+def grow(extra_children):
+    """Add many children, guardians and groups to see that page costs do not grow."""
+    unit = Unit.get(Unit.name == "Solbakken skole")
+    kari = User.get(User.username == "kari")
+    larer = User.get(User.username == "larer1a")
+    start = today() - datetime.timedelta(days=30)
+    for n in range(extra_children):
+        group = Group.create(unit=unit, name=f"X{n}", school_year=today().year + 10)
+        child = Child.create(first_name=f"Extra{n}", last_name="Barn",
+                             birth_date=today() - datetime.timedelta(days=2500))
+        Enrolment.create(child=child, group=group, start_date=start)
+        Guardianship.create(guardian=kari, child=child, responsibility="shared")
+        StaffRole.create(user=larer, role="contact_teacher", unit=unit, group=group)
+
+
+@pytest.mark.parametrize("username, url", [
+    ("kari", "/"), ("larer1a", "/"), ("rektor", "/"), ("per", "/"), ("admin", "/"),
+    ("admin", "/admin/"), (None, "/login"),
+])
+def test_pages_cost_a_constant_small_number_of_queries(client, login, username, url):
+    if username:
+        login(username)
+    before = queries_for(client, url)
+    grow(15)
+    after = queries_for(client, url)
+    assert before == after, (url, before, after)
+    assert after <= 6, (url, after)
+
+
+class TestLanguage:
+    def test_accept_language_picks_the_language(self, client):
+        page = client.get("/login", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"})
+        assert '<html lang="sv">' in page.get_data(as_text=True)
+
+    def test_plain_no_means_bokmal(self, client):
+        page = client.get("/login", headers={"Accept-Language": "no,en;q=0.5"})
+        assert '<html lang="nb">' in page.get_data(as_text=True)
+
+    def test_unknown_language_falls_back_to_the_municipality_default(self, client):
+        page = client.get("/login", headers={"Accept-Language": "de-DE"})
+        assert '<html lang="nb">' in page.get_data(as_text=True)
+
+    def test_session_choice_beats_accept_language(self, client):
+        client.post("/language", data={"locale": "nn", "next": "/login"})
+        page = client.get("/login", headers={"Accept-Language": "sv"})
+        assert '<html lang="nn">' in page.get_data(as_text=True)
+
+    def test_saved_choice_follows_the_user_to_a_new_session(self, app, client, login):
+        login("kari")
+        client.post("/language", data={"locale": "sv"})
+        assert User.get(User.username == "kari").locale == "sv"
+        fresh = app.test_client()
+        fresh.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+        page = fresh.get("/", headers={"Accept-Language": "nb"})
+        assert '<html lang="sv">' in page.get_data(as_text=True)
+
+    def test_language_switch_returns_to_the_page_and_never_elsewhere(self, client):
+        assert client.post("/language", data={"locale": "sv", "next": "/login?x=1"}).headers[
+            "Location"] == "/login?x=1"
+        assert client.post("/language", data={
+            "locale": "sv", "next": "https://evil.example/"}).headers["Location"] == "/"
+
+    def test_unknown_language_is_refused(self, client):
+        assert client.post("/language", data={"locale": "de"}).status_code == 400
+
+    def test_pages_are_translated(self, client, login):
+        login("kari")
+        client.post("/language", data={"locale": "sv"})
+        assert "Mina barn" in text_of(client.get("/"))
+        client.post("/language", data={"locale": "nb"})
+        assert "Mine barn" in text_of(client.get("/"))
+        client.post("/language", data={"locale": "nn"})
+        assert "Borna mine" in text_of(client.get("/"))

@@ -1,0 +1,170 @@
+"""Security headers, cookies, CSRF, caching and the absence of third-party requests."""
+import re
+from pathlib import Path
+
+import pytest
+
+from models.audit import AppendOnlyError, AuditEvent, record
+
+from .helpers import text_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_page_has_a_strict_content_security_policy(client, login):
+    login("kari")
+    for url in ("/", "/login", "/no-such-page", "/theme.css"):
+        csp = client.get(url).headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "default-src 'self'" in csp
+
+
+def test_other_security_headers(client):
+    headers = client.get("/login").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in headers  # plain http in the demo
+
+
+def test_hsts_and_secure_cookies_behind_https(make_app, app):
+    secure = make_app(PUBLIC_URL="https://kontaktbok.example.no")
+    client = secure.test_client()
+    response = client.post("/login", data={"username": "kari", "password": "kontaktbok-demo"},
+                           base_url="https://kontaktbok.example.no")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    response = client.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_pages_with_personal_data_are_never_cached(client, login):
+    login("kari")
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+
+
+def test_static_files_have_hashed_urls_and_long_caching(client):
+    html = client.get("/login").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    js = re.search(r'src="(/static/vendor/htmx-2\.0\.11\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    for url in (css, js):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        response.close()
+    theme = re.search(r'href="(/theme\.css\?v=[0-9a-f]{12})"', html).group(1)
+    themed = client.get(theme)
+    assert "--brand:#1f4e79" in themed.get_data(as_text=True)
+    assert "immutable" in themed.headers["Cache-Control"]
+
+
+def test_no_page_refers_to_another_host(client, login):
+    for username in (None, "kari", "larer1a", "admin"):
+        if username:
+            login(username)
+        html = client.get("/" if username else "/login").get_data(as_text=True)
+        for url in re.findall(r'(?:src|href|action)="([^"]+)"', html):
+            if url.startswith(("mailto:", "tel:", "#")):
+                continue
+            # Links to the municipality's own statements are navigation, not requests.
+            if url.startswith("https://demo.kommune.no/") or url.startswith("https://uustatus.no/"):
+                continue
+            assert url.startswith("/") and not url.startswith("//"), url
+        assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html)
+
+
+def test_templates_have_no_inline_script_or_style():
+    for path in (ROOT / "templates").rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert "style=" not in html and "<style" not in html, path
+        assert not re.search(r"<[^>]+\son[a-z]+\s*=", html), path  # no onclick= etc.
+
+
+def test_htmx_is_configured_without_eval_or_script_tags(client):
+    html = client.get("/login").get_data(as_text=True)
+    config = re.search(r'name="htmx-config" content=\'([^\']+)\'', html).group(1)
+    assert '"selfRequestsOnly":true' in config
+    assert '"allowEval":false' in config and '"allowScriptTags":false' in config
+    assert '"historyCacheSize":0' in config  # no pages with personal data in localStorage
+
+
+class TestCsrfEnforced:
+    @pytest.fixture
+    def strict(self, make_app, app):
+        return make_app(WTF_CSRF_ENABLED=True).test_client()
+
+    def test_login_without_token_is_refused(self, strict):
+        response = strict.post("/login", data={"username": "kari",
+                                               "password": "kontaktbok-demo"})
+        assert response.status_code == 400
+        assert "The form had expired" in text_of(response)
+
+    def test_login_with_token_works(self, strict):
+        html = strict.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        response = strict.post("/login", data={"username": "kari", "password": "kontaktbok-demo",
+                                               "csrf_token": token})
+        assert response.status_code == 302
+
+    def test_logout_and_language_need_the_token(self, strict):
+        assert strict.post("/language", data={"locale": "sv"}).status_code == 400
+        assert strict.post("/logout").status_code == 400
+
+    def test_htmx_sends_the_token_in_a_header(self, strict):
+        html = strict.get("/login").get_data(as_text=True)
+        header = re.search(r"hx-headers='\{\"X-CSRFToken\": \"([^\"]+)\"\}'", html).group(1)
+        response = strict.post("/language", data={"locale": "sv"},
+                               headers={"X-CSRFToken": header})
+        assert response.status_code == 303
+
+
+def test_audit_log_is_append_only_in_the_application(app):
+    event = record("test.event", note="x")
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete_instance()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.update(action="changed")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.delete()
+
+
+def test_audit_log_is_append_only_in_the_database(app):
+    from models.db import database
+    record("test.event")
+    for sql in ('UPDATE audit_event SET action = %s' , 'DELETE FROM audit_event'):
+        with pytest.raises(Exception, match="append-only"):
+            with database.atomic():
+                database.execute_sql(sql.replace("%s", "'x'"))
+    assert AuditEvent.select().where(AuditEvent.action == "test.event").count() == 1
+
+
+def test_national_identity_numbers_are_encrypted_at_rest_and_shown_masked(app, kids):
+    from models.db import database
+    emma = kids["Emma"]
+    stored = database.execute_sql("SELECT national_id FROM child WHERE id = %s".replace(
+        "%s", str(emma.id))).fetchone()[0]
+    assert emma.national_id not in stored and len(emma.national_id) == 11
+    assert emma.national_id_masked == emma.national_id[:6] + " *****"
+
+
+def test_national_identity_numbers_never_reach_a_page_or_the_log(client, login, kids):
+    for username in ("kari", "larer1a", "admin"):
+        login(username)
+        html = client.get("/").get_data(as_text=True) + client.get("/admin/").get_data(
+            as_text=True)
+        for child in kids.values():
+            assert child.national_id not in html
+    for event in AuditEvent.select():
+        for child in kids.values():
+            assert child.national_id not in event.detail
