@@ -18,7 +18,7 @@ $(BIN)/activate: pyproject.toml
 install: $(BIN)/activate
 
 translations: install
-	$(BIN)/pybabel compile --quiet -d translations
+	$(BIN)/pybabel compile -d translations
 
 # Re-extract the source strings into translations/messages.pot and merge them into each
 # language's catalogue; a translator then fills in the new entries.

@@ -5,10 +5,12 @@ A view never fetches a child, group or unit by id on its own: it calls `child_or
 (and friends) and answers 404 when they return None, so a stranger cannot tell whether
 the thing exists.
 """
+import datetime
+
 import peewee
 from peewee import fn
 
-from .db import today
+from .db import Prepared, today
 from .people import (ADMINISTRATOR, GROUP_ROLES, UNIT_WIDE_ROLES, WITH_RESPONSIBILITY,
                      CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
                      StaffRole, eighteenth_birthday_cutoff)
@@ -53,8 +55,10 @@ def _enrolled(day, groups=None):
     return fn.EXISTS(Enrolment.select(Enrolment.id).where(condition))
 
 
-def _guardian_condition(user, day):
-    minor = ((Child.birth_date > eighteenth_birthday_cutoff(day))
+def _guardian_condition(user, day, adult_cutoff=None):
+    if adult_cutoff is None:
+        adult_cutoff = eighteenth_birthday_cutoff(day)
+    minor = ((Child.birth_date > adult_cutoff)
              | (Child.guardian_access_until >= day))
     return ((Child.id.in_(_responsible_child_ids(user))
              | Child.id.in_(_caregiver_child_ids(user)))
@@ -147,16 +151,25 @@ def is_administrator(user):
 
 # Pages --------------------------------------------------------------------------------
 
+def _guardian_overview_query(user, day, adult_cutoff):
+    return (Child.select(Child, Enrolment, Group, Unit)
+            .join(Enrolment, on=(Enrolment.child == Child.id))
+            .join(Group).join(Unit)
+            .where(_guardian_condition(user, day, adult_cutoff) & Enrolment.active(day))
+            .order_by(Child.first_name, Child.last_name, Child.id, Unit.name, Group.name))
+
+
+_guardian_overview = Prepared(_guardian_overview_query, user=int, day=datetime.date,
+                              adult_cutoff=datetime.date)
+
+
 def guardian_overview(user, day=None):
     """The guardian's home page: each child they may see with today's groups and units.
 
     One query; returns [(child, [(group, unit), …]), …] sorted by first name."""
     day = day or today()
-    rows = (Child.select(Child, Enrolment, Group, Unit)
-            .join(Enrolment, on=(Enrolment.child == Child.id))
-            .join(Group).join(Unit)
-            .where(_guardian_condition(user, day) & Enrolment.active(day))
-            .order_by(Child.first_name, Child.last_name, Child.id, Unit.name, Group.name))
+    rows = _guardian_overview(user=user.id, day=day,
+                              adult_cutoff=eighteenth_birthday_cutoff(day))
     overview = {}
     for row in rows:
         entry = overview.setdefault(row.id, (row, []))
@@ -164,34 +177,47 @@ def guardian_overview(user, day=None):
     return list(overview.values())
 
 
+_responsibilities = Prepared(
+    lambda user: Guardianship.select(Guardianship.responsibility)
+    .where(Guardianship.guardian == user), user=int)
+
+
 def is_information_only(user):
     """True for a parent whose every guardianship is without parental responsibility."""
-    kinds = {g.responsibility for g in
-             Guardianship.select(Guardianship.responsibility)
-             .where(Guardianship.guardian == user)}
+    kinds = {g.responsibility for g in _responsibilities(user=user.id)}
     return bool(kinds) and not (kinds & set(WITH_RESPONSIBILITY))
+
+
+def _roles_query(user):
+    return (StaffRole.select(StaffRole, Unit, Group)
+            .join(Unit, peewee.JOIN.LEFT_OUTER, on=(StaffRole.unit == Unit.id))
+            .switch(StaffRole)
+            .join(Group, peewee.JOIN.LEFT_OUTER, on=(StaffRole.group == Group.id))
+            .where(StaffRole.user == user)
+            .order_by(StaffRole.role, Unit.name, Group.name))
+
+
+def _reached_groups_query(user, day):
+    return (Group.select(Group, Unit, fn.COUNT(Enrolment.id).alias("children"))
+            .join(Unit)
+            .switch(Group)
+            .join(Enrolment, peewee.JOIN.LEFT_OUTER,
+                  on=((Enrolment.group == Group.id) & Enrolment.active(day)))
+            .where(Group.id.in_(staff_group_ids(user)))
+            .group_by(Group.id, Unit.id)
+            .order_by(Unit.name, Group.name))
+
+
+_roles = Prepared(_roles_query, user=int)
+_reached_groups = Prepared(_reached_groups_query, user=int, day=datetime.date)
 
 
 def staff_overview(user, day=None):
     """A member of staff's home page: roles, the groups they reach with their units, and
     how many children are enrolled in each today. Two queries."""
     day = day or today()
-    roles = list(StaffRole.select(StaffRole, Unit, Group)
-                 .join(Unit, peewee.JOIN.LEFT_OUTER, on=(StaffRole.unit == Unit.id))
-                 .switch(StaffRole)
-                 .join(Group, peewee.JOIN.LEFT_OUTER, on=(StaffRole.group == Group.id))
-                 .where(StaffRole.user == user)
-                 .order_by(StaffRole.role))
-    count = fn.COUNT(Enrolment.id)
-    reached = (Group.select(Group, Unit, count.alias("children"))
-               .join(Unit)
-               .switch(Group)
-               .join(Enrolment, peewee.JOIN.LEFT_OUTER,
-                     on=((Enrolment.group == Group.id) & Enrolment.active(day)))
-               .where(Group.id.in_(staff_group_ids(user)))
-               .group_by(Group.id, Unit.id)
-               .order_by(Unit.name, Group.name))
+    roles = list(_roles(user=user.id))
     by_unit = {}
-    for group in reached:
+    for group in _reached_groups(user=user.id, day=day):
         by_unit.setdefault(group.unit.id, (group.unit, []))[1].append(group)
     return roles, list(by_unit.values())

@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import peewee
 from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 database = peewee.DatabaseProxy()
 
@@ -39,7 +40,8 @@ def open_database(url):
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
-        return peewee.SqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS)
+        return PooledSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
+                                    max_connections=16, stale_timeout=600)
     if parsed.scheme in ("postgres", "postgresql"):
         options = dict(parse_qsl(parsed.query))
         kwargs = {
@@ -52,14 +54,25 @@ def open_database(url):
         if schema:
             kwargs["options"] = f"-c search_path={schema}"
         kwargs.update(options)
-        return peewee.PostgresqlDatabase(parsed.path.lstrip("/"),
-                                         **{k: v for k, v in kwargs.items() if v is not None})
+        return PooledPostgresqlDatabase(parsed.path.lstrip("/"), max_connections=32,
+                                        stale_timeout=600,
+                                        **{k: v for k, v in kwargs.items() if v is not None})
     raise ValueError(f"DATABASE_URL: unsupported database {parsed.scheme!r} "
                      "(use sqlite:///path or postgresql://user@host/name)")
 
 
 def bind(db):
+    if database.obj is not None and database.obj is not db:
+        database.close_all()
     database.initialize(db)
+
+
+def close_all():
+    """Close every pooled connection (at shutdown, and between tests)."""
+    if database.obj is not None:
+        if not database.is_closed():
+            database.close()
+        database.close_all()
 
 
 def migrate(directory):
@@ -74,5 +87,47 @@ def init_app(app):
 
     @app.teardown_request
     def _close(exc):
+        # Back to the pool; a transaction left open by an error is rolled back.
         if not database.is_closed():
+            if database.in_transaction():
+                database.rollback()
             database.close()
+
+
+class Prepared:
+    """A query whose SQL is built once.
+
+    peewee builds the SQL text from an expression tree on every execution; for the
+    access-rule queries every page runs, that costs more than the database itself. The
+    query is built once with marker values, the markers' positions among the parameters
+    are remembered, and later calls only substitute real values — peewee still turns the
+    rows into models, joins included.
+    """
+
+    def __init__(self, build, **kinds):
+        self._build = build
+        self._kinds = kinds  # parameter name -> int, str or datetime.date
+        self._compiled = {}
+
+    def _compile(self):
+        markers = {}
+        for n, (name, kind) in enumerate(self._kinds.items()):
+            markers[name] = {int: -990_000_000 - n, str: f"\x00marker{n}\x00",
+                             datetime.date: datetime.date(1000, 1, 1 + n)}[kind]
+        query = self._build(**markers)
+        sql, params = query.sql()
+        slots = []
+        for param in params:
+            name = next((k for k, m in markers.items() if param == m or param == str(m)),
+                        None)
+            slots.append((name, str if isinstance(param, str) else None, param))
+        return query, sql, slots
+
+    def __call__(self, **values):
+        kind = type(database.obj)
+        if kind not in self._compiled:
+            self._compiled[kind] = self._compile()
+        query, sql, slots = self._compiled[kind]
+        params = [(convert(values[name]) if convert else values[name]) if name else constant
+                  for name, convert, constant in slots]
+        return query._get_cursor_wrapper(database.execute_sql(sql, params))

@@ -35,10 +35,35 @@ def index_of(number):
 
 def mask(number):
     """010115 ***** — the birth date part only (Norwegian and Swedish numbers alike)."""
+    if isinstance(number, Sealed):
+        number = number.reveal()
     digits = normalise(number)
     if len(digits) == 12:  # Swedish personnummer with century
         return f"{digits[:8]}-****"
     return f"{digits[:6]} *****"
+
+
+class Sealed:
+    """A number as loaded from the database: still encrypted until `reveal()` is called.
+
+    Pages that list people never pay for decryption, and a sealed number printed into a
+    log or a template by mistake shows nothing."""
+    __slots__ = ("token",)
+
+    def __init__(self, token):
+        self.token = token
+
+    def reveal(self):
+        try:
+            return _keys["fernet"].decrypt(self.token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("a national identity number cannot be decrypted: "
+                             "DATA_KEY differs from the one it was stored with") from None
+
+    def __repr__(self):
+        return "<sealed national identity number>"
+
+    __str__ = __repr__
 
 
 class ProtectedField(peewee.TextField):
@@ -47,13 +72,9 @@ class ProtectedField(peewee.TextField):
     def db_value(self, value):
         if value is None:
             return None
+        if isinstance(value, Sealed):
+            return value.token
         return _keys["fernet"].encrypt(normalise(value).encode()).decode()
 
     def python_value(self, value):
-        if value is None:
-            return None
-        try:
-            return _keys["fernet"].decrypt(value.encode()).decode()
-        except InvalidToken:
-            raise ValueError("a national identity number cannot be decrypted: "
-                             "DATA_KEY differs from the one it was stored with") from None
+        return None if value is None else Sealed(value)

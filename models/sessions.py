@@ -8,7 +8,7 @@ import secrets
 
 import peewee
 
-from .db import BaseModel, utcnow
+from .db import BaseModel, Prepared, utcnow
 from .people import User
 
 # Writing last_seen on every request would double the writes; a minute is precise enough
@@ -39,9 +39,7 @@ class LoginSession(BaseModel):
         """The user of a live session, or None. One query (plus a rare touch)."""
         if not token:
             return None
-        row = (cls.select(cls, User).join(User)
-               .where((cls.token_hash == _digest(token)) & (User.is_active == True))  # noqa: E712
-               .first())
+        row = next(iter(_by_token(token_hash=_digest(token))), None)
         if row is None:
             return None
         now = utcnow()
@@ -55,6 +53,12 @@ class LoginSession(BaseModel):
         return user
 
     @classmethod
+    def _by_token_query(cls, token_hash):
+        return (cls.select(cls, User).join(User)
+                .where((cls.token_hash == token_hash) & (User.is_active == True))  # noqa: E712
+                .limit(1))
+
+    @classmethod
     def end(cls, token):
         if token:
             cls.delete().where(cls.token_hash == _digest(token)).execute()
@@ -62,3 +66,6 @@ class LoginSession(BaseModel):
     @classmethod
     def end_all_for(cls, user):
         cls.delete().where(cls.user == user).execute()
+
+
+_by_token = Prepared(LoginSession._by_token_query, token_hash=str)

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale, gettext, ngettext
 
 from app import create_app
 from models import db as dbmod
@@ -33,8 +34,7 @@ def database_url(tmp_path):
     admin.execute_sql(f'CREATE SCHEMA "{schema}"')
     admin.close()
     yield f"{TEST_DATABASE_URL}?schema={schema}"
-    if not dbmod.database.is_closed():
-        dbmod.database.close()
+    dbmod.close_all()
     admin = dbmod.open_database(TEST_DATABASE_URL)
     admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.close()
@@ -68,8 +68,7 @@ def app(make_app):
         dbmod.migrate(str(ROOT / "migrations"))
         demo.load()
     yield application
-    if not dbmod.database.is_closed():
-        dbmod.database.close()
+    dbmod.close_all()
 
 
 @pytest.fixture
@@ -85,6 +84,19 @@ def users(app):
 @pytest.fixture
 def kids(app):
     return {c.first_name: c for c in Child.select()}
+
+
+@pytest.fixture
+def t(app):
+    """What a user sees for an English source string, in the municipality's default
+    language (nb for the demo) — tests state the source, pages show the translation."""
+    def translate(message, plural=None, n=None, **values):
+        with app.test_request_context(), force_locale(
+                app.config["MUNICIPALITY"].default_language):
+            if plural is not None:
+                return ngettext(message, plural, n, **values)
+            return gettext(message, **values)
+    return translate
 
 
 @pytest.fixture

@@ -36,12 +36,12 @@ def test_passwords_are_argon2_hashes(users):
     assert not check_password(users["kari"], "kontaktbok-demO")
 
 
-def test_unknown_user_and_wrong_password_get_the_same_answer(client):
+def test_unknown_user_and_wrong_password_get_the_same_answer(client, t):
     wrong = post_login(client, "kari", "wrong password")
     unknown = post_login(client, "nobody-here", "wrong password")
     assert wrong.status_code == unknown.status_code == 401
     assert text_of(wrong) == text_of(unknown)
-    assert "The username or password is wrong." in text_of(wrong)
+    assert t("The username or password is wrong.") in text_of(wrong)
 
 
 def test_failed_login_keeps_the_username_on_the_form(client):
@@ -51,11 +51,11 @@ def test_failed_login_keeps_the_username_on_the_form(client):
     assert "wrong" not in html.replace("is wrong", "")  # the password is never echoed
 
 
-def test_empty_form_says_what_is_missing(client):
+def test_empty_form_says_what_is_missing(client, t):
     response = client.post("/login", data={"username": "", "password": ""})
     assert response.status_code == 400
-    assert "Enter your username." in text_of(response)
-    assert "Enter your password." in text_of(response)
+    assert t("Enter your username.") in text_of(response)
+    assert t("Enter your password.") in text_of(response)
 
 
 def test_every_login_and_failed_login_is_audited(client, users):
@@ -114,11 +114,11 @@ def age_session(idle=None, age=None):
         row.save()
 
 
-def test_idle_session_times_out(client):
+def test_idle_session_times_out(client, t):
     post_login(client, "kari")
     age_session(idle={"minutes": 31}, age={"minutes": 31})
     response = client.get("/", follow_redirects=True)
-    assert "Your session has ended. Log in again." in text_of(response)
+    assert t("Your session has ended. Log in again.") in text_of(response)
     assert LoginSession.select().count() == 0
 
 
@@ -151,12 +151,13 @@ def test_login_returns_to_the_page_asked_for_but_never_to_another_host(client):
         client.post("/logout")
 
 
-def test_too_many_failures_block_the_account_name(client):
+def test_too_many_failures_block_the_account_name(client, t):
     for _ in range(5):
         assert post_login(client, "kari", "wrong").status_code == 401
     blocked = post_login(client, "kari")  # even the right password
     assert blocked.status_code == 429
-    assert "Too many failed attempts" in text_of(blocked)
+    assert t("Too many failed attempts. Wait %(minutes)d minutes and try again, or contact "
+             "the school or kindergarten.", minutes=15) in text_of(blocked)
     assert AuditEvent.select().where(AuditEvent.action == "login.blocked").exists()
     # Another account from another address is not affected.
     assert post_login(client, "ola", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
@@ -200,13 +201,13 @@ def test_redis_store_shares_counts_between_processes():
     assert not first.blocked(name, "9.9.9.9")
 
 
-def test_login_page_offers_national_eid_only_when_configured(make_app, client):
-    assert "national eID" not in text_of(client.get("/login"))
+def test_login_page_offers_national_eid_only_when_configured(make_app, client, t):
+    assert t("Log in with national eID") not in text_of(client.get("/login"))
     from dataclasses import replace
     app = make_app()
     app.config["MUNICIPALITY"] = replace(app.config["MUNICIPALITY"],
                                          eid_login={"providers": ["idporten"]})
-    assert "Log in with national eID" in text_of(app.test_client().get("/login"))
+    assert t("Log in with national eID") in text_of(app.test_client().get("/login"))
 
 
 def test_rehash_with_new_parameters_happens_at_login(users):

@@ -1,6 +1,7 @@
 """Every user-facing string is translated into nb, nn and sv, and the catalogue is up to
 date with the code."""
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 def extract_options():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     line = re.search(r"^EXTRACT_OPTS := (.+)$", makefile, re.M).group(1)
-    return [part.strip("'") for part in re.findall(r"'[^']*'|\S+", line)]
+    return shlex.split(line)
 
 
 def read(path, locale=None):

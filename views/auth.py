@@ -85,8 +85,9 @@ def login():
         ip = client_ip()
         user = User.select().where(User.username == username.lower()).first()
         if limiter.blocked(username, ip):
-            error = _l("Too many failed attempts. Wait 15 minutes and try again, or "
-                       "contact the school.")
+            error = _l("Too many failed attempts. Wait %(minutes)d minutes and try again, "
+                       "or contact the school or kindergarten.",
+                       minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
             status = 429
             audit.record("login.blocked", actor=user, ip=ip)
         elif user is not None and user.is_active and check_password(user, form.password.data):

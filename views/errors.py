@@ -5,19 +5,19 @@ from flask_wtf.csrf import CSRFError
 from .common import render
 
 MESSAGES = {
-    400: (_l("Something in the request was wrong"),
+    400: (_l("Something was wrong with what was sent"),
           _l("Go back, check what you entered and try again.")),
     403: (_l("You do not have access"),
-          _l("Your account may not do this. Contact the school if you think it should.")),
+          _l("You do not have permission to do this. Contact the school or kindergarten "
+             "if you think you should.")),
     404: (_l("Page not found"),
           _l("The page does not exist, or you do not have access to it.")),
-    405: (_l("Something in the request was wrong"),
+    405: (_l("Something was wrong with what was sent"),
           _l("Go back, check what you entered and try again.")),
     413: (_l("Too much data"), _l("What you sent is too large.")),
     429: (_l("Too many requests"), _l("Wait a moment and try again.")),
     500: (_l("Something went wrong"),
-          _l("Nothing was saved. Try again in a moment; if it happens again, contact "
-             "the municipality.")),
+          _l("Try again in a moment. If it happens again, contact the municipality.")),
 }
 
 

@@ -1,0 +1,180 @@
+"""Kontaktbok's speed targets, measured on this machine in one run.
+
+1. SQL queries per page: constant whatever the data size, and at most 6.
+2. Throughput: under gunicorn with 2 workers, each page serves at least a quarter of the
+   requests per second of a bare Flask "hello" route served the same way.
+3. Weight: a first view at most 30 KB compressed (page, CSS, JS), a later view (the page
+   alone, static files cached) at most 5 KB.
+
+Run with `make bench`; prints a table and exits non-zero when a target is missed.
+"""
+import datetime
+import gzip
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/"),
+         ("admin", "/admin/")]
+MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port):
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def gunicorn(target, env, cwd):
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", target], env=env, cwd=cwd, start_new_session=True)
+    wait_for(port)
+    return proc, port
+
+
+def stop(proc):
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=10)
+
+
+def wrk(url, cookie=None, seconds=5):
+    cmd = ["wrk", "-t2", "-c8", f"-d{seconds}s", url]
+    if cookie:
+        cmd[1:1] = ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered with errors under load:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def login_cookie(port, username):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": "kontaktbok-demo",
+                                   "csrf_token": token}).encode()
+    opener.open(f"http://127.0.0.1:{port}/login", data)
+    return "; ".join(f"{c.name}={c.value}" for c in jar), opener
+
+
+def query_counts():
+    """Queries per page with the demo data, then with 40 times as many children."""
+    from playhouse.test_utils import count_queries
+
+    from app import create_app
+    from models import db as dbmod
+    from models import demo
+    from models.people import Child, Enrolment, Guardianship, StaffRole, User
+    from models.school import Group, Unit
+
+    tmp = tempfile.mkdtemp()
+    os.environ["INSTANCE_PATH"] = tmp
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/q.db", "WTF_CSRF_ENABLED": False})
+    with dbmod.database.connection_context():
+        dbmod.migrate(str(ROOT / "migrations"))
+        demo.load()
+
+    def measure():
+        counts = {}
+        for username, url in PAGES:
+            client = app.test_client()
+            if username != "anonymous":
+                client.post("/login", data={"username": username,
+                                            "password": "kontaktbok-demo"})
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200
+            counts[(username, url)] = counter.count
+        return counts
+
+    small = measure()
+    with dbmod.database.connection_context():
+        unit = Unit.get(Unit.name == "Solbakken skole")
+        kari, larer = User.get(username="kari"), User.get(username="larer1a")
+        start = datetime.date.today() - datetime.timedelta(days=5)
+        for n in range(200):
+            group = Group.create(unit=unit, name=f"B{n}", school_year=2100 + n)
+            child = Child.create(first_name=f"B{n}", last_name="Bench",
+                                 birth_date=datetime.date.today() - datetime.timedelta(days=2500))
+            Enrolment.create(child=child, group=group, start_date=start)
+            Guardianship.create(guardian=kari, child=child, responsibility="shared")
+            StaffRole.create(user=larer, role="contact_teacher", unit=unit, group=group)
+    large = measure()
+    shutil.rmtree(tmp, ignore_errors=True)
+    return small, large
+
+
+def main():
+    failures = []
+    small, large = query_counts()
+    print(f"{'page':28} {'queries (demo)':>15} {'queries (+200 children)':>24}")
+    for key in small:
+        print(f"{key[0] + ' ' + key[1]:28} {small[key]:>15} {large[key]:>24}")
+        if small[key] != large[key] or large[key] > MAX_QUERIES:
+            failures.append(f"queries {key}: {small[key]} → {large[key]}")
+
+    tmp = tempfile.mkdtemp()
+    env = {**os.environ, "INSTANCE_PATH": tmp, "KONTAKTBOK_ENV": "demo"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([str(BIN / "flask"), "--app", "app", "migrate"], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    hello, hello_port = gunicorn("hello:app", env, ROOT / "bench")
+    app, port = gunicorn("app:create_app()", env, ROOT)
+    try:
+        baseline = wrk(f"http://127.0.0.1:{hello_port}/")
+        print(f"\nbare Flask hello: {baseline:,.0f} requests/s (gunicorn, 2 workers)")
+        print(f"{'page':28} {'requests/s':>12} {'ratio':>7} {'first KB':>9} {'later KB':>9}")
+        for username, url in PAGES:
+            cookie, opener = (None, urllib.request.build_opener())
+            if username != "anonymous":
+                cookie, opener = login_cookie(port, username)
+            html = opener.open(f"http://127.0.0.1:{port}{url}").read()
+            assets = re.findall(rb'(?:href|src)="(/(?:static|theme)[^"]+)"', html)
+            later = len(gzip.compress(html, 6)) / 1024
+            first = later + sum(
+                len(gzip.compress(opener.open(f"http://127.0.0.1:{port}{a.decode()}").read(), 6))
+                for a in assets) / 1024
+            rps = wrk(f"http://127.0.0.1:{port}{url}", cookie)
+            ratio = rps / baseline
+            print(f"{username + ' ' + url:28} {rps:>12,.0f} {ratio:>7.2f} {first:>9.1f} {later:>9.1f}")
+            if ratio < MIN_RATIO:
+                failures.append(f"throughput {username} {url}: {ratio:.2f} of hello")
+            if first > FIRST_KB or later > LATER_KB:
+                failures.append(f"weight {username} {url}: {first:.1f} KB / {later:.1f} KB")
+    finally:
+        stop(app)
+        stop(hello)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("\nMISSED:\n" + "\n".join(failures))
+        sys.exit(1)
+    print("\nall targets met")
+
+
+if __name__ == "__main__":
+    import urllib.parse  # noqa: F401  (used by login_cookie)
+    main()
