@@ -22,7 +22,8 @@ from models import MODELS, demo
 from models import db as dbmod
 from models import protect
 from views import account, admin, auth, brand, errors, home
-from views.common import LANGUAGE_NAMES, security_headers, select_locale, static_version
+from views.common import (LANGUAGE_NAMES, install_template_gettext, security_headers,
+                          select_locale, static_version)
 from views.labels import EVENT_NAMES, ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
@@ -174,6 +175,7 @@ def create_app(config=None):
     dbmod.init_app(app)
 
     Babel(app, locale_selector=select_locale)
+    install_template_gettext(app)
     CSRFProtect(app)
     Htmx(app)
     login_manager = LoginManager(app)

@@ -22,6 +22,8 @@ ROUTES = {
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},
     ("GET", "/logo"): {ANONYMOUS: 200, "*": 200},
+    ("GET", "/login/eid"): {ANONYMOUS: 404, "*": 404},  # no eID provider in the demo
+    ("GET", "/no-such-page"): {ANONYMOUS: 404, "*": 404},
 }
 
 
@@ -206,3 +208,15 @@ class TestLanguage:
         assert "Mine barn" in text_of(client.get("/"))
         client.post("/language", data={"locale": "nn"})
         assert "Borna mine" in text_of(client.get("/"))
+
+
+def test_in_locale_renders_another_language_and_restores_the_page_language(app):
+    from flask import render_template_string
+
+    from views.common import in_locale
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        template = "{{ _('My children') }}"
+        assert render_template_string(template) == "Mine barn"
+        with in_locale("sv"):
+            assert render_template_string(template) == "Mina barn"
+        assert render_template_string(template) == "Mine barn"

@@ -1,7 +1,7 @@
 """Login and logout with local accounts; the eID button when a provider is configured."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, g, redirect, request, session,
+from flask import (Blueprint, abort, current_app, flash, g, redirect, request, session,
                    url_for)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -111,6 +111,18 @@ def login():
         status = 400
     return render("auth/login.html", form=form, error=error, status=status,
                   eid=current_app.config["MUNICIPALITY"].eid_login)
+
+
+@bp.route("/login/eid")
+def eid():
+    """The national eID login (ID-porten, BankID/Freja via a broker) is wired to the
+    providers in the municipality file by a later release; until then, say so plainly."""
+    if not current_app.config["MUNICIPALITY"].eid_login.get("providers"):
+        abort(404)
+    return render("errors/error.html", "errors/_error.html", status=503,
+                  title=_l("National eID login is not available yet"),
+                  text=_l("Log in with your username and password for now, or contact "
+                          "the school or kindergarten."))
 
 
 @bp.route("/logout", methods=["POST"])

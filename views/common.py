@@ -1,8 +1,10 @@
 """What every view shares: page-or-fragment rendering, locale choice, security headers."""
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app, render_template, request, session
+from flask import current_app, g, render_template, request, session
+from flask_babel import force_locale, get_translations
 from flask_login import current_user
 
 LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska"}
@@ -59,6 +61,36 @@ def select_locale():
     if "nb" in enabled and request.accept_languages.best_match(["no"]):
         return "nb"
     return current_app.config["MUNICIPALITY"].default_language
+
+
+def _translations():
+    # flask-babel looks the catalogue up again for every string; a page has dozens.
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def install_template_gettext(app):
+    """Template `_()` and `ngettext()` with the catalogue looked up once per request."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+
+
+@contextmanager
+def in_locale(locale):
+    """Render in another language (an e-mail in the recipient's language, say)."""
+    saved = g.pop("_translations", None)
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        g.pop("_translations", None)
+        if saved is not None:
+            g._translations = saved
 
 
 def static_version(app, filename, cache):
