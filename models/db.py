@@ -40,8 +40,11 @@ def open_database(url):
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
+        # The pool hands a connection to one thread at a time, so a connection made in
+        # one request thread may safely serve the next request in another.
         return PooledSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
-                                    max_connections=16, stale_timeout=600)
+                                    max_connections=16, stale_timeout=600,
+                                    check_same_thread=False)
     if parsed.scheme in ("postgres", "postgresql"):
         options = dict(parse_qsl(parsed.query))
         kwargs = {

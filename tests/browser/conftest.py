@@ -48,8 +48,7 @@ def live_database_url(tmp_path_factory):
     admin.execute_sql(f'CREATE SCHEMA "{schema}"')
     admin.close()
     yield f"{TEST_DATABASE_URL}?schema={schema}"
-    if not dbmod.database.is_closed():
-        dbmod.database.close()
+    dbmod.close_all()
     admin = dbmod.open_database(TEST_DATABASE_URL)
     admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
     admin.close()
@@ -67,10 +66,11 @@ def live_app(live_database_url, tmp_path_factory):
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
             demo.load()
+        # Empty the pool: the server's request threads open their own connections.
+        dbmod.close_all()
         yield application
     finally:
-        if not dbmod.database.is_closed():
-            dbmod.database.close()
+        dbmod.close_all()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -93,12 +93,18 @@ def live_server(live_app):
 
 
 @pytest.fixture
-def reset_saved_languages(live_app):
+def reset_saved_languages(live_app, live_database_url):
     """Choosing a language while logged in saves it on the account; undo that so the
-    other tests still get the language from Accept-Language."""
+    other tests still get the language from Accept-Language. (On a database handle of
+    its own: the app's pool belongs to the server's threads.)"""
     yield
-    with dbmod.database.connection_context():
-        User.update(locale=None).where(User.locale.is_null(False)).execute()
+    db = dbmod.open_database(live_database_url)
+    try:
+        db.execute_sql(f'UPDATE "{User._meta.table_name}" SET locale = NULL')
+    finally:
+        db.close()
+        if hasattr(db, "close_all"):
+            db.close_all()
 
 
 @pytest.fixture
@@ -140,13 +146,16 @@ class Session:
         self.blocked = []         # requests to anywhere but the live server
         self.console_errors = []  # console.error messages and uncaught exceptions
         self.csp_violations = []  # console messages about Content Security Policy
+        self.server_errors = []   # responses with a 5xx status
 
     def url(self, path="/"):
         return self.base_url + path
 
     def goto(self, path="/"):
         response = self.page.goto(self.url(path))
-        assert response is not None and response.ok, (path, response and response.status)
+        assert response is not None and response.ok, (
+            f"GET {path}: {response and response.status}; server errors: "
+            f"{self.server_errors}")
         return response
 
     def log_in(self, username, password=PASSWORD):
@@ -163,8 +172,10 @@ class Session:
         redirects) has loaded."""
         with self.page.expect_navigation():
             self.page.locator(button).click()
+        assert not self.server_errors, f"submitting {button}: {self.server_errors}"
 
     def assert_clean(self):
+        assert not self.server_errors, f"server errors: {self.server_errors}"
         assert not self.blocked, f"third-party requests: {self.blocked}"
         assert not self.console_errors, f"console errors: {self.console_errors}"
         assert not self.csp_violations, f"CSP violations: {self.csp_violations}"
@@ -201,6 +212,9 @@ def open_session(chromium, live_server):
         context.route("**/*", guard)
         page.on("console", on_console)
         page.on("pageerror", lambda error: session.console_errors.append(str(error)))
+        page.on("response", lambda response: response.status >= 500 and
+                session.server_errors.append(
+                    f"{response.status} {response.request.method} {response.url}"))
         return session
 
     yield open_session

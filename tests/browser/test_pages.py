@@ -28,7 +28,7 @@ TOO_WIDE = """() => {
       + `"${e.textContent.trim().slice(0, 60)}" right=${e.getBoundingClientRect().right}`);
 }"""
 
-each_locale_and_viewport = pytest.mark.parametrize(
+each_viewport = pytest.mark.parametrize(
     "viewport", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
 each_locale = pytest.mark.parametrize("locale", LOCALES)
 
@@ -47,23 +47,29 @@ def axe_report(violations):
 
 
 def check_page(session, name, locale, viewport):
-    """What every page must pass; saves a full-page screenshot."""
+    """What every page must pass; saves a full-page screenshot. Reports every problem
+    found on the page at once, not only the first."""
     page = session.page
-    assert page.evaluate("document.documentElement.lang") == locale
     width, height = viewport
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{locale}-{width}x{height}.png"),
                     full_page=True)
+    where = f"{name} ({locale}, {width}x{height})"
+    problems = []
+    lang = page.evaluate("document.documentElement.lang")
+    if lang != locale:
+        problems.append(f"<html lang={lang!r}>, expected {locale!r}")
     if width <= 360:
         scroll_width, inner_width = page.evaluate(
             "[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll_width <= inner_width, (
-            f"{name} ({locale}): the page scrolls sideways at {width} px "
-            f"(scrollWidth {scroll_width} > innerWidth {inner_width}); too wide: "
-            f"{page.evaluate(TOO_WIDE)}")
-    results = AXE.run(page, options=AXE_OPTIONS)
-    violations = results.response["violations"]
-    assert not violations, f"{name} ({locale}, {width}x{height}):\n{axe_report(violations)}"
+        if scroll_width > inner_width:
+            problems.append(
+                f"the page scrolls sideways (scrollWidth {scroll_width} > innerWidth "
+                f"{inner_width}); sticking out: {page.evaluate(TOO_WIDE)}")
+    violations = AXE.run(page, options=AXE_OPTIONS).response["violations"]
+    if violations:
+        problems.append("axe:\n" + axe_report(violations))
+    assert not problems, f"{where}:\n" + "\n".join(problems)
     session.assert_clean()
 
 
@@ -72,7 +78,7 @@ def card_titles(page, selector):
 
 
 @each_locale
-@each_locale_and_viewport
+@each_viewport
 def test_login_page(open_session, locale, viewport):
     session = open_session(locale=locale, viewport=viewport)
     session.goto("/login")
@@ -123,7 +129,7 @@ HOME_PAGES = {"kari": sees_kari, "per": sees_per, "bestemor": sees_bestemor,
 
 
 @each_locale
-@each_locale_and_viewport
+@each_viewport
 @pytest.mark.parametrize("username", list(HOME_PAGES))
 def test_home_page(open_session, translate, username, locale, viewport):
     session = open_session(locale=locale, viewport=viewport)
