@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, request
 from flask_babel import Babel, get_locale
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,8 +22,9 @@ from models import MODELS, demo
 from models import db as dbmod
 from models import protect
 from views import account, admin, auth, brand, errors, home
-from views.common import (LANGUAGE_NAMES, install_template_gettext, security_headers,
-                          select_locale, static_version)
+from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
+                          layout_urls, security_headers, select_locale, static_version,
+                          template_gettext)
 from views.labels import EVENT_NAMES, ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
@@ -162,6 +163,7 @@ def create_app(config=None):
     )
     app.config.update(settings)
     app.debug = settings["DEBUG"]
+    app.session_interface = SessionCookies()
     if settings["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"],
                                 x_proto=settings["PROXY_COUNT"],
@@ -175,7 +177,6 @@ def create_app(config=None):
     dbmod.init_app(app)
 
     Babel(app, locale_selector=select_locale)
-    install_template_gettext(app)
     CSRFProtect(app)
     Htmx(app)
     login_manager = LoginManager(app)
@@ -200,10 +201,12 @@ def create_app(config=None):
 
     @app.context_processor
     def _globals():
-        return {"municipality": app.config["MUNICIPALITY"],
+        return {"municipality": app.config["MUNICIPALITY"], "layout": layout_urls(app),
+                "viewer": current_user._get_current_object(), "csrf": csrf_token(),
                 "current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES,
-                "role_names": ROLE_NAMES, "event_names": EVENT_NAMES}
+                "role_names": ROLE_NAMES, "event_names": EVENT_NAMES, **template_gettext()}
 
+    app.jinja_env.globals["email_link"] = email_link
     app.after_request(security_headers)
 
     @app.cli.command("migrate")

@@ -27,13 +27,21 @@ class Logo:
 
 
 @dataclass(frozen=True)
+class Contact:
+    phone: str
+    email: str
+    address: str
+    opening_hours: str
+
+
+@dataclass(frozen=True)
 class Municipality:
     name: str
     country: str
     default_language: str
     languages: tuple
     colours: dict
-    contact: dict
+    contact: Contact
     privacy_url: str
     accessibility_url: str
     retention: dict
@@ -153,8 +161,8 @@ def load(path):
     if contrast_ratio(colours["link"], "#ffffff") < 4.5:
         r.fail("colours.link", "contrast with the white page is below 4.5:1 (WCAG AA)")
 
-    contact = {key: r.get(f"contact.{key}", str)
-               for key in ("phone", "email", "address", "opening_hours")}
+    contact = Contact(**{key: r.get(f"contact.{key}", str)
+                         for key in ("phone", "email", "address", "opening_hours")})
 
     retention = {
         "documentation_years": r.positive_int("retention.documentation_years", 5),

@@ -6,6 +6,7 @@ A view never fetches a child, group or unit by id on its own: it calls `child_or
 the thing exists.
 """
 import datetime
+from dataclasses import dataclass
 
 import peewee
 from peewee import fn
@@ -150,13 +151,47 @@ def is_administrator(user):
 
 
 # Pages --------------------------------------------------------------------------------
+# The home pages read plain rows (tuples) into small records: turning joined rows into
+# linked model objects costs peewee more than the query costs the database.
+
+@dataclass(frozen=True)
+class Place:
+    """A group a child attends today, with its unit's contact details."""
+    group: str
+    unit: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ChildCard:
+    id: int
+    name: str
+    places: list
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    role: str
+    unit: str | None
+    group: str | None
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    id: int
+    name: str
+    children: int
+
 
 def _guardian_overview_query(user, day, adult_cutoff):
-    return (Child.select(Child, Enrolment, Group, Unit)
+    return (Child.select(Child.id, Child.first_name, Child.last_name, Group.name, Unit.name,
+                         Unit.phone, Unit.email)
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group).join(Unit)
             .where(_guardian_condition(user, day, adult_cutoff) & Enrolment.active(day))
-            .order_by(Child.first_name, Child.last_name, Child.id, Unit.name, Group.name))
+            .order_by(Child.first_name, Child.last_name, Child.id, Unit.name, Group.name)
+            .tuples())
 
 
 _guardian_overview = Prepared(_guardian_overview_query, user=int, day=datetime.date,
@@ -165,47 +200,49 @@ _guardian_overview = Prepared(_guardian_overview_query, user=int, day=datetime.d
 
 def guardian_overview(user, day=None):
     """The guardian's home page: each child they may see with today's groups and units.
-
-    One query; returns [(child, [(group, unit), …]), …] sorted by first name."""
+    One query; children sorted by first name."""
     day = day or today()
-    rows = _guardian_overview(user=user.id, day=day,
-                              adult_cutoff=eighteenth_birthday_cutoff(day))
-    overview = {}
-    for row in rows:
-        entry = overview.setdefault(row.id, (row, []))
-        entry[1].append((row.enrolment.group, row.enrolment.group.unit))
-    return list(overview.values())
+    cards = {}
+    for child_id, first, last, group, unit, phone, email in _guardian_overview(
+            user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)):
+        card = cards.get(child_id)
+        if card is None:
+            card = cards[child_id] = ChildCard(child_id, f"{first} {last}", [])
+        card.places.append(Place(group, unit, phone, email))
+    return list(cards.values())
 
 
 _responsibilities = Prepared(
     lambda user: Guardianship.select(Guardianship.responsibility)
-    .where(Guardianship.guardian == user), user=int)
+    .where(Guardianship.guardian == user).tuples(), user=int)
 
 
 def is_information_only(user):
     """True for a parent whose every guardianship is without parental responsibility."""
-    kinds = {g.responsibility for g in _responsibilities(user=user.id)}
+    kinds = {kind for (kind,) in _responsibilities(user=user.id)}
     return bool(kinds) and not (kinds & set(WITH_RESPONSIBILITY))
 
 
 def _roles_query(user):
-    return (StaffRole.select(StaffRole, Unit, Group)
+    return (StaffRole.select(StaffRole.role, Unit.name, Group.name)
             .join(Unit, peewee.JOIN.LEFT_OUTER, on=(StaffRole.unit == Unit.id))
             .switch(StaffRole)
             .join(Group, peewee.JOIN.LEFT_OUTER, on=(StaffRole.group == Group.id))
             .where(StaffRole.user == user)
-            .order_by(StaffRole.role, Unit.name, Group.name))
+            .order_by(StaffRole.role, Unit.name, Group.name)
+            .tuples())
 
 
 def _reached_groups_query(user, day):
-    return (Group.select(Group, Unit, fn.COUNT(Enrolment.id).alias("children"))
+    return (Group.select(Group.id, Group.name, Unit.id, Unit.name, fn.COUNT(Enrolment.id))
             .join(Unit)
             .switch(Group)
             .join(Enrolment, peewee.JOIN.LEFT_OUTER,
                   on=((Enrolment.group == Group.id) & Enrolment.active(day)))
             .where(Group.id.in_(staff_group_ids(user)))
-            .group_by(Group.id, Unit.id)
-            .order_by(Unit.name, Group.name))
+            .group_by(Group.id, Group.name, Unit.id, Unit.name)
+            .order_by(Unit.name, Group.name)
+            .tuples())
 
 
 _roles = Prepared(_roles_query, user=int)
@@ -213,11 +250,15 @@ _reached_groups = Prepared(_reached_groups_query, user=int, day=datetime.date)
 
 
 def staff_overview(user, day=None):
-    """A member of staff's home page: roles, the groups they reach with their units, and
-    how many children are enrolled in each today. Two queries."""
+    """A member of staff's home page: roles, and the groups they reach per unit with how
+    many children are enrolled in each today. Two queries (one for non-staff).
+
+    Returns ([RoleLine, …], [(unit name, [GroupLine, …]), …])."""
     day = day or today()
-    roles = list(_roles(user=user.id))
+    roles = [RoleLine(*row) for row in _roles(user=user.id)]
+    if not roles:  # most users are guardians: one query, not two
+        return [], []
     by_unit = {}
-    for group in _reached_groups(user=user.id, day=day):
-        by_unit.setdefault(group.unit.id, (group.unit, []))[1].append(group)
+    for group_id, group, unit_id, unit, children in _reached_groups(user=user.id, day=day):
+        by_unit.setdefault(unit_id, (unit, []))[1].append(GroupLine(group_id, group, children))
     return roles, list(by_unit.values())

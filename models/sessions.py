@@ -42,21 +42,26 @@ class LoginSession(BaseModel):
         row = next(iter(_by_token(token_hash=_digest(token))), None)
         if row is None:
             return None
+        session_id, created_at, last_seen_at, *values = row
         now = utcnow()
-        if now - row.last_seen_at > idle or now - row.created_at > absolute:
-            row.delete_instance()
+        if now - last_seen_at > idle or now - created_at > absolute:
+            cls.delete().where(cls.id == session_id).execute()
             return None
-        if (now - row.last_seen_at).total_seconds() > TOUCH_AFTER_SECONDS:
-            cls.update(last_seen_at=now).where(cls.id == row.id).execute()
-        user = row.user
-        user.login_session = row
+        if (now - last_seen_at).total_seconds() > TOUCH_AFTER_SECONDS:
+            cls.update(last_seen_at=now).where(cls.id == session_id).execute()
+        user = User(**dict(zip(_USER_FIELDS, values)))
+        user._dirty.clear()  # as loaded, nothing changed
         return user
 
     @classmethod
     def _by_token_query(cls, token_hash):
-        return (cls.select(cls, User).join(User)
+        # Plain columns rather than joined models: this runs on every request.
+        return (cls.select(cls.id, cls.created_at, cls.last_seen_at,
+                           *User._meta.sorted_fields)
+                .join(User)
                 .where((cls.token_hash == token_hash) & (User.is_active == True))  # noqa: E712
-                .limit(1))
+                .limit(1)
+                .tuples())
 
     @classmethod
     def end(cls, token):
@@ -68,4 +73,5 @@ class LoginSession(BaseModel):
         cls.delete().where(cls.user == user).execute()
 
 
+_USER_FIELDS = [field.name for field in User._meta.sorted_fields]
 _by_token = Prepared(LoginSession._by_token_query, token_hash=str)

@@ -210,13 +210,20 @@ class TestLanguage:
         assert "Borna mine" in text_of(client.get("/"))
 
 
-def test_in_locale_renders_another_language_and_restores_the_page_language(app):
+def test_templates_render_in_a_forced_language_and_back(app):
+    """E-mails will render in the recipient's language with flask-babel's force_locale."""
     from flask import render_template_string
-
-    from views.common import in_locale
+    from flask_babel import force_locale
     with app.test_request_context(headers={"Accept-Language": "nb"}):
-        template = "{{ _('My children') }}"
-        assert render_template_string(template) == "Mine barn"
-        with in_locale("sv"):
-            assert render_template_string(template) == "Mina barn"
-        assert render_template_string(template) == "Mine barn"
+        template = "{{ _('My children') }} {{ ngettext('%(num)d child', '%(num)d children', 2) }}"
+        assert render_template_string(template) == "Mine barn 2 barn"
+        with force_locale("sv"):
+            assert render_template_string(template) == "Mina barn 2 barn"
+        assert render_template_string(template) == "Mine barn 2 barn"
+        assert render_template_string("{{ _('Hello, %(name)s', name='<b>') }}") == "Hei, &lt;b&gt;"
+
+
+def test_email_links_escape_what_they_show():
+    from views.common import email_link
+    assert str(email_link("a<b@x.no")) == (
+        '<a href="mailto:a&lt;b@x.no">a&lt;b@<wbr>x.no</a>')

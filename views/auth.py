@@ -36,6 +36,9 @@ def init_login(manager):
     manager.login_view = "auth.login"
     manager.login_message = _l("Log in to continue.")
     manager.login_message_category = "info"
+    # The session is a server-side row (models/sessions.py) that logout deletes and that
+    # times out on its own; flask-login's address-and-browser fingerprint adds nothing.
+    manager.session_protection = None
 
     @manager.user_loader
     def _load(token):

@@ -1,11 +1,17 @@
 """What every view shares: page-or-fragment rendering, locale choice, security headers."""
 import hashlib
-from contextlib import contextmanager
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
-from flask import current_app, g, render_template, request, session
-from flask_babel import force_locale, get_translations
+from babel import Locale
+from flask import current_app, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import BaseLoader, pass_context
+from markupsafe import Markup, escape
 
 LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska"}
 
@@ -21,6 +27,42 @@ CSP = "; ".join((
     "base-uri 'none'",
     "object-src 'none'",
 ))
+
+
+# `{{ _("Plain text") }}` with no placeholders: translated once, when the template is
+# compiled for a language, instead of on every page view.
+_LITERAL_GETTEXT = re.compile(r"""\{\{\s*_\((["'])([^"'%{}]*)\1\)\s*\}\}""")
+
+
+class TranslatedLoader(BaseLoader):
+    """Loads templates with their plain `_()` strings already translated."""
+
+    def __init__(self, loader, translations):
+        self.loader = loader
+        self.translations = translations
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = self.loader.get_source(environment, template)
+        translated = _LITERAL_GETTEXT.sub(
+            lambda m: str(escape(self.translations.ugettext(m.group(2)))), source)
+        return translated, filename, uptodate
+
+
+def _environment(locale):
+    """One compiled-template cache per language; everything else is shared."""
+    app = current_app._get_current_object()
+    environments = app.extensions.setdefault("jinja_by_locale", {})
+    env = environments.get(locale)
+    if env is None:
+        env = environments[locale] = app.jinja_env.overlay(
+            loader=TranslatedLoader(app.jinja_env.loader, get_translations()))
+    return env
+
+
+def render_template(name, **context):
+    """Flask's render_template, with the template compiled for the page's language."""
+    current_app.update_template_context(context)
+    return _environment(str(get_locale())).get_template(name).render(context)
 
 
 def wants_fragment():
@@ -46,9 +88,17 @@ def enabled_languages():
     return current_app.config["MUNICIPALITY"].languages
 
 
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGE_NAMES}
+
+
 def select_locale():
     """The user's saved choice → the session → Accept-Language → the municipality's
-    default."""
+    default. Returns a parsed Locale: babel would otherwise parse (and look on disk) on
+    every request."""
+    return _LOCALES[_choose_language()]
+
+
+def _choose_language():
     enabled = enabled_languages()
     if current_user and current_user.is_authenticated and current_user.locale in enabled:
         return current_user.locale
@@ -63,34 +113,74 @@ def select_locale():
     return current_app.config["MUNICIPALITY"].default_language
 
 
-def _translations():
-    # flask-babel looks the catalogue up again for every string; a page has dozens.
-    translations = g.get("_translations")
-    if translations is None:
-        translations = g._translations = get_translations()
-    return translations
+def template_gettext():
+    """`_()` and `ngettext()` for one render, bound to the catalogue of the language in
+    force (flask-babel would look it up again for each of a page's dozens of strings).
+    Same behaviour as Jinja's new-style gettext: autoescaped, `%(name)s` filled in."""
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string, **variables):
+        text = translations.ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
-def install_template_gettext(app):
-    """Template `_()` and `ngettext()` with the catalogue looked up once per request."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
-        newstyle=True,
-    )
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signer made once rather than twice per
+    request (the configuration does not change while the app runs)."""
+
+    def get_signing_serializer(self, app):
+        serializer = app.extensions.get("session_serializer")
+        if serializer is None:
+            serializer = app.extensions["session_serializer"] = (
+                super().get_signing_serializer(app))
+        return serializer
 
 
-@contextmanager
-def in_locale(locale):
-    """Render in another language (an e-mail in the recipient's language, say)."""
-    saved = g.pop("_translations", None)
-    try:
-        with force_locale(locale):
-            yield
-    finally:
-        g.pop("_translations", None)
-        if saved is not None:
-            g._translations = saved
+def csrf_token():
+    """The signed form token, signed once per session instead of on every page. It stays
+    valid as long as the session (WTF_CSRF_TIME_LIMIT is off) and goes with it."""
+    signed = session.get("_csrf_signed")
+    if signed is None or "csrf_token" not in session:
+        signed = session["_csrf_signed"] = generate_csrf()
+    return signed
+
+
+def email_link(address):
+    """A mailto link that may wrap after the @ on a narrow phone, not mid-word."""
+    local, at, domain = (escape(part) for part in address.partition("@"))
+    return Markup(f'<a href="mailto:{escape(address)}">{local}{at}<wbr>{domain}</a>')
+
+
+def layout_urls(app):
+    """The addresses every page's layout links to. They are the same for every request,
+    and building them with url_for on each page costs more than the rest of the header."""
+    urls = app.extensions.get("layout_urls")
+    if urls is None:
+        config = app.config["MUNICIPALITY"]
+        urls = SimpleNamespace(
+            css=url_for("static", filename="css/app.css"),
+            htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
+            theme=url_for("brand.theme", v=config.theme_version),
+            logo=url_for("brand.logo", v=config.logo.version) if config.logo else None,
+            home=url_for("home.index"),
+            logout=url_for("auth.logout"),
+            language=url_for("account.language"),
+        )
+        app.extensions["layout_urls"] = urls
+    return urls
 
 
 def static_version(app, filename, cache):
