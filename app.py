@@ -207,6 +207,7 @@ def create_app(config=None):
                 "role_names": ROLE_NAMES, "event_names": EVENT_NAMES, **template_gettext()}
 
     app.jinja_env.globals["email_link"] = email_link
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages
     app.after_request(security_headers)
 
     @app.cli.command("migrate")

@@ -5,14 +5,18 @@ trigger made by migration 0001). Only the retention purge of a later release may
 rows older than the municipality's audit retention period.
 """
 import json
+from collections import namedtuple
 
 import peewee
 
-from .db import BaseModel, database, utcnow
+from .db import BaseModel, Prepared, utcnow
 
 
 class AppendOnlyError(Exception):
     pass
+
+
+EventLine = namedtuple("EventLine", "at actor_name action ip")
 
 
 class AuditEvent(BaseModel):
@@ -48,7 +52,8 @@ class AuditEvent(BaseModel):
 
     @classmethod
     def recent(cls, limit=50):
-        return list(cls.select().order_by(cls.at.desc(), cls.id.desc()).limit(limit))
+        """The newest events, newest first."""
+        return [EventLine(*row) for row in _recent(limit=limit)]
 
 
 def record(action, actor=None, obj=None, ip="", **detail):
@@ -63,3 +68,9 @@ def record(action, actor=None, obj=None, ip="", **detail):
         ip=ip or "",
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
     )
+
+
+_recent = Prepared(lambda limit: AuditEvent.select(
+    AuditEvent.at, AuditEvent.actor_name, AuditEvent.action, AuditEvent.ip)
+    .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).tuples(),
+    limit=int)

@@ -103,14 +103,15 @@ class Prepared:
     peewee builds the SQL text from an expression tree on every execution; for the
     access-rule queries every page runs, that costs more than the database itself. The
     query is built once with marker values, the markers' positions among the parameters
-    are remembered, and later calls only substitute real values — peewee still turns the
-    rows into models, joins included.
+    are remembered, and later calls only substitute real values. Rows come back as the
+    query asks (models, joins included, or tuples); calling returns a list.
     """
 
     def __init__(self, build, **kinds):
         self._build = build
         self._kinds = kinds  # parameter name -> int, str or datetime.date
         self._compiled = {}
+        self._converters = {}  # for .tuples() queries: each column's python_value
 
     def _compile(self):
         markers = {}
@@ -133,4 +134,16 @@ class Prepared:
         query, sql, slots = self._compiled[kind]
         params = [(convert(values[name]) if convert else values[name]) if name else constant
                   for name, convert, constant in slots]
-        return query._get_cursor_wrapper(database.execute_sql(sql, params))
+        cursor = database.execute_sql(sql, params)
+        converters = self._converters.get(kind)
+        if converters is None:
+            wrapper = query._get_cursor_wrapper(cursor)
+            rows = list(wrapper)
+            if query._row_type == peewee.ROW.TUPLE and wrapper.initialized:
+                # Columns and their conversions do not change between calls; skip
+                # peewee's per-call column resolution from now on.
+                self._converters[kind] = wrapper.converters
+            return rows
+        return [tuple(row[i] if convert is None else convert(row[i])
+                      for i, convert in enumerate(converters))
+                for row in cursor.fetchall()]

@@ -1,9 +1,11 @@
 """People: user accounts, children, guardianships, caregiver grants, staff roles."""
 import datetime
+from dataclasses import dataclass
 
 import peewee
+from peewee import fn
 
-from .db import BaseModel, utcnow
+from .db import BaseModel, Prepared, utcnow
 from .protect import ProtectedField, mask
 from .school import Group, Unit
 
@@ -161,3 +163,26 @@ def eighteenth_birthday_cutoff(day):
         return day.replace(year=day.year - 18)
     except ValueError:  # 29 February: those born on 28 February 18 years ago are 18
         return datetime.date(day.year - 18, 2, 28)
+
+
+@dataclass(frozen=True)
+class Counts:
+    units: int
+    groups: int
+    children: int
+    users: int
+    staff: int
+
+
+_counts = Prepared(lambda: Unit.select(
+    Unit.select(fn.COUNT(Unit.id)),
+    Group.select(fn.COUNT(Group.id)),
+    Child.select(fn.COUNT(Child.id)),
+    User.select(fn.COUNT(User.id)),
+    StaffRole.select(fn.COUNT(fn.DISTINCT(StaffRole.user))),
+).limit(1).tuples())
+
+
+def installation_counts():
+    """What the installation holds, for the administrator: numbers, no names."""
+    return Counts(*_counts()[0])

@@ -49,8 +49,8 @@ class LoginSession(BaseModel):
             return None
         if (now - last_seen_at).total_seconds() > TOUCH_AFTER_SECONDS:
             cls.update(last_seen_at=now).where(cls.id == session_id).execute()
-        user = User(**dict(zip(_USER_FIELDS, values)))
-        user._dirty.clear()  # as loaded, nothing changed
+        user = User(__no_default__=True)  # as loaded: nothing to save
+        user.__data__ = dict(zip(_USER_FIELDS, values))
         return user
 
     @classmethod

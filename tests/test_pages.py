@@ -1,5 +1,6 @@
 """Every route × every role, what each home page shows, and what a page costs in SQL."""
 import datetime
+import re
 
 import pytest
 
@@ -191,6 +192,12 @@ class TestLanguage:
         page = fresh.get("/", headers={"Accept-Language": "nb"})
         assert '<html lang="sv">' in page.get_data(as_text=True)
 
+    def test_the_language_of_the_login_stays_for_the_session(self, client):
+        client.post("/login", data={"username": "kari", "password": "kontaktbok-demo"},
+                    headers={"Accept-Language": "sv"})
+        page = client.get("/", headers={"Accept-Language": "nb"})
+        assert '<html lang="sv">' in page.get_data(as_text=True)
+
     def test_language_switch_returns_to_the_page_and_never_elsewhere(self, client):
         assert client.post("/language", data={"locale": "sv", "next": "/login?x=1"}).headers[
             "Location"] == "/login?x=1"
@@ -227,3 +234,16 @@ def test_email_links_escape_what_they_show():
     from views.common import email_link
     assert str(email_link("a<b@x.no")) == (
         '<a href="mailto:a&lt;b@x.no">a&lt;b@<wbr>x.no</a>')
+
+
+def test_administration_shows_numbers_and_the_access_log_but_no_child(client, login, t):
+    client.post("/login", data={"username": "kari", "password": "wrong"})
+    login("admin")
+    page = text_of(client.get("/admin/"))
+    assert t("Units") in page and t("Children") in page
+    numbers = dict(re.findall(r"(\w+) (\d+)", page))
+    assert numbers[t("Units")] == "3" and numbers[t("Children")] == "5"
+    assert numbers[t("Accounts")] == "14" and numbers[t("Staff")] == "7"
+    assert t("Failed login") in page and "Kari Hansen" in page
+    for child in ("Emma", "Jonas", "Sara", "Ali", "Noah"):
+        assert child not in page

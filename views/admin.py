@@ -5,12 +5,9 @@ Counts only: reading a child's or guardian's data is a separate, stated and logg
 """
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
-from peewee import fn
-
 from models import access
 from models.audit import AuditEvent
-from models.people import Child, StaffRole, User
-from models.school import Group, Unit
+from models.people import installation_counts
 
 from .common import render
 
@@ -22,11 +19,5 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     if not access.is_administrator(current_user):
         abort(404)
-    counts = (Unit.select(
-        Unit.select(fn.COUNT(Unit.id)).alias("units"),
-        Group.select(fn.COUNT(Group.id)).alias("groups"),
-        Child.select(fn.COUNT(Child.id)).alias("children"),
-        User.select(fn.COUNT(User.id)).alias("users"),
-        StaffRole.select(fn.COUNT(fn.DISTINCT(StaffRole.user))).alias("staff"),
-    ).limit(1).dicts().first()) or {}
-    return render("admin/index.html", counts=counts, events=AuditEvent.recent(30))
+    return render("admin/index.html", counts=installation_counts(),
+                  events=AuditEvent.recent(30))

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, request, session,
                    url_for)
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -96,13 +97,15 @@ def login():
         elif user is not None and user.is_active and check_password(user, form.password.data):
             limiter.succeeded(username, ip)
             next_page = _safe_next(request.args.get("next"))
+            language = str(get_locale())
             session.clear()  # a new session at login: nothing carries over
             with database.atomic():
                 user.session_token = LoginSession.start(user)
                 audit.record("login", actor=user, ip=ip, method="password")
+            # The language the person logged in with stays for the session (a saved
+            # choice on the account wins).
+            session["locale"] = user.locale or language
             login_user(user)
-            if user.locale:
-                session["locale"] = user.locale
             return redirect(next_page or url_for("home.index"))
         else:
             limiter.failed(username, ip)
