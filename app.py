@@ -25,7 +25,7 @@ from views import account, admin, auth, brand, errors, home
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, security_headers, select_locale, static_version,
                           template_gettext)
-from views.labels import EVENT_NAMES, ROLE_NAMES
+from views.labels import ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
 ROOT = Path(__file__).resolve().parent
@@ -204,7 +204,7 @@ def create_app(config=None):
         return {"municipality": app.config["MUNICIPALITY"], "layout": layout_urls(app),
                 "viewer": current_user._get_current_object(), "csrf": csrf_token(),
                 "current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES,
-                "role_names": ROLE_NAMES, "event_names": EVENT_NAMES, **template_gettext()}
+                "role_names": ROLE_NAMES, **template_gettext()}
 
     app.jinja_env.globals["email_link"] = email_link
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages

@@ -75,7 +75,7 @@ def login_cookie(port, username):
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    token = re.search(r'type="hidden" name="csrf_token" value="([^"]+)"', html).group(1)
     data = urllib.parse.urlencode({"username": username, "password": "kontaktbok-demo",
                                    "csrf_token": token}).encode()
     opener.open(f"http://127.0.0.1:{port}/login", data)

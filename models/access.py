@@ -144,10 +144,14 @@ def unit_or_none(user, unit_id, day=None):
     return _one(units(user, day), Unit, unit_id)
 
 
+_administrator_roles = Prepared(
+    lambda user: StaffRole.select(StaffRole.id)
+    .where((StaffRole.user == user) & (StaffRole.role == ADMINISTRATOR)).limit(1).tuples(),
+    user=int)
+
+
 def is_administrator(user):
-    return (StaffRole.select()
-            .where((StaffRole.user == user) & (StaffRole.role == ADMINISTRATOR))
-            .exists())
+    return bool(_administrator_roles(user=user.id))
 
 
 # Pages --------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class TestCsrfEnforced:
 
     def test_login_with_token_works(self, strict):
         html = strict.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        token = re.search(r'type="hidden" name="csrf_token" value="([^"]+)"', html).group(1)
         response = strict.post("/login", data={"username": "kari", "password": "kontaktbok-demo",
                                                "csrf_token": token})
         assert response.status_code == 302

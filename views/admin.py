@@ -10,6 +10,7 @@ from models.audit import AuditEvent
 from models.people import installation_counts
 
 from .common import render
+from .labels import EVENT_NAMES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -19,5 +20,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     if not access.is_administrator(current_user):
         abort(404)
-    return render("admin/index.html", counts=installation_counts(),
-                  events=AuditEvent.recent(30))
+    events = AuditEvent.recent(30)
+    # Each kind of event translated once, not once per row.
+    names = {action: str(EVENT_NAMES.get(action, action))
+             for action in {event.action for event in events}}
+    return render("admin/index.html", counts=installation_counts(), events=events,
+                  event_names=names)
