@@ -198,3 +198,21 @@ def test_wrong_password_shows_an_error_and_keeps_the_username(open_session, tran
     assert len(expected) == 1, session.console_errors
     session.console_errors.remove(expected[0])
     session.assert_clean()
+
+
+@pytest.mark.parametrize("username", [None, "kari", "per", "larer1a", "admin"])
+def test_pages_fit_the_narrowest_phone(open_session, username):
+    """320 px is the narrowest phone still in use: nothing may stick out sideways."""
+    session = open_session(locale="nb", viewport=(320, 640))
+    page = session.page
+    if username:
+        session.log_in(username)
+    else:
+        session.goto("/login")
+    urls = ["/admin/"] if username == "admin" else []
+    for url in [None] + urls:
+        if url:
+            session.goto(url)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= 320, (username, url, page.evaluate(TOO_WIDE))
+    session.assert_clean()
