@@ -3,8 +3,6 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (each test then gets a
 schema of its own, dropped afterwards). The same tests run on both, without skips.
 """
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,9 @@ from models.passwords import use_fast_hashing_for_tests
 from models.people import Child, User
 from models.sessions import LoginSession
 
+from .helpers import empty_database
+
 ROOT = Path(__file__).resolve().parent.parent
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 use_fast_hashing_for_tests()
@@ -26,18 +25,8 @@ use_fast_hashing_for_tests()
 
 @pytest.fixture
 def database_url(tmp_path):
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = dbmod.open_database(TEST_DATABASE_URL)
-    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-    admin.close()
-    yield f"{TEST_DATABASE_URL}?schema={schema}"
-    dbmod.close_all()
-    admin = dbmod.open_database(TEST_DATABASE_URL)
-    admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
+    with empty_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ any request leaving the server's origin.
 """
 import os
 import threading
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,8 +20,9 @@ from models import demo
 from models.passwords import use_fast_hashing_for_tests
 from models.people import User
 
+from ..helpers import empty_database
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 PASSWORD = demo.PASSWORD
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -40,18 +40,8 @@ use_fast_hashing_for_tests()  # before demo.load hashes the demo password
 @pytest.fixture(scope="module")
 def live_database_url(tmp_path_factory):
     """tests/conftest.py's `database_url`, for a whole module instead of one test."""
-    if not TEST_DATABASE_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'test.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = dbmod.open_database(TEST_DATABASE_URL)
-    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-    admin.close()
-    yield f"{TEST_DATABASE_URL}?schema={schema}"
-    dbmod.close_all()
-    admin = dbmod.open_database(TEST_DATABASE_URL)
-    admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.close()
+    with empty_database(tmp_path_factory.mktemp("browser-db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
