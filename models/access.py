@@ -28,8 +28,11 @@ def _responsible_child_ids(user):
 
 def _caregiver_child_ids(user):
     """Children of the user's caregiver grants that every guardian with parental
-    responsibility has approved (and that have at least one such guardian)."""
+    responsibility has approved (and that have at least one such guardian). A parent of
+    the child is never a caregiver: one without parental responsibility gets no access
+    (barneloven § 47), whatever grant exists."""
     responsible = Guardianship.alias("responsible")
+    own_parent = Guardianship.alias("own_parent")
     unapproved = Guardianship.alias("unapproved")
     approval = (CaregiverApproval.select(CaregiverApproval.id)
                 .where((CaregiverApproval.grant == CaregiverGrant.id)
@@ -41,11 +44,15 @@ def _caregiver_child_ids(user):
     has_responsible = (responsible.select(responsible.id)
                        .where((responsible.child == CaregiverGrant.child)
                               & responsible.responsibility.in_(WITH_RESPONSIBILITY)))
+    is_parent = (own_parent.select(own_parent.id)
+                 .where((own_parent.child == CaregiverGrant.child)
+                        & (own_parent.guardian == CaregiverGrant.caregiver)))
     return (CaregiverGrant.select(CaregiverGrant.child)
             .where((CaregiverGrant.caregiver == user)
                    & CaregiverGrant.revoked_at.is_null()
                    & fn.EXISTS(has_responsible)
-                   & ~fn.EXISTS(someone_unapproved)))
+                   & ~fn.EXISTS(someone_unapproved)
+                   & ~fn.EXISTS(is_parent)))
 
 
 def _enrolled(day, groups=None):
@@ -56,14 +63,16 @@ def _enrolled(day, groups=None):
     return fn.EXISTS(Enrolment.select(Enrolment.id).where(condition))
 
 
-def _guardian_condition(user, day, adult_cutoff=None):
-    if adult_cutoff is None:
-        adult_cutoff = eighteenth_birthday_cutoff(day)
-    minor = ((Child.birth_date > adult_cutoff)
-             | (Child.guardian_access_until >= day))
-    return ((Child.id.in_(_responsible_child_ids(user))
-             | Child.id.in_(_caregiver_child_ids(user)))
-            & minor & _enrolled(day))
+def _guardian_condition(user, day, adult_cutoff):
+    """Rules 1 and 2: a guardian with parental responsibility, until the child turns 18
+    (or longer, when the pupil has consented to it); an approved caregiver, until 18.
+    Either way only while the child is enrolled. `adult_cutoff` is
+    eighteenth_birthday_cutoff(day), passed in so prepared queries can vary it."""
+    minor = Child.birth_date > adult_cutoff
+    extended = minor | (Child.guardian_access_until >= day)
+    return (((Child.id.in_(_responsible_child_ids(user)) & extended)
+             | (Child.id.in_(_caregiver_child_ids(user)) & minor))
+            & _enrolled(day))
 
 
 # Staff (rule 3) -----------------------------------------------------------------------
@@ -90,13 +99,16 @@ def _staff_condition(user, day):
 def children(user, day=None):
     """Children the user may see, as a query to compose with."""
     day = day or today()
-    return Child.select().where(_guardian_condition(user, day) | _staff_condition(user, day))
+    return Child.select().where(
+        _guardian_condition(user, day, eighteenth_birthday_cutoff(day))
+        | _staff_condition(user, day))
 
 
 def guarded_children(user, day=None):
     """Children the user may see as a guardian or caregiver (not as staff)."""
     day = day or today()
-    return Child.select().where(_guardian_condition(user, day))
+    return Child.select().where(
+        _guardian_condition(user, day, eighteenth_birthday_cutoff(day)))
 
 
 def staff_children(user, day=None):
@@ -116,11 +128,12 @@ def groups(user, day=None):
 
 
 def units(user, day=None):
+    """Units of the groups the user reaches, and units a unit-wide role covers (a unit
+    leader of a unit without groups yet still reaches it)."""
     day = day or today()
-    staff_units = StaffRole.select(StaffRole.unit).where(
-        (StaffRole.user == user) & StaffRole.unit.is_null(False)
-        & (StaffRole.role != ADMINISTRATOR))
-    return Unit.select().where(Unit.id.in_(staff_units)
+    wide_units = StaffRole.select(StaffRole.unit).where(
+        (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
+    return Unit.select().where(Unit.id.in_(wide_units)
                                | Unit.id.in_(groups(user, day).select(Group.unit)))
 
 

@@ -4,10 +4,12 @@ Rows are never changed or deleted by the application; the database refuses it to
 trigger made by migration 0001). Only the retention purge of a later release may delete
 rows older than the municipality's audit retention period.
 """
+import datetime
 import json
 from collections import namedtuple
 
 import peewee
+from peewee import fn
 
 from .db import BaseModel, Prepared, utcnow
 
@@ -51,6 +53,11 @@ class AuditEvent(BaseModel):
         return json.loads(self.detail or "{}")
 
     @classmethod
+    def summary(cls, since):
+        """How many events of each kind since a day: [(action, count), …]."""
+        return _summary(since=since)
+
+    @classmethod
     def recent(cls, limit=50):
         """The newest events, newest first."""
         return [EventLine(*row) for row in _recent(limit=limit)]
@@ -74,3 +81,7 @@ _recent = Prepared(lambda limit: AuditEvent.select(
     AuditEvent.at, AuditEvent.actor_name, AuditEvent.action, AuditEvent.ip)
     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).tuples(),
     limit=int)
+
+_summary = Prepared(lambda since: AuditEvent.select(AuditEvent.action, fn.COUNT(AuditEvent.id))
+                    .where(AuditEvent.at >= since).group_by(AuditEvent.action)
+                    .order_by(AuditEvent.action).tuples(), since=datetime.date)

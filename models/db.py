@@ -1,6 +1,6 @@
 """The database handle, the base model, and the connection per request."""
 import datetime
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
 from playhouse.migrations import Runner
@@ -43,13 +43,13 @@ def open_database(url):
         # The pool hands a connection to one thread at a time, so a connection made in
         # one request thread may safely serve the next request in another.
         return PooledSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
-                                    max_connections=16, stale_timeout=600,
+                                    max_connections=16, stale_timeout=600, timeout=10,
                                     check_same_thread=False)
     if parsed.scheme in ("postgres", "postgresql"):
         options = dict(parse_qsl(parsed.query))
         kwargs = {
-            "user": parsed.username,
-            "password": parsed.password,
+            "user": unquote(parsed.username) if parsed.username else None,
+            "password": unquote(parsed.password) if parsed.password else None,
             "host": parsed.hostname,
             "port": parsed.port or 5432,
         }
@@ -57,8 +57,9 @@ def open_database(url):
         if schema:
             kwargs["options"] = f"-c search_path={schema}"
         kwargs.update(options)
+        # timeout: a burst beyond the pool waits for a free connection, not a 500.
         return PooledPostgresqlDatabase(parsed.path.lstrip("/"), max_connections=32,
-                                        stale_timeout=600,
+                                        stale_timeout=600, timeout=10,
                                         **{k: v for k, v in kwargs.items() if v is not None})
     raise ValueError(f"DATABASE_URL: unsupported database {parsed.scheme!r} "
                      "(use sqlite:///path or postgresql://user@host/name)")
@@ -97,6 +98,14 @@ def init_app(app):
             database.close()
 
 
+def _looks_derived(value):
+    if isinstance(value, datetime.date):
+        return value.year <= 1001
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value <= -980_000_000
+    return isinstance(value, str) and "\x00marker" in value
+
+
 class Prepared:
     """A query whose SQL is built once.
 
@@ -124,7 +133,16 @@ class Prepared:
         for param in params:
             name = next((k for k, m in markers.items() if param == m or param == str(m)),
                         None)
+            if name is None and _looks_derived(param):
+                # e.g. a date computed from the day marker: it would be frozen into
+                # the SQL for good. Pass such a value in as a parameter of its own.
+                raise ValueError(f"{self._build.__name__}: a value computed from a "
+                                 f"parameter ({param!r}) cannot be prepared")
             slots.append((name, str if isinstance(param, str) else None, param))
+        missing = set(markers) - {name for name, _, _ in slots}
+        if missing:
+            raise ValueError(f"{self._build.__name__}: parameters {sorted(missing)} "
+                             "do not reach the SQL")
         return query, sql, slots
 
     def __call__(self, **values):
@@ -142,7 +160,8 @@ class Prepared:
             if query._row_type == peewee.ROW.TUPLE and wrapper.initialized:
                 # Columns and their conversions do not change between calls; skip
                 # peewee's per-call column resolution from now on.
-                self._converters[kind] = wrapper.converters
+                self._converters[kind] = (getattr(wrapper, "converters", None)
+                                          or [None] * len(rows[0]))
             return rows
         return [tuple(row[i] if convert is None else convert(row[i])
                       for i, convert in enumerate(converters))

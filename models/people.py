@@ -174,13 +174,14 @@ class Counts:
     staff: int
 
 
-_counts = Prepared(lambda: Unit.select(
+# A SELECT without FROM, so a new installation with no units yet still counts.
+_counts = Prepared(lambda: peewee.Select(columns=[
     Unit.select(fn.COUNT(Unit.id)),
     Group.select(fn.COUNT(Group.id)),
     Child.select(fn.COUNT(Child.id)),
     User.select(fn.COUNT(User.id)),
     StaffRole.select(fn.COUNT(fn.DISTINCT(StaffRole.user))),
-).limit(1).tuples())
+]).tuples())
 
 
 def installation_counts():

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from models.audit import AuditEvent
-from models.passwords import check_password, hash_password
+from models.passwords import check_password
 from models.people import User
 from models.sessions import LoginSession
 from views.ratelimit import LoginLimiter, MemoryStore, RedisStore
@@ -135,6 +135,8 @@ def test_active_session_continues(client):
 
 
 def test_expired_session_on_htmx_request_redirects_the_whole_page(client):
+    post_login(client, "kari")
+    age_session(idle={"minutes": 31}, age={"minutes": 31})
     response = client.get("/", headers=HTMX)
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
@@ -163,42 +165,61 @@ def test_too_many_failures_block_the_account_name(client, t):
     assert post_login(client, "ola", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 302
 
 
-def test_too_many_failures_from_one_address_block_it(make_app):
+def test_too_many_attempts_from_one_address_block_it(make_app):
     app = make_app(LOGIN_ATTEMPTS_PER_ADDRESS=3)
     limiter = app.extensions["login_limiter"]
-    for name in ("a", "b", "c"):
-        limiter.failed(name, "10.1.1.1")
-    assert limiter.blocked("someone-else", "10.1.1.1")
-    assert not limiter.blocked("someone-else", "10.1.1.2")
+    assert all(limiter.attempt(name, "10.1.1.1") for name in ("a", "b", "c"))
+    assert not limiter.attempt("someone-else", "10.1.1.1")
+    assert limiter.attempt("someone-else", "10.1.1.2")
 
 
-def test_success_clears_the_account_count():
-    limiter = LoginLimiter(MemoryStore(), per_account=2)
-    limiter.failed("kari", "1.2.3.4")
+def test_success_takes_its_attempts_back():
+    limiter = LoginLimiter(MemoryStore(), per_account=2, per_address=2)
+    assert limiter.attempt("kari", "1.2.3.4")
     limiter.succeeded("kari", "1.2.3.4")
-    limiter.failed("kari", "1.2.3.4")
-    assert not limiter.blocked("kari", "1.2.3.4")
+    assert limiter.attempt("kari", "1.2.3.4") and limiter.attempt("kari", "1.2.3.4")
+    assert not limiter.attempt("kari", "1.2.3.4")
 
 
 def test_window_expiry_unblocks():
     limiter = LoginLimiter(MemoryStore(), per_account=1, window=0)
-    limiter.failed("kari", "1.2.3.4")
-    assert not limiter.blocked("kari", "1.2.3.4")
+    assert limiter.attempt("kari", "1.2.3.4")
+    assert limiter.attempt("kari", "1.2.3.4")
+
+
+def test_attempts_sent_at_once_cannot_slip_past_the_limit():
+    """Each attempt is counted before its (slow) password check."""
+    from concurrent.futures import ThreadPoolExecutor
+    limiter = LoginLimiter(MemoryStore(), per_account=5, per_address=1000)
+    with ThreadPoolExecutor(8) as pool:
+        allowed = list(pool.map(lambda n: limiter.attempt("kari", f"10.0.0.{n}"), range(40)))
+    assert allowed.count(True) == 5
+
+
+def test_blocked_login_checks_no_password(client, monkeypatch):
+    for _ in range(5):
+        post_login(client, "kari", "wrong")
+    import views.auth
+    monkeypatch.setattr(views.auth, "check_password",
+                        lambda *a: pytest.fail("password checked while blocked"))
+    assert post_login(client, "kari").status_code == 429
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
                     reason="TEST_REDIS_URL names a Redis server to test the shared store")
-def test_redis_store_shares_counts_between_processes():
+def test_app_processes_share_the_count_in_redis(make_app):
+    """Two app processes with the same REDIS_URL see one count."""
     url = os.environ["TEST_REDIS_URL"]
-    first = LoginLimiter(RedisStore(url), per_account=2, window=60)
-    second = LoginLimiter(RedisStore(url), per_account=2, window=60)
-    name = f"redis-test-{os.getpid()}"
-    first.succeeded(name, "9.9.9.9")
-    first.failed(name, "9.9.9.9")
-    second.failed(name, "9.9.9.9")
-    assert first.blocked(name, "9.9.9.9") and second.blocked(name, "9.9.9.9")
+    first = make_app(REDIS_URL=url).extensions["login_limiter"]
+    second = make_app(REDIS_URL=url).extensions["login_limiter"]
+    assert isinstance(first.store, RedisStore)
+    name = f"redis-test-{os.getpid()}-{id(first)}"
+    for limiter in (first, second, first, second, first):
+        assert limiter.attempt(name, "9.9.9.9")
+    assert not second.attempt(name, "9.9.9.8")
     second.succeeded(name, "9.9.9.9")
-    assert not first.blocked(name, "9.9.9.9")
+    assert first.attempt(name, "9.9.9.9")
+    first.succeeded(name, "9.9.9.9")
 
 
 def test_login_page_offers_national_eid_only_when_configured(make_app, client, t):
@@ -215,12 +236,12 @@ def test_login_page_offers_national_eid_only_when_configured(make_app, client, t
     assert t("National eID login is not available yet") in text_of(answer)
 
 
-def test_rehash_with_new_parameters_happens_at_login(users):
+def test_a_hash_with_old_parameters_is_renewed_at_login(client, users):
     from argon2 import PasswordHasher
     kari = users["kari"]
     kari.password_hash = PasswordHasher(time_cost=1, memory_cost=512, parallelism=1).hash(
         PASSWORD)
     kari.save()
-    assert check_password(kari, PASSWORD)
-    assert User.get_by_id(kari.id).password_hash != hash_password(PASSWORD)
-    assert "m=512" not in User.get_by_id(kari.id).password_hash
+    assert post_login(client, "kari").status_code == 302
+    renewed = User.get_by_id(kari.id).password_hash
+    assert "m=512" not in renewed and check_password(User.get_by_id(kari.id), PASSWORD)

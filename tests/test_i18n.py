@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.checkers import TranslationError, python_format
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +59,10 @@ def test_every_string_is_translated(language):
         if not all(t and t.strip() for t in targets):
             problems.append(f"missing: {message.id!r}")
             continue
+        try:
+            python_format(catalog, message)  # a stray % would break the page
+        except TranslationError as exc:
+            problems.append(f"format: {message.id!r}: {exc}")
         wanted = set(PLACEHOLDER.findall(sources[-1]))
         for target in targets:
             if set(PLACEHOLDER.findall(target)) != wanted:

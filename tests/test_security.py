@@ -169,3 +169,34 @@ def test_national_identity_numbers_never_reach_a_page_or_the_log(client, login, 
     for event in AuditEvent.select():
         for child in kids.values():
             assert child.national_id.reveal() not in event.detail
+
+
+def test_a_hostile_translation_stays_text(app):
+    """Translations come from many hands: one can never run as template code or inject
+    markup, whether pre-translated into the template or translated at render time."""
+    from jinja2 import DictLoader, Environment
+
+    from views.common import TranslatedLoader, template_gettext
+
+    class Hostile:
+        def ugettext(self, text):
+            if "%(name)s" in text:
+                return "{{ 7 * 7 }} <b>bold</b> %(name)s"
+            return "{{ 7 * 7 }} {# <b>bold</b> {% raw %}"
+
+        def ungettext(self, singular, plural, n):
+            return self.ugettext(singular)
+
+    source = '<p>{{ _("Log out") }}</p><p>{{ _("Hello, %(name)s", name="x") }}</p>'
+    env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"],
+                      loader=TranslatedLoader(DictLoader({"t.html": source}), Hostile()))
+    with app.test_request_context():
+        import views.common
+        original = views.common.get_translations
+        views.common.get_translations = Hostile
+        try:
+            html = env.get_template("t.html").render(template_gettext())
+        finally:
+            views.common.get_translations = original
+    assert "49" not in html and "<b>" not in html
+    assert html.count("&lt;b&gt;bold&lt;/b&gt;") == 2

@@ -88,13 +88,15 @@ def login():
         username = form.username.data.strip()
         ip = client_ip()
         user = User.select().where(User.username == username.lower()).first()
-        if limiter.blocked(username, ip):
+        if not limiter.attempt(username, ip):
             error = _l("Too many failed attempts. Wait %(minutes)d minutes and try again, "
                        "or contact the school or kindergarten.",
                        minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
             status = 429
             audit.record("login.blocked", actor=user, ip=ip)
-        elif user is not None and user.is_active and check_password(user, form.password.data):
+        # The password is checked even for an inactive account: the time taken must not
+        # tell which accounts exist.
+        elif check_password(user, form.password.data) and user.is_active:
             limiter.succeeded(username, ip)
             next_page = _safe_next(request.args.get("next"))
             language = str(get_locale())
@@ -108,7 +110,6 @@ def login():
             login_user(user)
             return redirect(next_page or url_for("home.index"))
         else:
-            limiter.failed(username, ip)
             # The same answer whether the account exists or not.
             error = _l("The username or password is wrong.")
             status = 401

@@ -43,9 +43,17 @@ class TranslatedLoader(BaseLoader):
 
     def get_source(self, environment, template):
         source, filename, uptodate = self.loader.get_source(environment, template)
+        if not template.endswith(".html"):  # only autoescaped HTML may be rewritten
+            return source, filename, uptodate
         translated = _LITERAL_GETTEXT.sub(
-            lambda m: str(escape(self.translations.ugettext(m.group(2)))), source)
+            lambda m: _as_html_text(self.translations.ugettext(m.group(2))), source)
         return translated, filename, uptodate
+
+
+def _as_html_text(text):
+    """Text written into template source: escaped for HTML, and with braces as entities
+    so that a translation can never become template code."""
+    return str(escape(text)).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _environment(locale):
@@ -120,14 +128,15 @@ def _choose_language():
 def template_gettext():
     """`_()` and `ngettext()` for one render, bound to the catalogue of the language in
     force (flask-babel would look it up again for each of a page's dozens of strings).
-    Same behaviour as Jinja's new-style gettext: autoescaped, `%(name)s` filled in."""
+    Like Jinja's new-style gettext (`%(name)s` filled in and escaped), except that the
+    translation itself is escaped too: translators write text, not markup."""
     translations = get_translations()
 
     @pass_context
     def gettext(context, string, **variables):
         text = translations.ugettext(string)
         if context.eval_ctx.autoescape:
-            text = Markup(text)
+            text = escape(text)  # a translation is text, never markup
         return text % variables
 
     @pass_context
@@ -135,7 +144,7 @@ def template_gettext():
         variables.setdefault("num", num)
         text = translations.ungettext(singular, plural, num)
         if context.eval_ctx.autoescape:
-            text = Markup(text)
+            text = escape(text)
         return text % variables
 
     return {"gettext": gettext, "ngettext": ngettext}

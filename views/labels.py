@@ -16,4 +16,6 @@ EVENT_NAMES = {
     "login.blocked": _l("Login blocked after too many attempts"),
     "logout": _l("Logged out"),
     "demo.loaded": _l("Demo data loaded"),
+    "audit_log.read": _l("Access log read"),
+    "account.created": _l("Account created"),
 }

@@ -11,14 +11,8 @@ class MemoryStore:
         self._counts = {}
         self._lock = threading.Lock()
 
-    def count(self, key):
-        with self._lock:
-            entry = self._counts.get(key)
-            if entry is None or entry[1] <= time.monotonic():
-                return 0
-            return entry[0]
-
     def hit(self, key, window):
+        """Count one more; returns the new count."""
         now = time.monotonic()
         with self._lock:
             count, expires = self._counts.get(key, (0, 0))
@@ -27,6 +21,13 @@ class MemoryStore:
             self._counts[key] = (count + 1, expires)
             if len(self._counts) > 100_000:  # a flood of made-up names: drop stale ones
                 self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            return count + 1
+
+    def undo(self, key):
+        with self._lock:
+            count, expires = self._counts.get(key, (0, 0))
+            if count > 0:
+                self._counts[key] = (count - 1, expires)
 
     def clear(self, key):
         with self._lock:
@@ -37,15 +38,14 @@ class RedisStore:
     def __init__(self, url):
         self._redis = redis.Redis.from_url(url)
 
-    def count(self, key):
-        value = self._redis.get(key)
-        return int(value) if value else 0
-
     def hit(self, key, window):
         pipe = self._redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, window, nx=True)
-        pipe.execute()
+        return pipe.execute()[0]
+
+    def undo(self, key):
+        self._redis.decr(key)
 
     def clear(self, key):
         self._redis.delete(key)
@@ -56,7 +56,12 @@ def make_store(redis_url):
 
 
 class LoginLimiter:
-    """Counts failed logins per account name and per client address."""
+    """Counts login attempts per account name and per client address.
+
+    An attempt is counted before the password is checked, atomically, so that many
+    attempts sent at once cannot all slip through before the first one is counted. A
+    successful login takes its attempts back. The memory store counts per process:
+    with several app processes, set REDIS_URL so they share one count."""
 
     def __init__(self, store, per_account=5, per_address=30, window=900):
         self.store = store
@@ -69,14 +74,14 @@ class LoginLimiter:
         return (f"kontaktbok:login:account:{username.strip().lower()}",
                 f"kontaktbok:login:address:{ip}")
 
-    def blocked(self, username, ip):
+    def attempt(self, username, ip):
+        """Count this attempt; True when it is within the limits and may go ahead."""
         account, address = self._keys(username, ip)
-        return (self.store.count(account) >= self.per_account
-                or self.store.count(address) >= self.per_address)
-
-    def failed(self, username, ip):
-        for key in self._keys(username, ip):
-            self.store.hit(key, self.window)
+        within_account = self.store.hit(account, self.window) <= self.per_account
+        within_address = self.store.hit(address, self.window) <= self.per_address
+        return within_account and within_address
 
     def succeeded(self, username, ip):
-        self.store.clear(self._keys(username, ip)[0])
+        account, address = self._keys(username, ip)
+        self.store.clear(account)
+        self.store.undo(address)
