@@ -7,6 +7,7 @@ import datetime
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import click
@@ -18,7 +19,9 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
-from models import MODELS, demo
+from models import audit, demo
+from models.passwords import hash_password
+from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
 from views import account, admin, auth, brand, errors, home
@@ -81,14 +84,19 @@ def env_secret(name):
 
 
 def _generated_secret(instance, name):
-    """A random key made once and kept in instance/ (demo mode only)."""
+    """A random key made once and kept in instance/ (demo mode only). Written whole to a
+    temporary file and linked into place, so two processes starting at once agree."""
     path = Path(instance) / name
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secrets.token_urlsafe(48))
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=f".{name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            os.unlink(temporary)
     return path.read_text(encoding="utf-8").strip()
 
 
@@ -133,6 +141,20 @@ def check_production(config):
                            "(production never runs over plain http)")
 
 
+def check_demo(config):
+    """Demo mode and the demo municipality go together: forgetting KONTAKTBOK_ENV on a
+    real installation must not skip the production checks (or load demo accounts with a
+    published password), and real data must never be marked as a demo."""
+    is_demo_file = config["MUNICIPALITY"].demo
+    if config["MODE"] == "demo" and not is_demo_file:
+        raise StartupError(
+            "KONTAKTBOK_ENV is demo (the default), but the municipality file is not a demo "
+            "(municipality.demo = false): set KONTAKTBOK_ENV=production")
+    if config["MODE"] == "production" and is_demo_file:
+        raise StartupError("the municipality file says municipality.demo = true: set it to "
+                           "false for production")
+
+
 def create_app(config=None):
     instance = Path(env_str("INSTANCE_PATH", str(ROOT / "instance")))
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
@@ -147,6 +169,7 @@ def create_app(config=None):
             settings["MUNICIPALITY_FILE"])
     except municipality.ConfigError as exc:
         raise StartupError(str(exc)) from None
+    check_demo(settings)
     secure = settings["PUBLIC_URL"].startswith("https://")
     app.config.update(
         SESSION_COOKIE_NAME="kontaktbok",
@@ -225,5 +248,26 @@ def create_app(config=None):
                 demo.load()
                 click.echo("loaded the demo municipality (password: kontaktbok-demo)")
 
-    app.extensions["kontaktbok_models"] = MODELS
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--first-name", prompt=True)
+    @click.option("--last-name", prompt=True)
+    @click.option("--email", default="", help="For the record; optional.")
+    @click.password_option(help="At least 12 characters; asked for when not given.")
+    def create_admin_command(username, first_name, last_name, email, password):
+        """Create a municipal administrator with a local password: the first account of
+        a new installation (everyone else comes from the roster or eID login)."""
+        if len(password) < 12:
+            raise click.BadParameter("use at least 12 characters", param_hint="password")
+        with dbmod.database.connection_context(), dbmod.database.atomic():
+            if User.select().where(User.username == username.lower()).exists():
+                raise click.BadParameter(f"{username!r} exists already",
+                                         param_hint="username")
+            user = User.create(username=username.lower(), first_name=first_name,
+                               last_name=last_name, email=email,
+                               password_hash=hash_password(password))
+            StaffRole.create(user=user, role=ADMINISTRATOR)
+            audit.record("account.created", obj=user, role=ADMINISTRATOR, via="command line")
+        click.echo(f"created administrator {user.username}")
+
     return app

@@ -13,6 +13,19 @@ LANGUAGES = ("nb", "nn", "sv")
 COUNTRIES = ("NO", "SE")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+TEXT_COLOUR = "#1b1b1b"  # static/css/app.css --text
+# Every key the file may have; anything else is a mistake (a misspelt key would
+# otherwise fall back to a default without a word).
+KNOWN_KEYS = {
+    "municipality": {"name", "country", "logo", "demo"},
+    "colours": {"primary", "primary_text", "accent", "link"},
+    "contact": {"phone", "email", "address", "opening_hours"},
+    "links": {"privacy_statement", "accessibility_statement"},
+    "languages": {"default", "enabled"},
+    "retention": {"documentation_years", "audit_log_years",
+                  "guardian_data_months_after_leaving"},
+    "eid_login": None,  # its keys come with national eID login (a later release)
+}
 
 
 class ConfigError(Exception):
@@ -136,6 +149,13 @@ def load(path):
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     r = _Reader(data, path)
+    for table, value in data.items():
+        if table not in KNOWN_KEYS:
+            r.fail(table, "unknown section (misspelt?)")
+        if KNOWN_KEYS[table] is not None and isinstance(value, dict):
+            for key in value:
+                if key not in KNOWN_KEYS[table]:
+                    r.fail(f"{table}.{key}", "unknown key (misspelt?)")
 
     country = r.get("municipality.country", str)
     if country not in COUNTRIES:
@@ -158,8 +178,15 @@ def load(path):
     }
     if contrast_ratio(colours["primary"], colours["primary_text"]) < 4.5:
         r.fail("colours.primary_text", "contrast with colours.primary is below 4.5:1 (WCAG AA)")
+    # Where each colour meets which, as text (WCAG AA: 4.5:1).
+    if contrast_ratio(colours["primary"], "#ffffff") < 4.5:
+        r.fail("colours.primary", "contrast with the white page is below 4.5:1 (WCAG AA); "
+                                  "it is the colour of buttons' text and borders")
     if contrast_ratio(colours["link"], "#ffffff") < 4.5:
         r.fail("colours.link", "contrast with the white page is below 4.5:1 (WCAG AA)")
+    if contrast_ratio(colours["accent"], TEXT_COLOUR) < 4.5:
+        r.fail("colours.accent", "contrast with the dark text on it is below 4.5:1 "
+                                 "(WCAG AA); choose a lighter colour")
 
     contact = Contact(**{key: r.get(f"contact.{key}", str)
                          for key in ("phone", "email", "address", "opening_hours")})

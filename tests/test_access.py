@@ -74,13 +74,25 @@ def make_eighteen_on(child, birthday):
     child.save()
 
 
+def home_page_children(user, day=None):
+    """The children on the guardian's home page (its own prepared query)."""
+    return {card.name.split()[0] for card in access.guardian_overview(user, day)}
+
+
+def visible(user, day=None):
+    """The same answer from the composable rule and from the home page's query."""
+    through_rule = names(access.guarded_children(user, day))
+    assert through_rule == home_page_children(user, day), "the two queries disagree"
+    return through_rule
+
+
 def test_guardian_access_ends_on_the_18th_birthday(users, kids):
     emma, kari = kids["Emma"], users["kari"]
     birthday = today() + datetime.timedelta(days=10)
     make_eighteen_on(emma, birthday)
     day_before = birthday - datetime.timedelta(days=1)
-    assert "Emma" in names(access.children(kari, day_before))
-    assert "Emma" not in names(access.children(kari, birthday))
+    assert "Emma" in visible(kari, day_before)
+    assert "Emma" not in visible(kari, birthday)
     assert access.child_or_none(kari, emma.id, birthday) is None
     # Staff keep their access: rule 2 is about guardians.
     assert "Emma" in names(access.children(users["larer1a"], birthday))
@@ -92,8 +104,10 @@ def test_pupil_consent_extends_guardian_access_after_18(users, kids):
     make_eighteen_on(emma, birthday)
     emma.guardian_access_until = birthday + datetime.timedelta(days=30)
     emma.save()
-    assert "Emma" in names(access.children(kari, birthday + datetime.timedelta(days=30)))
-    assert "Emma" not in names(access.children(kari, birthday + datetime.timedelta(days=31)))
+    assert "Emma" in visible(kari, birthday + datetime.timedelta(days=30))
+    assert "Emma" not in visible(kari, birthday + datetime.timedelta(days=31))
+    # The pupil consented for the guardians, not for a caregiver.
+    assert "Emma" not in visible(users["bestemor"], birthday)
 
 
 def test_eighteenth_birthday_cutoff_handles_29_february():
@@ -108,7 +122,8 @@ def test_access_ends_when_the_child_leaves_the_unit(users, kids):
     for username in ("kari", "ola", "bestemor", "larer1a", "rektor", "sfo"):
         assert "Emma" not in names(access.children(users[username])), username
     # Noah is still in kindergarten: his guardians keep seeing him.
-    assert names(access.children(users["kari"])) == {"Noah"}
+    assert visible(users["kari"]) == {"Noah"}
+    assert visible(users["bestemor"]) == set()
 
 
 def test_leaving_sfo_ends_sfo_staff_access_but_not_the_schools(users, kids):
@@ -149,6 +164,19 @@ def test_a_new_guardian_with_responsibility_must_approve_too(users, kids):
     stepmother = User.create(username="ny", first_name="Nora", last_name="Ny")
     Guardianship.create(guardian=stepmother, child=kids["Emma"], responsibility="shared")
     assert list(access.children(users["bestemor"])) == []
+
+
+def test_a_parent_without_responsibility_gets_nothing_through_a_caregiver_grant(users, kids):
+    """Barneloven § 47: not even when both parents approve a grant for him."""
+    grant = CaregiverGrant.create(caregiver=users["per"], child=kids["Emma"])
+    for parent in ("kari", "ola"):
+        CaregiverApproval.create(grant=grant, guardian=users[parent])
+    assert visible(users["per"]) == set()
+    assert access.child_or_none(users["per"], kids["Emma"].id) is None
+
+
+def test_caregiver_access_shows_on_the_home_page_too(users):
+    assert visible(users["bestemor"]) == {"Emma"}
 
 
 def test_revoked_caregiver_grant_gives_nothing(users, kids):

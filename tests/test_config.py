@@ -1,6 +1,7 @@
 """Start-up configuration: environment variables, secrets, production safety, and the
 municipality file's errors that name the key."""
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,12 @@ def test_the_example_file_is_the_demo_municipality():
     ('phone = "+47 22 00 00 00"\n', '', "contact.phone: is missing"),
     ('logo = "static/img/demo-crest.svg"', 'logo = "crest.gif"', "municipality.logo"),
     ('link = "#1a4f8b"', 'link = "#aaaaaa"', "colours.link: contrast"),
+    ('primary = "#1f4e79"\nprimary_text = "#ffffff"', 'primary = "#f2c300"\nprimary_text = "#000000"',
+     "colours.primary: contrast with the white page"),
+    ('accent = "#f2c300"', 'accent = "#555555"', "colours.accent: contrast"),
+    ('documentation_years = 5', 'documentation_year = 5',
+     "retention.documentation_year: unknown key"),
+    ('[links]', '[link]', "link: unknown section"),
 ])
 def test_invalid_municipality_file_names_the_key_and_problem(tmp_path, old, new, message):
     assert old in EXAMPLE
@@ -79,14 +86,27 @@ def test_app_refuses_a_bad_municipality_file(make_app, tmp_path):
 
 
 def test_municipality_file_from_environment(make_app, tmp_path, monkeypatch):
-    path = write_config(tmp_path, EXAMPLE.replace("Demo kommune", "Testby kommune"))
+    path = write_config(tmp_path, EXAMPLE.replace('name = "Demo kommune"',
+                                                  'name = "Testby kommune"'))
     monkeypatch.setenv("MUNICIPALITY_FILE", str(path))
     app = make_app()
     assert app.config["MUNICIPALITY"].name == "Testby kommune"
 
 
+REAL = replace(municipality.load(ROOT / "municipality.example.toml"), demo=False)
 PRODUCTION = {"MODE": "production", "PUBLIC_URL": "https://kontaktbok.example.no",
-              "SECRET_KEY": "x" * 40, "DEBUG": False}
+              "SECRET_KEY": "x" * 40, "DEBUG": False, "MUNICIPALITY": REAL}
+
+
+def test_demo_mode_refuses_a_real_municipality_file(make_app):
+    """Forgetting KONTAKTBOK_ENV=production must not skip the production checks."""
+    with pytest.raises(StartupError, match="set KONTAKTBOK_ENV=production"):
+        make_app(MUNICIPALITY=REAL)
+
+
+def test_production_refuses_the_demo_municipality_file(make_app):
+    with pytest.raises(StartupError, match="municipality.demo = true"):
+        make_app(**{**PRODUCTION, "MUNICIPALITY": None})
 
 
 def test_production_starts_when_safe(make_app):
@@ -149,3 +169,26 @@ def test_demo_mode_generates_a_secret_once_and_keeps_it(make_app, tmp_path):
 def test_unsupported_database_url_is_refused(make_app):
     with pytest.raises(StartupError, match="unsupported database 'mysql'"):
         make_app(DATABASE_URL="mysql://root@localhost/x")
+
+
+def test_the_first_administrator_is_made_on_the_command_line(app, client):
+    from models.audit import AuditEvent
+    from models.people import StaffRole, User
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "Kommune-IT", "--first-name", "Ida",
+                                 "--last-name", "IT"], input="a long enough secret\n" * 2)
+    assert result.exit_code == 0, result.output
+    user = User.get(User.username == "kommune-it")
+    assert StaffRole.get(StaffRole.user == user).role == "administrator"
+    assert AuditEvent.select().where(AuditEvent.action == "account.created").exists()
+    logged_in = client.post("/login", data={"username": "kommune-it",
+                                            "password": "a long enough secret"})
+    assert logged_in.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+    again = runner.invoke(args=["create-admin", "kommune-it", "--first-name", "A",
+                                "--last-name", "B", "--password", "another long one"])
+    assert again.exit_code != 0 and "exists already" in again.output
+    short = runner.invoke(args=["create-admin", "x", "--first-name", "A", "--last-name", "B",
+                                "--password", "short"])
+    assert short.exit_code != 0 and "12 characters" in short.output
