@@ -123,9 +123,29 @@ def sees_admin(page, translate, locale):
     assert page.locator("a[href='/admin/']").is_visible()
 
 
+def sees_children(*names):
+    def check(page, translate, locale):
+        assert card_titles(page, ".card.child") == list(names)
+    return check
+
+
+def sees_groups(unit, *groups):
+    def check(page, translate, locale):
+        assert page.locator(".card.child").count() == 0
+        assert card_titles(page, ".card.unit") == [unit]
+        assert page.locator(".card.unit .group-name").all_inner_texts() == list(groups)
+    return check
+
+
 HOME_PAGES = {"kari": sees_kari, "per": sees_per, "bestemor": sees_bestemor,
               "larer1a": sees_larer1a, "rektor": sees_rektor, "bhg": sees_bhg,
-              "admin": sees_admin}
+              "admin": sees_admin,
+              "ola": sees_children("Emma Hansen", "Noah Hansen"),
+              "nina": sees_children("Jonas Lie"), "lise": sees_children("Sara Berg"),
+              "amina": sees_children("Ali Hassan"),
+              "faglarer": sees_groups("Solbakken skole", "1A", "1B"),
+              "sfo": sees_groups("Solbakken SFO", "SFO 1–2"),
+              "styrer": sees_groups("Regnbuen barnehage", "Blåklokka")}
 
 
 @each_locale
@@ -140,8 +160,12 @@ def test_home_page(open_session, translate, username, locale, viewport):
     check_page(session, username, locale, viewport)
     if username == "admin":
         session.goto("/admin/")
-        assert page.locator("table tbody tr").count() > 0
+        assert page.locator("table").count() == 0  # no names without a stated reason
         check_page(session, "admin-administration", locale, viewport)
+        page.fill("#reason", "Checking the log for the browser test")
+        session.submit("form[action='/admin/log'] button[type=submit]")
+        assert page.locator("table tbody tr").count() > 0
+        check_page(session, "admin-access-log", locale, viewport)
 
 
 @pytest.mark.usefixtures("reset_saved_languages")
