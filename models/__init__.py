@@ -1,13 +1,15 @@
 """The domain. `MODELS` lists every table in creation order."""
 from .audit import AuditEvent
+from .messages import Message, Thread, ThreadParticipant
 from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
                      StaffRole, User)
 from .school import Group, Unit
 from .sessions import LoginSession
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
-          CaregiverApproval, StaffRole, LoginSession, AuditEvent]
+          CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
+          Message]
 
 __all__ = ["MODELS", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
-           "Enrolment", "Group", "Guardianship", "LoginSession", "StaffRole", "Unit",
-           "User"]
+           "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
+           "Thread", "ThreadParticipant", "Unit", "User"]

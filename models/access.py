@@ -12,9 +12,10 @@ import peewee
 from peewee import fn
 
 from .db import Prepared, today
-from .people import (ADMINISTRATOR, GROUP_ROLES, UNIT_WIDE_ROLES, WITH_RESPONSIBILITY,
-                     CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
-                     StaffRole, eighteenth_birthday_cutoff)
+from .messages import GUARDIAN, STAFF, Thread, ThreadParticipant
+from .people import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_ROLES, UNIT_WIDE_ROLES,
+                     WITH_RESPONSIBILITY, CaregiverApproval, CaregiverGrant, Child,
+                     Enrolment, Guardianship, StaffRole, eighteenth_birthday_cutoff)
 from .school import Group, Unit
 
 
@@ -135,6 +136,77 @@ def units(user, day=None):
         (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
     return Unit.select().where(Unit.id.in_(wide_units)
                                | Unit.id.in_(groups(user, day).select(Group.unit)))
+
+
+# Threads (rule 3) ---------------------------------------------------------------------
+
+def _takes_part(user, role):
+    return fn.EXISTS(ThreadParticipant.select(ThreadParticipant.id).where(
+        (ThreadParticipant.thread == Thread.id) & (ThreadParticipant.user == user)
+        & (ThreadParticipant.role == role)))
+
+
+def _guardian_thread_condition(user, day):
+    """A guardian reads the threads they take part in, while they still have access to
+    the child and the child is still in the thread's unit (for an announcement to a
+    group: while they have a child in that unit). Losing access loses the threads."""
+    their_children = guarded_children(user, day).select(Child.id)
+    unit_group = Group.alias("unit_group")
+    child_in_unit = fn.EXISTS(
+        Enrolment.select(Enrolment.id)
+        .join(unit_group, on=(Enrolment.group == unit_group.id))
+        .where((Enrolment.child == Thread.child) & Enrolment.active(day)
+               & (unit_group.unit == Thread.unit)))
+    their_units = (Group.select(Group.unit).join(Enrolment)
+                   .where(Enrolment.active(day) & Enrolment.child.in_(their_children)))
+    return (_takes_part(user, GUARDIAN)
+            & ((Thread.child.is_null(False) & Thread.child.in_(their_children)
+                & child_in_unit)
+               | (Thread.child.is_null() & Thread.unit.in_(their_units))))
+
+
+def _staff_thread_condition(user, day):
+    """School, SFO and kindergarten leaders and SFO/kindergarten staff read every thread
+    of their unit; a contact teacher every thread of the school about the children of
+    their groups (and announcements to those groups); other staff only the threads they
+    take part in, about children they are attached to."""
+    wide_units = StaffRole.select(StaffRole.unit).where(
+        (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
+    contact = StaffRole.alias("contact")
+    contact_groups = contact.select(contact.group).where(
+        (contact.user == user) & (contact.role == CONTACT_TEACHER))
+    contact_group = Group.alias("contact_group")
+    about_their_pupil = fn.EXISTS(
+        Enrolment.select(Enrolment.id)
+        .join(contact_group, on=(Enrolment.group == contact_group.id))
+        .where((Enrolment.child == Thread.child) & Enrolment.active(day)
+               & Enrolment.group.in_(contact_groups) & (contact_group.unit == Thread.unit)))
+    attached = _enrolled_in(day, staff_group_ids(user))
+    return (Thread.unit.in_(wide_units)
+            | about_their_pupil
+            | (Thread.child.is_null() & Thread.group.in_(contact_groups))
+            | (_takes_part(user, STAFF)
+               & ((Thread.child.is_null(False) & attached)
+                  | (Thread.child.is_null() & Thread.group.in_(staff_group_ids(user))))))
+
+
+def _enrolled_in(day, groups):
+    """The thread's child is a member of one of `groups` today."""
+    return fn.EXISTS(Enrolment.select(Enrolment.id).where(
+        (Enrolment.child == Thread.child) & Enrolment.active(day)
+        & Enrolment.group.in_(groups)))
+
+
+def threads(user, day=None):
+    """Threads the user may read (rule 3), as a query to compose with. The
+    administrator reads none this way: opening a thread takes a stated reason."""
+    day = day or today()
+    return Thread.select().where(_guardian_thread_condition(user, day)
+                                 | _staff_thread_condition(user, day))
+
+
+def thread_or_none(user, thread_id, day=None):
+    return _one(threads(user, day), Thread, thread_id)
 
 
 def _one(query, model, object_id):

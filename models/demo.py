@@ -6,7 +6,9 @@ is loaded, so the children are always the ages the cast describes.
 import datetime
 
 from . import audit
-from .db import database, today
+from .db import database, today, utcnow
+from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
+                       ThreadParticipant)
 from .passwords import hash_password
 from .people import (CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF, SFO_STAFF,
                      UNIT_LEADER, ADMINISTRATOR, CaregiverApproval, CaregiverGrant, Child,
@@ -111,5 +113,61 @@ def load(day=None):
             staff = user(username, first, last, email=f"{username}@demo.kommune.no")
             for role, unit, group in roles:
                 StaffRole.create(user=staff, role=role, unit=unit, group=group)
+
+        staff = {u.username: u for u in User.select().where(
+            User.username.in_(["larer1a", "faglarer", "sfo", "bhg"]))}
+        now = utcnow()
+
+        def thread(subject, unit, child, talk, group=None, kind=CONVERSATION):
+            """talk: [(sender, body)], oldest first; everyone in it takes part."""
+            created = now - datetime.timedelta(hours=len(talk) + 2)
+            row = Thread.create(kind=kind, unit=unit, child=child, group=group,
+                                subject=subject, created_by=talk[0][0], created_at=created)
+            people = {}
+            for n, (sender, body) in enumerate(talk):
+                at = created + datetime.timedelta(hours=n + 1)
+                Message.create(thread=row, sender=sender, body=body, created_at=at)
+                people.setdefault(sender.id, sender)
+            row.last_message_at = at
+            row.last_from_guardian = talk[-1][0].id not in {u.id for u in staff.values()}
+            row.save()
+            return row, people, at
+
+        def take_part(row, user, role, read_at=None):
+            ThreadParticipant.create(thread=row, user=user, role=role, last_read_at=read_at)
+
+        for subject, unit, kid, guardian, member, talk in (
+                ("Tannlege torsdag", school, emma, kari, staff["larer1a"],
+                 [(kari, "Hei! Emma må til tannlegen torsdag klokka 10, og kommer på skolen "
+                         "etterpå."),
+                  (staff["larer1a"], "Takk for beskjed. Hun får med seg leksene for "
+                                     "fredag.")]),
+                ("Matpakke", kindergarten, noah, ola, staff["bhg"],
+                 [(ola, "Noah glemte matpakken i dag. Kan han få litt fra barnehagen?"),
+                  (staff["bhg"], "Det ordner vi, han får brødmåltid med de andre.")]),
+                ("Henting fredag", sfo, emma, ola, staff["sfo"],
+                 [(ola, "Emma blir hentet klokka 14 på fredag av bestemor Randi.")]),
+                ("Lekser i matte", school, ali, amina, staff["faglarer"],
+                 [(amina, "Ali synes matteleksen denne uken er vanskelig. Kan dere se på "
+                          "den sammen?"),
+                  (staff["faglarer"], "Ja, vi tar den i timen onsdag.")]),
+                ("Gymtøy", school, jonas, nina, staff["faglarer"],
+                 [(staff["faglarer"], "Jonas hadde ikke med gymtøy i dag. Husk det til "
+                                      "torsdag!"),
+                  (nina, "Beklager, det skal være med på torsdag.")])):
+            row, people, last = thread(subject, unit, kid, talk)
+            guardian_read = last if subject != "Tannlege torsdag" else (
+                last - datetime.timedelta(hours=1))  # kari has not read the reply
+            take_part(row, guardian, GUARDIAN, guardian_read)
+            take_part(row, member, STAFF, last)
+
+        meeting, _, sent = thread(
+            "Foreldremøte 1A", school, None,
+            [(staff["larer1a"], "Velkommen til foreldremøte i 1A tirsdag 18:00 i "
+                                "klasserommet. Vi snakker om høstens turer.")],
+            group=g1a, kind=ANNOUNCEMENT)
+        take_part(meeting, staff["larer1a"], STAFF, sent)
+        for guardian in (kari, ola, nina, lise):  # 1A's guardians with access
+            take_part(meeting, guardian, GUARDIAN, sent if guardian is nina else None)
 
         audit.record("demo.loaded", detail_note="demo municipality loaded")

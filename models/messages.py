@@ -1,0 +1,59 @@
+"""Messages between guardians and staff: threads, their participants, their messages.
+
+A thread belongs to one unit (the school, the SFO or the kindergarten whose staff take
+part) and is about one child — or, for an announcement, to one group. Who may read a
+thread is decided in models/access.py (rule 3 of DESIGN.md), never here.
+"""
+import peewee
+
+from .db import BaseModel, utcnow
+from .people import Child, User
+from .school import Group, Unit
+
+CONVERSATION = "conversation"
+ANNOUNCEMENT = "announcement"
+THREAD_KINDS = (CONVERSATION, ANNOUNCEMENT)
+GUARDIAN = "guardian"
+STAFF = "staff"
+
+
+class Thread(BaseModel):
+    kind = peewee.CharField(max_length=20, choices=[(k, k) for k in THREAD_KINDS],
+                            default=CONVERSATION)
+    unit = peewee.ForeignKeyField(Unit, backref="threads", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, null=True, backref="threads", on_delete="CASCADE")
+    group = peewee.ForeignKeyField(Group, null=True, backref="threads", on_delete="CASCADE")
+    subject = peewee.CharField(max_length=200)
+    created_by = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    created_at = peewee.DateTimeField(default=utcnow)
+    replies_allowed = peewee.BooleanField(default=True)
+    # Kept with every new message, for the inbox order and for "needs an answer".
+    last_message_at = peewee.DateTimeField(default=utcnow, index=True)
+    last_from_guardian = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("unit", "last_message_at"), False), (("child", "unit"), False))
+
+
+class ThreadParticipant(BaseModel):
+    """Someone taking part in a thread, with what they have read and whether they have
+    put it away (archiving is per participant; nobody else's view changes)."""
+    thread = peewee.ForeignKeyField(Thread, backref="participants", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, backref="thread_participations", on_delete="CASCADE")
+    role = peewee.CharField(max_length=10, choices=[(GUARDIAN, GUARDIAN), (STAFF, STAFF)])
+    last_read_at = peewee.DateTimeField(null=True)
+    archived_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("thread", "user"), True), (("user", "archived_at"), False))
+
+
+class Message(BaseModel):
+    thread = peewee.ForeignKeyField(Thread, backref="messages", on_delete="CASCADE")
+    sender = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    body = peewee.TextField()
+    created_at = peewee.DateTimeField(default=utcnow)
+    withdrawn_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("thread", "created_at"), False),)
