@@ -24,7 +24,7 @@ from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
-from views import account, admin, auth, brand, errors, home
+from views import account, admin, auth, brand, errors, home, messages
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, security_headers, select_locale, static_version,
                           template_gettext)
@@ -211,7 +211,7 @@ def create_app(config=None):
         window=settings["LOGIN_WINDOW_MINUTES"] * 60,
     )
 
-    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp):
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -50,6 +50,7 @@ def up(migrator, db):
         body = TextField()
         created_at = DateTimeField()
         withdrawn_at = DateTimeField(null=True)
+        client_token = CharField(unique=True, null=True, max_length=64)
         class Meta:
             database = db
             table_name = 'message'

@@ -15,7 +15,7 @@ from .db import Prepared, today
 from .messages import GUARDIAN, STAFF, Thread, ThreadParticipant
 from .people import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_ROLES, UNIT_WIDE_ROLES,
                      WITH_RESPONSIBILITY, CaregiverApproval, CaregiverGrant, Child,
-                     Enrolment, Guardianship, StaffRole, eighteenth_birthday_cutoff)
+                     Enrolment, Guardianship, StaffRole, User, eighteenth_birthday_cutoff)
 from .school import Group, Unit
 
 
@@ -146,11 +146,12 @@ def _takes_part(user, role):
         & (ThreadParticipant.role == role)))
 
 
-def _guardian_thread_condition(user, day):
+def _guardian_thread_condition(user, day, adult_cutoff):
     """A guardian reads the threads they take part in, while they still have access to
     the child and the child is still in the thread's unit (for an announcement to a
     group: while they have a child in that unit). Losing access loses the threads."""
-    their_children = guarded_children(user, day).select(Child.id)
+    their_children = Child.select(Child.id).where(
+        _guardian_condition(user, day, adult_cutoff))
     unit_group = Group.alias("unit_group")
     child_in_unit = fn.EXISTS(
         Enrolment.select(Enrolment.id)
@@ -197,16 +198,28 @@ def _enrolled_in(day, groups):
         & Enrolment.group.in_(groups)))
 
 
+def thread_condition(user, day, adult_cutoff):
+    """Rule 3 as a condition on Thread, for queries that join more to it."""
+    return (_guardian_thread_condition(user, day, adult_cutoff)
+            | _staff_thread_condition(user, day))
+
+
 def threads(user, day=None):
     """Threads the user may read (rule 3), as a query to compose with. The
     administrator reads none this way: opening a thread takes a stated reason."""
     day = day or today()
-    return Thread.select().where(_guardian_thread_condition(user, day)
-                                 | _staff_thread_condition(user, day))
+    return Thread.select().where(thread_condition(user, day, eighteenth_birthday_cutoff(day)))
 
 
 def thread_or_none(user, thread_id, day=None):
-    return _one(threads(user, day), Thread, thread_id)
+    """One thread the user may read, with its unit, child and group loaded."""
+    day = day or today()
+    query = (Thread.select(Thread, Unit, Child, Group)
+             .join(Unit, on=(Thread.unit == Unit.id))
+             .switch(Thread).join(Child, peewee.JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
+             .switch(Thread).join(Group, peewee.JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
+             .where(thread_condition(user, day, eighteenth_birthday_cutoff(day))))
+    return _one(query, Thread, thread_id)
 
 
 def _one(query, model, object_id):
@@ -351,3 +364,69 @@ def staff_overview(user, day=None):
     for group_id, group, unit_id, unit, children in _reached_groups(user=user.id, day=day):
         by_unit.setdefault(unit_id, (unit, []))[1].append(GroupLine(group_id, group, children))
     return roles, list(by_unit.values())
+
+
+# Who is on the other side of a message -------------------------------------------------
+
+def guardians_with_access(child, day=None):
+    """Everyone who sees the child as guardian or caregiver today (rules 1 and 2): the
+    other side of the reverse question `guarded_children` answers."""
+    day = day or today()
+    candidates = (Guardianship.select(Guardianship.guardian)
+                  .where(Guardianship.child == child.id)
+                  | CaregiverGrant.select(CaregiverGrant.caregiver)
+                  .where(CaregiverGrant.child == child.id))
+    sees_child = fn.EXISTS(Child.select(Child.id).where(
+        (Child.id == child.id)
+        & _guardian_condition(User.id, day, eighteenth_birthday_cutoff(day))))
+    return (User.select().where(User.id.in_(candidates) & sees_child
+                                & (User.is_active == True))  # noqa: E712
+            .order_by(User.first_name, User.last_name))
+
+
+def staff_units_for(user, child, day=None):
+    """The units through which a member of staff reaches a child (where a thread they
+    start about the child belongs)."""
+    day = day or today()
+    return (Unit.select().join(Group).join(Enrolment)
+            .where((Enrolment.child == child.id) & Enrolment.active(day)
+                   & Group.id.in_(staff_group_ids(user)))
+            .distinct().order_by(Unit.name))
+
+
+def staff_of_child(child, day=None):
+    """Staff attached to the child's groups today (contact teachers first), with the
+    unit each is reached through: [(user, role, unit), …]."""
+    day = day or today()
+    rows = (StaffRole.select(StaffRole.role, User, Group, Unit)
+            .join(User, on=(StaffRole.user == User.id))
+            .switch(StaffRole).join(Group, on=(StaffRole.group == Group.id))
+            .join(Unit, on=(Group.unit == Unit.id))
+            .switch(StaffRole).join(Enrolment, on=(Enrolment.group == StaffRole.group))
+            .where((Enrolment.child == child.id) & Enrolment.active(day)
+                   & (StaffRole.role != ADMINISTRATOR) & (User.is_active == True))  # noqa: E712
+            .order_by(StaffRole.role != CONTACT_TEACHER, User.first_name))
+    seen, result = set(), []
+    for row in rows:
+        if row.user.id not in seen:
+            seen.add(row.user.id)
+            result.append((row.user, row.role, row.group.unit))
+    return result
+
+
+def units_of_child(child, day=None):
+    day = day or today()
+    return (Unit.select().join(Group).join(Enrolment)
+            .where((Enrolment.child == child.id) & Enrolment.active(day))
+            .distinct().order_by(Unit.name))
+
+
+def is_staff(user):
+    """Does the user hold any staff role other than administrator?"""
+    return bool(_staff_roles(user=user.id))
+
+
+_staff_roles = Prepared(
+    lambda user: StaffRole.select(StaffRole.id)
+    .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR)).limit(1).tuples(),
+    user=int)

@@ -54,6 +54,9 @@ class Message(BaseModel):
     body = peewee.TextField()
     created_at = peewee.DateTimeField(default=utcnow)
     withdrawn_at = peewee.DateTimeField(null=True)
+    # The one-time token of the form that sent it: a second send of the same form
+    # (a double tap on a slow phone) is refused by the database.
+    client_token = peewee.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         indexes = ((("thread", "created_at"), False),)

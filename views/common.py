@@ -191,6 +191,8 @@ def layout_urls(app):
             home=url_for("home.index"),
             logout=url_for("auth.logout"),
             language=url_for("account.language"),
+            messages=url_for("messages.index"),
+            unread=url_for("messages.unread"),
         )
         app.extensions["layout_urls"] = urls
     return urls
@@ -232,7 +234,8 @@ def security_headers(response):
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
         response.cache_control.no_cache = None
-    else:
-        # Pages may show personal data: never keep them in any cache.
+    elif "Cache-Control" not in headers:
+        # Pages may show personal data: never keep them in any cache (unless the view
+        # chose otherwise, as the polled unread count does to answer 304s).
         headers["Cache-Control"] = "no-store"
     return response

@@ -18,4 +18,5 @@ EVENT_NAMES = {
     "demo.loaded": _l("Demo data loaded"),
     "audit_log.read": _l("Access log read"),
     "account.created": _l("Account created"),
+    "thread.started": _l("Conversation started"),
 }

@@ -1,0 +1,227 @@
+"""What the message pages read and write. Every read goes through the rule 3 condition
+of models/access.py; the hot reads are prepared queries of plain rows."""
+import datetime
+import re
+import secrets
+from dataclasses import dataclass
+
+import peewee
+from peewee import JOIN, fn
+
+from . import access
+from .db import Prepared, database, today, utcnow
+from .messages import (CONVERSATION, GUARDIAN, STAFF, Message, Thread,
+                       ThreadParticipant)
+from .people import (CONTACT_TEACHER, GROUP_STAFF, WITH_RESPONSIBILITY, CaregiverApproval,
+                     CaregiverGrant, Child, Enrolment, Guardianship, StaffRole, User,
+                     eighteenth_birthday_cutoff)
+from .school import Group, Unit
+
+PAGE_SIZE = 30
+
+
+@dataclass(frozen=True)
+class InboxLine:
+    id: int
+    subject: str
+    kind: str
+    last_message_at: datetime.datetime
+    needs_answer: bool
+    about: str          # the child's name, or the group of an announcement
+    unit: str
+    unread: bool
+
+
+def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False):
+    me = ThreadParticipant.alias("me")
+    condition = access.thread_condition(user, day, adult_cutoff)
+    if group is not None:
+        in_group = fn.EXISTS(Enrolment.select(Enrolment.id).where(
+            (Enrolment.child == Thread.child) & (Enrolment.group == group)
+            & Enrolment.active(day)))
+        condition &= in_group | (Thread.group == group)
+    if needs_answer:
+        condition &= Thread.last_from_guardian == True  # noqa: E712
+    return (Thread.select(Thread.id, Thread.subject, Thread.kind, Thread.last_message_at,
+                          Thread.last_from_guardian, Child.first_name, Child.last_name,
+                          Group.name, Unit.name, me.id, me.last_read_at)
+            .join(Unit, on=(Thread.unit == Unit.id))
+            .switch(Thread).join(Child, JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
+            .switch(Thread).join(Group, JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
+            .switch(Thread).join(me, JOIN.LEFT_OUTER,
+                                 on=((me.thread == Thread.id) & (me.user == user)))
+            .where(condition & (me.archived_at.is_null()))
+            .order_by(Thread.last_message_at.desc(), Thread.id.desc())
+            .limit(limit).offset(offset)
+            .tuples())
+
+
+_PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
+           "limit": int, "offset": int}
+_inbox_variants = {
+    (False, False): Prepared(_inbox_query, **_PARAMS),
+    (False, True): Prepared(lambda **kw: _inbox_query(needs_answer=True, **kw), **_PARAMS),
+    (True, False): Prepared(_inbox_query, group=int, **_PARAMS),
+    (True, True): Prepared(lambda **kw: _inbox_query(needs_answer=True, **kw),
+                           group=int, **_PARAMS),
+}
+
+
+def inbox(user, page=0, group=None, needs_answer=False, day=None):
+    """The threads the user may read, newest first, one page (and whether there is a
+    next one). Archived threads are left out for the user who archived them."""
+    day = day or today()
+    params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
+              "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
+    if group is not None:
+        params["group"] = group
+    rows = _inbox_variants[(group is not None, needs_answer)](**params)
+    lines = []
+    for (thread_id, subject, kind, last_at, from_guardian, first, last, group_name, unit,
+         takes_part, read_at) in rows[:PAGE_SIZE]:
+        lines.append(InboxLine(
+            thread_id, subject, kind, last_at, from_guardian,
+            f"{first} {last}" if first else (group_name or ""), unit,
+            bool(takes_part) and (read_at is None or read_at < last_at)))
+    return lines, len(rows) > PAGE_SIZE
+
+
+def _unread_query(user, day, adult_cutoff):
+    me = ThreadParticipant.alias("me")
+    return (Thread.select(fn.COUNT(Thread.id))
+            .join(me, on=((me.thread == Thread.id) & (me.user == user)))
+            .where(access.thread_condition(user, day, adult_cutoff)
+                   & me.archived_at.is_null()
+                   & (me.last_read_at.is_null() | (me.last_read_at < Thread.last_message_at)))
+            .tuples())
+
+
+_unread = Prepared(_unread_query, user=int, day=datetime.date, adult_cutoff=datetime.date)
+
+
+def unread_count(user, day=None):
+    """Threads the user takes part in with a message they have not read."""
+    day = day or today()
+    return _unread(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day))[0][0]
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    id: int
+    sender_id: int
+    sender: str
+    body: str
+    created_at: datetime.datetime
+    withdrawn: bool
+
+
+_messages = Prepared(lambda thread: Message.select(
+    Message.id, Message.sender, User.first_name, User.last_name, Message.body,
+    Message.created_at, Message.withdrawn_at)
+    .join(User, on=(Message.sender == User.id))
+    .where(Message.thread == thread).order_by(Message.created_at, Message.id).tuples(),
+    thread=int)
+
+_messages_after = Prepared(lambda thread, after: Message.select(
+    Message.id, Message.sender, User.first_name, User.last_name, Message.body,
+    Message.created_at, Message.withdrawn_at)
+    .join(User, on=(Message.sender == User.id))
+    .where((Message.thread == thread) & (Message.id > after))
+    .order_by(Message.created_at, Message.id).tuples(),
+    thread=int, after=int)
+
+
+def _lines(rows):
+    return [MessageLine(mid, sender, f"{first} {last}", "" if withdrawn else body, at,
+                        withdrawn is not None)
+            for mid, sender, first, last, body, at, withdrawn in rows]
+
+
+def messages(thread, after=None):
+    """The thread's messages, oldest first (only those after a message id, if given)."""
+    if after is None:
+        return _lines(_messages(thread=thread.id))
+    return _lines(_messages_after(thread=thread.id, after=after))
+
+
+@dataclass(frozen=True)
+class Participant:
+    user_id: int
+    name: str
+    role: str
+    last_read_at: datetime.datetime | None
+
+
+_participants = Prepared(lambda thread: ThreadParticipant.select(
+    ThreadParticipant.user, User.first_name, User.last_name, ThreadParticipant.role,
+    ThreadParticipant.last_read_at)
+    .join(User, on=(ThreadParticipant.user == User.id))
+    .where(ThreadParticipant.thread == thread)
+    .order_by(ThreadParticipant.role, User.first_name).tuples(), thread=int)
+
+
+def participants(thread):
+    return [Participant(uid, f"{first} {last}", role, read_at)
+            for uid, first, last, role, read_at in _participants(thread=thread.id)]
+
+
+def mark_read(thread, user, at=None):
+    (ThreadParticipant.update(last_read_at=at or utcnow())
+     .where((ThreadParticipant.thread == thread) & (ThreadParticipant.user == user))
+     .execute())
+
+
+# Writing ------------------------------------------------------------------------------
+
+class Duplicate(Exception):
+    """The same form was sent twice (a double tap on a slow phone)."""
+
+
+def new_form_token():
+    return secrets.token_urlsafe(16)
+
+
+def _add_message(thread, sender, body, token, from_guardian):
+    at = utcnow()
+    try:
+        with database.atomic():
+            message = Message.create(thread=thread, sender=sender, body=body,
+                                     client_token=token, created_at=at)
+    except peewee.IntegrityError:
+        raise Duplicate() from None
+    (Thread.update(last_message_at=at, last_from_guardian=from_guardian)
+     .where(Thread.id == thread.id).execute())
+    return message
+
+
+def reply(thread, sender, body, token, as_guardian):
+    """A message in the thread, in one transaction with the thread's new state; the
+    sender takes part from now on and has read everything up to it."""
+    with database.atomic():
+        message = _add_message(thread, sender, body, token, as_guardian)
+        participant = ThreadParticipant.get_or_none(thread=thread, user=sender)
+        if participant is None:
+            ThreadParticipant.create(thread=thread, user=sender,
+                                     role=GUARDIAN if as_guardian else STAFF,
+                                     last_read_at=message.created_at)
+        else:
+            mark_read(thread, sender, message.created_at)
+    return message
+
+
+def start_thread(unit, child, subject, body, sender, token, guardians, staff,
+                 as_guardian):
+    """A new conversation about a child: the thread, its participants and its first
+    message, all or nothing."""
+    with database.atomic():
+        if Message.select().where(Message.client_token == token).exists():
+            raise Duplicate()
+        thread = Thread.create(kind=CONVERSATION, unit=unit, child=child, subject=subject,
+                               created_by=sender)
+        for user in guardians:
+            ThreadParticipant.create(thread=thread, user=user, role=GUARDIAN)
+        for user in staff:
+            ThreadParticipant.create(thread=thread, user=user, role=STAFF)
+        message = _add_message(thread, sender, body, token, as_guardian)
+        mark_read(thread, sender, message.created_at)
+    return thread

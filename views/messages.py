@@ -1,0 +1,208 @@
+"""Messages between guardians and staff: the inbox, a thread, a reply, a new thread.
+
+Every thread is found through access.thread_or_none (rule 3); a stranger gets 404 for a
+thread, its messages and its fragments alike.
+"""
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import access, audit, inbox
+from models.messages import ANNOUNCEMENT, CONVERSATION
+from models.people import Child
+from models.school import Group
+from models.sensitive import concerns
+
+from .common import client_ip, render
+
+bp = Blueprint("messages", __name__, url_prefix="/messages")
+
+SUBJECT_MAX, BODY_MAX = 200, 5000
+CONCERN_TEXT = {
+    "national_id": _l("It looks like it contains a national identity number."),
+    "health": _l("It looks like it mentions health details."),
+}
+
+
+def _thread_or_404(thread_id):
+    thread = access.thread_or_none(current_user, thread_id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def _as_guardian(thread):
+    """Does the user act in this thread as a guardian (not as staff)?"""
+    return any(p.user_id == current_user.id and p.role == "guardian"
+               for p in inbox.participants(thread))
+
+
+def _check_text(body, confirmed, subject=None):
+    """Errors for the form, and the gentle warnings unless the writer confirmed."""
+    errors = {}
+    if subject is not None and not subject:
+        errors["subject"] = _l("Write a subject.")
+    elif subject is not None and len(subject) > SUBJECT_MAX:
+        errors["subject"] = _l("The subject can be at most %(max)d characters.",
+                               max=SUBJECT_MAX)
+    if not body:
+        errors["body"] = _l("Write a message.")
+    elif len(body) > BODY_MAX:
+        errors["body"] = _l("The message can be at most %(max)d characters.", max=BODY_MAX)
+    warnings = [] if confirmed or errors else [CONCERN_TEXT[c] for c in sorted(concerns(
+        f"{subject or ''}\n{body}"))]
+    return errors, warnings
+
+
+@bp.route("/")
+@login_required
+def index():
+    page = request.args.get("page", 0, type=int)
+    group_id = request.args.get("group", type=int)
+    needs_answer = request.args.get("answer") == "1"
+    group = access.group_or_none(current_user, group_id) if group_id else None
+    if group_id and group is None:
+        abort(404)
+    lines, more = inbox.inbox(current_user, page=max(page, 0),
+                              group=group.id if group else None, needs_answer=needs_answer)
+    staff_groups = list(Group.select().where(
+        Group.id.in_(access.staff_group_ids(current_user))).order_by(Group.name))
+    return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
+                  page=page, group=group, needs_answer=needs_answer,
+                  staff_groups=staff_groups)
+
+
+@bp.route("/<int:thread_id>")
+@login_required
+def thread(thread_id):
+    found = _thread_or_404(thread_id)
+    return _thread_page(found)
+
+
+def _thread_page(found, body="", errors=None, warnings=None, status=200):
+    people = inbox.participants(found)
+    me = next((p for p in people if p.user_id == current_user.id), None)
+    lines = inbox.messages(found)
+    if me is not None and status == 200:
+        inbox.mark_read(found, current_user)
+    may_reply = found.kind == CONVERSATION or (found.replies_allowed and me is not None
+                                               and me.role == "staff")
+    return render("messages/thread.html", status=status, thread=found, lines=lines,
+                  people=people, me=me, may_reply=may_reply, body=body,
+                  errors=errors or {}, warnings=warnings or [],
+                  token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
+
+
+@bp.route("/<int:thread_id>", methods=["POST"])
+@login_required
+def reply(thread_id):
+    found = _thread_or_404(thread_id)
+    if found.kind == ANNOUNCEMENT:
+        abort(403)  # announcements are answered privately (a later release)
+    body = request.form.get("body", "").strip()
+    errors, warnings = _check_text(body, request.form.get("confirm") == "1")
+    if errors or warnings:
+        return _thread_page(found, body, errors, warnings, status=400 if errors else 200)
+    try:
+        inbox.reply(found, current_user, body, request.form.get("token") or None,
+                    as_guardian=_as_guardian(found))
+    except inbox.Duplicate:
+        pass  # the first send went through; show the thread as it is
+    return redirect(url_for("messages.thread", thread_id=found.id, _anchor="latest"), 303)
+
+
+@bp.route("/<int:thread_id>/after/<int:message_id>")
+@login_required
+def newer(thread_id, message_id):
+    """New messages for an open thread (htmx polling): the messages after the last one
+    shown, and a new poller; 204 when there is nothing new."""
+    found = _thread_or_404(thread_id)
+    lines = inbox.messages(found, after=message_id)
+    if not lines:
+        return "", 204
+    inbox.mark_read(found, current_user)
+    return render("messages/_newer.html", thread=found, lines=lines, last_id=lines[-1].id)
+
+
+@bp.route("/unread")
+@login_required
+def unread():
+    """The unread count for the navigation, polled by htmx: a 304 when it has not
+    changed (the common answer)."""
+    count = inbox.unread_count(current_user)
+    response = render("messages/_unread.html", count=count)
+    response.set_etag(f"unread-{current_user.id}-{count}")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    staff = access.is_staff(current_user)
+    children = list((access.staff_children if staff else access.guarded_children)(
+        current_user).order_by(Child.first_name, Child.last_name))
+    child_id = request.values.get("child", type=int)
+    if child_id is None:
+        if len(children) == 1:
+            child_id = children[0].id
+        else:
+            return render("messages/choose_child.html", children=children)
+    child = next((c for c in children if c.id == child_id), None)
+    if child is None:
+        abort(404)
+    options = _recipients(child, staff)
+    if not options:
+        abort(404)
+    form = {"subject": request.form.get("subject", "").strip(),
+            "body": request.form.get("body", "").strip(),
+            "to": request.form.get("to", options[0]["key"] if not staff else ""),
+            "guardians": request.form.getlist("guardian", type=int)}
+    errors, warnings = {}, []
+    if request.method == "POST":
+        errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
+                                       subject=form["subject"])
+        chosen = [o for o in options if o["key"] == form["to"]] if not staff else options
+        guardians = [g for g in (options[0]["guardians"] if staff else [])
+                     if g.id in form["guardians"]]
+        if not chosen:
+            errors["to"] = _l("Choose who to write to.")
+        if staff and not guardians:
+            errors["guardians"] = _l("Choose at least one guardian.")
+        if not errors and not warnings:
+            option = chosen[0]
+            try:
+                created = inbox.start_thread(
+                    option["unit"], child, form["subject"], form["body"], current_user,
+                    request.form.get("token") or None,
+                    guardians=guardians if staff else [current_user],
+                    staff=[current_user] if staff else option["staff"], as_guardian=not staff)
+            except inbox.Duplicate:
+                return redirect(url_for("messages.index"), 303)
+            audit.record("thread.started", actor=current_user, obj=created, ip=client_ip())
+            return redirect(url_for("messages.thread", thread_id=created.id), 303)
+    elif staff:
+        form["guardians"] = [g.id for g in options[0]["guardians"]]
+    return render("messages/new.html", status=400 if errors else 200, child=child,
+                  options=options, staff=staff, form=form, errors=errors,
+                  warnings=warnings, token=inbox.new_form_token())
+
+
+def _recipients(child, staff):
+    """Who the user may write to about the child.
+
+    A guardian: each of the child's units as a whole (every member of staff rule 3
+    allows reads it), or one of the staff attached to the child's groups. Staff: the
+    child's guardians with access, in the unit through which they reach the child."""
+    if staff:
+        units = list(access.staff_units_for(current_user, child))
+        if not units:
+            return []
+        return [{"key": f"unit:{units[0].id}", "unit": units[0], "staff": [],
+                 "guardians": list(access.guardians_with_access(child))}]
+    options = [{"key": f"unit:{unit.id}", "unit": unit, "staff": [], "label": unit.name}
+               for unit in access.units_of_child(child)]
+    for user, role, unit in access.staff_of_child(child):
+        options.append({"key": f"staff:{user.id}", "unit": unit, "staff": [user],
+                        "label": user.name, "role": role})
+    return options
