@@ -26,8 +26,8 @@ from models import db as dbmod
 from models import protect
 from views import account, admin, auth, brand, errors, home, messages
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
-                          layout_urls, security_headers, select_locale, static_version,
-                          template_gettext)
+                          layout_urls, local_time, security_headers, select_locale,
+                          static_version, template_gettext)
 from views.labels import ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
@@ -230,6 +230,7 @@ def create_app(config=None):
                 "role_names": ROLE_NAMES, **template_gettext()}
 
     app.jinja_env.globals["email_link"] = email_link
+    app.jinja_env.filters["local"] = local_time
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages
     app.after_request(security_headers)
 

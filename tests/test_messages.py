@@ -320,3 +320,13 @@ def test_message_pages_cost_a_constant_small_number_of_queries(client, login, us
         audit.record("test", actor=users["kari"])
     after = queries_for(client, url)
     assert before == after and after <= 6, (url, before, after)
+
+
+def test_times_are_shown_on_the_municipalitys_clock(client, login):
+    """Stored in UTC, shown as Oslo time: 12:00 UTC in July is 14:00 there."""
+    login("kari")
+    dentist = Thread.get(Thread.subject == DENTIST)
+    message = Message.select().where(Message.thread == dentist).order_by(Message.id).get()
+    message.created_at = datetime.datetime(2026, 7, 1, 12, 0)
+    message.save()
+    assert "01.07.2026 14:00" in text_of(client.get(f"/messages/{dentist.id}"))

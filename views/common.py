@@ -1,8 +1,10 @@
 """What every view shares: page-or-fragment rendering, locale choice, security headers."""
+import datetime
 import hashlib
 import re
 from pathlib import Path
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import current_app, request, session, url_for
@@ -169,6 +171,15 @@ def csrf_token():
     if signed is None or "csrf_token" not in session:
         signed = session["_csrf_signed"] = generate_csrf()
     return signed
+
+
+TIME_ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
+
+
+def local_time(moment, pattern="%d.%m.%Y %H:%M"):
+    """A stored moment (UTC) as the municipality's clock shows it."""
+    zone = TIME_ZONES[current_app.config["MUNICIPALITY"].country]
+    return moment.replace(tzinfo=datetime.timezone.utc).astimezone(zone).strftime(pattern)
 
 
 def email_link(address):

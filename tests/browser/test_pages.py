@@ -240,3 +240,52 @@ def test_pages_fit_the_narrowest_phone(open_session, username):
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= 320, (username, url, page.evaluate(TOO_WIDE))
     session.assert_clean()
+
+
+MESSAGE_PAGES = [("kari", "inbox", "/messages/"), ("kari", "thread", "DENTIST"),
+                 ("kari", "compose", "EMMA"), ("larer1a", "inbox", "/messages/?answer=1"),
+                 ("larer1a", "compose", "EMMA")]
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url", MESSAGE_PAGES)
+def test_message_pages(open_session, live_app, username, name, url, locale):
+    from models import db as dbmod
+    from models.messages import Thread
+    from models.people import Child
+    with live_app.app_context(), dbmod.database.connection_context():
+        dentist = Thread.get(Thread.subject == "Tannlege torsdag").id
+        emma = Child.get(Child.first_name == "Emma").id
+    url = url.replace("DENTIST", f"/messages/{dentist}").replace(
+        "EMMA", f"/messages/new?child={emma}")
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url)
+    check_page(session, f"messages-{name}-{username}", locale, (360, 740))
+
+
+def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session, live_app):
+    from models import db as dbmod
+    from models.messages import Thread
+    with live_app.app_context(), dbmod.database.connection_context():
+        gym = Thread.get(Thread.subject == "Gymtøy").id
+    from models import inbox
+    from models.people import User
+    with live_app.app_context(), dbmod.database.connection_context():
+        # The meeting invitation at least is unread (other tests may have read more).
+        unread = inbox.unread_count(User.get(User.username == "kari"))
+    assert unread >= 1
+    session = open_session(locale="nb")
+    session.log_in("kari")
+    page = session.page
+    page.wait_for_selector("#unread.badge")
+    assert page.locator("#unread").inner_text().strip().startswith(str(unread))
+    session.assert_clean()
+
+    quiet = open_session(locale="nb", js=False)
+    quiet.log_in("nina")
+    quiet.goto(f"/messages/{gym}")
+    quiet.page.fill("#body", "Gymtøyet ligger i sekken.")
+    quiet.submit("form.reply button.primary")
+    assert quiet.page.get_by_text("Gymtøyet ligger i sekken.").is_visible()
+    quiet.assert_clean()
