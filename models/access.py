@@ -211,15 +211,62 @@ def threads(user, day=None):
     return Thread.select().where(thread_condition(user, day, eighteenth_birthday_cutoff(day)))
 
 
+@dataclass(frozen=True)
+class ThreadView:
+    """A thread as its page shows it."""
+    id: int
+    kind: str
+    subject: str
+    replies_allowed: bool
+    last_message_at: datetime.datetime
+    unit_id: int
+    unit_name: str
+    child_id: int | None
+    child_name: str | None
+    group_id: int | None
+    group_name: str | None
+
+
+def _thread_query(user, day, adult_cutoff, thread):
+    return (Thread.select(Thread.id, Thread.kind, Thread.subject, Thread.replies_allowed,
+                          Thread.last_message_at, Unit.id, Unit.name, Child.id,
+                          Child.first_name, Child.last_name, Group.id, Group.name)
+            .join(Unit, on=(Thread.unit == Unit.id))
+            .switch(Thread).join(Child, peewee.JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
+            .switch(Thread).join(Group, peewee.JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
+            .where(thread_condition(user, day, adult_cutoff) & (Thread.id == thread))
+            .tuples())
+
+
+_thread = Prepared(_thread_query, user=int, day=datetime.date, adult_cutoff=datetime.date,
+                   thread=int)
+
+
 def thread_or_none(user, thread_id, day=None):
-    """One thread the user may read, with its unit, child and group loaded."""
+    """One thread the user may read (a ThreadView), or None."""
+    try:
+        thread_id = int(thread_id)
+    except (TypeError, ValueError):
+        return None
     day = day or today()
-    query = (Thread.select(Thread, Unit, Child, Group)
-             .join(Unit, on=(Thread.unit == Unit.id))
-             .switch(Thread).join(Child, peewee.JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
-             .switch(Thread).join(Group, peewee.JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
-             .where(thread_condition(user, day, eighteenth_birthday_cutoff(day))))
-    return _one(query, Thread, thread_id)
+    rows = _thread(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day),
+                   thread=thread_id)
+    if not rows:
+        return None
+    (tid, kind, subject, replies, last_at, unit_id, unit_name, child_id, first, last,
+     group_id, group_name) = rows[0]
+    return ThreadView(tid, kind, subject, replies, last_at, unit_id, unit_name, child_id,
+                      f"{first} {last}" if child_id else None, group_id, group_name)
+
+
+_staff_groups = Prepared(
+    lambda user: Group.select(Group.id, Group.name)
+    .where(Group.id.in_(staff_group_ids(user))).order_by(Group.name).tuples(), user=int)
+
+
+def staff_groups(user):
+    """[(id, name), …] of the groups a member of staff reaches, for filters."""
+    return _staff_groups(user=user.id)
 
 
 def _one(query, model, object_id):

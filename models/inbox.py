@@ -166,8 +166,18 @@ def participants(thread):
 
 
 def mark_read(thread, user, at=None):
+    """The participant has read the thread up to now (no write when nothing is new)."""
     (ThreadParticipant.update(last_read_at=at or utcnow())
-     .where((ThreadParticipant.thread == thread) & (ThreadParticipant.user == user))
+     .where((ThreadParticipant.thread == thread.id) & (ThreadParticipant.user == user)
+            & (ThreadParticipant.last_read_at.is_null()
+               | (ThreadParticipant.last_read_at < thread.last_message_at)))
+     .execute())
+
+
+def _mark_sent(thread, user, at):
+    """The sender has read everything up to their own message."""
+    (ThreadParticipant.update(last_read_at=at)
+     .where((ThreadParticipant.thread == thread.id) & (ThreadParticipant.user == user))
      .execute())
 
 
@@ -185,7 +195,7 @@ def _add_message(thread, sender, body, token, from_guardian):
     at = utcnow()
     try:
         with database.atomic():
-            message = Message.create(thread=thread, sender=sender, body=body,
+            message = Message.create(thread=thread.id, sender=sender, body=body,
                                      client_token=token, created_at=at)
     except peewee.IntegrityError:
         raise Duplicate() from None
@@ -199,13 +209,13 @@ def reply(thread, sender, body, token, as_guardian):
     sender takes part from now on and has read everything up to it."""
     with database.atomic():
         message = _add_message(thread, sender, body, token, as_guardian)
-        participant = ThreadParticipant.get_or_none(thread=thread, user=sender)
+        participant = ThreadParticipant.get_or_none(thread=thread.id, user=sender)
         if participant is None:
-            ThreadParticipant.create(thread=thread, user=sender,
+            ThreadParticipant.create(thread=thread.id, user=sender,
                                      role=GUARDIAN if as_guardian else STAFF,
                                      last_read_at=message.created_at)
         else:
-            mark_read(thread, sender, message.created_at)
+            _mark_sent(thread, sender, message.created_at)
     return message
 
 
@@ -223,5 +233,5 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
         for user in staff:
             ThreadParticipant.create(thread=thread, user=user, role=STAFF)
         message = _add_message(thread, sender, body, token, as_guardian)
-        mark_read(thread, sender, message.created_at)
+        _mark_sent(thread, sender, message.created_at)
     return thread

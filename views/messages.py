@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from models import access, audit, inbox
 from models.messages import ANNOUNCEMENT, CONVERSATION
 from models.people import Child
-from models.school import Group
 from models.sensitive import concerns
 
 from .common import client_ip, render
@@ -58,15 +57,13 @@ def _check_text(body, confirmed, subject=None):
 @login_required
 def index():
     page = request.args.get("page", 0, type=int)
-    group_id = request.args.get("group", type=int)
+    group = request.args.get("group", type=int)
     needs_answer = request.args.get("answer") == "1"
-    group = access.group_or_none(current_user, group_id) if group_id else None
-    if group_id and group is None:
-        abort(404)
-    lines, more = inbox.inbox(current_user, page=max(page, 0),
-                              group=group.id if group else None, needs_answer=needs_answer)
-    staff_groups = list(Group.select().where(
-        Group.id.in_(access.staff_group_ids(current_user))).order_by(Group.name))
+    staff_groups = access.staff_groups(current_user)
+    if group is not None and group not in {gid for gid, _ in staff_groups}:
+        abort(404)  # only a group the user works with
+    lines, more = inbox.inbox(current_user, page=max(page, 0), group=group,
+                              needs_answer=needs_answer)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer,
                   staff_groups=staff_groups)
@@ -83,7 +80,8 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
     people = inbox.participants(found)
     me = next((p for p in people if p.user_id == current_user.id), None)
     lines = inbox.messages(found)
-    if me is not None and status == 200:
+    if (me is not None and status == 200
+            and (me.last_read_at is None or me.last_read_at < found.last_message_at)):
         inbox.mark_read(found, current_user)
     may_reply = found.kind == CONVERSATION or (found.replies_allowed and me is not None
                                                and me.role == "staff")
