@@ -123,6 +123,7 @@ def settings_from_environment(instance):
         "LOGIN_ATTEMPTS_PER_ACCOUNT": env_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5),
         "LOGIN_ATTEMPTS_PER_ADDRESS": env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
+        "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
     }
 
 
@@ -183,6 +184,7 @@ def create_app(config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
+        WITHDRAW_WINDOW=datetime.timedelta(minutes=settings["WITHDRAW_MINUTES"]),
     )
     app.config.update(settings)
     app.debug = settings["DEBUG"]

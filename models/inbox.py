@@ -32,7 +32,8 @@ class InboxLine:
     unread: bool
 
 
-def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False):
+def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False,
+                 archived=False):
     me = ThreadParticipant.alias("me")
     condition = access.thread_condition(user, day, adult_cutoff)
     if group is not None:
@@ -50,7 +51,8 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
             .switch(Thread).join(Group, JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
             .switch(Thread).join(me, JOIN.LEFT_OUTER,
                                  on=((me.thread == Thread.id) & (me.user == user)))
-            .where(condition & (me.archived_at.is_null()))
+            .where(condition & (me.archived_at.is_null(False) if archived
+                                else me.archived_at.is_null()))
             .order_by(Thread.last_message_at.desc(), Thread.id.desc())
             .limit(limit).offset(offset)
             .tuples())
@@ -58,24 +60,27 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
 
 _PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
            "limit": int, "offset": int}
-_inbox_variants = {
-    (False, False): Prepared(_inbox_query, **_PARAMS),
-    (False, True): Prepared(lambda **kw: _inbox_query(needs_answer=True, **kw), **_PARAMS),
-    (True, False): Prepared(_inbox_query, group=int, **_PARAMS),
-    (True, True): Prepared(lambda **kw: _inbox_query(needs_answer=True, **kw),
-                           group=int, **_PARAMS),
-}
+def _variant(by_group, needs_answer, archived):
+    def build(**params):
+        return _inbox_query(needs_answer=needs_answer, archived=archived, **params)
+    build.__name__ = "_inbox_query"
+    return Prepared(build, **_PARAMS, **({"group": int} if by_group else {}))
 
 
-def inbox(user, page=0, group=None, needs_answer=False, day=None):
+# One prepared query per combination of filters (their SQL differs).
+_inbox_variants = {(g, n, a): _variant(g, n, a)
+                   for g in (False, True) for n in (False, True) for a in (False, True)}
+
+
+def inbox(user, page=0, group=None, needs_answer=False, archived=False, day=None):
     """The threads the user may read, newest first, one page (and whether there is a
-    next one). Archived threads are left out for the user who archived them."""
+    next one). A thread the user archived shows only among their archived ones."""
     day = day or today()
     params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
               "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
     if group is not None:
         params["group"] = group
-    rows = _inbox_variants[(group is not None, needs_answer)](**params)
+    rows = _inbox_variants[(group is not None, needs_answer, archived)](**params)
     lines = []
     for (thread_id, subject, kind, last_at, from_guardian, first, last, group_name, unit,
          takes_part, read_at) in rows[:PAGE_SIZE]:
@@ -150,19 +155,20 @@ class Participant:
     name: str
     role: str
     last_read_at: datetime.datetime | None
+    archived: bool
 
 
 _participants = Prepared(lambda thread: ThreadParticipant.select(
     ThreadParticipant.user, User.first_name, User.last_name, ThreadParticipant.role,
-    ThreadParticipant.last_read_at)
+    ThreadParticipant.last_read_at, ThreadParticipant.archived_at.is_null(False))
     .join(User, on=(ThreadParticipant.user == User.id))
     .where(ThreadParticipant.thread == thread)
     .order_by(ThreadParticipant.role, User.first_name).tuples(), thread=int)
 
 
 def participants(thread):
-    return [Participant(uid, f"{first} {last}", role, read_at)
-            for uid, first, last, role, read_at in _participants(thread=thread.id)]
+    return [Participant(uid, f"{first} {last}", role, read_at, bool(archived))
+            for uid, first, last, role, read_at, archived in _participants(thread=thread.id)]
 
 
 def mark_read(thread, user, at=None):
@@ -182,6 +188,25 @@ def _mark_sent(thread, user, at):
 
 
 # Writing ------------------------------------------------------------------------------
+
+def set_archived(thread, user, archived):
+    """Put a thread away (or back) for this participant only."""
+    return (ThreadParticipant.update(archived_at=utcnow() if archived else None)
+            .where((ThreadParticipant.thread == thread.id)
+                   & (ThreadParticipant.user == user)).execute())
+
+
+def withdraw(thread, message_id, user, window):
+    """The sender takes a message back within `window` of sending it; it stays in the
+    thread as withdrawn. Returns the message, or None when it is not theirs or too late."""
+    message = Message.get_or_none((Message.id == message_id) & (Message.thread == thread.id)
+                                  & (Message.sender == user) & Message.withdrawn_at.is_null())
+    if message is None or utcnow() - message.created_at > window:
+        return None
+    message.withdrawn_at = utcnow()
+    message.save(only=[Message.withdrawn_at])
+    return message
+
 
 class Duplicate(Exception):
     """The same form was sent twice (a double tap on a slow phone)."""

@@ -343,3 +343,55 @@ def test_your_own_reply_never_counts_as_unread(client, login):
     from models import inbox
     lines, _ = inbox.inbox(User.get(User.username == "kari"))
     assert not next(line for line in lines if line.id == dentist).unread
+
+
+def test_archiving_is_for_oneself(client, login):
+    login("kari")
+    dentist = thread_id(DENTIST)
+    assert client.post(f"/messages/{dentist}/archive").status_code == 303
+    assert DENTIST not in text_of(client.get("/messages/"))
+    assert DENTIST in text_of(client.get("/messages/?archived=1"))
+    assert client.get(f"/messages/{dentist}").status_code == 200  # still readable
+    login("larer1a")
+    assert DENTIST in text_of(client.get("/messages/"))  # nobody else's view changes
+    login("kari")
+    client.post(f"/messages/{dentist}/archive", data={"archived": "0"})
+    assert DENTIST in text_of(client.get("/messages/"))
+
+
+def test_only_participants_archive_and_strangers_get_404(client, login):
+    login("rektor")  # reads every thread of the school, takes part in none of these
+    assert client.post(f"/messages/{thread_id(DENTIST)}/archive").status_code == 403
+    login("nina")
+    assert client.post(f"/messages/{thread_id(DENTIST)}/archive").status_code == 404
+    first = Message.select().where(Message.thread == thread_id(DENTIST)).get()
+    assert client.post(f"/messages/{thread_id(DENTIST)}/withdraw/{first.id}"
+                       ).status_code == 404
+
+
+def test_a_message_can_be_withdrawn_by_its_sender_within_the_window(client, login, app, t):
+    login("kari")
+    dentist = thread_id(DENTIST)
+    client.post(f"/messages/{dentist}", data={"body": "Feil barn, beklager!", "token": "wd"})
+    mine = Message.get(Message.body == "Feil barn, beklager!")
+    login("larer1a")
+    assert client.post(f"/messages/{dentist}/withdraw/{mine.id}").status_code == 403
+    login("kari")
+    assert client.post(f"/messages/{dentist}/withdraw/{mine.id}").status_code == 303
+    page = text_of(client.get(f"/messages/{dentist}"))
+    assert "Feil barn" not in page and t("Withdrawn by the sender") in page
+    assert Message.get_by_id(mine.id).body == "Feil barn, beklager!"  # kept, not shown
+    assert audit.AuditEvent.select().where(
+        audit.AuditEvent.action == "message.withdrawn").exists()
+
+
+def test_too_late_to_withdraw(client, login):
+    login("kari")
+    dentist = thread_id(DENTIST)
+    client.post(f"/messages/{dentist}", data={"body": "Gammel", "token": "old"})
+    old = Message.get(Message.body == "Gammel")
+    old.created_at = old.created_at - datetime.timedelta(minutes=16)
+    old.save()
+    assert client.post(f"/messages/{dentist}/withdraw/{old.id}").status_code == 403
+    assert f"/withdraw/{old.id}" not in client.get(f"/messages/{dentist}").get_data(
+        as_text=True)

@@ -19,4 +19,5 @@ EVENT_NAMES = {
     "audit_log.read": _l("Access log read"),
     "account.created": _l("Account created"),
     "thread.started": _l("Conversation started"),
+    "message.withdrawn": _l("Message withdrawn"),
 }

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access, audit, inbox
+from models.db import utcnow
 from models.messages import ANNOUNCEMENT, CONVERSATION
 from models.people import Child
 from models.sensitive import concerns
@@ -59,13 +60,14 @@ def index():
     page = request.args.get("page", 0, type=int)
     group = request.args.get("group", type=int)
     needs_answer = request.args.get("answer") == "1"
+    archived = request.args.get("archived") == "1"
     staff_groups = access.staff_groups(current_user)
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
     lines, more = inbox.inbox(current_user, page=max(page, 0), group=group,
-                              needs_answer=needs_answer)
+                              needs_answer=needs_answer, archived=archived)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
-                  page=page, group=group, needs_answer=needs_answer,
+                  page=page, group=group, needs_answer=needs_answer, archived=archived,
                   staff_groups=staff_groups)
 
 
@@ -86,6 +88,7 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
     may_reply = found.kind == CONVERSATION or (found.replies_allowed and me is not None
                                                and me.role == "staff")
     return render("messages/thread.html", status=status, thread=found, lines=lines,
+                  withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   people=people, me=me, may_reply=may_reply, body=body,
                   errors=errors or {}, warnings=warnings or [],
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
@@ -109,6 +112,31 @@ def reply(thread_id):
     return redirect(url_for("messages.thread", thread_id=found.id, _anchor="latest"), 303)
 
 
+@bp.route("/<int:thread_id>/archive", methods=["POST"])
+@login_required
+def archive(thread_id):
+    """Archive (or bring back) a thread for oneself; the others see no change."""
+    found = _thread_or_404(thread_id)
+    put_away = request.form.get("archived") != "0"
+    if not inbox.set_archived(found, current_user, put_away):
+        abort(403)  # reads it (a leader, say) but does not take part
+    if put_away:
+        return redirect(url_for("messages.index"), 303)
+    return redirect(url_for("messages.thread", thread_id=found.id), 303)
+
+
+@bp.route("/<int:thread_id>/withdraw/<int:message_id>", methods=["POST"])
+@login_required
+def withdraw(thread_id, message_id):
+    found = _thread_or_404(thread_id)
+    window = current_app.config["WITHDRAW_WINDOW"]
+    message = inbox.withdraw(found, message_id, current_user, window)
+    if message is None:
+        abort(403)
+    audit.record("message.withdrawn", actor=current_user, obj=message, ip=client_ip())
+    return redirect(url_for("messages.thread", thread_id=found.id), 303)
+
+
 @bp.route("/<int:thread_id>/after/<int:message_id>")
 @login_required
 def newer(thread_id, message_id):
@@ -119,7 +147,16 @@ def newer(thread_id, message_id):
     if not lines:
         return "", 204
     inbox.mark_read(found, current_user)
-    return render("messages/_newer.html", thread=found, lines=lines, last_id=lines[-1].id)
+    return render("messages/_newer.html", thread=found, lines=lines, last_id=lines[-1].id,
+                  withdrawable=_withdrawable(lines))
+
+
+def _withdrawable(lines):
+    """The user's own messages still inside the withdrawal window."""
+    window = current_app.config["WITHDRAW_WINDOW"]
+    now = utcnow()
+    return {m.id for m in lines if m.sender_id == current_user.id and not m.withdrawn
+            and now - m.created_at <= window}
 
 
 @bp.route("/unread")
