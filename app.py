@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import Flask, request
+from flask import Flask
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect

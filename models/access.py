@@ -13,7 +13,7 @@ from peewee import fn
 
 from .db import Prepared, today
 from .messages import GUARDIAN, STAFF, Thread, ThreadParticipant
-from .people import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_ROLES, UNIT_WIDE_ROLES,
+from .people import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_ROLES, UNIT_LEADER, UNIT_WIDE_ROLES,
                      WITH_RESPONSIBILITY, CaregiverApproval, CaregiverGrant, Child,
                      Enrolment, Guardianship, StaffRole, User, eighteenth_birthday_cutoff)
 from .school import Group, Unit
@@ -477,3 +477,34 @@ _staff_roles = Prepared(
     lambda user: StaffRole.select(StaffRole.id)
     .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR)).limit(1).tuples(),
     user=int)
+
+
+# Announcements ------------------------------------------------------------------------
+
+def announcement_targets(user):
+    """Where the user may send an announcement: [(key, unit, group or None), …].
+
+    A unit leader: the whole unit, or any of its groups. SFO and kindergarten staff: any
+    group of their unit. A contact teacher: their own groups. Other staff: nowhere."""
+    targets = []
+    roles = (StaffRole.select(StaffRole.role, StaffRole.unit, StaffRole.group)
+             .where(StaffRole.user == user).tuples())
+    led = {unit for role, unit, _ in roles if role == UNIT_LEADER}
+    wide = {unit for role, unit, _ in roles if role in UNIT_WIDE_ROLES}
+    own = {group for role, _, group in roles if role == CONTACT_TEACHER and group}
+    for unit in Unit.select().where(Unit.id.in_(list(led))).order_by(Unit.name):
+        targets.append((f"unit:{unit.id}", unit, None))
+    groups = (Group.select(Group, Unit).join(Unit)
+              .where(Group.unit.in_(list(wide)) | Group.id.in_(list(own)))
+              .order_by(Unit.name, Group.name))
+    for group in groups:
+        targets.append((f"group:{group.id}", group.unit, group))
+    return targets
+
+
+def children_in(unit, group=None, day=None):
+    """Children enrolled today in a group, or in any group of a unit."""
+    day = day or today()
+    query = Child.select().join(Enrolment).join(Group).where(Enrolment.active(day))
+    query = query.where(Group.id == group.id) if group else query.where(Group.unit == unit.id)
+    return query.distinct().order_by(Child.first_name, Child.last_name)

@@ -1,7 +1,6 @@
 """What the message pages read and write. Every read goes through the rule 3 condition
 of models/access.py; the hot reads are prepared queries of plain rows."""
 import datetime
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -10,10 +9,9 @@ from peewee import JOIN, fn
 
 from . import access
 from .db import Prepared, database, today, utcnow
-from .messages import (CONVERSATION, GUARDIAN, STAFF, Message, Thread,
+from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
                        ThreadParticipant)
-from .people import (CONTACT_TEACHER, GROUP_STAFF, WITH_RESPONSIBILITY, CaregiverApproval,
-                     CaregiverGrant, Child, Enrolment, Guardianship, StaffRole, User,
+from .people import (Child, Enrolment, User,
                      eighteenth_birthday_cutoff)
 from .school import Group, Unit
 
@@ -260,3 +258,51 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
         message = _add_message(thread, sender, body, token, as_guardian)
         _mark_sent(thread, sender, message.created_at)
     return thread
+
+
+def announce(sender, unit, group, subject, body, token, replies_allowed, per_child):
+    """An announcement to every guardian with access to a child of the group (or unit):
+    one shared thread, or one thread per child (each seen by that child's guardians).
+    All or nothing. Returns the threads."""
+    children = list(access.children_in(unit, group))
+    with database.atomic():
+        if Message.select().where(Message.client_token == token).exists():
+            raise Duplicate()
+        audiences = ([(child, list(access.guardians_with_access(child)))
+                      for child in children])
+        if per_child:
+            plans = [(child, guardians) for child, guardians in audiences if guardians]
+        else:
+            everyone = {g.id: g for _, guardians in audiences for g in guardians}
+            plans = [(None, list(everyone.values()))] if everyone else []
+        threads = []
+        for n, (child, guardians) in enumerate(plans):
+            thread = Thread.create(kind=ANNOUNCEMENT, unit=unit, group=group, child=child,
+                                   subject=subject, created_by=sender,
+                                   replies_allowed=replies_allowed)
+            ThreadParticipant.create(thread=thread, user=sender, role=STAFF)
+            for guardian in guardians:
+                ThreadParticipant.create(thread=thread, user=guardian, role=GUARDIAN)
+            message = _add_message(thread, sender, body,
+                                   token if n == 0 else f"{token}:{n}", False)
+            _mark_sent(thread, sender, message.created_at)
+            threads.append(thread)
+    return threads
+
+
+def reply_privately(announcement, guardian, body, token):
+    """A guardian's answer to an announcement shared by many: a new conversation
+    between the guardian and the sender only, about the guardian's child in that group
+    (or unit). Returns the new thread, or None when the guardian has no such child."""
+    children = access.guarded_children(guardian).join(Enrolment).join(Group).where(
+        Enrolment.active(today())
+        & ((Group.id == announcement.group_id) if announcement.group_id
+           else (Group.unit == announcement.unit_id)))
+    child = children.order_by(Child.first_name).first()
+    if child is None:
+        return None
+    sender = Thread.get_by_id(announcement.id).created_by
+    subject = f"Re: {announcement.subject}"[:200]
+    return start_thread(Unit.get_by_id(announcement.unit_id), child, subject, body,
+                        guardian, token, guardians=[guardian], staff=[sender],
+                        as_guardian=True)

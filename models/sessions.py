@@ -50,7 +50,7 @@ class LoginSession(BaseModel):
         if (now - last_seen_at).total_seconds() > TOUCH_AFTER_SECONDS:
             cls.update(last_seen_at=now).where(cls.id == session_id).execute()
         user = User(__no_default__=True)  # as loaded: nothing to save
-        user.__data__ = dict(zip(_USER_FIELDS, values))
+        user.__data__ = dict(zip(_USER_FIELDS, values, strict=True))
         return user
 
     @classmethod

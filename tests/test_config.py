@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import municipality
-from app import StartupError, create_app
+from app import StartupError
 from municipality import ConfigError, contrast_ratio
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -158,13 +158,17 @@ def test_a_leader_who_replies_takes_part_from_then_on(client, login, users):
     assert ThreadParticipant.get(thread=dentist, user=users["rektor"]).role == "staff"
 
 
-def test_announcements_are_not_answered_in_the_shared_thread(client, login):
+def test_announcements_are_not_answered_in_the_shared_thread(client, login, t):
     """Every guardian of the group is in it: an answer there would reach them all."""
     login("nina")
     meeting = thread_id(MEETING)
-    assert 'name="body"' not in client.get(f"/messages/{meeting}").get_data(as_text=True)
-    assert client.post(f"/messages/{meeting}", data={"body": "Hei alle", "token": "n"}
-                       ).status_code == 403
+    page = text_of(client.get(f"/messages/{meeting}"))
+    assert t("Your reply goes to the sender alone, as a new conversation.") in page
+    client.post(f"/messages/{meeting}", data={"body": "Vi kommer begge to.", "token": "n"})
+    assert not Message.select().where((Message.thread == meeting)
+                                      & (Message.body == "Vi kommer begge to.")).exists()
+    private = Thread.get(Thread.subject == f"Re: {MEETING}")
+    assert {p.user.username for p in private.participants} == {"nina", "larer1a"}
 
 
 def test_a_guardian_writes_to_the_contact_teacher(client, login, users, kids):
@@ -395,3 +399,101 @@ def test_too_late_to_withdraw(client, login):
     assert client.post(f"/messages/{dentist}/withdraw/{old.id}").status_code == 403
     assert f"/withdraw/{old.id}" not in client.get(f"/messages/{dentist}").get_data(
         as_text=True)
+
+
+def announce(client, **data):
+    form = {"to": f"group:{Group.get(Group.name == '1A').id}", "subject": "Tur fredag",
+            "body": "Vi går på tur fredag.", "replies": "1", "token": "ann"}
+    form.update(data)
+    return client.post("/messages/announce", data=form)
+
+
+def test_who_may_send_announcements(client, login):
+    for username, status in (("larer1a", 200), ("rektor", 200), ("sfo", 200),
+                             ("bhg", 200), ("faglarer", 404), ("kari", 404),
+                             ("admin", 404)):
+        login(username)
+        assert client.get("/messages/announce").status_code == status, username
+
+
+def test_a_contact_teacher_announces_to_the_group(client, login, users):
+    login("larer1a")
+    response = announce(client)
+    assert response.status_code == 303
+    thread = Thread.get(Thread.subject == "Tur fredag")
+    guardians = {p.user.username for p in thread.participants if p.role == "guardian"}
+    assert guardians == {"kari", "ola", "nina", "lise", "bestemor"}  # everyone with access
+    for username in ("kari", "nina", "rektor"):
+        login(username)
+        assert "Tur fredag" in text_of(client.get("/messages/")), username
+    for username in ("amina", "per", "faglarer"):
+        login(username)
+        assert client.get(f"/messages/{thread.id}").status_code == 404, username
+
+
+def test_a_contact_teacher_cannot_announce_to_another_group(client, login, t):
+    login("larer1a")
+    response = announce(client, to=f"group:{Group.get(Group.name == '1B').id}")
+    assert response.status_code == 400
+    assert t("Choose who to write to.") in text_of(response)
+
+
+def test_the_sender_sees_who_has_read_it(client, login, t):
+    login("larer1a")
+    announce(client)
+    thread = Thread.get(Thread.subject == "Tur fredag")
+    login("nina")
+    client.get(f"/messages/{thread.id}")
+    login("larer1a")
+    page = text_of(client.get(f"/messages/{thread.id}"))
+    assert t("Read by %(read)d of %(all)d", read=1, all=5) in page
+    not_read = page.split(t("Not read yet:"))[1]
+    assert "Kari Hansen" in not_read and "Nina Lie" not in not_read.split(".")[0]
+
+
+def test_a_reply_to_an_announcement_goes_to_the_sender_alone(client, login, users):
+    login("larer1a")
+    announce(client)
+    thread = Thread.get(Thread.subject == "Tur fredag")
+    login("kari")
+    response = client.post(f"/messages/{thread.id}", data={"body": "Emma blir med!",
+                                                             "token": "k1"})
+    assert response.status_code == 303
+    private = Thread.get(Thread.subject == "Re: Tur fredag")
+    assert {p.user.username for p in private.participants} == {"kari", "larer1a"}
+    assert private.child.first_name == "Emma"
+    assert not Message.select().where((Message.thread == thread)
+                                      & (Message.body == "Emma blir med!")).exists()
+    login("nina")
+    assert client.get(f"/messages/{private.id}").status_code == 404
+
+
+def test_no_replies_when_the_sender_said_so(client, login):
+    login("larer1a")
+    announce(client, replies="")
+    thread = Thread.get(Thread.subject == "Tur fredag")
+    login("kari")
+    assert 'name="body"' not in client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert client.post(f"/messages/{thread.id}", data={"body": "Hei", "token": "n1"}
+                       ).status_code == 403
+
+
+def test_one_thread_per_child(client, login):
+    login("larer1a")
+    assert announce(client, per_child="1").status_code == 303
+    threads = {t.child.first_name: t for t in Thread.select().where(
+        Thread.subject == "Tur fredag")}
+    assert set(threads) == {"Emma", "Jonas", "Sara"}
+    emma = {p.user.username for p in threads["Emma"].participants if p.role == "guardian"}
+    assert emma == {"kari", "ola", "bestemor"}
+    login("nina")
+    assert client.get(f"/messages/{threads['Emma'].id}").status_code == 404
+    assert client.post(f"/messages/{threads['Jonas'].id}", data={"body": "Takk", "token": "j"}
+                       ).status_code == 303  # answered in the child's own thread
+
+
+def test_an_announcement_is_sent_once_on_a_double_tap(client, login):
+    login("larer1a")
+    announce(client, token="same")
+    announce(client, token="same")
+    assert Thread.select().where(Thread.subject == "Tur fredag").count() == 1

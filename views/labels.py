@@ -20,4 +20,5 @@ EVENT_NAMES = {
     "account.created": _l("Account created"),
     "thread.started": _l("Conversation started"),
     "message.withdrawn": _l("Message withdrawn"),
+    "announcement.sent": _l("Announcement sent"),
 }

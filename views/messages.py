@@ -68,6 +68,7 @@ def index():
                               needs_answer=needs_answer, archived=archived)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
+                  may_announce=bool(staff_groups),
                   staff_groups=staff_groups)
 
 
@@ -85,10 +86,16 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
     if (me is not None and status == 200
             and (me.last_read_at is None or me.last_read_at < found.last_message_at)):
         inbox.mark_read(found, current_user)
-    may_reply = found.kind == CONVERSATION or (found.replies_allowed and me is not None
-                                               and me.role == "staff")
+    may_reply = found.kind == CONVERSATION or (
+        me is not None and (me.role == "staff" or found.replies_allowed))
+    private_reply = (found.kind == ANNOUNCEMENT and found.child_id is None
+                     and me is not None and me.role == "guardian")
+    guardians = [p for p in people if p.role == "guardian"]
+    unread_by = [p for p in guardians
+                 if p.last_read_at is None or p.last_read_at < found.last_message_at]
     return render("messages/thread.html", status=status, thread=found, lines=lines,
                   withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
+                  private_reply=private_reply, guardians=guardians, unread_by=unread_by,
                   people=people, me=me, may_reply=may_reply, body=body,
                   errors=errors or {}, warnings=warnings or [],
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
@@ -98,15 +105,27 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
 @login_required
 def reply(thread_id):
     found = _thread_or_404(thread_id)
-    if found.kind == ANNOUNCEMENT:
-        abort(403)  # announcements are answered privately (a later release)
+    as_guardian = _as_guardian(found)
+    if found.kind == ANNOUNCEMENT and as_guardian and not found.replies_allowed:
+        abort(403)
     body = request.form.get("body", "").strip()
     errors, warnings = _check_text(body, request.form.get("confirm") == "1")
     if errors or warnings:
         return _thread_page(found, body, errors, warnings, status=400 if errors else 200)
+    if found.kind == ANNOUNCEMENT and found.child_id is None and as_guardian:
+        # Everyone of the group is in the shared thread: the answer goes to the sender
+        # alone, in a conversation of its own.
+        try:
+            private = inbox.reply_privately(found, current_user, body,
+                                            request.form.get("token") or None)
+        except inbox.Duplicate:
+            return redirect(url_for("messages.index"), 303)
+        if private is None:
+            abort(404)
+        return redirect(url_for("messages.thread", thread_id=private.id), 303)
     try:
         inbox.reply(found, current_user, body, request.form.get("token") or None,
-                    as_guardian=_as_guardian(found))
+                    as_guardian=as_guardian)
     except inbox.Duplicate:
         pass  # the first send went through; show the thread as it is
     return redirect(url_for("messages.thread", thread_id=found.id, _anchor="latest"), 303)
@@ -169,6 +188,43 @@ def unread():
     response.set_etag(f"unread-{current_user.id}-{count}")
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
+
+
+@bp.route("/announce", methods=["GET", "POST"])
+@login_required
+def announce():
+    """An announcement to all guardians of a group or a unit."""
+    targets = access.announcement_targets(current_user)
+    if not targets:
+        abort(404)
+    form = {"to": request.form.get("to", targets[0][0]),
+            "subject": request.form.get("subject", "").strip(),
+            "body": request.form.get("body", "").strip(),
+            "replies": request.form.get("replies") == "1" if request.method == "POST" else True,
+            "per_child": request.form.get("per_child") == "1"}
+    errors, warnings = {}, []
+    if request.method == "POST":
+        errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
+                                       subject=form["subject"])
+        target = next((t for t in targets if t[0] == form["to"]), None)
+        if target is None:
+            errors["to"] = _l("Choose who to write to.")
+        if not errors and not warnings:
+            _, unit, group = target
+            try:
+                threads = inbox.announce(current_user, unit, group, form["subject"],
+                                         form["body"], request.form.get("token") or None,
+                                         form["replies"], form["per_child"])
+            except inbox.Duplicate:
+                return redirect(url_for("messages.index"), 303)
+            audit.record("announcement.sent", actor=current_user, ip=client_ip(),
+                         threads=len(threads), unit=unit.id,
+                         group=group.id if group else None)
+            if len(threads) == 1:
+                return redirect(url_for("messages.thread", thread_id=threads[0].id), 303)
+            return redirect(url_for("messages.index"), 303)
+    return render("messages/announce.html", status=400 if errors else 200, targets=targets,
+                  form=form, errors=errors, warnings=warnings, token=inbox.new_form_token())
 
 
 @bp.route("/new", methods=["GET", "POST"])
