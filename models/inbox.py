@@ -11,8 +11,7 @@ from . import access
 from .db import Prepared, database, today, utcnow
 from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
                        ThreadParticipant)
-from .people import (Child, Enrolment, User,
-                     eighteenth_birthday_cutoff)
+from .people import Child, Enrolment, User, eighteenth_birthday_cutoff
 from .school import Group, Unit
 
 PAGE_SIZE = 30

@@ -244,7 +244,8 @@ def test_pages_fit_the_narrowest_phone(open_session, username):
 
 MESSAGE_PAGES = [("kari", "inbox", "/messages/"), ("kari", "thread", "DENTIST"),
                  ("kari", "compose", "EMMA"), ("larer1a", "inbox", "/messages/?answer=1"),
-                 ("larer1a", "compose", "EMMA")]
+                 ("larer1a", "compose", "EMMA"), ("larer1a", "announce", "/messages/announce"),
+                 ("larer1a", "announcement", "MEETING")]
 
 
 @each_locale
@@ -256,8 +257,9 @@ def test_message_pages(open_session, live_app, username, name, url, locale):
     with live_app.app_context(), dbmod.database.connection_context():
         dentist = Thread.get(Thread.subject == "Tannlege torsdag").id
         emma = Child.get(Child.first_name == "Emma").id
+        meeting = Thread.get(Thread.subject == "Foreldremøte 1A").id
     url = url.replace("DENTIST", f"/messages/{dentist}").replace(
-        "EMMA", f"/messages/new?child={emma}")
+        "EMMA", f"/messages/new?child={emma}").replace("MEETING", f"/messages/{meeting}")
     session = open_session(locale=locale, viewport=(360, 740))
     session.log_in(username)
     session.goto(url)
