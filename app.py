@@ -124,6 +124,9 @@ def settings_from_environment(instance):
         "LOGIN_ATTEMPTS_PER_ADDRESS": env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 30),
         "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
         "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
+        "ATTACHMENT_MAX_MB": env_int("ATTACHMENT_MAX_MB", 10),
+        "ATTACHMENTS_PER_MESSAGE": env_int("ATTACHMENTS_PER_MESSAGE", 5),
+        "ATTACHMENT_DIR": env_str("ATTACHMENT_DIR", str(Path(instance) / "attachments")),
     }
 
 
@@ -181,7 +184,10 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE=settings["MUNICIPALITY"].default_language,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        # Room for a message's attachments, even somewhat too large ones: a file over
+        # the limit must be refused on the form (text kept), not by a bare 413.
+        MAX_CONTENT_LENGTH=(2 * settings["ATTACHMENTS_PER_MESSAGE"]
+                            * settings["ATTACHMENT_MAX_MB"] + 1) * 1024 * 1024,
         SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
         WITHDRAW_WINDOW=datetime.timedelta(minutes=settings["WITHDRAW_MINUTES"]),

@@ -69,8 +69,22 @@ def up(migrator, db):
             indexes = ((('thread', 'user'), True), (('user', 'archived_at'), False))
     db.create_tables([ThreadParticipant])
 
+    class Attachment(Model):
+        message = ForeignKeyField(Message, on_delete='CASCADE')
+        filename = CharField(max_length=200)
+        stored_name = CharField(unique=True, max_length=64)
+        mimetype = CharField(max_length=50)
+        size = IntegerField()
+        width = IntegerField(null=True)
+        height = IntegerField(null=True)
+        class Meta:
+            database = db
+            table_name = 'attachment'
+    db.create_tables([Attachment])
+
 
 def down(migrator, db):
+    migrator.migrate(migrator.drop_table('attachment'))
     migrator.migrate(migrator.drop_table('thread_participant'))
     migrator.migrate(migrator.drop_table('message'))
     migrator.migrate(migrator.drop_table('thread'))

@@ -1,6 +1,6 @@
 """The domain. `MODELS` lists every table in creation order."""
 from .audit import AuditEvent
-from .messages import Message, Thread, ThreadParticipant
+from .messages import Attachment, Message, Thread, ThreadParticipant
 from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
                      StaffRole, User)
 from .school import Group, Unit
@@ -8,8 +8,8 @@ from .sessions import LoginSession
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
-          Message]
+          Message, Attachment]
 
-__all__ = ["MODELS", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+__all__ = ["MODELS", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
            "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

@@ -9,8 +9,8 @@ from peewee import JOIN, fn
 
 from . import access
 from .db import Prepared, database, today, utcnow
-from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
-                       ThreadParticipant)
+from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment, Message,
+                       Thread, ThreadParticipant)
 from .people import Child, Enrolment, User, eighteenth_birthday_cutoff
 from .school import Group, Unit
 
@@ -133,6 +133,43 @@ _messages_after = Prepared(lambda thread, after: Message.select(
     thread=int, after=int)
 
 
+_attachments = Prepared(lambda thread: Attachment.select(
+    Attachment.id, Attachment.message, Attachment.filename, Attachment.mimetype,
+    Attachment.size, Attachment.width, Attachment.height)
+    .join(Message, on=(Attachment.message == Message.id))
+    .where((Message.thread == thread) & Message.withdrawn_at.is_null())
+    .order_by(Attachment.id).tuples(), thread=int)
+
+
+@dataclass(frozen=True)
+class FileLine:
+    id: int
+    filename: str
+    mimetype: str
+    size: int
+    width: int | None
+    height: int | None
+
+    @property
+    def is_image(self):
+        return self.mimetype.startswith("image/")
+
+
+def attachments_by_message(thread):
+    """{message id: [FileLine, …]} for the thread (withdrawn messages' files hidden)."""
+    result = {}
+    for aid, message, *rest in _attachments(thread=thread.id):
+        result.setdefault(message, []).append(FileLine(aid, *rest))
+    return result
+
+
+def attachment_in(thread, attachment_id):
+    """An attachment of a message in this thread that has not been withdrawn."""
+    return (Attachment.select().join(Message)
+            .where((Attachment.id == attachment_id) & (Message.thread == thread.id)
+                   & Message.withdrawn_at.is_null()).first())
+
+
 def _lines(rows):
     return [MessageLine(mid, sender, f"{first} {last}", "" if withdrawn else body, at,
                         withdrawn is not None)
@@ -213,7 +250,8 @@ def new_form_token():
     return secrets.token_urlsafe(16)
 
 
-def _add_message(thread, sender, body, token, from_guardian):
+def _add_message(thread, sender, body, token, from_guardian, files=()):
+    """The message and its attachments (already checked, stored under `stored_name`)."""
     at = utcnow()
     try:
         with database.atomic():
@@ -221,16 +259,20 @@ def _add_message(thread, sender, body, token, from_guardian):
                                      client_token=token, created_at=at)
     except peewee.IntegrityError:
         raise Duplicate() from None
+    for f in files:
+        Attachment.create(message=message, filename=f.filename, stored_name=f.stored_name,
+                          mimetype=f.mimetype, size=len(f.data), width=f.width,
+                          height=f.height)
     (Thread.update(last_message_at=at, last_from_guardian=from_guardian)
      .where(Thread.id == thread.id).execute())
     return message
 
 
-def reply(thread, sender, body, token, as_guardian):
+def reply(thread, sender, body, token, as_guardian, files=()):
     """A message in the thread, in one transaction with the thread's new state; the
     sender takes part from now on and has read everything up to it."""
     with database.atomic():
-        message = _add_message(thread, sender, body, token, as_guardian)
+        message = _add_message(thread, sender, body, token, as_guardian, files)
         participant = ThreadParticipant.get_or_none(thread=thread.id, user=sender)
         if participant is None:
             ThreadParticipant.create(thread=thread.id, user=sender,
@@ -242,7 +284,7 @@ def reply(thread, sender, body, token, as_guardian):
 
 
 def start_thread(unit, child, subject, body, sender, token, guardians, staff,
-                 as_guardian):
+                 as_guardian, files=()):
     """A new conversation about a child: the thread, its participants and its first
     message, all or nothing."""
     with database.atomic():
@@ -254,7 +296,7 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
             ThreadParticipant.create(thread=thread, user=user, role=GUARDIAN)
         for user in staff:
             ThreadParticipant.create(thread=thread, user=user, role=STAFF)
-        message = _add_message(thread, sender, body, token, as_guardian)
+        message = _add_message(thread, sender, body, token, as_guardian, files)
         _mark_sent(thread, sender, message.created_at)
     return thread
 
@@ -289,7 +331,7 @@ def announce(sender, unit, group, subject, body, token, replies_allowed, per_chi
     return threads
 
 
-def reply_privately(announcement, guardian, body, token):
+def reply_privately(announcement, guardian, body, token, files=()):
     """A guardian's answer to an announcement shared by many: a new conversation
     between the guardian and the sender only, about the guardian's child in that group
     (or unit). Returns the new thread, or None when the guardian has no such child."""
@@ -304,4 +346,4 @@ def reply_privately(announcement, guardian, body, token):
     subject = f"Re: {announcement.subject}"[:200]
     return start_thread(Unit.get_by_id(announcement.unit_id), child, subject, body,
                         guardian, token, guardians=[guardian], staff=[sender],
-                        as_guardian=True)
+                        as_guardian=True, files=files)

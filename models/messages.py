@@ -60,3 +60,15 @@ class Message(BaseModel):
 
     class Meta:
         indexes = ((("thread", "created_at"), False),)
+
+
+class Attachment(BaseModel):
+    """A file sent with a message: checked by its content, photos re-encoded without
+    their metadata, kept outside static/ under a random name (models/attachments.py)."""
+    message = peewee.ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    filename = peewee.CharField(max_length=200)
+    stored_name = peewee.CharField(max_length=64, unique=True)
+    mimetype = peewee.CharField(max_length=50)
+    size = peewee.IntegerField()
+    width = peewee.IntegerField(null=True)
+    height = peewee.IntegerField(null=True)

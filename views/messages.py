@@ -3,11 +3,14 @@
 Every thread is found through access.thread_or_none (rule 3); a stranger gets 404 for a
 thread, its messages and its fragments alike.
 """
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit, inbox
+from models import access, attachments, audit, inbox
 from models.db import utcnow
 from models.messages import ANNOUNCEMENT, CONVERSATION
 from models.people import Child
@@ -35,6 +38,47 @@ def _as_guardian(thread):
     """Does the user act in this thread as a guardian (not as staff)?"""
     return any(p.user_id == current_user.id and p.role == "guardian"
                for p in inbox.participants(thread))
+
+
+def _uploads(errors):
+    """The attached files, checked by their content; a problem goes into `errors`."""
+    config = current_app.config
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    limit = config["ATTACHMENTS_PER_MESSAGE"]
+    if len(files) > limit:
+        errors["files"] = _l("You can attach at most %(max)d files. Choose them again.",
+                             max=limit)
+        return []
+    max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
+    prepared = []
+    for upload in files:
+        try:
+            prepared.append(attachments.prepare(upload.filename, upload.read(max_bytes + 1),
+                                                max_bytes))
+        except attachments.Refused as refused:
+            errors["files"] = (
+                _l("%(name)s is larger than %(max)d MB. Choose the files again.",
+                   name=refused.filename, max=config["ATTACHMENT_MAX_MB"])
+                if refused.reason == "size" else
+                _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a PDF. Choose the files "
+                   "again.", name=refused.filename))
+            return []
+    return prepared
+
+
+@contextmanager
+def _stored(files):
+    """Write the files before the message; if the message is not saved, remove them."""
+    directory = current_app.config["ATTACHMENT_DIR"]
+    names = []
+    try:
+        for f in files:
+            f.stored_name = attachments.store(directory, f)
+            names.append(f.stored_name)
+        yield files
+    except BaseException:
+        attachments.remove(directory, names)
+        raise
 
 
 def _check_text(body, confirmed, subject=None):
@@ -94,7 +138,7 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
     unread_by = [p for p in guardians
                  if p.last_read_at is None or p.last_read_at < found.last_message_at]
     return render("messages/thread.html", status=status, thread=found, lines=lines,
-                  withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
+                  files=inbox.attachments_by_message(found), withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
                   people=people, me=me, may_reply=may_reply, body=body,
                   errors=errors or {}, warnings=warnings or [],
@@ -110,25 +154,46 @@ def reply(thread_id):
         abort(403)
     body = request.form.get("body", "").strip()
     errors, warnings = _check_text(body, request.form.get("confirm") == "1")
+    files = _uploads(errors)
     if errors or warnings:
         return _thread_page(found, body, errors, warnings, status=400 if errors else 200)
     if found.kind == ANNOUNCEMENT and found.child_id is None and as_guardian:
         # Everyone of the group is in the shared thread: the answer goes to the sender
         # alone, in a conversation of its own.
         try:
-            private = inbox.reply_privately(found, current_user, body,
-                                            request.form.get("token") or None)
+            with _stored(files):
+                private = inbox.reply_privately(found, current_user, body,
+                                                request.form.get("token") or None, files)
         except inbox.Duplicate:
             return redirect(url_for("messages.index"), 303)
         if private is None:
             abort(404)
         return redirect(url_for("messages.thread", thread_id=private.id), 303)
     try:
-        inbox.reply(found, current_user, body, request.form.get("token") or None,
-                    as_guardian=as_guardian)
+        with _stored(files):
+            inbox.reply(found, current_user, body, request.form.get("token") or None,
+                        as_guardian=as_guardian, files=files)
     except inbox.Duplicate:
         pass  # the first send went through; show the thread as it is
     return redirect(url_for("messages.thread", thread_id=found.id, _anchor="latest"), 303)
+
+
+@bp.route("/<int:thread_id>/files/<int:attachment_id>")
+@login_required
+def attachment(thread_id, attachment_id):
+    """A file of a message, under the very rule of its thread; photos shown in the page,
+    PDFs downloaded."""
+    found = _thread_or_404(thread_id)
+    stored = inbox.attachment_in(found, attachment_id)
+    if stored is None:
+        abort(404)
+    path = Path(current_app.config["ATTACHMENT_DIR"]) / stored.stored_name
+    response = send_file(path, mimetype=stored.mimetype, download_name=stored.filename,
+                         as_attachment=stored.mimetype == attachments.PDF, max_age=0,
+                         conditional=False, etag=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:thread_id>/archive", methods=["POST"])
@@ -167,7 +232,8 @@ def newer(thread_id, message_id):
         return "", 204
     inbox.mark_read(found, current_user)
     return render("messages/_newer.html", thread=found, lines=lines, last_id=lines[-1].id,
-                  withdrawable=_withdrawable(lines))
+                  withdrawable=_withdrawable(lines),
+                  files=inbox.attachments_by_message(found))
 
 
 def _withdrawable(lines):
@@ -253,6 +319,7 @@ def new():
     if request.method == "POST":
         errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
                                        subject=form["subject"])
+        files = _uploads(errors)
         chosen = [o for o in options if o["key"] == form["to"]] if not staff else options
         guardians = [g for g in (options[0]["guardians"] if staff else [])
                      if g.id in form["guardians"]]
@@ -263,11 +330,13 @@ def new():
         if not errors and not warnings:
             option = chosen[0]
             try:
-                created = inbox.start_thread(
-                    option["unit"], child, form["subject"], form["body"], current_user,
-                    request.form.get("token") or None,
-                    guardians=guardians if staff else [current_user],
-                    staff=[current_user] if staff else option["staff"], as_guardian=not staff)
+                with _stored(files):
+                    created = inbox.start_thread(
+                        option["unit"], child, form["subject"], form["body"], current_user,
+                        request.form.get("token") or None,
+                        guardians=guardians if staff else [current_user],
+                        staff=[current_user] if staff else option["staff"],
+                        as_guardian=not staff, files=files)
             except inbox.Duplicate:
                 return redirect(url_for("messages.index"), 303)
             audit.record("thread.started", actor=current_user, obj=created, ip=client_ip())

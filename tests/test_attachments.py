@@ -1,0 +1,169 @@
+"""Files with messages: checked by content, photos stripped of metadata, stored outside
+static/ under random names, and served only under the thread's access rule."""
+import gc
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from models.messages import Attachment, Message, Thread
+
+from .helpers import text_of
+from .test_thread_access import DENTIST
+
+
+def photo(kind="JPEG", size=(640, 480), gps=True, noise=False):
+    if noise:
+        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    else:
+        image = Image.new("RGB", size, (200, 80, 40))
+    exif = Image.Exif()
+    if gps:
+        exif[0x010F] = "PhoneMaker"  # camera make
+        exif[0x8825] = {1: "N", 2: (59.0, 54.0, 0.0), 3: "E", 4: (10.0, 45.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, kind, exif=exif, quality=100)
+    return out.getvalue()
+
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
+       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def send(client, files, body="Se vedlegg.", token="f1"):
+    thread = Thread.get(Thread.subject == DENTIST)
+    data = {"body": body, "token": token,
+            "files": [(io.BytesIO(content), name) for name, content in files]}
+    return thread, client.post(f"/messages/{thread.id}", data=data,
+                               content_type="multipart/form-data")
+
+
+def stored(app, attachment):
+    return Path(app.config["ATTACHMENT_DIR"]) / attachment.stored_name
+
+
+def test_a_photo_loses_its_location_and_camera_on_the_way(app, client, login):
+    login("kari")
+    original = photo()
+    with Image.open(io.BytesIO(original)) as phone:
+        assert phone.getexif()  # the phone's photo has them
+    thread, response = send(client, [("IMG_0001.jpg", original)])
+    assert response.status_code == 303
+    attachment = Attachment.get()
+    with Image.open(stored(app, attachment)) as kept:
+        assert kept.format == "JPEG" and not kept.getexif() and "exif" not in kept.info
+    assert attachment.mimetype == "image/jpeg" and attachment.filename == "IMG_0001.jpg"
+    assert (attachment.width, attachment.height) == (640, 480)
+    assert "static" not in str(stored(app, attachment))
+    assert "IMG_0001" not in attachment.stored_name
+
+
+def test_a_heic_photo_from_an_iphone_becomes_a_jpeg(app, client, login):
+    login("kari")
+    image = Image.new("RGB", (320, 240), "blue")
+    heic = io.BytesIO()
+    image.save(heic, "HEIF")
+    send(client, [("IMG_0002.HEIC", heic.getvalue())])
+    attachment = Attachment.get()
+    assert attachment.mimetype == "image/jpeg" and attachment.filename == "IMG_0002.jpg"
+    with Image.open(stored(app, attachment)) as kept:
+        assert kept.format == "JPEG"
+
+
+def test_png_stays_png_and_pdf_is_kept(app, client, login):
+    login("kari")
+    send(client, [("skjema.png", photo("PNG", gps=False)), ("Skjema for tur.pdf", PDF)])
+    kinds = {a.filename: a.mimetype for a in Attachment.select()}
+    assert kinds == {"skjema.png": "image/png", "Skjema for tur.pdf": "application/pdf"}
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bilde.jpg", b"this is not a picture at all"),
+    ("virus.pdf.exe", b"MZ\x90\x00 an executable"),
+    ("script.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</JS(app.alert(1))>>")),
+    ("broken.jpg", photo()[:200]),
+])
+def test_the_content_decides_not_the_name(client, login, t, name, content):
+    login("kari")
+    thread, response = send(client, [(name, content)], body="Teksten blir værende.")
+    assert response.status_code == 400
+    assert t("%(name)s is not a photo (JPEG, PNG, HEIC) or a PDF. Choose the files again.",
+             name=name) in text_of(response)
+    assert "Teksten blir værende." in response.get_data(as_text=True)
+    assert not Message.select().where(Message.body == "Teksten blir værende.").exists()
+
+
+# Werkzeug's test client spools a large request body to a temporary file that it does
+# not close; the app's own files are closed (the other tests run with warnings as errors).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_size_and_count_limits(make_app, app, login, t):
+    small = make_app(ATTACHMENT_MAX_MB=1, ATTACHMENTS_PER_MESSAGE=2)
+    client = small.test_client()
+    from models.people import User
+    from models.sessions import LoginSession
+    with client.session_transaction() as session:
+        session["_user_id"] = LoginSession.start(User.get(User.username == "kari"))
+    big = photo(size=(800, 800), gps=False, noise=True)
+    assert 1024 * 1024 < len(big) < 2 * 1024 * 1024
+    _, response = send(client, [("stort.jpg", big)])
+    assert response.status_code == 400
+    assert t("%(name)s is larger than %(max)d MB. Choose the files again.",
+             name="stort.jpg", max=1) in text_of(response)
+    _, response = send(client, [(f"{n}.png", photo("PNG", gps=False)) for n in range(3)])
+    assert response.status_code == 400
+    assert t("You can attach at most %(max)d files. Choose them again.", max=2) in text_of(
+        response)
+    assert Attachment.select().count() == 0
+    gc.collect()  # let the test client's temporary file go here, not in a later test
+
+
+def test_files_are_served_only_under_the_threads_rule(app, client, login):
+    login("kari")
+    thread, _ = send(client, [("bilde.jpg", photo()), ("brev.pdf", PDF)])
+    image = Attachment.get(Attachment.mimetype == "image/jpeg")
+    letter = Attachment.get(Attachment.mimetype == "application/pdf")
+    for username, status in (("kari", 200), ("larer1a", 200), ("rektor", 200),
+                             ("ola", 404), ("nina", 404), ("faglarer", 404), ("admin", 404)):
+        login(username)
+        response = client.get(f"/messages/{thread.id}/files/{image.id}")
+        assert response.status_code == status, username
+        response.close()
+    login("larer1a")
+    shown = client.get(f"/messages/{thread.id}/files/{image.id}")
+    assert shown.headers["Content-Type"] == "image/jpeg"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert shown.headers["Content-Disposition"].startswith("inline")
+    shown.close()
+    pdf = client.get(f"/messages/{thread.id}/files/{letter.id}")
+    assert pdf.headers["Content-Disposition"].startswith("attachment")
+    assert "private" in pdf.headers["Cache-Control"]
+    pdf.close()
+    other = Thread.get(Thread.subject == "Gymtøy")
+    assert client.get(f"/messages/{other.id}/files/{image.id}").status_code == 404
+
+
+def test_a_withdrawn_messages_files_are_gone_from_view(app, client, login):
+    login("kari")
+    thread, _ = send(client, [("bilde.jpg", photo())])
+    image = Attachment.get()
+    client.post(f"/messages/{thread.id}/withdraw/{image.message_id}")
+    assert client.get(f"/messages/{thread.id}/files/{image.id}").status_code == 404
+    assert f"/files/{image.id}" not in client.get(f"/messages/{thread.id}").get_data(
+        as_text=True)
+
+
+def test_a_double_tap_leaves_no_stray_file(app, client, login):
+    login("kari")
+    send(client, [("bilde.jpg", photo())], token="same")
+    send(client, [("bilde.jpg", photo())], token="same")
+    assert Attachment.select().count() == 1
+    assert len(os.listdir(app.config["ATTACHMENT_DIR"])) == 1
+
+
+def test_the_thread_shows_photos_with_their_size_set(app, client, login):
+    login("kari")
+    thread, _ = send(client, [("bilde.jpg", photo())])
+    html = client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    assert 'width="640" height="480" loading="lazy"' in html
