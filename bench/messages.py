@@ -1,0 +1,187 @@
+"""Messaging at municipal scale: generate a municipality, then time the inbox, a thread
+and the unread-count poll for a guardian and for a school leader.
+
+    .venv/bin/python bench/messages.py                       # full size, SQLite
+    .venv/bin/python bench/messages.py --scale 0.1           # a tenth, quicker
+    .venv/bin/python bench/messages.py --database-url postgresql://postgres@127.0.0.1/test
+
+Full size: 20 schools, 5,000 children, 9,000 guardians, 500,000 messages. Prints the
+median and 95th percentile latency (in-process, through the whole Flask stack) and the
+SQL queries each request costs.
+"""
+import argparse
+import datetime
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playhouse.test_utils import count_queries  # noqa: E402
+
+from app import create_app  # noqa: E402
+from models import db as dbmod  # noqa: E402
+from models.messages import Message, Thread, ThreadParticipant  # noqa: E402
+from models.passwords import use_fast_hashing_for_tests  # noqa: E402
+from models.people import Child, Enrolment, Guardianship, StaffRole, User  # noqa: E402
+from models.school import Group, Unit  # noqa: E402
+from models.sessions import LoginSession  # noqa: E402
+
+CHUNK = 5000
+
+
+def bulk(model, rows):
+    for start in range(0, len(rows), CHUNK):
+        model.insert_many(rows[start:start + CHUNK]).execute()
+
+
+def generate(scale, seed=7):
+    rng = random.Random(seed)
+    schools, children = max(1, round(20 * scale)), round(5000 * scale)
+    guardians, messages = round(9000 * scale), round(500_000 * scale)
+    today = datetime.date.today()
+    year = today.year if today.month >= 8 else today.year - 1
+    start = datetime.date(year, 8, 15)
+    now = datetime.datetime.utcnow()
+    with dbmod.database.atomic():
+        bulk(Unit, [{"name": f"Skole {n}", "kind": "school"} for n in range(schools)])
+        units = [u.id for u in Unit.select(Unit.id)]
+        bulk(Group, [{"unit": u, "name": f"{grade}{letter}", "school_year": year}
+                     for u in units for grade in range(1, 8) for letter in "AB"])
+        groups = [(g.id, g.unit_id) for g in Group.select(Group.id, Group.unit)]
+        bulk(User, [{"username": f"g{n}", "first_name": "Foresatt", "last_name": str(n)}
+                    for n in range(guardians)]
+             + [{"username": f"t{g}", "first_name": "Lærer", "last_name": str(g)}
+                for g, _ in groups]
+             + [{"username": f"r{u}", "first_name": "Rektor", "last_name": str(u)}
+                for u in units])
+        ids = {u.username: u.id for u in User.select(User.id, User.username)}
+        bulk(StaffRole, [{"user": ids[f"t{g}"], "role": "contact_teacher", "unit": u,
+                          "group": g} for g, u in groups]
+             + [{"user": ids[f"r{u}"], "role": "unit_leader", "unit": u} for u in units])
+        bulk(Child, [{"first_name": f"Barn{n}", "last_name": "Test",
+                      "birth_date": today - datetime.timedelta(days=2500 + n % 2000)}
+                     for n in range(children)])
+        child_ids = [c.id for c in Child.select(Child.id).order_by(Child.id)]
+        placement = {c: groups[n % len(groups)] for n, c in enumerate(child_ids)}
+        bulk(Enrolment, [{"child": c, "group": g, "start_date": start}
+                         for c, (g, _) in placement.items()])
+        homes = {}
+        rows = []
+        for n, child in enumerate(child_ids):
+            parents = [ids[f"g{(2 * n) % guardians}"], ids[f"g{(2 * n + 1) % guardians}"]]
+            homes[child] = sorted(set(parents))
+            rows += [{"guardian": p, "child": child, "responsibility": "shared"}
+                     for p in homes[child]]
+        bulk(Guardianship, rows)
+        per_thread = 5
+        thread_count = max(1, messages // per_thread)
+        threads = []
+        for n in range(thread_count):
+            child = child_ids[n % len(child_ids)]
+            group, unit = placement[child]
+            threads.append({"unit": unit, "child": child, "subject": f"Sak {n}",
+                            "created_by": homes[child][0],
+                            "last_message_at": now - datetime.timedelta(minutes=n)})
+        bulk(Thread, threads)
+        thread_rows = list(Thread.select(Thread.id, Thread.child, Thread.unit))
+        participants, bodies = [], []
+        for thread in thread_rows:
+            group, _ = placement[thread.child_id]
+            teacher = ids[f"t{group}"]
+            guardian = homes[thread.child_id][0]
+            participants += [{"thread": thread.id, "user": guardian, "role": "guardian",
+                              "last_read_at": now - datetime.timedelta(days=1)},
+                             {"thread": thread.id, "user": teacher, "role": "staff",
+                              "last_read_at": now}]
+            for m in range(per_thread):
+                bodies.append({"thread": thread.id, "sender": (guardian, teacher)[m % 2],
+                               "body": "Hei! " * rng.randint(3, 40),
+                               "created_at": now - datetime.timedelta(hours=per_thread - m)})
+        bulk(ThreadParticipant, participants)
+        bulk(Message, bodies)
+    busiest = (ThreadParticipant.select(ThreadParticipant.user).where(
+        ThreadParticipant.role == "guardian").order_by(ThreadParticipant.user).first().user_id)
+    return {"guardian": busiest, "leader": ids[f"r{units[0]}"],
+            "sizes": (schools, children, guardians, Message.select().count())}
+
+
+def timed(client, url, runs):
+    client.get(url)
+    latencies, queries = [], None
+    for _ in range(runs):
+        with count_queries() as counter:
+            began = time.perf_counter()
+            response = client.get(url)
+            latencies.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = counter.count
+    latencies.sort()
+    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1], queries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    use_fast_hashing_for_tests()
+    tmp = tempfile.mkdtemp()
+    os.environ["INSTANCE_PATH"] = tmp
+    url = args.database_url
+    schema = None
+    if url and url.startswith("postgres"):
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = dbmod.open_database(url)
+        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
+        admin.close()
+        url = f"{url}?schema={schema}"
+    app = create_app({"DATABASE_URL": url or f"sqlite:///{tmp}/bench.db",
+                      "WTF_CSRF_ENABLED": False})
+    try:
+        with dbmod.database.connection_context():
+            dbmod.migrate(str(ROOT / "migrations"))
+            began = time.perf_counter()
+            cast = generate(args.scale)
+            print(f"generated {cast['sizes'][0]} schools, {cast['sizes'][1]:,} children, "
+                  f"{cast['sizes'][2]:,} guardians, {cast['sizes'][3]:,} messages in "
+                  f"{time.perf_counter() - began:.0f} s ({'PostgreSQL' if schema else 'SQLite'})")
+            if schema is None:
+                dbmod.database.execute_sql("ANALYZE")
+            else:
+                dbmod.database.execute_sql("ANALYZE")
+            people = {who: User.get_by_id(uid) for who, uid in
+                      (("guardian", cast["guardian"]), ("school leader", cast["leader"]))}
+            thread_of = {who: Thread.select(Thread.id).join(ThreadParticipant).where(
+                ThreadParticipant.user == user).order_by(Thread.id).first()
+                for who, user in people.items()}
+            thread_of["school leader"] = thread_of["guardian"]
+        print(f"{'who':14} {'page':22} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        for who, user in people.items():
+            client = app.test_client()
+            with dbmod.database.connection_context():
+                token = LoginSession.start(user)
+            with client.session_transaction() as session:
+                session["_user_id"] = token
+            for name, path in (("inbox", "/messages/"),
+                               ("thread", f"/messages/{thread_of[who].id}"),
+                               ("unread-count poll", "/messages/unread")):
+                median, p95, queries = timed(client, path, args.runs)
+                print(f"{who:14} {name:22} {median:>10.2f} {p95:>8.2f} {queries:>8}")
+    finally:
+        dbmod.close_all()
+        if schema:
+            admin = dbmod.open_database(args.database_url)
+            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()
+
+
+if __name__ == "__main__":
+    main()
