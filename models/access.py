@@ -198,28 +198,36 @@ def _enrolled_in(day, groups):
         & Enrolment.group.in_(groups)))
 
 
-def _candidate_thread_ids(user):
+def _candidate_thread_ids(user, staff=True):
     """A cheap superset of the threads the user may read, found through indexes: the
     threads they take part in, their units' threads, and those about the children of
-    their groups. The exact rule then only looks at these, not at every thread."""
+    their groups (staff=False: someone with no staff role, who reads only threads they
+    take part in). The exact rule then only looks at these, not at every thread."""
+    own = ThreadParticipant.select(ThreadParticipant.thread).where(
+        ThreadParticipant.user == user)
+    if not staff:
+        return own
     wide_units = StaffRole.select(StaffRole.unit).where(
         (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
     contact = StaffRole.alias("candidate_contact")
     contact_groups = contact.select(contact.group).where(
         (contact.user == user) & (contact.role == CONTACT_TEACHER))
     pupils = Enrolment.select(Enrolment.child).where(Enrolment.group.in_(contact_groups))
-    return (ThreadParticipant.select(ThreadParticipant.thread)
-            .where(ThreadParticipant.user == user)
-            | Thread.select(Thread.id).where(Thread.unit.in_(wide_units))
-            | Thread.select(Thread.id).where(Thread.child.in_(pupils))
-            | Thread.select(Thread.id).where(Thread.group.in_(contact_groups)))
+    # UNION ALL: IN does not need the duplicates removed.
+    return (own
+            + Thread.select(Thread.id).where(Thread.unit.in_(wide_units))
+            + Thread.select(Thread.id).where(Thread.child.in_(pupils))
+            + Thread.select(Thread.id).where(Thread.group.in_(contact_groups)))
 
 
-def thread_condition(user, day, adult_cutoff):
-    """Rule 3 as a condition on Thread, for queries that join more to it."""
-    return (Thread.id.in_(_candidate_thread_ids(user))
-            & (_guardian_thread_condition(user, day, adult_cutoff)
-               | _staff_thread_condition(user, day)))
+def thread_condition(user, day, adult_cutoff, candidates=True, staff=True):
+    """Rule 3 as a condition on Thread, for queries that join more to it. A query that
+    already starts from the user's own participations can leave the candidates out."""
+    rule = (_guardian_thread_condition(user, day, adult_cutoff)
+            | _staff_thread_condition(user, day))
+    if not candidates:
+        return rule
+    return Thread.id.in_(_candidate_thread_ids(user, staff)) & rule
 
 
 def threads(user, day=None):

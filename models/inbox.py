@@ -30,9 +30,9 @@ class InboxLine:
 
 
 def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False,
-                 archived=False):
+                 archived=False, staff=True):
     me = ThreadParticipant.alias("me")
-    condition = access.thread_condition(user, day, adult_cutoff)
+    condition = access.thread_condition(user, day, adult_cutoff, staff=staff)
     if group is not None:
         in_group = fn.EXISTS(Enrolment.select(Enrolment.id).where(
             (Enrolment.child == Thread.child) & (Enrolment.group == group)
@@ -57,27 +57,30 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
 
 _PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
            "limit": int, "offset": int}
-def _variant(by_group, needs_answer, archived):
+def _variant(by_group, needs_answer, archived, staff):
     def build(**params):
-        return _inbox_query(needs_answer=needs_answer, archived=archived, **params)
+        return _inbox_query(needs_answer=needs_answer, archived=archived, staff=staff,
+                            **params)
     build.__name__ = "_inbox_query"
     return Prepared(build, **_PARAMS, **({"group": int} if by_group else {}))
 
 
 # One prepared query per combination of filters (their SQL differs).
-_inbox_variants = {(g, n, a): _variant(g, n, a)
-                   for g in (False, True) for n in (False, True) for a in (False, True)}
+_inbox_variants = {(g, n, a, s): _variant(g, n, a, s) for g in (False, True)
+                   for n in (False, True) for a in (False, True) for s in (False, True)}
 
 
-def inbox(user, page=0, group=None, needs_answer=False, archived=False, day=None):
+def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=True,
+          day=None):
     """The threads the user may read, newest first, one page (and whether there is a
-    next one). A thread the user archived shows only among their archived ones."""
+    next one). A thread the user archived shows only among their archived ones.
+    staff=False (no staff role) makes the query start from the user's own threads."""
     day = day or today()
     params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
               "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
     if group is not None:
         params["group"] = group
-    rows = _inbox_variants[(group is not None, needs_answer, archived)](**params)
+    rows = _inbox_variants[(group is not None, needs_answer, archived, staff)](**params)
     lines = []
     for (thread_id, subject, kind, last_at, from_guardian, first, last, group_name, unit,
          takes_part, read_at) in rows[:PAGE_SIZE]:
@@ -92,7 +95,7 @@ def _unread_query(user, day, adult_cutoff):
     me = ThreadParticipant.alias("me")
     return (Thread.select(fn.COUNT(Thread.id))
             .join(me, on=((me.thread == Thread.id) & (me.user == user)))
-            .where(access.thread_condition(user, day, adult_cutoff)
+            .where(access.thread_condition(user, day, adult_cutoff, candidates=False)
                    & me.archived_at.is_null()
                    & (me.last_read_at.is_null() | (me.last_read_at < Thread.last_message_at)))
             .tuples())

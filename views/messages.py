@@ -105,11 +105,12 @@ def index():
     group = request.args.get("group", type=int)
     needs_answer = request.args.get("answer") == "1"
     archived = request.args.get("archived") == "1"
-    staff_groups = access.staff_groups(current_user)
+    staff = access.is_staff(current_user)
+    staff_groups = access.staff_groups(current_user) if staff else []
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
     lines, more = inbox.inbox(current_user, page=max(page, 0), group=group,
-                              needs_answer=needs_answer, archived=archived)
+                              needs_answer=needs_answer, archived=archived, staff=staff)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
                   may_announce=bool(staff_groups),
