@@ -27,6 +27,7 @@ from playhouse.test_utils import count_queries  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
+from models.db import utcnow  # noqa: E402
 from models.messages import Message, Thread, ThreadParticipant  # noqa: E402
 from models.passwords import use_fast_hashing_for_tests  # noqa: E402
 from models.people import Child, Enrolment, Guardianship, StaffRole, User  # noqa: E402
@@ -48,7 +49,7 @@ def generate(scale, seed=7):
     today = datetime.date.today()
     year = today.year if today.month >= 8 else today.year - 1
     start = datetime.date(year, 8, 15)
-    now = datetime.datetime.utcnow()
+    now = utcnow()
     with dbmod.database.atomic():
         bulk(Unit, [{"name": f"Skole {n}", "kind": "school"} for n in range(schools)])
         units = [u.id for u in Unit.select(Unit.id)]
