@@ -311,10 +311,6 @@ def group_or_none(user, group_id, day=None):
     return _one(groups(user, day), Group, group_id)
 
 
-def unit_or_none(user, unit_id, day=None):
-    return _one(units(user, day), Unit, unit_id)
-
-
 _administrator_roles = Prepared(
     lambda user: StaffRole.select(StaffRole.id)
     .where((StaffRole.user == user) & (StaffRole.role == ADMINISTRATOR)).limit(1).tuples(),

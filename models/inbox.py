@@ -57,6 +57,8 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
 
 _PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
            "limit": int, "offset": int}
+
+
 def _variant(by_group, needs_answer, archived, staff):
     def build(**params):
         return _inbox_query(needs_answer=needs_answer, archived=archived, staff=staff,

@@ -106,10 +106,6 @@ class Guardianship(BaseModel):
     class Meta:
         indexes = ((("guardian", "child"), True), (("child", "responsibility"), False))
 
-    @property
-    def has_responsibility(self):
-        return self.responsibility in WITH_RESPONSIBILITY
-
 
 class CaregiverGrant(BaseModel):
     """Access for another adult close to the child (a grandparent, say): it counts only

@@ -26,7 +26,3 @@ class Group(BaseModel):
 
     class Meta:
         indexes = ((("unit", "school_year", "name"), True),)
-
-    @property
-    def school_year_label(self):
-        return f"{self.school_year}–{self.school_year + 1}"

@@ -68,10 +68,6 @@ class LoginSession(BaseModel):
         if token:
             cls.delete().where(cls.token_hash == _digest(token)).execute()
 
-    @classmethod
-    def end_all_for(cls, user):
-        cls.delete().where(cls.user == user).execute()
-
 
 _USER_FIELDS = [field.name for field in User._meta.sorted_fields]
 _by_token = Prepared(LoginSession._by_token_query, token_hash=str)

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from models.people import User
 
-from .auth import _safe_next
+from .auth import safe_next
 from .common import enabled_languages
 
 bp = Blueprint("account", __name__)
@@ -18,4 +18,4 @@ def language():
     session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
         User.update(locale=locale).where(User.id == current_user.id).execute()
-    return redirect(_safe_next(request.form.get("next")) or url_for("home.index"), 303)
+    return redirect(safe_next(request.form.get("next")) or url_for("home.index"), 303)

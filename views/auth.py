@@ -57,7 +57,7 @@ def init_login(manager):
         session.clear()
         if ended:
             flash(_l("Your session has ended. Log in again."), "info")
-        target = url_for("auth.login", next=_safe_next(request.full_path))
+        target = url_for("auth.login", next=safe_next(request.full_path))
         if request.htmx:
             # Never swap a login page into a fragment: send the whole page there.
             response = current_app.make_response(("", 401))
@@ -66,7 +66,7 @@ def init_login(manager):
         return redirect(target)
 
 
-def _safe_next(target):
+def safe_next(target):
     """Only a path on this site, never another host (no open redirect)."""
     if not target:
         return None
@@ -98,7 +98,7 @@ def login():
         # tell which accounts exist.
         elif check_password(user, form.password.data) and user.is_active:
             limiter.succeeded(username, ip)
-            next_page = _safe_next(request.args.get("next"))
+            next_page = safe_next(request.args.get("next"))
             language = str(get_locale())
             session.clear()  # a new session at login: nothing carries over
             with database.atomic():
