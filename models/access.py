@@ -7,6 +7,7 @@ the thing exists.
 """
 import datetime
 from dataclasses import dataclass
+from typing import ClassVar
 
 import peewee
 from peewee import fn
@@ -240,6 +241,7 @@ def threads(user, day=None):
 @dataclass(frozen=True)
 class ThreadView:
     """A thread as its page shows it."""
+    audit_type: ClassVar[str] = "thread"
     id: int
     kind: str
     subject: str
@@ -253,19 +255,30 @@ class ThreadView:
     group_name: str | None
 
 
-def _thread_query(user, day, adult_cutoff, thread):
+def _thread_columns():
     return (Thread.select(Thread.id, Thread.kind, Thread.subject, Thread.replies_allowed,
                           Thread.last_message_at, Unit.id, Unit.name, Child.id,
                           Child.first_name, Child.last_name, Group.id, Group.name)
             .join(Unit, on=(Thread.unit == Unit.id))
             .switch(Thread).join(Child, peewee.JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
             .switch(Thread).join(Group, peewee.JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
-            .where(thread_condition(user, day, adult_cutoff) & (Thread.id == thread))
             .tuples())
 
 
-_thread = Prepared(_thread_query, user=int, day=datetime.date, adult_cutoff=datetime.date,
-                   thread=int)
+_thread = Prepared(
+    lambda user, day, adult_cutoff, thread: _thread_columns()
+    .where(thread_condition(user, day, adult_cutoff) & (Thread.id == thread)),
+    user=int, day=datetime.date, adult_cutoff=datetime.date, thread=int)
+_any_thread = Prepared(lambda thread: _thread_columns().where(Thread.id == thread), thread=int)
+
+
+def _thread_view(rows):
+    if not rows:
+        return None
+    (tid, kind, subject, replies, last_at, unit_id, unit_name, child_id, first, last,
+     group_id, group_name) = rows[0]
+    return ThreadView(tid, kind, subject, replies, last_at, unit_id, unit_name, child_id,
+                      f"{first} {last}" if child_id else None, group_id, group_name)
 
 
 def thread_or_none(user, thread_id, day=None):
@@ -275,14 +288,14 @@ def thread_or_none(user, thread_id, day=None):
     except (TypeError, ValueError):
         return None
     day = day or today()
-    rows = _thread(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day),
-                   thread=thread_id)
-    if not rows:
-        return None
-    (tid, kind, subject, replies, last_at, unit_id, unit_name, child_id, first, last,
-     group_id, group_name) = rows[0]
-    return ThreadView(tid, kind, subject, replies, last_at, unit_id, unit_name, child_id,
-                      f"{first} {last}" if child_id else None, group_id, group_name)
+    return _thread_view(_thread(user=user.id, day=day,
+                                adult_cutoff=eighteenth_birthday_cutoff(day), thread=thread_id))
+
+
+def thread_for_inspection(thread_id):
+    """Any thread, whoever takes part: only for the administrator's reading with a
+    stated reason, which the caller writes to the audit log first."""
+    return _thread_view(_any_thread(thread=thread_id))
 
 
 _staff_groups = Prepared(

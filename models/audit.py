@@ -18,7 +18,7 @@ class AppendOnlyError(Exception):
     pass
 
 
-EventLine = namedtuple("EventLine", "at actor_name action ip")
+EventLine = namedtuple("EventLine", "at actor_name action object_type object_id ip")
 
 
 class AuditEvent(BaseModel):
@@ -70,7 +70,8 @@ def record(action, actor=None, obj=None, ip="", **detail):
         actor_id=actor.id if actor is not None else None,
         actor_name=actor.name if actor is not None else "",
         action=action,
-        object_type=type(obj).__name__.lower() if obj is not None else "",
+        object_type=(getattr(obj, "audit_type", type(obj).__name__.lower())
+                     if obj is not None else ""),
         object_id=obj.id if obj is not None else None,
         ip=ip or "",
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
@@ -78,7 +79,8 @@ def record(action, actor=None, obj=None, ip="", **detail):
 
 
 _recent = Prepared(lambda limit: AuditEvent.select(
-    AuditEvent.at, AuditEvent.actor_name, AuditEvent.action, AuditEvent.ip)
+    AuditEvent.at, AuditEvent.actor_name, AuditEvent.action, AuditEvent.object_type,
+    AuditEvent.object_id, AuditEvent.ip)
     .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).tuples(),
     limit=int)
 

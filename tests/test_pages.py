@@ -26,6 +26,7 @@ ROUTES = {
     ("GET", "/login"): {ANONYMOUS: 200, "*": 302},
     ("GET", "/admin/"): {ANONYMOUS: 302, "admin": 200, "*": 404},
     ("POST", "/admin/log"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # 400: no reason
+    ("POST", "/admin/thread"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # no number
     ("POST", "/logout"): {ANONYMOUS: 302, "*": 302},
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},

@@ -6,9 +6,12 @@ import pytest
 
 from models import access
 from models.db import today
+from models.audit import AuditEvent
 from models.messages import Thread, ThreadParticipant
 from models.people import Enrolment, StaffRole
 from models.school import Group
+
+from .helpers import text_of
 
 DENTIST, LUNCH, PICKUP = "Tannlege torsdag", "Matpakke", "Henting fredag"
 MATHS, GYM, MEETING = "Lekser i matte", "Gymtøy", "Foreldremøte 1A"
@@ -114,3 +117,57 @@ def test_demo_read_state(users):
     readers = {p.user.username for p in meeting.participants
                if p.role == "guardian" and p.last_read_at is not None}
     assert readers == {"nina"}
+
+
+# The administrator opens a thread only with a stated reason (rule 3) -------------------
+
+def _dentist():
+    return Thread.get(Thread.subject == DENTIST)
+
+
+def test_the_administrator_opens_a_thread_only_with_a_reason_that_is_logged(
+        client, login, t, users):
+    thread = _dentist()
+    login("admin")
+    assert client.get(f"/messages/{thread.id}").status_code == 404  # not by default
+
+    refused = client.post("/admin/thread", data={"thread": str(thread.id), "reason": "x"})
+    assert refused.status_code == 400
+    assert t("Write why you need to open the conversation (%(low)d to %(high)d "
+             "characters).", low=10, high=500) in text_of(refused)
+    assert DENTIST not in text_of(refused)
+    assert not AuditEvent.select().where(AuditEvent.action == "thread.inspected").exists()
+
+    unknown = client.post("/admin/thread", data={"thread": "999999",
+                                                 "reason": "A complaint from a guardian"})
+    assert unknown.status_code == 400
+    assert "A complaint from a guardian" in text_of(unknown)  # what was typed is kept
+    assert t("No conversation has that number. The number is shown at the bottom of the "
+             "conversation.") in text_of(unknown)
+
+    reason = "Kari Hansen complained about a reply from the school"
+    read_before = {p.user_id: p.last_read_at for p in ThreadParticipant.select()
+                   .where(ThreadParticipant.thread == thread)}
+    page = client.post("/admin/thread", data={"thread": f"#{thread.id}", "reason": reason})
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert DENTIST in shown and "Emma" in shown and reason in shown
+    event = AuditEvent.get(AuditEvent.action == "thread.inspected")
+    assert (event.actor_id, event.object_type, event.object_id) == (
+        users["admin"].id, "thread", thread.id)
+    assert event.details["reason"] == reason
+    # Reading as the administrator marks nothing as read for anyone.
+    assert read_before == {p.user_id: p.last_read_at for p in ThreadParticipant.select()
+                           .where(ThreadParticipant.thread == thread)}
+    # The access log then says which conversation was opened.
+    log = text_of(client.post("/admin/log", data={"reason": "Checking my own reading"}))
+    assert t("Conversation opened by an administrator") in log
+    assert t("conversation no. %(id)s") % {"id": thread.id} in log
+
+
+@pytest.mark.parametrize("username", sorted(set(MATRIX) - {"admin"}))
+def test_nobody_but_the_administrator_opens_threads_by_reason(client, login, username):
+    login(username)
+    response = client.post("/admin/thread", data={"thread": str(_dentist().id),
+                                                  "reason": "I would like to read this"})
+    assert response.status_code == 404

@@ -21,4 +21,11 @@ EVENT_NAMES = {
     "thread.started": _l("Conversation started"),
     "message.withdrawn": _l("Message withdrawn"),
     "announcement.sent": _l("Announcement sent"),
+    "thread.inspected": _l("Conversation opened by an administrator"),
+}
+
+OBJECT_NAMES = {
+    "thread": _l("conversation no. %(id)s"),
+    "message": _l("message no. %(id)s"),
+    "user": _l("account no. %(id)s"),
 }
