@@ -132,6 +132,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--database-url")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated data (its place is printed) to study plans")
     args = parser.parse_args()
     use_fast_hashing_for_tests()
     tmp = tempfile.mkdtemp()
@@ -154,10 +156,7 @@ def main():
             print(f"generated {cast['sizes'][0]} schools, {cast['sizes'][1]:,} children, "
                   f"{cast['sizes'][2]:,} guardians, {cast['sizes'][3]:,} messages in "
                   f"{time.perf_counter() - began:.0f} s ({'PostgreSQL' if schema else 'SQLite'})")
-            if schema is None:
-                dbmod.database.execute_sql("ANALYZE")
-            else:
-                dbmod.database.execute_sql("ANALYZE")
+            dbmod.database.execute_sql("ANALYZE")
             people = {who: User.get_by_id(uid) for who, uid in
                       (("guardian", cast["guardian"]), ("school leader", cast["leader"]))}
             thread_of = {who: Thread.select(Thread.id).join(ThreadParticipant).where(
@@ -178,7 +177,9 @@ def main():
                 print(f"{who:14} {name:22} {median:>10.2f} {p95:>8.2f} {queries:>8}")
     finally:
         dbmod.close_all()
-        if schema:
+        if args.keep:
+            print(f"kept: {f'schema {schema}' if schema else tmp}")
+        elif schema:
             admin = dbmod.open_database(args.database_url)
             admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
             admin.close()
