@@ -7,7 +7,7 @@ LANGS := nb nn sv
 # Also used by tests/test_i18n.py to check that the catalogue is up to date.
 EXTRACT_OPTS := -F babel.cfg -k _l --no-location --sort-output --omit-header --ignore-dirs='.* ._ tests bench'
 
-.PHONY: run test install translations extract chromium migrate bench clean
+.PHONY: run test install translations extract chromium wrk migrate bench clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,20 +33,29 @@ run: migrate
 	@echo "Kontaktbok on http://127.0.0.1:$(PORT)  (demo users: kari, ola, larer1a, rektor, admin … password kontaktbok-demo)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# A Debian package the browser tests or the benchmarks need: installed when missing (as
+# root with apt-get), otherwise a clear message.
+define debian
+	@if ! command -v $(1) >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	    echo "Installing Debian's $(2) for $(3)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(2); \
 	  else \
-	    echo "The browser tests need Debian's Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' and try again." >&2; exit 1; \
+	    echo "$(3) need Debian's $(2): run 'sudo apt-get install $(2)' and try again." >&2; exit 1; \
 	  fi; \
 	fi
+endef
+
+chromium:
+	$(call debian,/usr/bin/chromium,chromium,The browser tests)
+
+wrk:
+	$(call debian,wrk,wrk,The benchmarks)
 
 test: translations chromium
 	$(BIN)/pytest
 
-bench: translations
+bench: translations wrk
 	$(BIN)/python bench/run.py
 
 clean:

@@ -204,6 +204,9 @@ def layout_urls(app):
             language=url_for("account.language"),
             messages=url_for("messages.index"),
             unread=url_for("messages.unread"),
+            new_message=url_for("messages.new"),
+            announce=url_for("messages.announce"),
+            archived=url_for("messages.index", archived=1),
         )
         app.extensions["layout_urls"] = urls
     return urls

@@ -105,11 +105,12 @@ def index():
     group = request.args.get("group", type=int)
     needs_answer = request.args.get("answer") == "1"
     archived = request.args.get("archived") == "1"
-    staff = access.is_staff(current_user)
-    staff_groups = access.staff_groups(current_user) if staff else []
+    user = current_user._get_current_object()  # once, not through the proxy each time
+    staff = access.is_staff(user)
+    staff_groups = access.staff_groups(user) if staff else []
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
-    lines, more = inbox.inbox(current_user, page=max(page, 0), group=group,
+    lines, more = inbox.inbox(user, page=max(page, 0), group=group,
                               needs_answer=needs_answer, archived=archived, staff=staff)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
@@ -125,12 +126,13 @@ def thread(thread_id):
 
 
 def _thread_page(found, body="", errors=None, warnings=None, status=200):
+    user_id = current_user.id
     people = inbox.participants(found)
-    me = next((p for p in people if p.user_id == current_user.id), None)
+    me = next((p for p in people if p.user_id == user_id), None)
     lines = inbox.messages(found)
     if (me is not None and status == 200
             and (me.last_read_at is None or me.last_read_at < found.last_message_at)):
-        inbox.mark_read(found, current_user)
+        inbox.mark_read(found, user_id)
     may_reply = found.kind == CONVERSATION or (
         me is not None and (me.role == "staff" or found.replies_allowed))
     private_reply = (found.kind == ANNOUNCEMENT and found.child_id is None
@@ -240,8 +242,8 @@ def newer(thread_id, message_id):
 def _withdrawable(lines):
     """The user's own messages still inside the withdrawal window."""
     window = current_app.config["WITHDRAW_WINDOW"]
-    now = utcnow()
-    return {m.id for m in lines if m.sender_id == current_user.id and not m.withdrawn
+    now, me = utcnow(), current_user.id
+    return {m.id for m in lines if m.sender_id == me and not m.withdrawn
             and now - m.created_at <= window}
 
 
@@ -250,9 +252,10 @@ def _withdrawable(lines):
 def unread():
     """The unread count for the navigation, polled by htmx: a 304 when it has not
     changed (the common answer)."""
-    count = inbox.unread_count(current_user)
+    user = current_user._get_current_object()
+    count = inbox.unread_count(user)
     response = render("messages/_unread.html", count=count)
-    response.set_etag(f"unread-{current_user.id}-{count}")
+    response.set_etag(f"unread-{user.id}-{count}")
     response.headers["Cache-Control"] = "private, no-cache"
     return response.make_conditional(request)
 
