@@ -19,12 +19,12 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
-from models import audit, demo
+from models import audit, consent_book, demo
 from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
-from views import account, admin, auth, brand, errors, home, messages
+from views import account, admin, auth, brand, consents, errors, home, messages
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -219,7 +219,8 @@ def create_app(config=None):
         window=settings["LOGIN_WINDOW_MINUTES"] * 60,
     )
 
-    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp):
+    for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
+                      consents.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 
@@ -254,8 +255,11 @@ def create_app(config=None):
             if not applied:
                 click.echo("database is up to date")
             if app.config["MODE"] == "demo" and not no_demo and demo.is_empty():
-                demo.load()
+                demo.load(municipality=app.config["MUNICIPALITY"].name)
                 click.echo("loaded the demo municipality (password: kontaktbok-demo)")
+            # Every installation asks the photo, film and sound consent (rule 5).
+            if consent_book.ensure_photo_consent(app.config["MUNICIPALITY"].name):
+                click.echo("made the photo, film and sound consent")
 
     @app.cli.command("create-admin")
     @click.argument("username")

@@ -1,5 +1,6 @@
 """The domain. `MODELS` lists every table in creation order."""
 from .audit import AuditEvent
+from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from .messages import Attachment, Message, Thread, ThreadParticipant
 from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
                      StaffRole, User)
@@ -8,8 +9,10 @@ from .sessions import LoginSession
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
-          Message, Attachment]
+          Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
+          ConsentAnswer]
 
 __all__ = ["MODELS", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+           "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

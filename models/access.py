@@ -352,6 +352,7 @@ class ChildCard:
     id: int
     name: str
     places: list
+    responsible: bool   # a guardian with parental responsibility (answers consents)
 
 
 @dataclass(frozen=True)
@@ -370,7 +371,8 @@ class GroupLine:
 
 def _guardian_overview_query(user, day, adult_cutoff):
     return (Child.select(Child.id, Child.first_name, Child.last_name, Group.name, Unit.name,
-                         Unit.phone, Unit.email)
+                         Unit.phone, Unit.email,
+                         Child.id.in_(_responsible_child_ids(user)))
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group).join(Unit)
             .where(_guardian_condition(user, day, adult_cutoff) & Enrolment.active(day))
@@ -387,11 +389,12 @@ def guardian_overview(user, day=None):
     One query; children sorted by first name."""
     day = day or today()
     cards = {}
-    for child_id, first, last, group, unit, phone, email in _guardian_overview(
+    for child_id, first, last, group, unit, phone, email, responsible in _guardian_overview(
             user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)):
         card = cards.get(child_id)
         if card is None:
-            card = cards[child_id] = ChildCard(child_id, f"{first} {last}", [])
+            card = cards[child_id] = ChildCard(child_id, f"{first} {last}", [],
+                                               bool(responsible))
         card.places.append(Place(group, unit, phone, email))
     return list(cards.values())
 
@@ -543,3 +546,40 @@ def children_in(unit, group=None, day=None):
     query = Child.select().join(Enrolment).join(Group).where(Enrolment.active(day))
     query = query.where(Group.id == group.id) if group else query.where(Group.unit == unit.id)
     return query.distinct().order_by(Child.first_name, Child.last_name)
+
+
+# Consents (rules 5 and 6) ---------------------------------------------------------------
+
+def answering_child(user, child_id, day=None):
+    """The child, when the user is one of its guardians with parental responsibility
+    and sees it (rule 1): only they answer its consents. A caregiver, an information-only
+    parent or staff get None."""
+    day = day or today()
+    query = Child.select().where(
+        _guardian_condition(user, day, eighteenth_birthday_cutoff(day))
+        & Child.id.in_(_responsible_child_ids(user)))
+    return _one(query, Child, child_id)
+
+
+def staff_child_or_none(user, child_id, day=None):
+    return _one(staff_children(user, day), Child, child_id)
+
+
+def staff_group_children(user, group_id, day=None):
+    """A group the member of staff reaches, with its children today:
+    (group name, unit id, [(child id, first, last, address protection), …]), or None."""
+    try:
+        group_id = int(group_id)
+    except (TypeError, ValueError):
+        return None
+    day = day or today()
+    rows = list(Group.select(Group.name, Group.unit, Child.id, Child.first_name,
+                             Child.last_name, Child.address_protection)
+                .join(Enrolment, peewee.JOIN.LEFT_OUTER,
+                      on=((Enrolment.group == Group.id) & Enrolment.active(day)))
+                .join(Child, peewee.JOIN.LEFT_OUTER, on=(Enrolment.child == Child.id))
+                .where((Group.id == group_id) & Group.id.in_(staff_group_ids(user)))
+                .order_by(Child.first_name, Child.last_name, Child.id).tuples())
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]

@@ -5,7 +5,9 @@ is loaded, so the children are always the ages the cast describes.
 """
 import datetime
 
-from . import audit
+from . import audit, consent_book
+from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
+                       ConsentVersion)
 from .db import database, today, utcnow
 from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
                        ThreadParticipant)
@@ -29,7 +31,7 @@ def is_empty():
     return not User.select().exists()
 
 
-def load(day=None):
+def load(day=None, municipality="Demo kommune"):
     day = day or today()
     year = school_year_of(day)
     term_start = datetime.date(year, 8, 15)
@@ -170,4 +172,58 @@ def load(day=None):
         for guardian in (kari, ola, nina, lise):  # 1A's guardians with access
             take_part(meeting, guardian, GUARDIAN, sent if guardian is nina else None)
 
+        _consents(municipality, now, day, g1a, larer1a=staff["larer1a"],
+                  guardians={"kari": kari, "ola": ola, "nina": nina, "lise": lise},
+                  children={"Emma": emma, "Noah": noah, "Jonas": jonas, "Sara": sara})
         audit.record("demo.loaded", detail_note="demo municipality loaded")
+
+
+TRIP = {
+    "nb": {"title": "Tur til Mjøsa",
+           "text": "1A drar på dagstur til Mjøsa med buss. Vi er tilbake ved skolen "
+                   "klokka 15. Barna trenger matpakke, drikke og klær etter været. "
+                   "Svar ja om barnet ditt kan bli med."},
+    "nn": {"title": "Tur til Mjøsa",
+           "text": "1A dreg på dagstur til Mjøsa med buss. Vi er tilbake ved skulen "
+                   "klokka 15. Borna treng matpakke, drikke og klede etter vêret. "
+                   "Svar ja om barnet ditt kan bli med."},
+    "sv": {"title": "Utflykt till Mjøsa",
+           "text": "1A åker på dagsutflykt till Mjøsa med buss. Vi är tillbaka vid skolan "
+                   "klockan 15. Barnen behöver matsäck, dryck och kläder efter väder. "
+                   "Svara ja om ditt barn får följa med."},
+    "en": {"title": "Trip to Mjøsa",
+           "text": "1A goes on a day trip to Lake Mjøsa by bus. We are back at school at "
+                   "3 pm. The children need a packed lunch, a drink and clothes for the "
+                   "weather. Answer yes if your child may come along."},
+}
+
+
+def _consents(municipality, now, day, g1a, larer1a, guardians, children):
+    """Photo consent answers for the demo children, and a trip consent for 1A."""
+    photo = consent_book.ensure_photo_consent(municipality)
+    version = ConsentVersion.get(ConsentVersion.consent == photo)
+    items = {item.key: item for item in photo.items}
+    given = now - datetime.timedelta(days=20)
+
+    def answer(child, guardian, keys, value, version=version, items=items, at=given):
+        for key in keys:
+            ConsentAnswer.create(item=items[key], version=version, child=child,
+                                 guardian=guardian, answer=value, recorded_by=guardian, at=at)
+
+    kari, ola, nina, lise = (guardians[n] for n in ("kari", "ola", "nina", "lise"))
+    every = PHOTO_ITEMS
+    answer(children["Emma"], kari, every, YES)
+    answer(children["Emma"], ola, ("app", "web", "name"), YES)
+    answer(children["Emma"], ola, ("social",), NO)
+    answer(children["Noah"], kari, every, YES)
+    answer(children["Noah"], ola, every, YES)
+    answer(children["Jonas"], nina, ("app",), YES)
+    answer(children["Sara"], lise, every, NO)
+    # Ali: nobody has answered.
+    trip = consent_book.create(larer1a, TRIP, unit=g1a.unit, group=g1a,
+                               deadline=day + datetime.timedelta(days=14),
+                               at=now - datetime.timedelta(days=3))
+    answer(children["Jonas"], nina, (AGREE,), YES,
+           version=ConsentVersion.get(ConsentVersion.consent == trip),
+           items={AGREE: ConsentItem.get(ConsentItem.consent == trip)},
+           at=now - datetime.timedelta(days=1))

@@ -40,7 +40,8 @@ def test_catalogue_template_is_up_to_date_with_the_code(tmp_path):
     missing = ids(extracted) - ids(committed)
     stale = ids(committed) - ids(extracted)
     assert not missing and not stale, (
-        f"run `make extract` and translate: new {sorted(missing)}, gone {sorted(stale)}")
+        f"run `make extract` and translate: new {sorted(map(str, missing))}, "
+        f"gone {sorted(map(str, stale))}")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -22,10 +22,49 @@ EVENT_NAMES = {
     "message.withdrawn": _l("Message withdrawn"),
     "announcement.sent": _l("Announcement sent"),
     "thread.inspected": _l("Conversation opened by an administrator"),
+    "consent.answered": _l("Consent answered"),
+    "consent.reminded": _l("Consent reminder sent"),
+    "consent.defined": _l("Consent made or changed"),
+}
+
+# The effective status of a consent item for a child (models/consents.py).
+STATUS_NAMES = {
+    "given": _l("Given"),
+    "refused": _l("Not given"),
+    "waiting": _l("Waiting for an answer"),
+}
+
+# The same, short, for the cells of the staff table (a legend explains them).
+STATUS_SHORT = {
+    "given": _l("Yes"),
+    "refused": _l("No"),
+    "waiting": _l("Waiting"),
+}
+
+# A guardian's current answer; None: not answered (yet, or again after a new version).
+ANSWER_NAMES = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "withdrawn": _l("Withdrawn"),
+    None: _l("Not answered"),
+}
+
+# Column headings of the staff table for the photo consent's uses.
+PHOTO_SHORT = {
+    "app": _l("In the app"),
+    "web": _l("Web and print"),
+    "social": _l("Social media"),
+    "name": _l("Name"),
+}
+
+CHANNEL_NAMES = {
+    "app": _l("In Kontaktbok"),
+    "paper": _l("On paper"),
 }
 
 OBJECT_NAMES = {
     "thread": _l("conversation no. %(id)s"),
     "message": _l("message no. %(id)s"),
+    "consentanswer": _l("consent answer no. %(id)s"),
     "user": _l("account no. %(id)s"),
 }

@@ -1,0 +1,317 @@
+"""What the consent pages read and write.
+
+A page about one child or one group costs a fixed number of queries whatever the number
+of children, consents and answers: the consents that apply, the guardians with parental
+responsibility, and the answers, each in one query, folded together here.
+"""
+import datetime
+import json
+from dataclasses import dataclass, field
+
+from peewee import fn
+
+from . import audit
+from .consent_texts import photo_texts
+from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
+                       ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
+                       current_answer, effective, renewal_cutoff, text_in)
+from .db import database, today, utcnow
+from .people import WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User
+from .school import Group
+
+
+def ensure_photo_consent(municipality):
+    """The built-in photo, film and sound consent, made once per installation; asks
+    every child, renewed every school year."""
+    if Consent.select().where(Consent.kind == PHOTO).exists():
+        return None
+    with database.atomic():
+        consent = Consent.create(kind=PHOTO, renew_yearly=True)
+        for position, key in enumerate(PHOTO_ITEMS):
+            ConsentItem.create(consent=consent, key=key, position=position)
+        ConsentVersion.create(consent=consent, number=1,
+                              texts=json.dumps(photo_texts(municipality), ensure_ascii=False))
+    return consent
+
+
+def create(created_by, texts, unit=None, group=None, children=(), deadline=None,
+           renew_yearly=False, at=None):
+    """A further consent (a trip, swimming lessons, a survey): one yes-or-no item, its
+    text per language {lang: {"title", "text"}}, asked of a unit, a group, or chosen
+    children of the unit."""
+    with database.atomic():
+        consent = Consent.create(unit=unit, group=group, only_chosen=bool(children),
+                                 deadline=deadline, renew_yearly=renew_yearly,
+                                 created_by=created_by, created_at=at or utcnow())
+        ConsentItem.create(consent=consent, key=AGREE, position=0)
+        ConsentVersion.create(consent=consent, number=1, created_by=created_by,
+                              texts=json.dumps(texts, ensure_ascii=False))
+        for child in children:
+            ConsentChild.create(consent=consent, child=child)
+    return consent
+
+
+# What applies ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: int
+    key: str
+    label: str
+
+
+@dataclass
+class ConsentLine:
+    """A consent as a page shows it: its current version's text in one language."""
+    id: int
+    kind: str
+    version_id: int
+    version: int
+    title: str
+    text: str
+    deadline: datetime.date | None
+    renew_yearly: bool
+    only_chosen: bool
+    unit_id: int | None
+    group_id: int | None
+    items: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+
+
+def _latest_version():
+    newer = ConsentVersion.alias("newer")
+    return ~fn.EXISTS(newer.select(newer.id).where(
+        (newer.consent == ConsentVersion.consent) & (newer.number > ConsentVersion.number)))
+
+
+def _applies_to(children, day):
+    """Consents (open) that ask about at least one of `children` (a subquery of child
+    ids): everyone's, their unit's, their group's, or chosen for them."""
+    active = Enrolment.select(Enrolment.group).where(
+        Enrolment.child.in_(children) & Enrolment.active(day))
+    units = Group.select(Group.unit).where(Group.id.in_(active))
+    chosen = ConsentChild.select(ConsentChild.consent).where(ConsentChild.child.in_(children))
+    broad = ~Consent.only_chosen & (
+        (Consent.unit.is_null() & Consent.group.is_null())
+        | (Consent.group.is_null() & Consent.unit.in_(units))
+        | Consent.group.in_(active))
+    return Consent.closed_at.is_null() & (broad | (Consent.only_chosen & Consent.id.in_(chosen)))
+
+
+def consents_for(children, day, language, fallback):
+    """[ConsentLine, …] with their items, the photo consent first, then by age."""
+    rows = (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
+                           Consent.only_chosen, Consent.unit, Consent.group,
+                           ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
+                           ConsentItem.id, ConsentItem.key)
+            .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
+            .switch(Consent).join(ConsentItem, on=(ConsentItem.consent == Consent.id))
+            .where(_applies_to(children, day) & _latest_version())
+            .order_by(Consent.kind != PHOTO, Consent.created_at, Consent.id,
+                      ConsentItem.position)
+            .tuples())
+    lines = {}
+    for (cid, kind, deadline, renew, only_chosen, unit, group, vid, number, texts,
+         item_id, key) in rows:
+        line = lines.get(cid)
+        if line is None:
+            text = text_in(json.loads(texts), language, fallback)
+            line = lines[cid] = ConsentLine(cid, kind, vid, number, text["title"],
+                                            text["text"], deadline, renew, only_chosen,
+                                            unit, group)
+            line.labels = text.get("items", {})
+        line.items.append(ItemLine(item_id, key, line.labels.get(key, line.title)))
+    return list(lines.values())
+
+
+def chosen_children(consent_ids):
+    """{consent id: {child id, …}} for consents that ask only chosen children."""
+    result = {}
+    if consent_ids:
+        for consent, child in (ConsentChild.select(ConsentChild.consent, ConsentChild.child)
+                               .where(ConsentChild.consent.in_(consent_ids)).tuples()):
+            result.setdefault(consent, set()).add(child)
+    return result
+
+
+# Who answers, and what they answered -----------------------------------------------------
+
+@dataclass(frozen=True)
+class GuardianLine:
+    id: int
+    name: str
+
+
+def responsible_guardians(children):
+    """{child id: [GuardianLine, …]}: everyone with parental responsibility, whose
+    answers decide. Caregivers and information-only parents are not among them."""
+    result = {}
+    rows = (Guardianship.select(Guardianship.child, User.id, User.first_name, User.last_name)
+            .join(User, on=(Guardianship.guardian == User.id))
+            .where(Guardianship.child.in_(children)
+                   & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
+                   & (User.is_active == True))  # noqa: E712
+            .order_by(User.first_name, User.last_name).tuples())
+    for child, uid, first, last in rows:
+        result.setdefault(child, []).append(GuardianLine(uid, f"{first} {last}"))
+    return result
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: int
+    child_id: int
+    item_id: int
+    guardian_id: int
+    version_id: int
+    answer: str
+    at: datetime.datetime
+
+
+def answer_rows(children):
+    """{(child, item, guardian): [AnswerRow, …] oldest first}."""
+    result = {}
+    rows = (ConsentAnswer.select(ConsentAnswer.id, ConsentAnswer.child, ConsentAnswer.item,
+                                 ConsentAnswer.guardian, ConsentAnswer.version,
+                                 ConsentAnswer.answer, ConsentAnswer.at)
+            .where(ConsentAnswer.child.in_(children))
+            .order_by(ConsentAnswer.id).tuples())
+    for row in rows:
+        answer = AnswerRow(*row)
+        result.setdefault((answer.child_id, answer.item_id, answer.guardian_id),
+                          []).append(answer)
+    return result
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    """One item for one child: the effective status and each guardian's answer."""
+    item: ItemLine
+    status: str
+    answers: list           # [(GuardianLine, answer or None), …]
+
+    @property
+    def waiting_for(self):
+        return [g for g, a in self.answers if a is None]
+
+    def answer_of(self, user_id):
+        return next((a for g, a in self.answers if g.id == user_id), None)
+
+
+def item_status(consent, item, child_id, guardians, rows, day):
+    cutoff = renewal_cutoff(day) if consent.renew_yearly else None
+    answers = [(g, current_answer(rows.get((child_id, item.id, g.id), []),
+                                  consent.version_id, cutoff)) for g in guardians]
+    return ItemStatus(item, effective({g.id: a for g, a in answers}), answers)
+
+
+# Pages ---------------------------------------------------------------------------------
+
+@dataclass
+class ChildConsents:
+    guardians: list
+    consents: list          # [(ConsentLine, [ItemStatus, …]), …]
+
+
+def for_child(child_id, language, fallback, day=None):
+    """Everything the consent page of one child shows. Three queries."""
+    day = day or today()
+    children = Child.select(Child.id).where(Child.id == child_id)
+    guardians = responsible_guardians(children).get(child_id, [])
+    rows = answer_rows(children)
+    consents = consents_for(children, day, language, fallback)
+    return ChildConsents(guardians, [
+        (c, [item_status(c, item, child_id, guardians, rows, day) for item in c.items])
+        for c in consents])
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    id: int
+    name: str
+    protected: bool
+    cells: dict             # {item id: ItemStatus}; no entry: not asked
+
+
+@dataclass
+class GroupTable:
+    name: str
+    consents: list
+    children: list
+
+
+def for_group(group_rows, language, fallback, day=None):
+    """The staff table of a group: every child × every item. `group_rows` are the
+    group's children as (id, first, last, address protection) from the access check.
+    Four queries, whatever the size of the group."""
+    day = day or today()
+    ids = [row[0] for row in group_rows]
+    children = Child.select(Child.id).where(Child.id.in_(ids))
+    consents = consents_for(children, day, language, fallback)
+    chosen = chosen_children([c.id for c in consents if c.only_chosen])
+    guardians = responsible_guardians(children)
+    rows = answer_rows(children)
+    table = []
+    for child_id, first, last, protection in group_rows:
+        cells = {}
+        for consent in consents:
+            if consent.only_chosen and child_id not in chosen.get(consent.id, ()):
+                continue
+            for item in consent.items:
+                cells[item.id] = item_status(consent, item, child_id,
+                                             guardians.get(child_id, []), rows, day)
+        table.append(ChildRow(child_id, f"{first} {last}", protection != "ugradert", cells))
+    return consents, table
+
+
+# Answering -----------------------------------------------------------------------------
+
+def answer(child_id, consent, item, guardian, value, day=None, ip=""):
+    """Record a guardian's answer (yes or no) to the current version. A "no" after a
+    "yes" is a withdrawal. Nothing is written when the answer is already the current
+    one (a double tap). Returns the stored answer, or None."""
+    day = day or today()
+    rows = answer_rows(Child.select(Child.id).where(Child.id == child_id))
+    cutoff = renewal_cutoff(day) if consent.renew_yearly else None
+    now = current_answer(rows.get((child_id, item.id, guardian.id), []), consent.version_id,
+                         cutoff)
+    stored = WITHDRAWN if value == NO and now == YES else value
+    if now == value or (now == WITHDRAWN and value == NO):
+        return None
+    with database.atomic():
+        row = ConsentAnswer.create(item=item.id, version=consent.version_id, child=child_id,
+                                   guardian=guardian.id, answer=stored, channel=IN_APP,
+                                   recorded_by=guardian.id, at=utcnow())
+        audit.record("consent.answered", actor=guardian, obj=row, ip=ip,
+                     consent=consent.id, item=item.key, version=consent.version,
+                     answer=stored, child=child_id)
+    return row
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime.datetime
+    guardian: str
+    recorded_by: str
+    consent_id: int
+    version: int
+    item_key: str
+    answer: str
+    channel: str
+
+
+def history(child_id):
+    """Every answer ever given about the child, newest first."""
+    recorder = User.alias("recorder")
+    rows = (ConsentAnswer.select(ConsentAnswer.at, User.first_name, User.last_name,
+                                 recorder.first_name, recorder.last_name,
+                                 ConsentVersion.consent, ConsentVersion.number,
+                                 ConsentItem.key, ConsentAnswer.answer, ConsentAnswer.channel)
+            .join(User, on=(ConsentAnswer.guardian == User.id))
+            .switch(ConsentAnswer).join(recorder, on=(ConsentAnswer.recorded_by == recorder.id))
+            .switch(ConsentAnswer).join(ConsentVersion)
+            .switch(ConsentAnswer).join(ConsentItem)
+            .where(ConsentAnswer.child == child_id)
+            .order_by(ConsentAnswer.id.desc()).tuples())
+    return [HistoryLine(at, f"{gf} {gl}", f"{rf} {rl}", consent, number, key, value, channel)
+            for at, gf, gl, rf, rl, consent, number, key, value, channel in rows]

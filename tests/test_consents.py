@@ -1,0 +1,349 @@
+"""Consents (rules 5 and 6 of DESIGN.md, seed 003): the effective status, who answers,
+withdrawal as easy as giving, versions, yearly renewal, history, the staff table."""
+import datetime
+import json
+
+import peewee
+import pytest
+
+from models import consent_book
+from models.audit import AuditEvent
+from models.consents import (GIVEN, NO, PHOTO, REFUSED, WAITING, WITHDRAWN, YES, Consent,
+                             ConsentAnswer, ConsentItem, ConsentVersion, effective,
+                             renewal_cutoff)
+from models.db import today, utcnow
+from models.messages import Message, Thread, ThreadParticipant
+from models.people import Child, Enrolment, Guardianship, User
+from models.school import Group
+
+from .helpers import HTMX, queries_for, text_of
+
+CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
+        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
+
+
+# The effective status ----------------------------------------------------------------
+
+@pytest.mark.parametrize("answers, status", [
+    ({1: YES, 2: YES}, GIVEN),            # two guardians, both yes
+    ({1: YES, 2: NO}, REFUSED),           # one no is enough
+    ({1: YES, 2: None}, WAITING),         # a missing answer: not given
+    ({1: YES, 2: WITHDRAWN}, REFUSED),    # a withdrawal counts as no
+    ({1: None, 2: None}, WAITING),
+    ({1: NO, 2: None}, REFUSED),
+    ({1: YES}, GIVEN),                    # a sole guardian
+    ({1: WITHDRAWN}, REFUSED),
+    ({}, WAITING),                        # nobody with parental responsibility
+])
+def test_effective_status_needs_a_yes_from_everyone(answers, status):
+    assert effective(answers) == status
+
+
+def photo():
+    return Consent.get(Consent.kind == PHOTO)
+
+
+def items():
+    return {item.key: item for item in ConsentItem.select().where(ConsentItem.consent == photo())}
+
+
+def photo_status(child):
+    page = consent_book.for_child(child.id, "nb", "nb")
+    consent, statuses = next((c, s) for c, s in page.consents if c.kind == PHOTO)
+    return {s.item.key: s.status for s in statuses}
+
+
+# The demo's answers (issue 4): Emma — kari yes to all, ola no to social media; Noah —
+# both yes; Jonas — nina yes to the app only; Ali — nothing; Sara — lise no to all.
+DEMO = {
+    "Emma": {"app": GIVEN, "web": GIVEN, "social": REFUSED, "name": GIVEN},
+    "Noah": {"app": GIVEN, "web": GIVEN, "social": GIVEN, "name": GIVEN},
+    "Jonas": {"app": GIVEN, "web": WAITING, "social": WAITING, "name": WAITING},
+    "Ali": {"app": WAITING, "web": WAITING, "social": WAITING, "name": WAITING},
+    "Sara": {"app": REFUSED, "web": REFUSED, "social": REFUSED, "name": REFUSED},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEMO))
+def test_the_demo_children_have_the_photo_statuses_of_the_issue(kids, name):
+    assert photo_status(kids[name]) == DEMO[name]
+
+
+def test_only_guardians_with_parental_responsibility_are_counted(kids, users):
+    """Per (no parental responsibility) and bestemor (caregiver) are never asked and
+    never counted; Emma's status rests on kari and ola alone."""
+    page = consent_book.for_child(kids["Emma"].id, "nb", "nb")
+    assert [g.name for g in page.guardians] == ["Kari Hansen", "Ola Hansen"]
+    # Even a "no" stored for the caregiver changes nothing.
+    consent = next(c for c, _ in page.consents if c.kind == PHOTO)
+    ConsentAnswer.create(item=items()["app"], version=consent.version_id,
+                         child=kids["Emma"], guardian=users["bestemor"], answer=NO,
+                         recorded_by=users["bestemor"])
+    assert photo_status(kids["Emma"])["app"] == GIVEN
+
+
+# Who may see and answer ----------------------------------------------------------------
+
+# Emma's consent page: her guardians with parental responsibility, and staff who reach
+# her (1A and SFO 1–2). Not her information-only father, not her caregiver.
+SEES_EMMA = {"kari", "ola", "rektor", "larer1a", "faglarer", "sfo"}
+ANSWERS_FOR_EMMA = {"kari", "ola"}
+SEES_1A_TABLE = {"rektor", "larer1a", "faglarer"}
+
+
+@pytest.mark.parametrize("role", [None] + CAST)
+def test_route_matrix(client, login, kids, role):
+    """Every consent route × every role: 404 for anyone the rule leaves out, htmx
+    fragments included."""
+    if role:
+        login(role)
+    emma = kids["Emma"].id
+    g1a = Group.get(Group.name == "1A").id
+    trip = Consent.get(Consent.kind != PHOTO).id
+    app_item = items()["app"].id
+    expected = {
+        ("GET", f"/children/{emma}/consents", None): 200 if role in SEES_EMMA else 404,
+        ("GET", f"/children/{emma}/consents/history", None):
+            200 if role in SEES_EMMA else 404,
+        ("POST", f"/children/{emma}/consents/{app_item}", None):
+            303 if role in ANSWERS_FOR_EMMA else 404,
+        ("POST", f"/children/{emma}/consents/{app_item}", "htmx"):
+            200 if role in ANSWERS_FOR_EMMA else 404,
+        ("GET", f"/groups/{g1a}/consents", None): 200 if role in SEES_1A_TABLE else 404,
+        ("GET", f"/groups/{g1a}/consents/print", None):
+            200 if role in SEES_1A_TABLE else 404,
+        ("POST", f"/groups/{g1a}/consents/{trip}/remind", None):
+            303 if role in SEES_1A_TABLE else 404,
+        ("GET", "/children/999999/consents", None): 404,
+        ("GET", "/groups/999999/consents", None): 404,
+    }
+    for (method, url, kind), status in expected.items():
+        data = {"answer": "no"} if method == "POST" else None
+        response = client.open(url, method=method, data=data,
+                               headers=HTMX if kind == "htmx" else None)
+        # Not logged in: the login page, or for htmx a 401 with HX-Redirect to it.
+        want = (401 if kind == "htmx" else 302) if role is None else status
+        assert response.status_code == want, (role, method, url, kind, response.status_code)
+
+
+def test_staff_read_a_childs_consents_but_cannot_answer(client, login, kids, t):
+    login("larer1a")
+    page = client.get(f"/children/{kids['Emma'].id}/consents").get_data(as_text=True)
+    assert "Kari Hansen" in page and 'name="answer"' not in page
+
+
+def test_a_guardian_cannot_answer_for_another_guardians_child(client, login, kids):
+    login("nina")
+    response = client.post(f"/children/{kids['Emma'].id}/consents/{items()['app'].id}",
+                           data={"answer": "yes"})
+    assert response.status_code == 404
+    assert not ConsentAnswer.select().where(
+        ConsentAnswer.guardian == User.get(User.username == "nina"),
+        ConsentAnswer.child == kids["Emma"]).exists()
+
+
+def test_an_item_of_a_consent_that_does_not_ask_the_child_is_refused(client, login, kids):
+    """The 1A trip does not ask Noah (kindergarten)."""
+    login("kari")
+    trip_item = ConsentItem.get(ConsentItem.consent != photo())
+    response = client.post(f"/children/{kids['Noah'].id}/consents/{trip_item.id}",
+                           data={"answer": "yes"})
+    assert response.status_code == 404
+
+
+def test_a_guardian_who_loses_access_can_no_longer_answer(client, login, kids):
+    emma = kids["Emma"]
+    Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(
+        Enrolment.child == emma).execute()
+    login("kari")
+    assert client.get(f"/children/{emma.id}/consents").status_code == 404
+    assert client.post(f"/children/{emma.id}/consents/{items()['app'].id}",
+                       data={"answer": "no"}).status_code == 404
+
+
+# Answering, withdrawing, history -------------------------------------------------------
+
+def test_withdrawing_is_one_tap_and_shows_in_the_staff_table_at_once(client, login, kids,
+                                                                      users, t):
+    emma, app_item = kids["Emma"], items()["app"]
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A").id
+    assert client.get(f"/groups/{g1a}/consents").status_code == 200  # warm, no cache
+
+    login("kari")
+    response = client.post(f"/children/{emma.id}/consents/{app_item.id}",
+                           data={"answer": "no"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"#item-{app_item.id}")
+    assert photo_status(emma)["app"] == REFUSED
+    latest = ConsentAnswer.select().order_by(ConsentAnswer.id.desc()).first()
+    assert (latest.guardian_id, latest.answer, latest.channel) == (
+        users["kari"].id, WITHDRAWN, "app")
+
+    login("larer1a")
+    html = client.get(f"/groups/{g1a}/consents").get_data(as_text=True)
+    row = html[html.index("Emma Hansen"):]
+    row = row[:row.index("</tr>")]
+    assert 'class="refused"' in row.split("<td")[1]  # the app column: no longer given
+
+    event = AuditEvent.select().where(AuditEvent.action == "consent.answered").get()
+    assert event.actor_id == users["kari"].id
+    assert event.details["answer"] == WITHDRAWN and event.details["item"] == "app"
+
+
+def test_giving_again_after_withdrawing_counts_again(client, login, kids):
+    emma, app_item = kids["Emma"], items()["app"]
+    login("kari")
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "no"})
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "yes"})
+    assert photo_status(emma)["app"] == GIVEN
+
+
+def test_the_htmx_answer_swaps_the_item_and_confirms_it(client, login, kids, t):
+    jonas, web = kids["Jonas"], items()["web"]
+    login("nina")
+    response = client.post(f"/children/{jonas.id}/consents/{web.id}",
+                           data={"answer": "yes"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith(f'<div class="consent-item" id="item-{web.id}"')
+    assert t("Saved: %(answer)s", answer=t("Yes")) in text_of(response)
+    assert t("Withdraw my consent") in text_of(response)
+    assert photo_status(jonas)["web"] == GIVEN
+
+
+def test_a_double_tap_records_one_answer(client, login, kids):
+    jonas, web = kids["Jonas"], items()["web"]
+    login("nina")
+    before = ConsentAnswer.select().count()
+    for _ in range(2):
+        client.post(f"/children/{jonas.id}/consents/{web.id}", data={"answer": "yes"})
+    assert ConsentAnswer.select().count() == before + 1
+
+
+def test_an_unknown_answer_is_refused(client, login, kids):
+    login("nina")
+    response = client.post(f"/children/{kids['Jonas'].id}/consents/{items()['web'].id}",
+                           data={"answer": "maybe"})
+    assert response.status_code == 400
+
+
+def test_answers_are_never_changed_in_the_database(kids):
+    answer = ConsentAnswer.select().first()
+    with pytest.raises(ValueError):
+        answer.answer = NO
+        answer.save()
+    with pytest.raises(peewee.DatabaseError):
+        ConsentAnswer.update(answer=NO).where(ConsentAnswer.id == answer.id).execute()
+
+
+def test_the_history_keeps_every_answer_with_who_when_and_version(client, login, kids, t):
+    emma, app_item = kids["Emma"], items()["app"]
+    login("kari")
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "no"})
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "yes"})
+    lines = consent_book.history(emma.id)
+    app_lines = [line for line in lines if line.item_key == "app"
+                 and line.guardian == "Kari Hansen"]
+    assert [line.answer for line in app_lines] == [YES, WITHDRAWN, YES]  # newest first
+    assert all(line.version == 1 for line in app_lines)
+    login("larer1a")  # staff with access see it too
+    page = text_of(client.get(f"/children/{emma.id}/consents/history"))
+    assert t("Withdrawn") in page and "Kari Hansen" in page and "Ola Hansen" in page
+
+
+# Versions and renewal -----------------------------------------------------------------
+
+def test_a_new_version_asks_everyone_again(kids):
+    consent = photo()
+    texts = json.loads(ConsentVersion.get(ConsentVersion.consent == consent).texts)
+    texts["nb"]["text"] += "\n\nNytt: vi bruker også bilder i årsrapporten."
+    ConsentVersion.create(consent=consent, number=2, texts=json.dumps(texts))
+    assert set(photo_status(kids["Noah"]).values()) == {WAITING}
+    page = consent_book.for_child(kids["Noah"].id, "nb", "nb")
+    assert next(c for c, _ in page.consents if c.kind == PHOTO).version == 2
+    # The old answers are kept, tied to version 1.
+    assert {line.version for line in consent_book.history(kids["Noah"].id)} == {1}
+
+
+def test_a_yearly_consent_is_asked_again_when_the_school_year_begins(kids):
+    next_year = renewal_cutoff(today()).date().replace(year=renewal_cutoff(today()).year + 1)
+    page = consent_book.for_child(kids["Noah"].id, "nb", "nb", day=next_year)
+    consent, statuses = next((c, s) for c, s in page.consents if c.kind == PHOTO)
+    assert {s.status for s in statuses} == {WAITING}
+
+
+def test_the_photo_consent_text_is_in_the_guardians_language(client, login, kids):
+    login("kari")
+    client.post("/language", data={"locale": "sv"})
+    page = text_of(client.get(f"/children/{kids['Emma'].id}/consents"))
+    assert "Foto, film och ljud" in page and "Demo kommune" in page
+    assert "inte i kommersiellt syfte" in page or "aldrig i kommersiellt syfte" in page
+
+
+# The staff table -------------------------------------------------------------------------
+
+def test_the_staff_table_marks_a_protected_child_without_revealing_the_level(client, login,
+                                                                              kids, t):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A").id
+    html = client.get(f"/groups/{g1a}/consents").get_data(as_text=True)
+    sara = html[html.index("Sara Berg"):]
+    assert t("Take care") in sara[:sara.index("</th>")]
+    emma = html[html.index("Emma Hansen"):]
+    assert t("Take care") not in emma[:emma.index("</th>")]
+    for level in ("strengtFortrolig", "fortrolig", "klientadresse", "code 6", "kode 6"):
+        assert level not in html
+
+
+def test_the_staff_table_names_who_has_not_answered(client, login, t):
+    login("larer1a")
+    page = text_of(client.get(f"/groups/{Group.get(Group.name == '1A').id}/consents"))
+    waiting = page[page.index("Tur til Mjøsa"):]
+    waiting = waiting[waiting.index(t("Not answered yet")):]
+    assert "Emma Hansen : Kari Hansen, Ola Hansen" in waiting
+    assert "Sara Berg : Lise Berg" in waiting
+    assert "Nina Lie" not in waiting  # she answered the trip
+
+
+def test_a_reminder_writes_to_each_home_that_has_not_answered(client, login, users, t):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A").id
+    trip = Consent.get(Consent.kind != PHOTO)
+    before = set(Thread.select(Thread.id).tuples())
+    response = client.post(f"/groups/{g1a}/consents/{trip.id}/remind")
+    assert response.status_code == 303
+    new = [t_ for t_ in Thread.select() if (t_.id,) not in before]
+    assert sorted(t_.child.first_name for t_ in new) == ["Emma", "Sara"]
+    people = {t_.child.first_name: {p.user.username for p in ThreadParticipant.select()
+                                    .where(ThreadParticipant.thread == t_)} for t_ in new}
+    assert people == {"Emma": {"kari", "ola", "larer1a"}, "Sara": {"lise", "larer1a"}}
+    body = Message.get(Message.thread == new[0]).body
+    assert "Tur til Mjøsa" in body and "/consents" in body
+    assert AuditEvent.select().where(AuditEvent.action == "consent.reminded").exists()
+
+
+def test_the_staff_table_costs_the_same_queries_for_3_or_30_children(client, login, users):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    url = f"/groups/{g1a.id}/consents"
+    small = queries_for(client, url)
+    photo_items = items()
+    version = ConsentVersion.get(ConsentVersion.consent == photo())
+    start = today() - datetime.timedelta(days=30)
+    for n in range(27):
+        child = Child.create(first_name=f"Barn{n}", last_name="Test",
+                             birth_date=today() - datetime.timedelta(days=2500))
+        Enrolment.create(child=child, group=g1a, start_date=start)
+        parent = User.create(username=f"p{n}", first_name="P", last_name=str(n))
+        Guardianship.create(guardian=parent, child=child, responsibility="sole")
+        ConsentAnswer.create(item=photo_items["app"], version=version, child=child,
+                             guardian=parent, answer=YES, recorded_by=parent, at=utcnow())
+    large = queries_for(client, url)
+    assert small == large <= 6
+    assert text_of(client.get(url)).count("Barn") >= 27
+
+
+def test_the_childs_page_costs_a_fixed_number_of_queries(client, login, kids):
+    login("kari")
+    assert queries_for(client, f"/children/{kids['Emma'].id}/consents") <= 6

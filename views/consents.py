@@ -1,0 +1,160 @@
+"""Consents: a child's page for its guardians (answer, change, withdraw in one tap), the
+history of every answer, and the staff table of a group with a print view.
+
+Only a guardian with parental responsibility who sees the child answers; staff with
+access to the child read; everyone else gets 404, fragments included.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale, get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import access, audit, consent_book, inbox
+from models.consents import NO, YES
+from models.db import database, today
+
+from .common import client_ip, render, wants_fragment
+from .labels import ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT
+
+bp = Blueprint("consents", __name__)
+
+NAMES = {"status_names": STATUS_NAMES, "status_short": STATUS_SHORT,
+         "answer_names": ANSWER_NAMES,
+         "photo_short": PHOTO_SHORT, "channel_names": CHANNEL_NAMES}
+
+
+def _languages():
+    return str(get_locale()), current_app.config["MUNICIPALITY"].default_language
+
+
+def _child_page(child_id):
+    """(child, may answer, ChildConsents); 404 for anyone who may not see them."""
+    user = current_user._get_current_object()
+    child = access.answering_child(user, child_id)
+    may_answer = child is not None
+    if child is None:
+        child = access.staff_child_or_none(user, child_id)
+        if child is None:
+            abort(404)
+    return child, may_answer, consent_book.for_child(child.id, *_languages())
+
+
+@bp.route("/children/<int:child_id>/consents")
+@login_required
+def child(child_id):
+    found, may_answer, page = _child_page(child_id)
+    return render("consents/child.html", child=found, may_answer=may_answer, page=page,
+                  viewer_id=current_user.id, **NAMES)
+
+
+@bp.route("/children/<int:child_id>/consents/<int:item_id>", methods=["POST"])
+@login_required
+def answer(child_id, item_id):
+    user = current_user._get_current_object()
+    found = access.answering_child(user, child_id)
+    if found is None:
+        abort(404)
+    page = consent_book.for_child(found.id, *_languages())
+    match = next(((c, s) for c, statuses in page.consents for s in statuses
+                  if s.item.id == item_id), None)
+    if match is None:
+        abort(404)
+    consent, _ = match
+    value = request.form.get("answer")
+    if value not in (YES, NO):
+        abort(400)
+    consent_book.answer(found.id, consent, match[1].item, user, value, ip=client_ip())
+    if wants_fragment():
+        page = consent_book.for_child(found.id, *_languages())
+        status = next(s for c, statuses in page.consents for s in statuses
+                      if s.item.id == item_id)
+        return render("consents/_item.html", child=found, consent=consent, state=status,
+                      may_answer=True, viewer_id=user.id, saved=True, **NAMES)
+    flash(_l("Your answer is saved."), "success")
+    return redirect(url_for("consents.child", child_id=found.id, _anchor=f"item-{item_id}"),
+                    303)
+
+
+@bp.route("/children/<int:child_id>/consents/history")
+@login_required
+def history(child_id):
+    found, _, page = _child_page(child_id)
+    titles = {c.id: c.title for c, _ in page.consents}
+    labels = {(c.id, item.key): item.label for c, _ in page.consents for item in c.items}
+    return render("consents/history.html", child=found, lines=consent_book.history(found.id),
+                  titles=titles, labels=labels, **NAMES)
+
+
+def _group_table(group_id):
+    user = current_user._get_current_object()
+    found = access.staff_group_children(user, group_id)
+    if found is None:
+        abort(404)
+    name, unit_id, rows = found
+    consents, table = consent_book.for_group(rows, *_languages())
+    return name, unit_id, consents, table
+
+
+@bp.route("/groups/<int:group_id>/consents")
+@login_required
+def group(group_id):
+    name, _, consents, table = _group_table(group_id)
+    return render("consents/group.html", group_id=group_id, group_name=name,
+                  consents=consents, table=table, waiting=_waiting(consents, table),
+                  **NAMES)
+
+
+@bp.route("/groups/<int:group_id>/consents/print")
+@login_required
+def group_print(group_id):
+    name, _, consents, table = _group_table(group_id)
+    return render("consents/print.html", group_name=name, consents=consents, table=table,
+                  day=today(), **NAMES)
+
+
+def _waiting(consents, table):
+    """{consent id: [(child name, [guardian names])]} of answers still missing."""
+    result = {}
+    for consent in consents:
+        for row in table:
+            names = sorted({g.name for item in consent.items
+                            if item.id in row.cells for g in row.cells[item.id].waiting_for})
+            if names:
+                result.setdefault(consent.id, []).append((row, names))
+    return result
+
+
+@bp.route("/groups/<int:group_id>/consents/<int:consent_id>/remind", methods=["POST"])
+@login_required
+def remind(group_id, consent_id):
+    """A message to every guardian who has not answered, one conversation per child,
+    from the member of staff who asks; all or nothing."""
+    _, unit_id, consents, table = _group_table(group_id)
+    consent = next((c for c in consents if c.id == consent_id), None)
+    if consent is None:
+        abort(404)
+    user = current_user._get_current_object()
+    # Written in the municipality's language: the guardians read it, not the sender.
+    language = current_app.config["MUNICIPALITY"].default_language
+    sent = 0
+    with database.atomic():
+        for row in table:
+            to = sorted({g.id for item in consent.items if item.id in row.cells
+                         for g in row.cells[item.id].waiting_for})
+            if not to:
+                continue
+            link = url_for("consents.child", child_id=row.id, _external=True)
+            with force_locale(language):
+                subject = gettext("Please answer: %(title)s", title=consent.title)
+                body = gettext("We are waiting for your answer about %(child)s: %(title)s. "
+                               "You answer here: %(link)s", child=row.name,
+                               title=consent.title, link=link)
+            inbox.start_thread(unit_id, row.id, subject, body, user, inbox.new_form_token(),
+                               guardians=to, staff=[user], as_guardian=False)
+            sent += len(to)
+        audit.record("consent.reminded", actor=user, ip=client_ip(), consent=consent.id,
+                     group=group_id, guardians=sent)
+    flash(ngettext("A reminder went to %(num)d guardian.",
+                   "A reminder went to %(num)d guardians.", sent) if sent
+          else _l("Everyone has answered."), "success")
+    return redirect(url_for("consents.group", group_id=group_id), 303)
