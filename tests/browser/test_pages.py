@@ -291,3 +291,53 @@ def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session,
     quiet.submit("form.reply button.primary")
     assert quiet.page.get_by_text("Gymtøyet ligger i sekken.").is_visible()
     quiet.assert_clean()
+
+
+def _ids(live_app):
+    from models import db as dbmod
+    from models.people import Child
+    from models.school import Group
+    with live_app.app_context(), dbmod.database.connection_context():
+        return ({c.first_name: c.id for c in Child.select()},
+                Group.get(Group.name == "1A").id)
+
+
+CONSENT_PAGES = [("kari", "child", "/children/EMMA/consents"),
+                 ("kari", "history", "/children/EMMA/consents/history"),
+                 ("larer1a", "table", "/groups/G1A/consents"),
+                 ("larer1a", "print", "/groups/G1A/consents/print")]
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url", CONSENT_PAGES)
+def test_consent_pages(open_session, live_app, username, name, url, locale):
+    children, g1a = _ids(live_app)
+    url = url.replace("EMMA", str(children["Emma"])).replace("G1A", str(g1a))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url)
+    check_page(session, f"consents-{name}-{username}", locale, (360, 740))
+
+
+def test_answering_a_consent_with_htmx_and_without_javascript(open_session, live_app,
+                                                              translate):
+    children, _ = _ids(live_app)
+    session = open_session(locale="nb")
+    session.log_in("nina")
+    session.goto(f"/children/{children['Jonas']}/consents")
+    page = session.page
+    item = page.locator(".consent-item").nth(1)  # on the website and in print
+    url_before = page.url
+    item.get_by_role("button", name=translate("nb", "Yes"), exact=True).click()
+    page.wait_for_selector(".consent-item .saved")
+    assert page.url == url_before  # swapped in place, no reload
+    assert translate("nb", "Withdraw my consent") in page.locator(".consent-item").nth(1).inner_text()
+    session.assert_clean()
+
+    quiet = open_session(locale="nb", js=False)
+    quiet.log_in("kari")
+    quiet.goto(f"/children/{children['Noah']}/consents")
+    quiet.submit(".consent-item >> nth=2 >> button")  # social media: withdraw
+    assert "#item-" in quiet.page.url
+    assert translate("nb", "Give my consent") in quiet.page.locator(".consent-item").nth(2).inner_text()
+    quiet.assert_clean()
