@@ -583,3 +583,13 @@ def staff_group_children(user, group_id, day=None):
     if not rows:
         return None
     return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]
+
+
+def consent_scope(user):
+    """Where the user defines further consents: ([unit ids], everywhere). A unit leader
+    for the units they lead; the administrator everywhere; anyone else nowhere."""
+    rows = list(StaffRole.select(StaffRole.role, StaffRole.unit)
+                .where((StaffRole.user == user)
+                       & StaffRole.role.in_([UNIT_LEADER, ADMINISTRATOR])).tuples())
+    everywhere = any(role == ADMINISTRATOR for role, _ in rows)
+    return [unit for role, unit in rows if role == UNIT_LEADER and unit], everywhere

@@ -8,7 +8,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from . import audit
 from .consent_texts import photo_texts
@@ -17,7 +17,7 @@ from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Co
                        current_answer, effective, renewal_cutoff, text_in)
 from .db import database, today, utcnow
 from .people import WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User
-from .school import Group
+from .school import Group, Unit
 
 
 def ensure_photo_consent(municipality):
@@ -35,7 +35,7 @@ def ensure_photo_consent(municipality):
 
 
 def create(created_by, texts, unit=None, group=None, children=(), deadline=None,
-           renew_yearly=False, at=None):
+           renew_yearly=False, at=None, ip=""):
     """A further consent (a trip, swimming lessons, a survey): one yes-or-no item, its
     text per language {lang: {"title", "text"}}, asked of a unit, a group, or chosen
     children of the unit."""
@@ -48,6 +48,7 @@ def create(created_by, texts, unit=None, group=None, children=(), deadline=None,
                               texts=json.dumps(texts, ensure_ascii=False))
         for child in children:
             ConsentChild.create(consent=consent, child=child)
+        audit.record("consent.defined", actor=created_by, obj=consent, ip=ip, version=1)
     return consent
 
 
@@ -315,3 +316,82 @@ def history(child_id):
             .order_by(ConsentAnswer.id.desc()).tuples())
     return [HistoryLine(at, f"{gf} {gl}", f"{rf} {rl}", consent, number, key, value, channel)
             for at, gf, gl, rf, rl, consent, number, key, value, channel in rows]
+
+
+# Defining consents (unit leaders and administrators) -------------------------------------
+
+@dataclass(frozen=True)
+class ManagedLine:
+    id: int
+    title: str
+    version: int
+    unit: str | None
+    group: str | None
+    only_chosen: bool
+    deadline: datetime.date | None
+    renew_yearly: bool
+    closed: bool
+    answers: int
+
+
+def managed(units, everything, language, fallback):
+    """The further consents a unit leader (of `units`) or an administrator
+    (`everything`) manages, newest first, with how many answers each has."""
+    answers = (ConsentAnswer.select(fn.COUNT(ConsentAnswer.id))
+               .join(ConsentItem).where(ConsentItem.consent == Consent.id))
+    query = (Consent.select(Consent.id, ConsentVersion.number, ConsentVersion.texts,
+                            Unit.name, Group.name, Consent.only_chosen, Consent.deadline,
+                            Consent.renew_yearly, Consent.closed_at, answers.alias("n"))
+             .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
+             .switch(Consent).join(Unit, JOIN.LEFT_OUTER, on=(Consent.unit == Unit.id))
+             .switch(Consent).join(Group, JOIN.LEFT_OUTER, on=(Consent.group == Group.id))
+             .where((Consent.kind != PHOTO) & _latest_version())
+             .order_by(Consent.created_at.desc(), Consent.id.desc()).tuples())
+    if not everything:
+        query = query.where(Consent.unit.in_(units))
+    return [ManagedLine(cid, text_in(json.loads(texts), language, fallback)["title"], number,
+                        unit, group, chosen, deadline, renew, closed is not None, n)
+            for cid, number, texts, unit, group, chosen, deadline, renew, closed, n in query]
+
+
+def managed_one(consent_id, units, everything):
+    """A further consent the user manages, with its latest version, or None."""
+    query = Consent.select().where((Consent.id == consent_id) & (Consent.kind != PHOTO))
+    if not everything:
+        query = query.where(Consent.unit.in_(units))
+    consent = query.first()
+    if consent is None:
+        return None
+    version = (ConsentVersion.select().where(ConsentVersion.consent == consent)
+               .order_by(ConsentVersion.number.desc()).first())
+    return consent, version
+
+
+def change(consent, version, texts, deadline, renew_yearly, by, ip=""):
+    """Save an edit. New words on a consent that has answers make a new version: the
+    answers stay tied to the words they answered, and everyone is asked again. Returns
+    the version number in force."""
+    with database.atomic():
+        (Consent.update(deadline=deadline, renew_yearly=renew_yearly)
+         .where(Consent.id == consent.id).execute())
+        number = version.number
+        if texts != json.loads(version.texts):
+            answered = (ConsentAnswer.select().where(ConsentAnswer.version == version.id)
+                        .exists())
+            encoded = json.dumps(texts, ensure_ascii=False)
+            if answered:
+                number += 1
+                ConsentVersion.create(consent=consent, number=number, texts=encoded,
+                                      created_by=by)
+            else:
+                (ConsentVersion.update(texts=encoded, created_by=by, created_at=utcnow())
+                 .where(ConsentVersion.id == version.id).execute())
+        audit.record("consent.defined", actor=by, obj=consent, ip=ip, version=number)
+    return number
+
+
+def close(consent, by, ip=""):
+    """Stop asking: the consent leaves the guardians' pages; its answers stay."""
+    with database.atomic():
+        Consent.update(closed_at=utcnow()).where(Consent.id == consent.id).execute()
+        audit.record("consent.closed", actor=by, obj=consent, ip=ip)

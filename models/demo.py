@@ -172,7 +172,7 @@ def load(day=None, municipality="Demo kommune"):
         for guardian in (kari, ola, nina, lise):  # 1A's guardians with access
             take_part(meeting, guardian, GUARDIAN, sent if guardian is nina else None)
 
-        _consents(municipality, now, day, g1a, larer1a=staff["larer1a"],
+        _consents(municipality, now, day, g1a,
                   guardians={"kari": kari, "ola": ola, "nina": nina, "lise": lise},
                   children={"Emma": emma, "Noah": noah, "Jonas": jonas, "Sara": sara})
         audit.record("demo.loaded", detail_note="demo municipality loaded")
@@ -198,7 +198,7 @@ TRIP = {
 }
 
 
-def _consents(municipality, now, day, g1a, larer1a, guardians, children):
+def _consents(municipality, now, day, g1a, guardians, children):
     """Photo consent answers for the demo children, and a trip consent for 1A."""
     photo = consent_book.ensure_photo_consent(municipality)
     version = ConsentVersion.get(ConsentVersion.consent == photo)
@@ -220,7 +220,8 @@ def _consents(municipality, now, day, g1a, larer1a, guardians, children):
     answer(children["Jonas"], nina, ("app",), YES)
     answer(children["Sara"], lise, every, NO)
     # Ali: nobody has answered.
-    trip = consent_book.create(larer1a, TRIP, unit=g1a.unit, group=g1a,
+    rektor = User.get(User.username == "rektor")
+    trip = consent_book.create(rektor, TRIP, unit=g1a.unit, group=g1a,
                                deadline=day + datetime.timedelta(days=14),
                                at=now - datetime.timedelta(days=3))
     answer(children["Jonas"], nina, (AGREE,), YES,

@@ -347,3 +347,125 @@ def test_the_staff_table_costs_the_same_queries_for_3_or_30_children(client, log
 def test_the_childs_page_costs_a_fixed_number_of_queries(client, login, kids):
     login("kari")
     assert queries_for(client, f"/children/{kids['Emma'].id}/consents") <= 6
+
+
+# Defining further consents ---------------------------------------------------------------
+
+MANAGERS = {"rektor", "admin"}  # styrer leads the kindergarten, not the school
+
+
+def trip():
+    return Consent.get(Consent.kind != PHOTO)
+
+
+def new_consent(client, **fields):
+    data = {"to": f"group:{Group.get(Group.name == '1A').id}",
+            "title_nb": "Svømming", "text_nb": "1A har svømming på tirsdager i vår.",
+            "deadline": "", **fields}
+    return client.post("/consents/new", data=data)
+
+
+@pytest.mark.parametrize("role", [None] + CAST)
+def test_definition_route_matrix(client, login, role):
+    if role:
+        login(role)
+    trip_id = trip().id
+    leaders = {"rektor", "styrer", "admin"}
+    expected = {
+        ("GET", "/consents/"): 200 if role in leaders else 404,
+        ("GET", "/consents/new"): 200 if role in leaders else 404,
+        ("GET", f"/consents/{trip_id}/edit"): 200 if role in MANAGERS else 404,
+        ("POST", f"/consents/{trip_id}/edit"): 400 if role in MANAGERS else 404,  # no text
+        ("POST", f"/consents/{trip_id}/close"): 303 if role in MANAGERS else 404,
+        ("GET", f"/consents/{photo().id}/edit"): 404,  # the built-in one is not edited here
+    }
+    for (method, url), status in expected.items():
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        want = 302 if role is None else status
+        assert response.status_code == want, (role, method, url, response.status_code)
+
+
+def test_a_unit_leader_asks_a_group_and_its_guardians_see_it(client, login, kids, users, t):
+    login("rektor")
+    response = new_consent(client, deadline=(today() + datetime.timedelta(days=7)).isoformat())
+    assert response.status_code == 303
+    made = Consent.select().order_by(Consent.id.desc()).first()
+    assert made.group.name == "1A" and made.deadline is not None
+    event = AuditEvent.get(AuditEvent.action == "consent.defined", AuditEvent.object_id == made.id)
+    assert event.actor_id == users["rektor"].id
+
+    login("kari")
+    assert "Svømming" in text_of(client.get(f"/children/{kids['Emma'].id}/consents"))
+    assert "Svømming" not in text_of(client.get(f"/children/{kids['Noah'].id}/consents"))
+    login("amina")  # Ali is in 1B
+    assert "Svømming" not in text_of(client.get(f"/children/{kids['Ali'].id}/consents"))
+
+
+def test_a_consent_for_chosen_children_asks_only_them(client, login, kids):
+    login("rektor")
+    response = new_consent(client, to="children", child=[kids["Emma"].id])
+    assert response.status_code == 303
+    login("kari")
+    assert "Svømming" in text_of(client.get(f"/children/{kids['Emma'].id}/consents"))
+    login("nina")
+    assert "Svømming" not in text_of(client.get(f"/children/{kids['Jonas'].id}/consents"))
+
+
+def test_bad_input_comes_back_on_the_same_form_with_what_was_typed(client, login, t):
+    login("rektor")
+    response = new_consent(client, title_nb="", text_nb="Teksten som ble skrevet",
+                           title_sv="Simning", text_sv="", deadline="2001-01-01")
+    assert response.status_code == 400
+    page = text_of(response)
+    html = response.get_data(as_text=True)
+    assert t("Write a title.") in page
+    assert t("Write the text guardians answer.") in page  # Swedish title without text
+    assert t("The deadline cannot be in the past.") in page
+    assert "Teksten som ble skrevet" in html and 'value="Simning"' in html
+    assert Consent.select().where(Consent.kind != PHOTO).count() == 1  # nothing saved
+
+
+def test_a_leader_cannot_ask_children_of_another_unit(client, login, kids):
+    login("styrer")
+    response = new_consent(client)  # 1A belongs to the school
+    assert response.status_code == 400
+    response = new_consent(client, to="children", child=[kids["Emma"].id])
+    assert response.status_code == 400
+    assert Consent.select().where(Consent.kind != PHOTO).count() == 1
+
+
+def test_new_words_on_an_answered_consent_make_a_new_version(client, login, kids):
+    login("rektor")
+    consent = trip()
+    response = client.post(f"/consents/{consent.id}/edit", data={
+        "title_nb": "Tur til Mjøsa", "text_nb": "Ny plan: vi drar med tog, ikke buss.",
+        "deadline": consent.deadline.isoformat()})
+    assert response.status_code == 303
+    page = consent_book.for_child(kids["Jonas"].id, "nb", "nb")
+    line, statuses = next((c, s) for c, s in page.consents if c.id == consent.id)
+    assert line.version == 2 and "tog" in line.text
+    assert statuses[0].status == WAITING  # nina answered version 1: asked again
+    assert [h.version for h in consent_book.history(kids["Jonas"].id)
+            if h.consent_id == consent.id] == [1]
+
+
+def test_new_words_on_an_unanswered_consent_keep_its_version(client, login, kids):
+    login("rektor")
+    new_consent(client)
+    made = Consent.select().order_by(Consent.id.desc()).first()
+    client.post(f"/consents/{made.id}/edit", data={
+        "title_nb": "Svømming", "text_nb": "Rettet: svømming på onsdager."})
+    versions = list(ConsentVersion.select().where(ConsentVersion.consent == made))
+    assert len(versions) == 1 and "onsdager" in versions[0].texts
+
+
+def test_closing_a_consent_stops_asking_and_keeps_the_answers(client, login, kids):
+    login("rektor")
+    consent = trip()
+    answers = ConsentAnswer.select().join(ConsentItem).where(
+        ConsentItem.consent == consent).count()
+    assert client.post(f"/consents/{consent.id}/close").status_code == 303
+    login("nina")
+    assert "Tur til Mjøsa" not in text_of(client.get(f"/children/{kids['Jonas'].id}/consents"))
+    assert ConsentAnswer.select().join(ConsentItem).where(
+        ConsentItem.consent == consent).count() == answers

@@ -25,6 +25,7 @@ EVENT_NAMES = {
     "consent.answered": _l("Consent answered"),
     "consent.reminded": _l("Consent reminder sent"),
     "consent.defined": _l("Consent made or changed"),
+    "consent.closed": _l("Consent closed"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).

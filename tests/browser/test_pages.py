@@ -305,7 +305,9 @@ def _ids(live_app):
 CONSENT_PAGES = [("kari", "child", "/children/EMMA/consents"),
                  ("kari", "history", "/children/EMMA/consents/history"),
                  ("larer1a", "table", "/groups/G1A/consents"),
-                 ("larer1a", "print", "/groups/G1A/consents/print")]
+                 ("larer1a", "print", "/groups/G1A/consents/print"),
+                 ("rektor", "manage", "/consents/"),
+                 ("rektor", "define", "/consents/new")]
 
 
 @each_locale
