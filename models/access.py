@@ -30,7 +30,8 @@ def _responsible_child_ids(user):
 
 def _caregiver_child_ids(user):
     """Children of the user's caregiver grants that every guardian with parental
-    responsibility has approved (and that have at least one such guardian). A parent of
+    responsibility has approved (and that have at least one such guardian) and a unit
+    leader has confirmed. A parent of
     the child is never a caregiver: one without parental responsibility gets no access
     (barneloven § 47), whatever grant exists."""
     responsible = Guardianship.alias("responsible")
@@ -52,6 +53,7 @@ def _caregiver_child_ids(user):
     return (CaregiverGrant.select(CaregiverGrant.child)
             .where((CaregiverGrant.caregiver == user)
                    & CaregiverGrant.revoked_at.is_null()
+                   & CaregiverGrant.confirmed_at.is_null(False)
                    & fn.EXISTS(has_responsible)
                    & ~fn.EXISTS(someone_unapproved)
                    & ~fn.EXISTS(is_parent)))

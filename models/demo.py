@@ -99,7 +99,8 @@ def load(day=None, municipality="Demo kommune"):
             Guardianship.create(guardian=guardian, child=kid, responsibility=responsibility,
                                 fixed_residence=residence, main_addressee=main)
 
-        grant = CaregiverGrant.create(caregiver=bestemor, child=emma)
+        grant = CaregiverGrant.create(caregiver=bestemor, child=emma, requested_by=kari,
+                                      relation="grandparent", confirmed_at=utcnow())
         CaregiverApproval.create(grant=grant, guardian=kari)
         CaregiverApproval.create(grant=grant, guardian=ola)
 
@@ -115,6 +116,9 @@ def load(day=None, municipality="Demo kommune"):
             staff = user(username, first, last, email=f"{username}@demo.kommune.no")
             for role, unit, group in roles:
                 StaffRole.create(user=staff, role=role, unit=unit, group=group)
+
+        grant.confirmed_by = User.get(User.username == "rektor")
+        grant.save()
 
         staff = {u.username: u for u in User.select().where(
             User.username.in_(["larer1a", "faglarer", "sfo", "bhg"]))}

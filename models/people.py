@@ -107,13 +107,25 @@ class Guardianship(BaseModel):
         indexes = ((("guardian", "child"), True), (("child", "responsibility"), False))
 
 
+CAREGIVER_RELATIONS = ("grandparent", "step_parent", "relative", "family_friend", "other")
+DECLINED, WITHDRAWN_GRANT = "declined", "withdrawn"
+
+
 class CaregiverGrant(BaseModel):
-    """Access for another adult close to the child (a grandparent, say): it counts only
-    while every guardian with parental responsibility has approved it."""
+    """Access for another adult close to the child (a grandparent, say), asked for by a
+    guardian with parental responsibility (seed 000). It counts only while every
+    guardian with parental responsibility has approved it and once the unit leader has
+    confirmed it; any of those guardians can end it at once."""
     caregiver = peewee.ForeignKeyField(User, backref="caregiver_grants", on_delete="CASCADE")
     child = peewee.ForeignKeyField(Child, backref="caregiver_grants", on_delete="CASCADE")
     created_at = peewee.DateTimeField(default=utcnow)
     revoked_at = peewee.DateTimeField(null=True)
+    requested_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    relation = peewee.CharField(max_length=20, default="other")
+    confirmed_at = peewee.DateTimeField(null=True)
+    confirmed_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    ended_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    end_reason = peewee.CharField(max_length=10, default="")
 
     class Meta:
         indexes = ((("caregiver", "child"), False),)

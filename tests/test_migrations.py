@@ -69,3 +69,32 @@ def test_migrations_can_be_reverted_and_reapplied(app):
     assert not database.obj.table_exists("child")
     assert runner.up() == names
     assert database.obj.table_exists("child")
+
+
+def test_upgrading_keeps_the_access_of_caregivers_approved_before(app, second_database):
+    """0004 adds the unit leader's confirmation: a grant every guardian with parental
+    responsibility had approved is confirmed on upgrade; an unapproved one is not."""
+    db = second_database
+    runner = Runner(db, MIGRATIONS)
+    runner.up(target="0003_consents")
+    now = "2026-01-01 10:00:00"
+    mark = db.param  # ? for SQLite, %s for PostgreSQL
+    db.execute_sql('INSERT INTO "user" (id, username, first_name, last_name, email, phone, '
+                   "address, address_protection, paper_letters, is_active, created_at) VALUES "
+                   + ", ".join(f"({n}, '{name}', 'X', 'X', '', '', '', 'ugradert', false, "
+                               f"true, {mark})"
+                               for n, name in enumerate(("mor", "far", "besta", "nabo"), 1)),
+                   (now,) * 4)
+    db.execute_sql("INSERT INTO child (id, first_name, last_name, birth_date, address, "
+                   "address_protection) VALUES (1, 'B', 'B', '2018-01-01', '', 'ugradert')")
+    db.execute_sql("INSERT INTO guardianship (guardian_id, child_id, responsibility, "
+                   "fixed_residence, main_addressee) VALUES (1, 1, 'shared', true, true), "
+                   "(2, 1, 'shared', false, false)")
+    db.execute_sql(f"INSERT INTO caregiver_grant (id, caregiver_id, child_id, created_at) "
+                   f"VALUES (1, 3, 1, {mark}), (2, 4, 1, {mark})", (now, now))
+    db.execute_sql(f"INSERT INTO caregiver_approval (grant_id, guardian_id, approved_at) "
+                   f"VALUES (1, 1, {mark}), (1, 2, {mark}), (2, 1, {mark})", (now,) * 3)
+    runner.up()
+    confirmed = dict(db.execute_sql(
+        "SELECT id, confirmed_at FROM caregiver_grant ORDER BY id").fetchall())
+    assert confirmed[1] is not None and confirmed[2] is None

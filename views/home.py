@@ -2,7 +2,7 @@
 from flask import Blueprint
 from flask_login import current_user, login_required
 
-from models import access
+from models import access, caregivers
 from models.people import ADMINISTRATOR
 
 from .common import render
@@ -18,4 +18,5 @@ def index():
     is_admin = any(role.role == ADMINISTRATOR for role in roles)
     information_only = not children and not roles and access.is_information_only(current_user)
     return render("home/index.html", children=children, roles=roles, units=units,
-                  is_admin=is_admin, information_only=information_only)
+                  is_admin=is_admin, information_only=information_only,
+                  ended=caregivers.recently_ended(current_user))

@@ -26,6 +26,11 @@ EVENT_NAMES = {
     "consent.reminded": _l("Consent reminder sent"),
     "consent.defined": _l("Consent made or changed"),
     "consent.closed": _l("Consent closed"),
+    "caregiver.requested": _l("Caregiver access asked for"),
+    "caregiver.approved": _l("Caregiver access approved by a guardian"),
+    "caregiver.declined": _l("Caregiver access declined"),
+    "caregiver.withdrawn": _l("Caregiver access withdrawn"),
+    "caregiver.confirmed": _l("Caregiver access confirmed"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).
@@ -67,5 +72,15 @@ OBJECT_NAMES = {
     "thread": _l("conversation no. %(id)s"),
     "message": _l("message no. %(id)s"),
     "consentanswer": _l("consent answer no. %(id)s"),
+    "caregivergrant": _l("caregiver access no. %(id)s"),
     "user": _l("account no. %(id)s"),
+}
+
+# How a caregiver is related to the child.
+RELATION_NAMES = {
+    "grandparent": _l("Grandparent"),
+    "step_parent": _l("Step-parent"),
+    "relative": _l("Other relative"),
+    "family_friend": _l("Family friend"),
+    "other": _l("Other adult close to the child"),
 }

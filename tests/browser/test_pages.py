@@ -307,7 +307,9 @@ CONSENT_PAGES = [("kari", "child", "/children/EMMA/consents"),
                  ("larer1a", "table", "/groups/G1A/consents"),
                  ("larer1a", "print", "/groups/G1A/consents/print"),
                  ("rektor", "manage", "/consents/"),
-                 ("rektor", "define", "/consents/new")]
+                 ("rektor", "define", "/consents/new"),
+                 ("kari", "caregivers", "/children/EMMA/caregivers"),
+                 ("rektor", "caregivers", "/caregivers/")]
 
 
 @each_locale
