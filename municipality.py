@@ -24,6 +24,7 @@ KNOWN_KEYS = {
     "languages": {"default", "enabled"},
     "retention": {"documentation_years", "audit_log_years",
                   "guardian_data_months_after_leaving"},
+    "consents": {"pupils_answer_from_age"},
     "eid_login": None,  # its keys come with national eID login (a later release)
 }
 
@@ -60,6 +61,9 @@ class Municipality:
     retention: dict
     logo: Logo | None = None
     demo: bool = False
+    # From this age a pupil answers consents about themselves instead of their
+    # guardians (None: guardians always answer, the default).
+    pupil_consent_age: int | None = None
     eid_login: dict = field(default_factory=dict)
 
     @property
@@ -215,6 +219,10 @@ def load(path):
             r.fail("municipality.logo", "is not an SVG image")
         logo = Logo(raw, mimetype, hashlib.sha256(raw).hexdigest()[:12])
 
+    pupil_age = r.get("consents.pupils_answer_from_age", int, 0, required=False)
+    if pupil_age and not 13 <= pupil_age <= 18:
+        r.fail("consents.pupils_answer_from_age", "must be an age from 13 to 18, or 0 for off")
+
     return Municipality(
         name=r.get("municipality.name", str),
         country=country,
@@ -227,5 +235,6 @@ def load(path):
         retention=retention,
         logo=logo,
         demo=r.get("municipality.demo", bool, False, required=False),
+        pupil_consent_age=pupil_age or None,
         eid_login=r.get("eid_login", dict, {}, required=False),
     )

@@ -569,14 +569,16 @@ def staff_child_or_none(user, child_id, day=None):
 
 def staff_group_children(user, group_id, day=None):
     """A group the member of staff reaches, with its children today:
-    (group name, unit id, [(child id, first, last, address protection), …]), or None."""
+    (group name, unit id, [(child id, first, last, address protection, birth date,
+    account), …]), or None."""
     try:
         group_id = int(group_id)
     except (TypeError, ValueError):
         return None
     day = day or today()
     rows = list(Group.select(Group.name, Group.unit, Child.id, Child.first_name,
-                             Child.last_name, Child.address_protection)
+                             Child.last_name, Child.address_protection, Child.birth_date,
+                             Child.account)
                 .join(Enrolment, peewee.JOIN.LEFT_OUTER,
                       on=((Enrolment.group == Group.id) & Enrolment.active(day)))
                 .join(Child, peewee.JOIN.LEFT_OUTER, on=(Enrolment.child == Child.id))
@@ -595,3 +597,23 @@ def consent_scope(user):
                        & StaffRole.role.in_([UNIT_LEADER, ADMINISTRATOR])).tuples())
     everywhere = any(role == ADMINISTRATOR for role, _ in rows)
     return [unit for role, unit in rows if role == UNIT_LEADER and unit], everywhere
+
+
+def consent_child(user, child_id, day=None):
+    """For a child's consent page, one query: (child, "guardian") when the user is one
+    of its guardians with parental responsibility who sees it, (child, "pupil") when it
+    is the pupil's own login (while enrolled); otherwise (None, None)."""
+    day = day or today()
+    guardian = (_guardian_condition(user, day, eighteenth_birthday_cutoff(day))
+                & Child.id.in_(_responsible_child_ids(user)))
+    own = (Child.account == user) & _enrolled(day)
+    child = _one(Child.select(Child, own.alias("own")).where(guardian | own), Child, child_id)
+    if child is None:
+        return None, None
+    return child, "pupil" if child.own else "guardian"
+
+
+def own_children(user, day=None):
+    """The pupil's own child record(s), while enrolled."""
+    day = day or today()
+    return list(Child.select().where((Child.account == user) & _enrolled(day)))

@@ -16,7 +16,8 @@ from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Co
                        ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
                        current_answer, effective, renewal_cutoff, text_in)
 from .db import database, today, utcnow
-from .people import WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User
+from .people import (WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User,
+                     birthday_cutoff)
 from .school import Group, Unit
 
 
@@ -208,21 +209,35 @@ def item_status(consent, item, child_id, guardians, rows, day):
 
 # Pages ---------------------------------------------------------------------------------
 
+def pupil_decides(birth_date, account_id, pupil_age, day):
+    """Does the pupil answer for themselves (the municipality's choice, off by
+    default): they have their own login and have reached the age."""
+    return bool(pupil_age and account_id and birth_date <= birthday_cutoff(day, pupil_age))
+
+
+def _deciders(guardians, pupil, decides):
+    return [pupil] if decides else guardians
+
+
 @dataclass
 class ChildConsents:
-    guardians: list
+    guardians: list         # with parental responsibility
+    pupil: GuardianLine | None  # the pupil, when the pupil answers instead
     consents: list          # [(ConsentLine, [ItemStatus, …]), …]
 
 
-def for_child(child_id, language, fallback, day=None):
+def for_child(child, language, fallback, pupil_age=None, day=None):
     """Everything the consent page of one child shows. Three queries."""
     day = day or today()
-    children = Child.select(Child.id).where(Child.id == child_id)
-    guardians = responsible_guardians(children).get(child_id, [])
+    children = Child.select(Child.id).where(Child.id == child.id)
+    guardians = responsible_guardians(children).get(child.id, [])
+    pupil = (GuardianLine(child.account_id, child.name)
+             if pupil_decides(child.birth_date, child.account_id, pupil_age, day) else None)
+    deciders = _deciders(guardians, pupil, pupil is not None)
     rows = answer_rows(children)
     consents = consents_for(children, day, language, fallback)
-    return ChildConsents(guardians, [
-        (c, [item_status(c, item, child_id, guardians, rows, day) for item in c.items])
+    return ChildConsents(guardians, pupil, [
+        (c, [item_status(c, item, child.id, deciders, rows, day) for item in c.items])
         for c in consents])
 
 
@@ -232,6 +247,7 @@ class ChildRow:
     name: str
     protected: bool
     cells: dict             # {item id: ItemStatus}; no entry: not asked
+    pupil_decides: bool = False
 
 
 @dataclass
@@ -241,10 +257,10 @@ class GroupTable:
     children: list
 
 
-def for_group(group_rows, language, fallback, day=None):
+def for_group(group_rows, language, fallback, pupil_age=None, day=None):
     """The staff table of a group: every child × every item. `group_rows` are the
-    group's children as (id, first, last, address protection) from the access check.
-    Four queries, whatever the size of the group."""
+    group's children as (id, first, last, address protection, birth date, account)
+    from the access check. Four queries, whatever the size of the group."""
     day = day or today()
     ids = [row[0] for row in group_rows]
     children = Child.select(Child.id).where(Child.id.in_(ids))
@@ -253,15 +269,17 @@ def for_group(group_rows, language, fallback, day=None):
     guardians = responsible_guardians(children)
     rows = answer_rows(children)
     table = []
-    for child_id, first, last, protection in group_rows:
+    for child_id, first, last, protection, birth_date, account in group_rows:
+        name = f"{first} {last}"
+        decides = pupil_decides(birth_date, account, pupil_age, day)
+        deciders = _deciders(guardians.get(child_id, []), GuardianLine(account, name), decides)
         cells = {}
         for consent in consents:
             if consent.only_chosen and child_id not in chosen.get(consent.id, ()):
                 continue
             for item in consent.items:
-                cells[item.id] = item_status(consent, item, child_id,
-                                             guardians.get(child_id, []), rows, day)
-        table.append(ChildRow(child_id, f"{first} {last}", protection != "ugradert", cells))
+                cells[item.id] = item_status(consent, item, child_id, deciders, rows, day)
+        table.append(ChildRow(child_id, name, protection != "ugradert", cells, decides))
     return consents, table
 
 

@@ -72,6 +72,9 @@ class Child(PersonMixin, BaseModel):
     address_protection = peewee.CharField(max_length=30, default="ugradert")
     # Rule 2: a pupil of 18 in upper secondary may consent to guardians keeping access.
     guardian_access_until = peewee.DateField(null=True)
+    # The pupil's own login, when the pupil has one (to answer consents about
+    # themselves where the municipality lets them).
+    account = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
 
 class Enrolment(BaseModel):
@@ -165,12 +168,17 @@ class StaffRole(BaseModel):
         indexes = ((("user", "role", "unit", "group"), True),)
 
 
+def birthday_cutoff(day, years):
+    """Children born on or before this date are `years` old or older on `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February: those born on 28 February that year have turned
+        return datetime.date(day.year - years, 2, 28)
+
+
 def eighteenth_birthday_cutoff(day):
     """Children born on or before this date are 18 or older on `day`."""
-    try:
-        return day.replace(year=day.year - 18)
-    except ValueError:  # 29 February: those born on 28 February 18 years ago are 18
-        return datetime.date(day.year - 18, 2, 28)
+    return birthday_cutoff(day, 18)
 
 
 @dataclass(frozen=True)

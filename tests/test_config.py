@@ -31,6 +31,7 @@ def test_the_example_file_is_the_demo_municipality():
     assert config.demo is True
     assert config.retention["documentation_years"] == 5
     assert config.logo.mimetype == "image/svg+xml"
+    assert config.pupil_consent_age is None  # guardians answer, unless switched on
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -55,6 +56,8 @@ def test_the_example_file_is_the_demo_municipality():
     ('documentation_years = 5', 'documentation_year = 5',
      "retention.documentation_year: unknown key"),
     ('[links]', '[link]', "link: unknown section"),
+    ('pupils_answer_from_age = 0', 'pupils_answer_from_age = 12',
+     "consents.pupils_answer_from_age: must be an age from 13 to 18"),
 ])
 def test_invalid_municipality_file_names_the_key_and_problem(tmp_path, old, new, message):
     assert old in EXAMPLE

@@ -47,8 +47,8 @@ def items():
     return {item.key: item for item in ConsentItem.select().where(ConsentItem.consent == photo())}
 
 
-def photo_status(child):
-    page = consent_book.for_child(child.id, "nb", "nb")
+def photo_status(child, pupil_age=None):
+    page = consent_book.for_child(child, "nb", "nb", pupil_age=pupil_age)
     consent, statuses = next((c, s) for c, s in page.consents if c.kind == PHOTO)
     return {s.item.key: s.status for s in statuses}
 
@@ -72,7 +72,7 @@ def test_the_demo_children_have_the_photo_statuses_of_the_issue(kids, name):
 def test_only_guardians_with_parental_responsibility_are_counted(kids, users):
     """Per (no parental responsibility) and bestemor (caregiver) are never asked and
     never counted; Emma's status rests on kari and ola alone."""
-    page = consent_book.for_child(kids["Emma"].id, "nb", "nb")
+    page = consent_book.for_child(kids["Emma"], "nb", "nb")
     assert [g.name for g in page.guardians] == ["Kari Hansen", "Ola Hansen"]
     # Even a "no" stored for the caregiver changes nothing.
     consent = next(c for c, _ in page.consents if c.kind == PHOTO)
@@ -260,7 +260,7 @@ def test_a_new_version_asks_everyone_again(kids):
     texts["nb"]["text"] += "\n\nNytt: vi bruker også bilder i årsrapporten."
     ConsentVersion.create(consent=consent, number=2, texts=json.dumps(texts))
     assert set(photo_status(kids["Noah"]).values()) == {WAITING}
-    page = consent_book.for_child(kids["Noah"].id, "nb", "nb")
+    page = consent_book.for_child(kids["Noah"], "nb", "nb")
     assert next(c for c, _ in page.consents if c.kind == PHOTO).version == 2
     # The old answers are kept, tied to version 1.
     assert {line.version for line in consent_book.history(kids["Noah"].id)} == {1}
@@ -268,7 +268,7 @@ def test_a_new_version_asks_everyone_again(kids):
 
 def test_a_yearly_consent_is_asked_again_when_the_school_year_begins(kids):
     next_year = renewal_cutoff(today()).date().replace(year=renewal_cutoff(today()).year + 1)
-    page = consent_book.for_child(kids["Noah"].id, "nb", "nb", day=next_year)
+    page = consent_book.for_child(kids["Noah"], "nb", "nb", day=next_year)
     consent, statuses = next((c, s) for c, s in page.consents if c.kind == PHOTO)
     assert {s.status for s in statuses} == {WAITING}
 
@@ -441,7 +441,7 @@ def test_new_words_on_an_answered_consent_make_a_new_version(client, login, kids
         "title_nb": "Tur til Mjøsa", "text_nb": "Ny plan: vi drar med tog, ikke buss.",
         "deadline": consent.deadline.isoformat()})
     assert response.status_code == 303
-    page = consent_book.for_child(kids["Jonas"].id, "nb", "nb")
+    page = consent_book.for_child(kids["Jonas"], "nb", "nb")
     line, statuses = next((c, s) for c, s in page.consents if c.id == consent.id)
     assert line.version == 2 and "tog" in line.text
     assert statuses[0].status == WAITING  # nina answered version 1: asked again
@@ -469,3 +469,70 @@ def test_closing_a_consent_stops_asking_and_keeps_the_answers(client, login, kid
     assert "Tur til Mjøsa" not in text_of(client.get(f"/children/{kids['Jonas'].id}/consents"))
     assert ConsentAnswer.select().join(ConsentItem).where(
         ConsentItem.consent == consent).count() == answers
+
+
+# Pupils answering for themselves (a municipality's choice, off by default) ----------------
+
+@pytest.fixture
+def pupil_jonas(app, kids):
+    """Jonas at 15 with his own login."""
+    jonas = kids["Jonas"]
+    jonas.birth_date = today().replace(year=today().year - 15, day=1)
+    jonas.account = User.create(username="jonas", first_name="Jonas", last_name="Lie")
+    jonas.save()
+    return jonas
+
+
+def allow_pupils_from(app, age):
+    import dataclasses
+    app.config["MUNICIPALITY"] = dataclasses.replace(app.config["MUNICIPALITY"],
+                                                     pupil_consent_age=age)
+
+
+def test_by_default_guardians_answer_even_for_a_pupil_with_a_login(client, login,
+                                                                    pupil_jonas):
+    login("jonas")
+    assert client.get(f"/children/{pupil_jonas.id}/consents").status_code == 404
+    assert client.post(f"/children/{pupil_jonas.id}/consents/{items()['web'].id}",
+                       data={"answer": "yes"}).status_code == 404
+    login("nina")
+    assert client.post(f"/children/{pupil_jonas.id}/consents/{items()['web'].id}",
+                       data={"answer": "yes"}).status_code == 303
+
+
+def test_where_switched_on_the_pupil_answers_and_guardians_see_it(app, client, login, t,
+                                                                   pupil_jonas):
+    allow_pupils_from(app, 15)
+    web = items()["web"]
+    login("nina")
+    page = client.get(f"/children/{pupil_jonas.id}/consents")
+    assert 'name="answer"' not in page.get_data(as_text=True)
+    assert client.post(f"/children/{pupil_jonas.id}/consents/{web.id}",
+                       data={"answer": "yes"}).status_code == 403
+    # Nina's earlier yes to the app no longer decides: Jonas has not answered.
+    assert photo_status(pupil_jonas, 15) == {k: WAITING for k in ("app", "web", "social", "name")}
+
+    login("jonas")
+    assert client.post(f"/children/{pupil_jonas.id}/consents/{web.id}",
+                       data={"answer": "yes"}).status_code == 303
+    assert photo_status(pupil_jonas, 15)["web"] == GIVEN
+    latest = ConsentAnswer.select().order_by(ConsentAnswer.id.desc()).first()
+    assert latest.guardian.username == "jonas"
+
+    login("nina")
+    page = text_of(client.get(f"/children/{pupil_jonas.id}/consents"))
+    assert t("%(name)s said yes", name="Jonas Lie") in page
+    login("larer1a")
+    html = client.get(f"/groups/{Group.get(Group.name == '1A').id}/consents").get_data(
+        as_text=True)
+    row = html[html.index("Jonas Lie"):]
+    assert 'class="given"' in row[:row.index("</tr>")].split("<td")[2]  # web and print
+
+
+def test_a_pupil_under_the_age_does_not_answer(app, client, login, pupil_jonas):
+    allow_pupils_from(app, 16)
+    login("jonas")
+    assert client.get(f"/children/{pupil_jonas.id}/consents").status_code == 404
+    login("nina")
+    assert client.post(f"/children/{pupil_jonas.id}/consents/{items()['web'].id}",
+                       data={"answer": "yes"}).status_code == 303

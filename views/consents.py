@@ -27,16 +27,25 @@ def _languages():
     return str(get_locale()), current_app.config["MUNICIPALITY"].default_language
 
 
+def _pupil_age():
+    return current_app.config["MUNICIPALITY"].pupil_consent_age
+
+
 def _child_page(child_id):
-    """(child, may answer, ChildConsents); 404 for anyone who may not see them."""
+    """(child, may answer, ChildConsents); 404 for anyone who may not see them. The
+    guardians with parental responsibility answer, or the pupil from the age the
+    municipality sets; staff with access read."""
     user = current_user._get_current_object()
-    child = access.answering_child(user, child_id)
-    may_answer = child is not None
+    child, role = access.consent_child(user, child_id)
     if child is None:
-        child = access.staff_child_or_none(user, child_id)
+        child, role = access.staff_child_or_none(user, child_id), "staff"
         if child is None:
             abort(404)
-    return child, may_answer, consent_book.for_child(child.id, *_languages())
+    page = consent_book.for_child(child, *_languages(), pupil_age=_pupil_age())
+    if role == "pupil" and not page.pupil:
+        abort(404)  # pupils see this page only where and when they answer themselves
+    may_answer = role == ("pupil" if page.pupil else "guardian")
+    return child, may_answer, page
 
 
 @bp.route("/children/<int:child_id>/consents")
@@ -51,10 +60,14 @@ def child(child_id):
 @login_required
 def answer(child_id, item_id):
     user = current_user._get_current_object()
-    found = access.answering_child(user, child_id)
+    found, role = access.consent_child(user, child_id)
     if found is None:
         abort(404)
-    page = consent_book.for_child(found.id, *_languages())
+    page = consent_book.for_child(found, *_languages(), pupil_age=_pupil_age())
+    if role == "pupil" and not page.pupil:
+        abort(404)
+    if role != ("pupil" if page.pupil else "guardian"):
+        abort(403)  # the pupil answers for themselves now
     match = next(((c, s) for c, statuses in page.consents for s in statuses
                   if s.item.id == item_id), None)
     if match is None:
@@ -65,11 +78,12 @@ def answer(child_id, item_id):
         abort(400)
     consent_book.answer(found.id, consent, match[1].item, user, value, ip=client_ip())
     if wants_fragment():
-        page = consent_book.for_child(found.id, *_languages())
+        page = consent_book.for_child(found, *_languages(), pupil_age=_pupil_age())
         status = next(s for c, statuses in page.consents for s in statuses
                       if s.item.id == item_id)
         return render("consents/_item.html", child=found, consent=consent, state=status,
-                      may_answer=True, viewer_id=user.id, saved=True, **NAMES)
+                      page=page, may_answer=True, viewer_id=user.id, saved=True,
+                      **NAMES)
     flash(_l("Your answer is saved."), "success")
     return redirect(url_for("consents.child", child_id=found.id, _anchor=f"item-{item_id}"),
                     303)
@@ -91,7 +105,7 @@ def _group_table(group_id):
     if found is None:
         abort(404)
     name, unit_id, rows = found
-    consents, table = consent_book.for_group(rows, *_languages())
+    consents, table = consent_book.for_group(rows, *_languages(), pupil_age=_pupil_age())
     return name, unit_id, consents, table
 
 
@@ -141,7 +155,7 @@ def remind(group_id, consent_id):
         for row in table:
             to = sorted({g.id for item in consent.items if item.id in row.cells
                          for g in row.cells[item.id].waiting_for})
-            if not to:
+            if not to or row.pupil_decides:  # a pupil is not written to this way
                 continue
             link = url_for("consents.child", child_id=row.id, _external=True)
             with force_locale(language):

@@ -1,5 +1,5 @@
 """The home page: what each person has access to, at a glance."""
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
 from models import access, caregivers
@@ -17,6 +17,9 @@ def index():
     roles, units = access.staff_overview(current_user)
     is_admin = any(role.role == ADMINISTRATOR for role in roles)
     information_only = not children and not roles and access.is_information_only(current_user)
+    # A pupil with their own login, where pupils answer consents about themselves.
+    own = (access.own_children(current_user)
+           if current_app.config["MUNICIPALITY"].pupil_consent_age else [])
     return render("home/index.html", children=children, roles=roles, units=units,
-                  is_admin=is_admin, information_only=information_only,
+                  is_admin=is_admin, information_only=information_only, own=own,
                   ended=caregivers.recently_ended(current_user))
