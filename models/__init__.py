@@ -1,5 +1,6 @@
 """The domain. `MODELS` lists every table in creation order."""
 from .audit import AuditEvent
+from .class_list import ClassListShare
 from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from .messages import Attachment, Message, Thread, ThreadParticipant
 from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
@@ -10,9 +11,10 @@ from .sessions import LoginSession
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
-          ConsentAnswer]
+          ConsentAnswer, ClassListShare]
 
 __all__ = ["MODELS", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+           "ClassListShare",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

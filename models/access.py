@@ -343,6 +343,7 @@ def is_administrator(user):
 @dataclass(frozen=True)
 class Place:
     """A group a child attends today, with its unit's contact details."""
+    group_id: int
     group: str
     unit: str
     phone: str
@@ -369,11 +370,12 @@ class GroupLine:
     id: int
     name: str
     children: int
+    class_list: bool    # the user sees its class list (contact teacher, unit leader)
 
 
 def _guardian_overview_query(user, day, adult_cutoff):
-    return (Child.select(Child.id, Child.first_name, Child.last_name, Group.name, Unit.name,
-                         Unit.phone, Unit.email,
+    return (Child.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
+                         Unit.name, Unit.phone, Unit.email,
                          Child.id.in_(_responsible_child_ids(user)))
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group).join(Unit)
@@ -391,13 +393,14 @@ def guardian_overview(user, day=None):
     One query; children sorted by first name."""
     day = day or today()
     cards = {}
-    for child_id, first, last, group, unit, phone, email, responsible in _guardian_overview(
+    for (child_id, first, last, group_id, group, unit, phone, email,
+         responsible) in _guardian_overview(
             user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)):
         card = cards.get(child_id)
         if card is None:
             card = cards[child_id] = ChildCard(child_id, f"{first} {last}", [],
                                                bool(responsible))
-        card.places.append(Place(group, unit, phone, email))
+        card.places.append(Place(group_id, group, unit, phone, email))
     return list(cards.values())
 
 
@@ -423,7 +426,12 @@ def _roles_query(user):
 
 
 def _reached_groups_query(user, day):
-    return (Group.select(Group.id, Group.name, Unit.id, Unit.name, fn.COUNT(Enrolment.id))
+    teaches = StaffRole.select(StaffRole.group).where(
+        (StaffRole.user == user) & (StaffRole.role == CONTACT_TEACHER))
+    leads = StaffRole.select(StaffRole.unit).where(
+        (StaffRole.user == user) & (StaffRole.role == UNIT_LEADER))
+    return (Group.select(Group.id, Group.name, Unit.id, Unit.name, fn.COUNT(Enrolment.id),
+                         Group.id.in_(teaches) | Group.unit.in_(leads))
             .join(Unit)
             .switch(Group)
             .join(Enrolment, peewee.JOIN.LEFT_OUTER,
@@ -448,8 +456,10 @@ def staff_overview(user, day=None):
     if not roles:  # most users are guardians: one query, not two
         return [], []
     by_unit = {}
-    for group_id, group, unit_id, unit, children in _reached_groups(user=user.id, day=day):
-        by_unit.setdefault(unit_id, (unit, []))[1].append(GroupLine(group_id, group, children))
+    for group_id, group, unit_id, unit, children, lists in _reached_groups(user=user.id,
+                                                                           day=day):
+        by_unit.setdefault(unit_id, (unit, []))[1].append(
+            GroupLine(group_id, group, children, bool(lists)))
     return roles, list(by_unit.values())
 
 
@@ -617,3 +627,40 @@ def own_children(user, day=None):
     """The pupil's own child record(s), while enrolled."""
     day = day or today()
     return list(Child.select().where((Child.account == user) & _enrolled(day)))
+
+
+def joined_guardian_sees(day):
+    """Rule 1 for a query that joins Guardianship, its User and its Child: the parent
+    has parental responsibility and still sees the child (under 18, or access extended
+    by the pupil). Enrolment is the caller's to check, for the group it is about."""
+    return (Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
+            & ((Child.birth_date > eighteenth_birthday_cutoff(day))
+               | (Child.guardian_access_until >= day))
+            & (User.is_active == True))  # noqa: E712
+
+
+def class_list_viewer(user, group_id, day=None):
+    """May the user see the class list of the group: a guardian with parental
+    responsibility of a child enrolled in it, its contact teacher, or a leader of its
+    unit. Returns (group name, "guardian" or "staff") or None."""
+    try:
+        group_id = int(group_id)
+    except (TypeError, ValueError):
+        return None
+    day = day or today()
+    guarded = Child.select(Child.id).where(
+        _guardian_condition(user, day, eighteenth_birthday_cutoff(day))
+        & Child.id.in_(_responsible_child_ids(user)))
+    as_guardian = fn.EXISTS(Enrolment.select(Enrolment.id).where(
+        (Enrolment.group == Group.id) & Enrolment.active(day)
+        & Enrolment.child.in_(guarded)))
+    teaches = StaffRole.select(StaffRole.group).where(
+        (StaffRole.user == user) & (StaffRole.role == CONTACT_TEACHER))
+    leads = StaffRole.select(StaffRole.unit).where(
+        (StaffRole.user == user) & (StaffRole.role == UNIT_LEADER))
+    as_staff = Group.id.in_(teaches) | Group.unit.in_(leads)
+    row = (Group.select(Group.name, as_staff.alias("staff"))
+           .where((Group.id == group_id) & (as_guardian | as_staff)).tuples().first())
+    if row is None:
+        return None
+    return row[0], "staff" if row[1] else "guardian"

@@ -6,6 +6,7 @@ is loaded, so the children are always the ages the cast describes.
 import datetime
 
 from . import audit, consent_book
+from .class_list import ClassListShare
 from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
                        ConsentVersion)
 from .db import database, today, utcnow
@@ -179,6 +180,14 @@ def load(day=None, municipality="Demo kommune"):
         _consents(municipality, now, day, g1a,
                   guardians={"kari": kari, "ola": ola, "nina": nina, "lise": lise},
                   children={"Emma": emma, "Noah": noah, "Jonas": jonas, "Sara": sara})
+        for guardian, kid, group, fields in (
+                (nina, jonas, g1a, ("child_name", "my_name", "email", "phone")),
+                (kari, emma, g1a, ("child_name", "my_name")),
+                (ola, emma, g1a, ("phone",)),
+                (amina, ali, g1b, ("child_name", "my_name", "email", "phone", "address"))):
+            ClassListShare.create(guardian=guardian, child=kid, group=group,
+                                  **dict.fromkeys(fields, True))
+        # lise has ticked nothing (and Sara, whose address is protected, is never listed).
         audit.record("demo.loaded", detail_note="demo municipality loaded")
 
 

@@ -1,4 +1,5 @@
 """Small helpers the test files share."""
+import html as htmllib
 import os
 import re
 import uuid
@@ -17,7 +18,7 @@ def text_of(response):
     """The visible text of a page, whitespace collapsed, for 'does the user see X'."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
 
 
 def queries_for(client, url, **kwargs):

@@ -31,6 +31,7 @@ EVENT_NAMES = {
     "caregiver.declined": _l("Caregiver access declined"),
     "caregiver.withdrawn": _l("Caregiver access withdrawn"),
     "caregiver.confirmed": _l("Caregiver access confirmed"),
+    "class_list.changed": _l("Class list sharing changed"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).
@@ -83,4 +84,22 @@ RELATION_NAMES = {
     "relative": _l("Other relative"),
     "family_friend": _l("Family friend"),
     "other": _l("Other adult close to the child"),
+}
+
+# The fields a guardian may share on the class list (rule 7).
+SHARE_FIELDS = {
+    "child_name": _l("My child's name"),
+    "my_name": _l("My name"),
+    "email": _l("My e-mail address"),
+    "phone": _l("My phone number"),
+    "address": _l("My address"),
+}
+
+# The same fields as the contact teacher's counts name them.
+SHARED_FIELD_COUNTS = {
+    "child_name": _l("The child's name"),
+    "my_name": _l("A guardian's name"),
+    "email": _l("E-mail address"),
+    "phone": _l("Phone number"),
+    "address": _l("Address"),
 }

@@ -345,3 +345,47 @@ def test_answering_a_consent_with_htmx_and_without_javascript(open_session, live
     assert "#item-" in quiet.page.url
     assert translate("nb", "Give my consent") in quiet.page.locator(".consent-item").nth(2).inner_text()
     quiet.assert_clean()
+
+
+CLASS_LIST_PAGES = [("nina", "sharing", "/children/JONAS/class-list"),
+                    ("nina", "list", "/groups/G1A/class-list"),
+                    ("larer1a", "list", "/groups/G1A/class-list"),
+                    ("larer1a", "print", "/groups/G1A/class-list/print")]
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url", CLASS_LIST_PAGES)
+def test_class_list_pages(open_session, live_app, username, name, url, locale):
+    children, g1a = _ids(live_app)
+    url = url.replace("JONAS", str(children["Jonas"])).replace("G1A", str(g1a))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url)
+    check_page(session, f"class-list-{name}-{username}", locale, (360, 740))
+
+
+def test_sharing_on_the_class_list_with_htmx_and_without_javascript(open_session, live_app,
+                                                                    translate):
+    children, g1a = _ids(live_app)
+    session = open_session(locale="nb")
+    session.log_in("kari")
+    session.goto(f"/children/{children['Emma']}/class-list")
+    page = session.page
+    url_before = page.url
+    page.locator(f"#group-{g1a} input[name=email]").check()
+    page.wait_for_selector(f"#group-{g1a} .saved:not(:empty)")
+    assert page.url == url_before
+    assert page.locator(f"#group-{g1a} input[name=email]").is_checked()
+    session.goto(f"/groups/{g1a}/class-list")
+    assert page.locator("a[href='mailto:kari@example.org']").count() == 1
+    session.assert_clean()
+
+    quiet = open_session(locale="nb", js=False)
+    quiet.log_in("ola")
+    quiet.goto(f"/children/{children['Emma']}/class-list")
+    quiet.page.locator(f"#group-{g1a} input[name=my_name]").check()
+    quiet.submit(f"#group-{g1a} button[type=submit]")
+    assert f"#group-{g1a}" in quiet.page.url
+    quiet.goto(f"/groups/{g1a}/class-list")
+    assert quiet.page.locator(".class-list strong", has_text="Ola Hansen").count() == 1
+    quiet.assert_clean()
