@@ -24,8 +24,8 @@ from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
-from views import (account, admin, auth, brand, caregivers, class_list, consent_setup,
-                   consents, errors, home, messages)
+from views import (absence, account, admin, auth, brand, caregivers, class_list,
+                   consent_setup, consents, errors, home, messages)
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -221,7 +221,8 @@ def create_app(config=None):
     )
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
-                      consents.bp, consent_setup.bp, caregivers.bp, class_list.bp):
+                      consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
+                      absence.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -25,6 +25,7 @@ KNOWN_KEYS = {
     "retention": {"documentation_years", "audit_log_years",
                   "guardian_data_months_after_leaving"},
     "consents": {"pupils_answer_from_age"},
+    "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
     "eid_login": None,  # its keys come with national eID login (a later release)
 }
 
@@ -64,6 +65,10 @@ class Municipality:
     # From this age a pupil answers consents about themselves instead of their
     # guardians (None: guardians always answer, the default).
     pupil_consent_age: int | None = None
+    # How many days back a guardian may report an absence; leave up to this many school
+    # days the contact teacher decides, longer the unit leader.
+    absence_days_back: int = 14
+    teacher_leave_days: int = 2
     eid_login: dict = field(default_factory=dict)
 
     @property
@@ -223,6 +228,13 @@ def load(path):
     if pupil_age and not 13 <= pupil_age <= 18:
         r.fail("consents.pupils_answer_from_age", "must be an age from 13 to 18, or 0 for off")
 
+    days_back = r.get("absence.report_days_back", int, 14, required=False)
+    if not 0 <= days_back <= 90:
+        r.fail("absence.report_days_back", "must be from 0 to 90 days")
+    teacher_days = r.get("absence.teacher_decides_leave_up_to_days", int, 2, required=False)
+    if not 0 <= teacher_days <= 20:
+        r.fail("absence.teacher_decides_leave_up_to_days", "must be from 0 to 20 days")
+
     return Municipality(
         name=r.get("municipality.name", str),
         country=country,
@@ -236,5 +248,7 @@ def load(path):
         logo=logo,
         demo=r.get("municipality.demo", bool, False, required=False),
         pupil_consent_age=pupil_age or None,
+        absence_days_back=days_back,
+        teacher_leave_days=teacher_days,
         eid_login=r.get("eid_login", dict, {}, required=False),
     )

@@ -1,4 +1,5 @@
 """The domain. `MODELS` lists every table in creation order."""
+from .absence import Absence, LeaveApplication
 from .audit import AuditEvent
 from .class_list import ClassListShare
 from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
@@ -11,9 +12,9 @@ from .sessions import LoginSession
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
-          ConsentAnswer, ClassListShare]
+          ConsentAnswer, ClassListShare, LeaveApplication, Absence]
 
-__all__ = ["MODELS", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",

@@ -348,6 +348,7 @@ class Place:
     unit: str
     phone: str
     email: str
+    unit_kind: str
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,7 @@ class GroupLine:
 
 def _guardian_overview_query(user, day, adult_cutoff):
     return (Child.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
-                         Unit.name, Unit.phone, Unit.email,
+                         Unit.name, Unit.phone, Unit.email, Unit.kind,
                          Child.id.in_(_responsible_child_ids(user)))
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group).join(Unit)
@@ -393,14 +394,14 @@ def guardian_overview(user, day=None):
     One query; children sorted by first name."""
     day = day or today()
     cards = {}
-    for (child_id, first, last, group_id, group, unit, phone, email,
+    for (child_id, first, last, group_id, group, unit, phone, email, kind,
          responsible) in _guardian_overview(
             user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)):
         card = cards.get(child_id)
         if card is None:
             card = cards[child_id] = ChildCard(child_id, f"{first} {last}", [],
                                                bool(responsible))
-        card.places.append(Place(group_id, group, unit, phone, email))
+        card.places.append(Place(group_id, group, unit, phone, email, kind))
     return list(cards.values())
 
 
@@ -664,3 +665,36 @@ def class_list_viewer(user, group_id, day=None):
     if row is None:
         return None
     return row[0], "staff" if row[1] else "guardian"
+
+
+# Absence and leave (rule 6) --------------------------------------------------------------
+
+def guardian_child_or_none(user, child_id, day=None):
+    """A child the user sees as a guardian or caregiver (rule 1)."""
+    return _one(guarded_children(user, day), Child, child_id)
+
+
+def leave_decider(user, child_id, day=None):
+    """How the user may decide on the child's leave: "leader" (a leader of a unit the
+    child attends), "teacher" (the contact teacher of one of the child's groups, for
+    short leave), or None."""
+    day = day or today()
+    groups = Enrolment.select(Enrolment.group).where(
+        (Enrolment.child == child_id) & Enrolment.active(day))
+    units = Group.select(Group.unit).where(Group.id.in_(groups))
+    roles = {role for (role,) in StaffRole.select(StaffRole.role).where(
+        (StaffRole.user == user)
+        & (((StaffRole.role == UNIT_LEADER) & StaffRole.unit.in_(units))
+           | ((StaffRole.role == CONTACT_TEACHER) & StaffRole.group.in_(groups)))).tuples()}
+    if UNIT_LEADER in roles:
+        return "leader"
+    return "teacher" if CONTACT_TEACHER in roles else None
+
+
+def leave_scope(user):
+    """(units the user leads, groups the user is contact teacher for)."""
+    rows = list(StaffRole.select(StaffRole.role, StaffRole.unit, StaffRole.group)
+                .where((StaffRole.user == user)
+                       & StaffRole.role.in_([UNIT_LEADER, CONTACT_TEACHER])).tuples())
+    return ([unit for role, unit, _ in rows if role == UNIT_LEADER],
+            [group for role, _, group in rows if role == CONTACT_TEACHER and group])

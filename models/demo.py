@@ -6,6 +6,7 @@ is loaded, so the children are always the ages the cast describes.
 import datetime
 
 from . import audit, consent_book
+from .absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
 from .class_list import ClassListShare
 from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
                        ConsentVersion)
@@ -188,6 +189,18 @@ def load(day=None, municipality="Demo kommune"):
             ClassListShare.create(guardian=guardian, child=kid, group=group,
                                   **dict.fromkeys(fields, True))
         # lise has ticked nothing (and Sara, whose address is protected, is never listed).
+        yesterday = day - datetime.timedelta(days=1)
+        Absence.create(child=emma, start_date=yesterday, end_date=yesterday, reason=ILL,
+                       reported_by=kari, reported_at=now - datetime.timedelta(days=1))
+        Absence.create(child=noah, start_date=day, end_date=day, part=LEAVES_EARLY,
+                       at_time=datetime.time(14, 0), picked_up_by="Randi Hansen (bestemor)",
+                       reason=OTHER, reported_by=ola, reported_at=now)
+        next_month = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        monday = next_month + datetime.timedelta(days=(7 - next_month.weekday()) % 7)
+        LeaveApplication.create(child=ali, start_date=monday,
+                                end_date=monday + datetime.timedelta(days=2),
+                                reason="Besøk hos besteforeldre i Bergen.", applied_by=amina,
+                                applied_at=now - datetime.timedelta(hours=5))
         audit.record("demo.loaded", detail_note="demo municipality loaded")
 
 

@@ -2,10 +2,12 @@
 from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
-from models import access, caregivers
-from models.people import ADMINISTRATOR
+from models import absence, access, caregivers
+from models.db import today
+from models.people import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
 
 from .common import render
+from .labels import ABSENCE_PARTS, ABSENCE_REASONS
 
 bp = Blueprint("home", __name__)
 
@@ -20,6 +22,11 @@ def index():
     # A pupil with their own login, where pupils answer consents about themselves.
     own = (access.own_children(current_user)
            if current_app.config["MUNICIPALITY"].pupil_consent_age else [])
+    # Staff: who is away today in the groups they reach, at a glance.
+    groups = [g.id for _, lines in units for g in lines]
+    absent = absence.on_day(groups, today()) if groups else []
     return render("home/index.html", children=children, roles=roles, units=units,
                   is_admin=is_admin, information_only=information_only, own=own,
-                  ended=caregivers.recently_ended(current_user))
+                  ended=caregivers.recently_ended(current_user), absent=absent,
+                  leave_decider=any(r.role in (UNIT_LEADER, CONTACT_TEACHER) for r in roles),
+                  reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS)

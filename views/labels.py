@@ -32,6 +32,13 @@ EVENT_NAMES = {
     "caregiver.withdrawn": _l("Caregiver access withdrawn"),
     "caregiver.confirmed": _l("Caregiver access confirmed"),
     "class_list.changed": _l("Class list sharing changed"),
+    "absence.reported": _l("Absence reported"),
+    "absence.changed": _l("Absence report changed"),
+    "absence.withdrawn": _l("Absence report withdrawn"),
+    "leave.applied": _l("Leave applied for"),
+    "leave.approved": _l("Leave approved"),
+    "leave.declined": _l("Leave declined"),
+    "leave.withdrawn": _l("Leave application withdrawn"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).
@@ -74,6 +81,8 @@ OBJECT_NAMES = {
     "message": _l("message no. %(id)s"),
     "consentanswer": _l("consent answer no. %(id)s"),
     "caregivergrant": _l("caregiver access no. %(id)s"),
+    "absence": _l("absence no. %(id)s"),
+    "leaveapplication": _l("leave application no. %(id)s"),
     "user": _l("account no. %(id)s"),
 }
 
@@ -102,4 +111,26 @@ SHARED_FIELD_COUNTS = {
     "email": _l("E-mail address"),
     "phone": _l("Phone number"),
     "address": _l("Address"),
+}
+
+# Why a child is away: a structured choice, never free text about health (rule 6).
+ABSENCE_REASONS = {
+    "ill": _l("Ill"),
+    "appointment": _l("Appointment (doctor, dentist, other)"),
+    "other": _l("Other reason"),
+    "noticed": _l("Absent, not reported"),
+    "leave": _l("Leave"),
+}
+
+ABSENCE_PARTS = {
+    "whole": _l("Whole day"),
+    "late": _l("Arrives late"),
+    "early": _l("Leaves early"),
+}
+
+LEAVE_STATUS = {
+    "pending": _l("Waiting for a decision"),
+    "approved": _l("Approved"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
 }

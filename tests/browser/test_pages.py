@@ -389,3 +389,33 @@ def test_sharing_on_the_class_list_with_htmx_and_without_javascript(open_session
     quiet.goto(f"/groups/{g1a}/class-list")
     assert quiet.page.locator(".class-list strong", has_text="Ola Hansen").count() == 1
     quiet.assert_clean()
+
+
+ABSENCE_PAGES = [("kari", "report", "/children/EMMA/absence"),
+                 ("ola", "not-coming", "/children/NOAH/absence/today"),
+                 ("ola", "pickup", "/children/NOAH/absence/pickup"),
+                 ("larer1a", "day", "/groups/G1A/absence"),
+                 ("rektor", "leave", "/leave/")]
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url", ABSENCE_PAGES)
+def test_absence_pages(open_session, live_app, username, name, url, locale):
+    children, g1a = _ids(live_app)
+    url = (url.replace("EMMA", str(children["Emma"])).replace("NOAH", str(children["Noah"]))
+           .replace("G1A", str(g1a)))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url)
+    check_page(session, f"absence-{name}-{username}", locale, (360, 740))
+
+
+def test_reporting_an_absence_without_javascript(open_session, live_app):
+    children, g1a = _ids(live_app)
+    quiet = open_session(locale="nb", js=False)
+    quiet.log_in("nina")
+    quiet.goto(f"/children/{children['Jonas']}/absence")
+    quiet.page.check("#reason-ill")
+    quiet.submit("form.form button.primary")
+    assert quiet.page.locator(".flash").count() == 1
+    quiet.assert_clean()

@@ -1,0 +1,227 @@
+"""Absence reports and leave applications (seed 000 "fravær", "søke om permisjon"; rule
+6 of DESIGN.md).
+
+The reason is a structured choice, never free text about health: Oslo was fined in 2019
+partly for free-text absence fields that collected health data. A short note is allowed
+(a time, who picks up), with the same reminder as messages. Who may see a child's
+absences is rule 1 and 3's business (models/access.py): the views ask there first.
+"""
+import datetime
+from dataclasses import dataclass
+
+import peewee
+
+from . import audit
+from .db import BaseModel, database, today, utcnow
+from .messages import Thread
+from .people import Child, Enrolment, User
+from .school import Group
+
+ILL, APPOINTMENT, OTHER = "ill", "appointment", "other"
+GUARDIAN_REASONS = (ILL, APPOINTMENT, OTHER)
+NOTICED = "noticed"       # recorded by staff: absent without a report
+LEAVE = "leave"           # approved leave
+REASONS = GUARDIAN_REASONS + (NOTICED, LEAVE)
+
+WHOLE_DAY, ARRIVES_LATE, LEAVES_EARLY = "whole", "late", "early"
+PARTS = (WHOLE_DAY, ARRIVES_LATE, LEAVES_EARLY)
+
+PENDING, APPROVED, DECLINED, WITHDRAWN = "pending", "approved", "declined", "withdrawn"
+NOTE_MAX = 200
+MAX_DAYS = 60             # a report or an application covers at most this many days
+
+
+class LeaveApplication(BaseModel):
+    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
+    start_date = peewee.DateField()
+    end_date = peewee.DateField()
+    reason = peewee.CharField(max_length=500)
+    applied_by = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    applied_at = peewee.DateTimeField(default=utcnow)
+    status = peewee.CharField(max_length=10, default=PENDING)
+    decided_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    decided_at = peewee.DateTimeField(null=True)
+    decision_reason = peewee.CharField(max_length=500, default="")
+    # The conversation the guardians were told in; the decision is written there too.
+    thread = peewee.ForeignKeyField(Thread, null=True, backref="+", on_delete="SET NULL")
+
+    class Meta:
+        indexes = ((("child", "start_date"), False), (("status",), False))
+
+    @property
+    def days(self):
+        return school_days(self.start_date, self.end_date)
+
+
+class Absence(BaseModel):
+    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
+    start_date = peewee.DateField()
+    end_date = peewee.DateField()
+    part = peewee.CharField(max_length=10, default=WHOLE_DAY)
+    at_time = peewee.TimeField(null=True)          # arrives at / leaves at
+    picked_up_by = peewee.CharField(max_length=100, default="")
+    reason = peewee.CharField(max_length=12)
+    note = peewee.CharField(max_length=NOTE_MAX, default="")
+    reported_by = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    reported_at = peewee.DateTimeField(default=utcnow)
+    by_staff = peewee.BooleanField(default=False)
+    withdrawn_at = peewee.DateTimeField(null=True)
+    leave = peewee.ForeignKeyField(LeaveApplication, null=True, backref="+",
+                                   on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("child", "start_date"), False), (("start_date", "end_date"), False))
+
+
+def school_days(start, end):
+    """Monday to Friday from start to end, both included."""
+    return sum(1 for n in range((end - start).days + 1)
+               if (start + datetime.timedelta(days=n)).weekday() < 5)
+
+
+def changeable(absence, day=None):
+    """A guardian may change or withdraw their report until its last day has passed."""
+    return absence.withdrawn_at is None and absence.end_date >= (day or today())
+
+
+def report(child_id, by, start, end, reason, part=WHOLE_DAY, at_time=None,
+           picked_up_by="", note="", by_staff=False, ip=""):
+    with database.atomic():
+        row = Absence.create(child=child_id, start_date=start, end_date=end, part=part,
+                             at_time=at_time, picked_up_by=picked_up_by, reason=reason,
+                             note=note, reported_by=by, by_staff=by_staff)
+        audit.record("absence.reported", actor=by, obj=row, ip=ip, child=child_id,
+                     reason=reason, by_staff=by_staff)
+    return row
+
+
+def change(absence, by, ip="", **fields):
+    with database.atomic():
+        Absence.update(**fields).where(Absence.id == absence.id).execute()
+        audit.record("absence.changed", actor=by, obj=absence, ip=ip,
+                     fields=sorted(fields))
+
+
+def withdraw(absence, by, ip=""):
+    with database.atomic():
+        (Absence.update(withdrawn_at=utcnow())
+         .where((Absence.id == absence.id) & Absence.withdrawn_at.is_null()).execute())
+        audit.record("absence.withdrawn", actor=by, obj=absence, ip=ip)
+
+
+def of_child(child_id, since=None):
+    """The child's absences (not withdrawn), newest first; since a day, if given."""
+    query = (Absence.select().where((Absence.child == child_id)
+                                    & Absence.withdrawn_at.is_null())
+             .order_by(Absence.start_date.desc(), Absence.id.desc()))
+    if since is not None:
+        query = query.where(Absence.end_date >= since)
+    return list(query)
+
+
+def term_of(day):
+    """(first, last day) of the term `day` is in: autumn from August, spring from January."""
+    if day.month >= 8:
+        return datetime.date(day.year, 8, 1), datetime.date(day.year, 12, 31)
+    return datetime.date(day.year, 1, 1), datetime.date(day.year, 7, 31)
+
+
+@dataclass(frozen=True)
+class Totals:
+    days: int               # whole school days absent
+    part_days: int          # days arriving late or leaving early
+    by_reason: dict         # {reason: whole days}
+
+
+def totals(absences, term):
+    """Whole and part days in the term, counting school days only."""
+    first, last = term
+    days = parts = 0
+    by_reason = {}
+    for a in absences:
+        start, end = max(a.start_date, first), min(a.end_date, last)
+        if start > end:
+            continue
+        count = school_days(start, end)
+        if a.part == WHOLE_DAY:
+            days += count
+            by_reason[a.reason] = by_reason.get(a.reason, 0) + count
+        else:
+            parts += count
+    return Totals(days, parts, by_reason)
+
+
+@dataclass(frozen=True)
+class DayLine:
+    child_id: int
+    child: str
+    group_id: int
+    group: str
+    part: str
+    at_time: datetime.time | None
+    picked_up_by: str
+    reason: str
+    by_staff: bool
+
+
+def on_day(group_ids, day):
+    """Absences on a day for children in the groups: [DayLine], by group and name. One
+    query."""
+    if not group_ids:
+        return []
+    rows = (Absence.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
+                           Absence.part, Absence.at_time, Absence.picked_up_by,
+                           Absence.reason, Absence.by_staff)
+            .join(Child, on=(Absence.child == Child.id))
+            .join(Enrolment, on=(Enrolment.child == Child.id))
+            .join(Group, on=(Enrolment.group == Group.id))
+            .where(Enrolment.group.in_(group_ids) & Enrolment.active(day)
+                   & (Absence.start_date <= day) & (Absence.end_date >= day)
+                   & Absence.withdrawn_at.is_null())
+            .order_by(Group.name, Child.first_name, Child.last_name).tuples())
+    return [DayLine(cid, f"{first} {last}", gid, group, part, at, by, reason, staff)
+            for cid, first, last, gid, group, part, at, by, reason, staff in rows]
+
+
+def apply_for_leave(child_id, by, start, end, reason, ip=""):
+    with database.atomic():
+        row = LeaveApplication.create(child=child_id, start_date=start, end_date=end,
+                                      reason=reason, applied_by=by)
+        audit.record("leave.applied", actor=by, obj=row, ip=ip, child=child_id,
+                     days=row.days)
+    return row
+
+
+def decide(application, by, approve, reason, ip=""):
+    """Approve (the days become absences with reason "leave") or decline, with a
+    reason; only a pending application. Returns False if it was no longer pending."""
+    with database.atomic():
+        changed = (LeaveApplication.update(status=APPROVED if approve else DECLINED,
+                                           decided_by=by.id, decided_at=utcnow(),
+                                           decision_reason=reason)
+                   .where((LeaveApplication.id == application.id)
+                          & (LeaveApplication.status == PENDING)).execute())
+        if not changed:
+            return False
+        if approve:
+            Absence.create(child=application.child_id, start_date=application.start_date,
+                           end_date=application.end_date, reason=LEAVE,
+                           reported_by=application.applied_by_id, leave=application.id)
+        audit.record("leave.approved" if approve else "leave.declined", actor=by,
+                     obj=application, ip=ip, reason=reason)
+    return True
+
+
+def withdraw_leave(application, by, ip=""):
+    with database.atomic():
+        changed = (LeaveApplication.update(status=WITHDRAWN)
+                   .where((LeaveApplication.id == application.id)
+                          & (LeaveApplication.status == PENDING)).execute())
+        if changed:
+            audit.record("leave.withdrawn", actor=by, obj=application, ip=ip)
+    return bool(changed)
+
+
+def leave_of_child(child_id):
+    return list(LeaveApplication.select().where(LeaveApplication.child == child_id)
+                .order_by(LeaveApplication.start_date.desc(), LeaveApplication.id.desc()))

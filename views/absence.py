@@ -1,0 +1,422 @@
+"""Absence reports and leave applications (rule 6): a guardian reports (and changes or
+withdraws until the day has passed), a kindergarten child's "not coming today" and
+"picked up early" in two taps, staff see the day per group and record what they notice,
+leave is applied for and decided. Who sees a child's records is rule 1 and 3's: the
+child's guardians and caregivers, and staff who reach the child; everyone else 404."""
+import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import absence, access, inbox
+from models.absence import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
+                            PENDING, WHOLE_DAY, Absence, LeaveApplication)
+from models.db import today
+from models.people import Child, Enrolment
+from models.school import Group, Unit
+from models.sensitive import concerns
+
+from .common import client_ip, render
+from .labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS
+
+bp = Blueprint("absence", __name__)
+
+NAMES = {"reason_names": ABSENCE_REASONS, "part_names": ABSENCE_PARTS,
+         "leave_names": LEAVE_STATUS}
+LEAVE_REASON_MAX = 500
+
+
+def _policy():
+    return current_app.config["MUNICIPALITY"]
+
+
+def _viewer(child_id):
+    """(child, "guardian" | "responsible" | "staff"); 404 for anyone else."""
+    user = current_user._get_current_object()
+    child = access.answering_child(user, child_id)
+    if child is not None:
+        return child, "responsible"
+    child = access.guardian_child_or_none(user, child_id)
+    if child is not None:
+        return child, "guardian"
+    child = access.staff_child_or_none(user, child_id)
+    if child is None:
+        abort(404)
+    return child, "staff"
+
+
+def _date(value, errors, key):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        errors[key] = _l("Write the date as YYYY-MM-DD, for example %(example)s.",
+                         example=today().isoformat())
+        return None
+
+
+def _time(value, errors, key):
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError:
+        errors[key] = _l("Write the time as HH:MM, for example 13:30.")
+        return None
+
+
+def _read_report(staff=False):
+    form = {name: request.form.get(name, "").strip() for name in
+            ("start", "end", "part", "time", "picked_up_by", "reason", "note")}
+    if staff:
+        form["reason"] = NOTICED
+    return form
+
+
+def _check_report(form, earliest, staff=False, confirmed=False):
+    """Errors and warnings by field; the cleaned values when there are no errors."""
+    errors = {}
+    start = _date(form["start"], errors, "start")
+    end = _date(form["end"], errors, "end") if form["end"] else start
+    if start and end:
+        if end < start:
+            errors["end"] = _l("The last day cannot be before the first.")
+        elif (end - start).days >= absence.MAX_DAYS:
+            errors["end"] = _l("One report covers at most %(num)d days.", num=absence.MAX_DAYS)
+        if start < earliest:
+            errors["start"] = _l("Absence can be reported at most %(num)d days back. For "
+                                 "older days, contact the school or kindergarten.",
+                                 num=(today() - earliest).days)
+        if start > today() + datetime.timedelta(days=365):
+            errors["start"] = _l("Report absence at most a year ahead.")
+    if form["part"] not in PARTS:
+        errors["part"] = _l("Choose whole day, arrives late or leaves early.")
+    at_time = None
+    if form["part"] in (ARRIVES_LATE, LEAVES_EARLY):
+        at_time = _time(form["time"], errors, "time")
+        if start and end and start != end:
+            errors["end"] = _l("Arriving late or leaving early is for one day at a time.")
+    if not staff and form["reason"] not in GUARDIAN_REASONS:
+        errors["reason"] = _l("Choose a reason.")
+    if len(form["note"]) > absence.NOTE_MAX:
+        errors["note"] = _l("The note can be at most %(max)d characters.", max=absence.NOTE_MAX)
+    if len(form["picked_up_by"]) > 100:
+        errors["picked_up_by"] = _l("The name can be at most %(max)d characters.", max=100)
+    warnings = [] if confirmed or errors or not form["note"] else sorted(concerns(form["note"]))
+    values = {"start_date": start, "end_date": end, "part": form["part"],
+              "at_time": at_time, "picked_up_by": form["picked_up_by"]
+              if form["part"] == LEAVES_EARLY else "", "reason": form["reason"],
+              "note": form["note"]}
+    return errors, warnings, values
+
+
+def _page(child, role, form=None, errors=None, warnings=None, leave_form=None,
+          leave_errors=None, status=200):
+    records = absence.of_child(child.id)
+    term = absence.term_of(today())
+    return render("absence/child.html", status=status, child=child, role=role,
+                  records=records, leave=absence.leave_of_child(child.id),
+                  totals=absence.totals(records, term), term=term,
+                  changeable={a.id for a in records if a.reported_by_id == current_user.id
+                              and not a.by_staff and absence.changeable(a)},
+                  form=form or {"start": today().isoformat(), "end": "", "part": WHOLE_DAY,
+                                "time": "", "picked_up_by": "", "reason": "", "note": ""},
+                  errors=errors or {}, warnings=warnings or [],
+                  leave_form=leave_form or {"start": "", "end": "", "reason": ""},
+                  leave_errors=leave_errors or {}, reasons=GUARDIAN_REASONS, parts=PARTS,
+                  days_back=_policy().absence_days_back, **NAMES)
+
+
+@bp.route("/children/<int:child_id>/absence")
+@login_required
+def child(child_id):
+    return _page(*_viewer(child_id))
+
+
+@bp.route("/children/<int:child_id>/absence", methods=["POST"])
+@login_required
+def report(child_id):
+    found, role = _viewer(child_id)
+    staff = role == "staff"
+    form = _read_report(staff)
+    earliest = today() - datetime.timedelta(days=365 if staff else _policy().absence_days_back)
+    errors, warnings, values = _check_report(form, earliest, staff,
+                                             request.form.get("confirm") == "1")
+    if errors or warnings:
+        return _page(found, role, form, errors, warnings, status=400 if errors else 200)
+    absence.report(found.id, current_user._get_current_object(),
+                   values["start_date"], values["end_date"], values["reason"],
+                   part=values["part"], at_time=values["at_time"],
+                   picked_up_by=values["picked_up_by"], note=values["note"], by_staff=staff,
+                   ip=client_ip())
+    flash(_l("The absence is registered. The school or kindergarten sees it now."),
+          "success")
+    return redirect(url_for("absence.child", child_id=found.id), 303)
+
+
+def _own_report(child, absence_id):
+    row = (Absence.select().where((Absence.id == absence_id) & (Absence.child == child.id)
+                                  & (Absence.reported_by == current_user.id)
+                                  & (Absence.by_staff == False)).first())  # noqa: E712
+    if row is None or not absence.changeable(row):
+        abort(404)
+    return row
+
+
+@bp.route("/children/<int:child_id>/absence/<int:absence_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(child_id, absence_id):
+    found, role = _viewer(child_id)
+    if role == "staff":
+        abort(404)
+    row = _own_report(found, absence_id)
+    errors, warnings = {}, []
+    if request.method == "POST":
+        form = _read_report()
+        earliest = min(row.start_date, today() - datetime.timedelta(
+            days=_policy().absence_days_back))
+        errors, warnings, values = _check_report(form, earliest,
+                                                 confirmed=request.form.get("confirm") == "1")
+        if not errors and not warnings:
+            absence.change(row, current_user._get_current_object(), ip=client_ip(), **values)
+            flash(_l("The absence is changed."), "success")
+            return redirect(url_for("absence.child", child_id=found.id), 303)
+    else:
+        form = {"start": row.start_date.isoformat(),
+                "end": row.end_date.isoformat() if row.end_date != row.start_date else "",
+                "part": row.part, "time": row.at_time.strftime("%H:%M") if row.at_time else "",
+                "picked_up_by": row.picked_up_by, "reason": row.reason, "note": row.note}
+    return render("absence/edit.html", status=400 if errors else 200, child=found, row=row,
+                  form=form, errors=errors, warnings=warnings, reasons=GUARDIAN_REASONS,
+                  parts=PARTS, **NAMES)
+
+
+@bp.route("/children/<int:child_id>/absence/<int:absence_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(child_id, absence_id):
+    found, role = _viewer(child_id)
+    if role == "staff":
+        abort(404)
+    absence.withdraw(_own_report(found, absence_id), current_user._get_current_object(),
+                     ip=client_ip())
+    flash(_l("The absence report is withdrawn."), "success")
+    return redirect(url_for("absence.child", child_id=found.id), 303)
+
+
+# Kindergarten: two taps -------------------------------------------------------------------
+
+@bp.route("/children/<int:child_id>/absence/today", methods=["GET", "POST"])
+@login_required
+def not_coming(child_id):
+    """"Not coming today": the first tap opens this page, the second picks the reason."""
+    found, role = _viewer(child_id)
+    if role == "staff":
+        abort(404)
+    if request.method == "POST":
+        reason = request.form.get("reason")
+        if reason not in GUARDIAN_REASONS:
+            abort(400)
+        absence.report(found.id, current_user._get_current_object(), today(), today(),
+                       reason, ip=client_ip())
+        flash(_l("Registered: %(name)s is not coming today.", name=found.first_name),
+              "success")
+        return redirect(url_for("home.index"), 303)
+    return render("absence/today.html", child=found, reasons=GUARDIAN_REASONS, **NAMES)
+
+
+@bp.route("/children/<int:child_id>/absence/pickup", methods=["GET", "POST"])
+@login_required
+def pickup(child_id):
+    """"Picked up early by …": the time and who comes, then one tap to send."""
+    found, role = _viewer(child_id)
+    if role == "staff":
+        abort(404)
+    form = {"time": request.form.get("time", "").strip(),
+            "picked_up_by": request.form.get("picked_up_by", "").strip()}
+    errors = {}
+    if request.method == "POST":
+        at_time = _time(form["time"], errors, "time")
+        if not form["picked_up_by"]:
+            errors["picked_up_by"] = _l("Write who picks up.")
+        elif len(form["picked_up_by"]) > 100:
+            errors["picked_up_by"] = _l("The name can be at most %(max)d characters.",
+                                        max=100)
+        if not errors:
+            absence.report(found.id, current_user._get_current_object(), today(), today(),
+                           absence.OTHER, part=LEAVES_EARLY, at_time=at_time,
+                           picked_up_by=form["picked_up_by"], ip=client_ip())
+            flash(_l("Registered: %(name)s is picked up at %(time)s by %(by)s.",
+                     name=found.first_name, time=at_time.strftime("%H:%M"),
+                     by=form["picked_up_by"]), "success")
+            return redirect(url_for("home.index"), 303)
+    return render("absence/pickup.html", status=400 if errors else 200, child=found,
+                  form=form, errors=errors)
+
+
+# Staff: the day per group ---------------------------------------------------------------
+
+@bp.route("/groups/<int:group_id>/absence")
+@login_required
+def group_day(group_id):
+    user = current_user._get_current_object()
+    found = access.staff_group_children(user, group_id)
+    if found is None:
+        abort(404)
+    name, _, children = found
+    day = request.args.get("day", "")
+    try:
+        day = datetime.date.fromisoformat(day) if day else today()
+    except ValueError:
+        day = today()
+    lines = absence.on_day([group_id], day)
+    return render("absence/group.html", group_id=group_id, group_name=name, day=day,
+                  lines=lines, children=children,
+                  previous=day - datetime.timedelta(days=1),
+                  following=day + datetime.timedelta(days=1), **NAMES)
+
+
+# Leave ------------------------------------------------------------------------------------
+
+@bp.route("/children/<int:child_id>/leave", methods=["POST"])
+@login_required
+def apply_leave(child_id):
+    found, role = _viewer(child_id)
+    if role != "responsible":
+        abort(404)  # leave is for guardians with parental responsibility to ask
+    form = {name: request.form.get(name, "").strip() for name in ("start", "end", "reason")}
+    errors = {}
+    start = _date(form["start"], errors, "start")
+    end = _date(form["end"], errors, "end") if form["end"] else start
+    if start and end:
+        if end < start:
+            errors["end"] = _l("The last day cannot be before the first.")
+        elif (end - start).days >= absence.MAX_DAYS:
+            errors["end"] = _l("One application covers at most %(num)d days.",
+                               num=absence.MAX_DAYS)
+        if start < today():
+            errors["start"] = _l("Apply for leave before it starts.")
+    if not form["reason"]:
+        errors["reason"] = _l("Write why you apply for leave.")
+    elif len(form["reason"]) > LEAVE_REASON_MAX:
+        errors["reason"] = _l("The reason can be at most %(max)d characters.",
+                              max=LEAVE_REASON_MAX)
+    if errors:
+        return _page(found, role, leave_form=form, leave_errors=errors, status=400)
+    user = current_user._get_current_object()
+    application = absence.apply_for_leave(found.id, user, start, end, form["reason"],
+                                          ip=client_ip())
+    _tell_guardians(found, application, user)
+    flash(_l("The application is sent. You see the decision here."), "success")
+    return redirect(url_for("absence.child", child_id=found.id), 303)
+
+
+def _tell_guardians(child, application, applicant):
+    """Every guardian with parental responsibility hears of the application, in a
+    conversation with the school the decision is later written into."""
+    from models.consent_book import responsible_guardians
+    guardians = [g.id for g in responsible_guardians([child.id]).get(child.id, [])]
+    unit = (Unit.select().join(Group).join(Enrolment)
+            .where((Enrolment.child == child.id) & Enrolment.active(today()))
+            .order_by(Unit.kind != "school", Unit.name).first())
+    if unit is None:
+        return
+    with force_locale(_policy().default_language):
+        subject = gettext("Leave application for %(name)s, %(start)s–%(end)s",
+                          name=child.first_name,
+                          start=application.start_date.strftime("%d.%m."),
+                          end=application.end_date.strftime("%d.%m.%Y"))
+        body = gettext("%(who)s applies for leave for %(name)s from %(start)s to %(end)s "
+                       "(%(days)d school days). Reason: %(reason)s",
+                       who=applicant.name, name=child.name,
+                       start=application.start_date.strftime("%d.%m.%Y"),
+                       end=application.end_date.strftime("%d.%m.%Y"),
+                       days=application.days, reason=application.reason)
+    thread = inbox.start_thread(unit, child, subject, body, applicant, inbox.new_form_token(),
+                                guardians=guardians, staff=[], as_guardian=True)
+    LeaveApplication.update(thread=thread.id).where(
+        LeaveApplication.id == application.id).execute()
+
+
+@bp.route("/children/<int:child_id>/leave/<int:leave_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_leave(child_id, leave_id):
+    found, role = _viewer(child_id)
+    if role != "responsible":
+        abort(404)
+    application = LeaveApplication.get_or_none((LeaveApplication.id == leave_id)
+                                               & (LeaveApplication.child == found.id))
+    if application is None or not absence.withdraw_leave(
+            application, current_user._get_current_object(), ip=client_ip()):
+        abort(404)
+    flash(_l("The application is withdrawn."), "success")
+    return redirect(url_for("absence.child", child_id=found.id), 303)
+
+
+def _pending_for(user):
+    units, groups = access.leave_scope(user)
+    if not units and not groups:
+        return None
+    in_scope = Enrolment.select(Enrolment.child).join(Group).where(
+        Enrolment.active(today()) & (Group.unit.in_(units) | Group.id.in_(groups)))
+    return list(LeaveApplication.select(LeaveApplication, Child)
+                .join(Child, on=(LeaveApplication.child == Child.id))
+                .where((LeaveApplication.status == PENDING)
+                       & LeaveApplication.child.in_(in_scope))
+                .order_by(LeaveApplication.start_date))
+
+
+@bp.route("/leave/")
+@login_required
+def pending():
+    user = current_user._get_current_object()
+    applications = _pending_for(user)
+    if applications is None:
+        abort(404)
+    deciders = {a.id: access.leave_decider(user, a.child_id) for a in applications}
+    limit = _policy().teacher_leave_days
+    may_decide = {a.id for a in applications if deciders[a.id] == "leader"
+                  or (deciders[a.id] == "teacher" and a.days <= limit)}
+    return render("absence/leave.html", applications=applications, may_decide=may_decide,
+                  limit=limit, errors={}, **NAMES)
+
+
+@bp.route("/leave/<int:leave_id>", methods=["POST"])
+@login_required
+def decide(leave_id):
+    user = current_user._get_current_object()
+    application = LeaveApplication.get_or_none(LeaveApplication.id == leave_id)
+    if application is None:
+        abort(404)
+    decider = access.leave_decider(user, application.child_id)
+    if decider is None:
+        abort(404)
+    if decider == "teacher" and application.days > _policy().teacher_leave_days:
+        abort(403)  # longer leave is the unit leader's to decide
+    approve = request.form.get("decision") == "approve"
+    reason = request.form.get("reason", "").strip()
+    if request.form.get("decision") not in ("approve", "decline") or (
+            not approve and not reason) or len(reason) > LEAVE_REASON_MAX:
+        applications = _pending_for(user) or []
+        return render("absence/leave.html", status=400, applications=applications,
+                      may_decide={application.id}, limit=_policy().teacher_leave_days,
+                      errors={application.id: _l("Give a reason when you decline.")
+                              if request.form.get("decision") == "decline"
+                              else _l("Choose approve or decline.")},
+                      typed={application.id: reason}, **NAMES)
+    if not absence.decide(application, user, approve, reason, ip=client_ip()):
+        abort(409)
+    _tell_decision(application, user, approve, reason)
+    flash(_l("The decision is sent to the guardians."), "success")
+    return redirect(url_for("absence.pending"), 303)
+
+
+def _tell_decision(application, decider, approve, reason):
+    """The decision goes into the application's conversation, if there is one."""
+    thread = application.thread
+    if thread is None:
+        return
+    with force_locale(_policy().default_language):
+        body = (gettext("The leave is approved.") if approve
+                else gettext("The leave is declined."))
+        if reason:
+            body += " " + gettext("Reason: %(reason)s", reason=reason)
+    inbox.reply(thread, decider, body, inbox.new_form_token(), as_guardian=False)
