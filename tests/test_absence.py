@@ -14,7 +14,7 @@ from models.messages import Message, ThreadParticipant
 from models.people import Enrolment, User
 from models.school import Group
 
-from .helpers import HTMX, text_of
+from .helpers import HTMX, queries_for, text_of
 
 CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
         "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
@@ -269,3 +269,25 @@ def test_the_demo_has_alis_pending_leave_for_the_leader(client, login):
     login("rektor")
     page = text_of(client.get("/leave/"))
     assert "Ali Hassan" in page and "Bergen" in page
+
+
+def test_the_leave_list_costs_the_same_queries_for_one_or_many(client, login, kids, users):
+    login("rektor")
+    one = queries_for(client, "/leave/")
+    start = next_monday()
+    for n, name in enumerate(("Emma", "Jonas", "Sara", "Emma", "Jonas", "Sara")):
+        LeaveApplication.create(child=kids[name], start_date=start + datetime.timedelta(n),
+                                end_date=start + datetime.timedelta(n), reason="Tur",
+                                applied_by=users["kari"])
+    assert queries_for(client, "/leave/") == one <= 6
+
+
+@pytest.mark.parametrize("username, url", [
+    ("kari", "/"), ("larer1a", "/"), ("rektor", "/"), ("bhg", "/"),
+    ("kari", "/children/EMMA/absence"), ("larer1a", "/children/EMMA/absence"),
+    ("larer1a", "/groups/G1A/absence"), ("rektor", "/leave/")])
+def test_pages_cost_at_most_six_queries(client, login, kids, username, url):
+    login(username)
+    url = url.replace("EMMA", str(kids["Emma"].id)).replace(
+        "G1A", str(Group.get(Group.name == "1A").id))
+    assert queries_for(client, url) <= 6

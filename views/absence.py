@@ -352,31 +352,44 @@ def withdraw_leave(child_id, leave_id):
 
 
 def _pending_for(user):
+    """(pending applications for children in the user's units or groups, the ids of
+    those the user may decide); None for someone who decides no leave. Three queries."""
     units, groups = access.leave_scope(user)
     if not units and not groups:
-        return None
+        return None, set()
     in_scope = Enrolment.select(Enrolment.child).join(Group).where(
         Enrolment.active(today()) & (Group.unit.in_(units) | Group.id.in_(groups)))
-    return list(LeaveApplication.select(LeaveApplication, Child)
-                .join(Child, on=(LeaveApplication.child == Child.id))
-                .where((LeaveApplication.status == PENDING)
-                       & LeaveApplication.child.in_(in_scope))
-                .order_by(LeaveApplication.start_date))
+    applications = list(LeaveApplication.select(LeaveApplication, Child)
+                        .join(Child, on=(LeaveApplication.child == Child.id))
+                        .where((LeaveApplication.status == PENDING)
+                               & LeaveApplication.child.in_(in_scope))
+                        .order_by(LeaveApplication.start_date))
+    places = {}
+    for child, group, unit in (Enrolment.select(Enrolment.child, Group.id, Group.unit)
+                               .join(Group)
+                               .where(Enrolment.active(today())
+                                      & Enrolment.child.in_([a.child_id
+                                                             for a in applications]))
+                               .tuples()):
+        places.setdefault(child, []).append((group, unit))
+    limit = _policy().teacher_leave_days
+    may_decide = set()
+    for a in applications:
+        mine = places.get(a.child_id, [])
+        if any(unit in units for _, unit in mine) or (
+                a.days <= limit and any(group in groups for group, _ in mine)):
+            may_decide.add(a.id)
+    return applications, may_decide
 
 
 @bp.route("/leave/")
 @login_required
 def pending():
-    user = current_user._get_current_object()
-    applications = _pending_for(user)
+    applications, may_decide = _pending_for(current_user._get_current_object())
     if applications is None:
         abort(404)
-    deciders = {a.id: access.leave_decider(user, a.child_id) for a in applications}
-    limit = _policy().teacher_leave_days
-    may_decide = {a.id for a in applications if deciders[a.id] == "leader"
-                  or (deciders[a.id] == "teacher" and a.days <= limit)}
     return render("absence/leave.html", applications=applications, may_decide=may_decide,
-                  limit=limit, errors={}, **NAMES)
+                  limit=_policy().teacher_leave_days, errors={}, **NAMES)
 
 
 @bp.route("/leave/<int:leave_id>", methods=["POST"])
@@ -395,7 +408,7 @@ def decide(leave_id):
     reason = request.form.get("reason", "").strip()
     if request.form.get("decision") not in ("approve", "decline") or (
             not approve and not reason) or len(reason) > LEAVE_REASON_MAX:
-        applications = _pending_for(user) or []
+        applications = _pending_for(user)[0] or []
         return render("absence/leave.html", status=400, applications=applications,
                       may_decide={application.id}, limit=_policy().teacher_leave_days,
                       errors={application.id: _l("Give a reason when you decline.")

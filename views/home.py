@@ -21,7 +21,8 @@ def index():
     information_only = not children and not roles and access.is_information_only(current_user)
     # A pupil with their own login, where pupils answer consents about themselves.
     own = (access.own_children(current_user)
-           if current_app.config["MUNICIPALITY"].pupil_consent_age else [])
+           if current_app.config["MUNICIPALITY"].pupil_consent_age and not children
+           and not roles else [])
     # Staff: who is away today in the groups they reach, at a glance.
     groups = [g.id for _, lines in units for g in lines]
     absent = absence.on_day(groups, today()) if groups else []
