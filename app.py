@@ -20,12 +20,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
 from models import audit, consent_book, demo
+from models import posts as posts_model
+from models.attachments import remove as remove_files
 from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
 from views import (absence, account, admin, auth, brand, caregivers, class_list,
-                   consent_setup, consents, errors, home, messages)
+                   consent_setup, consents, errors, home, messages, posts)
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -126,6 +128,7 @@ def settings_from_environment(instance):
         "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
         "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
         "ATTACHMENT_MAX_MB": env_int("ATTACHMENT_MAX_MB", 10),
+        "POST_PHOTOS": env_int("POST_PHOTOS", 4),
         "ATTACHMENTS_PER_MESSAGE": env_int("ATTACHMENTS_PER_MESSAGE", 5),
         "ATTACHMENT_DIR": env_str("ATTACHMENT_DIR", str(Path(instance) / "attachments")),
     }
@@ -187,7 +190,8 @@ def create_app(config=None):
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         # Room for a message's attachments, even somewhat too large ones: a file over
         # the limit must be refused on the form (text kept), not by a bare 413.
-        MAX_CONTENT_LENGTH=(2 * settings["ATTACHMENTS_PER_MESSAGE"]
+        MAX_CONTENT_LENGTH=(2 * max(settings["ATTACHMENTS_PER_MESSAGE"],
+                                    settings["POST_PHOTOS"])
                             * settings["ATTACHMENT_MAX_MB"] + 1) * 1024 * 1024,
         SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
@@ -222,7 +226,7 @@ def create_app(config=None):
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
-                      absence.bp):
+                      absence.bp, posts.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 
@@ -257,11 +261,32 @@ def create_app(config=None):
             if not applied:
                 click.echo("database is up to date")
             if app.config["MODE"] == "demo" and not no_demo and demo.is_empty():
-                demo.load(municipality=app.config["MUNICIPALITY"].name)
+                demo.load(municipality=app.config["MUNICIPALITY"].name,
+                          attachment_dir=app.config["ATTACHMENT_DIR"])
                 click.echo("loaded the demo municipality (password: kontaktbok-demo)")
             # Every installation asks the photo, film and sound consent (rule 5).
             if consent_book.ensure_photo_consent(app.config["MUNICIPALITY"].name):
                 click.echo("made the photo, film and sound consent")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
+    def purge_command(dry_run):
+        """Delete posts and their photos published longer ago than the municipality's
+        retention period (retention.documentation_years), and say what was deleted."""
+        years = app.config["MUNICIPALITY"].retention["documentation_years"]
+        with dbmod.database.connection_context():
+            due = posts_model.due_for_purge(years)
+            if dry_run:
+                for post in due:
+                    click.echo(f"would delete post {post.id} ({post.published_at:%Y-%m-%d}): "
+                               f"{post.title}")
+                click.echo(f"{len(due)} posts older than {years} years")
+                return
+            for post_id, title, published, files in posts_model.purge(
+                    due, app.config["ATTACHMENT_DIR"], remove_files):
+                click.echo(f"deleted post {post_id} ({published:%Y-%m-%d}, {files} files): "
+                           f"{title}")
+            click.echo(f"deleted {len(due)} posts older than {years} years")
 
     @app.cli.command("create-admin")
     @click.argument("username")

@@ -99,7 +99,7 @@ def query_counts():
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/q.db", "WTF_CSRF_ENABLED": False})
     with dbmod.database.connection_context():
         dbmod.migrate(str(ROOT / "migrations"))
-        demo.load()
+        demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
 
     def measure():
         counts = {}

@@ -6,16 +6,18 @@ from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, Consent
 from .messages import Attachment, Message, Thread, ThreadParticipant
 from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
                      StaffRole, User)
+from .posts import MediaTag, Post, PostMedia
 from .school import Group, Unit
 from .sessions import LoginSession
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
-          ConsentAnswer, ClassListShare, LeaveApplication, Absence]
+          ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
+          MediaTag]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
-           "ClassListShare",
+           "ClassListShare", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

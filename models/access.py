@@ -698,3 +698,22 @@ def leave_scope(user):
                        & StaffRole.role.in_([UNIT_LEADER, CONTACT_TEACHER])).tuples())
     return ([unit for role, unit, _ in rows if role == UNIT_LEADER],
             [group for role, _, group in rows if role == CONTACT_TEACHER and group])
+
+
+# Posts (rules 4, 5, 9) ----------------------------------------------------------------
+
+def post_condition(user, day=None):
+    """(who may read a post, whether they read it as staff), as conditions on Post:
+    group posts of the groups the user reaches (as a guardian of a child enrolled in it,
+    or as staff), and individual posts about a child the user sees (as guardian or
+    staff). The administrator reads none."""
+    from .posts import Post
+    day = day or today()
+    guarded = Child.select(Child.id).where(
+        _guardian_condition(user, day, eighteenth_birthday_cutoff(day)))
+    guardian_groups = Enrolment.select(Enrolment.group).where(
+        Enrolment.active(day) & Enrolment.child.in_(guarded))
+    staff_kids = Child.select(Child.id).where(_staff_condition(user, day))
+    as_staff = Post.group.in_(staff_group_ids(user)) | Post.child.in_(staff_kids)
+    as_guardian = Post.group.in_(guardian_groups) | Post.child.in_(guarded)
+    return as_guardian | as_staff, as_staff

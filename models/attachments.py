@@ -93,6 +93,45 @@ def prepare(name, data, max_bytes):
                     clean.width, clean.height)
 
 
+THUMB_SIDE = 480  # a feed picture on a phone
+PHOTO_SIDE = 2048
+
+
+@dataclass
+class Photo:
+    """A photo for a post: the full picture and a phone-sized thumbnail, both drawn
+    again from pixels only (no location, camera or time), both JPEG."""
+    full: Prepared
+    thumb: Prepared
+
+
+def _jpeg(image, side, name):
+    copy = image.copy()
+    copy.thumbnail((side, side))
+    clean = Image.new("RGB", copy.size)  # pixels only, no metadata
+    clean.paste(copy)
+    out = io.BytesIO()
+    clean.save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    return Prepared(safe_filename(name, ".jpg"), out.getvalue(), JPEG, clean.width,
+                    clean.height)
+
+
+def prepare_photo(name, data, max_bytes):
+    """Check an uploaded photo (JPEG, PNG or HEIC by content) and return a Photo, or
+    raise Refused."""
+    if len(data) > max_bytes:
+        raise Refused("size", name)
+    if _kind(data[:32]) not in ("jpeg", "png", "heic"):
+        raise Refused("kind", name)
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+            return Photo(_jpeg(upright, PHOTO_SIDE, name), _jpeg(upright, THUMB_SIDE, name))
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        raise Refused("kind", name) from None
+
+
 def store(directory, prepared):
     """Write the file under a new random name; returns the name."""
     Path(directory).mkdir(parents=True, exist_ok=True)

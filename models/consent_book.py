@@ -304,6 +304,10 @@ def answer(child_id, consent, item, guardian, value, day=None, ip=""):
         audit.record("consent.answered", actor=guardian, obj=row, ip=ip,
                      consent=consent.id, item=item.key, version=consent.version,
                      answer=stored, child=child_id)
+        if consent.kind == PHOTO and stored in (NO, WITHDRAWN):
+            # Revocation carries through, at once and in the same transaction.
+            from . import posts
+            posts.withdraw_for(child_id, item.key, by=guardian, ip=ip)
     return row
 
 

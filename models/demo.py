@@ -5,7 +5,7 @@ is loaded, so the children are always the ages the cast describes.
 """
 import datetime
 
-from . import audit, consent_book
+from . import attachments, audit, consent_book, posts
 from .absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
 from .class_list import ClassListShare
 from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
@@ -14,6 +14,7 @@ from .db import database, today, utcnow
 from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
                        ThreadParticipant)
 from .passwords import hash_password
+from .posts import Post
 from .people import (CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF, SFO_STAFF,
                      UNIT_LEADER, ADMINISTRATOR, CaregiverApproval, CaregiverGrant, Child,
                      Enrolment, Guardianship, StaffRole, User)
@@ -33,7 +34,7 @@ def is_empty():
     return not User.select().exists()
 
 
-def load(day=None, municipality="Demo kommune"):
+def load(day=None, municipality="Demo kommune", attachment_dir=None):
     day = day or today()
     year = school_year_of(day)
     term_start = datetime.date(year, 8, 15)
@@ -189,6 +190,8 @@ def load(day=None, municipality="Demo kommune"):
             ClassListShare.create(guardian=guardian, child=kid, group=group,
                                   **dict.fromkeys(fields, True))
         # lise has ticked nothing (and Sara, whose address is protected, is never listed).
+        _posts(now, staff["bhg"], staff["larer1a"], blaklokka, g1a, noah, emma, jonas,
+               attachment_dir)
         yesterday = day - datetime.timedelta(days=1)
         Absence.create(child=emma, start_date=yesterday, end_date=yesterday, reason=ILL,
                        reported_by=kari, reported_at=now - datetime.timedelta(days=1))
@@ -254,3 +257,52 @@ def _consents(municipality, now, day, g1a, guardians, children):
            version=ConsentVersion.get(ConsentVersion.consent == trip),
            items={AGREE: ConsentItem.get(ConsentItem.consent == trip)},
            at=now - datetime.timedelta(days=1))
+
+
+def _picture(seed, sky, ground):
+    """A made-up landscape, so the demo has photos without any real child in them."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+    rng = random.Random(seed)
+    image = Image.new("RGB", (1200, 900), sky)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 600, 1200, 900), fill=ground)
+    for _ in range(12):
+        x, y = rng.randint(0, 1150), rng.randint(380, 620)
+        draw.polygon([(x, y), (x - 60, y + 220), (x + 60, y + 220)], fill=(28, 92, 48))
+    draw.ellipse((950, 80, 1100, 230), fill=(250, 210, 80))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _posts(now, bhg, larer1a, blaklokka, g1a, noah, emma, jonas, attachment_dir):
+    """A walk in the woods for Blåklokka (two photos with Noah), Noah's first time on
+    skis (individual), and kites in 1A: Emma and Jonas, for the app only (Jonas's
+    consent covers nothing more)."""
+    def upload(seed, tags, sky=(135, 190, 235), ground=(90, 160, 80)):
+        photo = attachments.prepare_photo(f"demo-{seed}.jpg", _picture(seed, sky, ground),
+                                          10 * 1024 * 1024)
+        item = posts.Upload(photo, tags, not tags)
+        item.stored_name = attachments.store(attachment_dir, photo.full)
+        item.thumb_name = attachments.store(attachment_dir, photo.thumb)
+        return item
+
+    photos = attachment_dir is not None
+    forest = posts.publish(bhg, blaklokka.unit_id, "Tur i skogen",
+                           "I dag gikk vi tur i skogen og fant kongler og maur.",
+                           [upload(1, [noah.id]), upload(2, [noah.id], ground=(70, 130, 60))]
+                           if photos else [], group_id=blaklokka.id)
+    skis = posts.publish(bhg, blaklokka.unit_id, "Første gang på ski",
+                         "Noah sto på ski for første gang, og hadde det kjempegøy!",
+                         [upload(3, [noah.id], sky=(200, 220, 240), ground=(245, 245, 250))]
+                         if photos else [], child_id=noah.id)
+    kites = posts.publish(larer1a, g1a.unit_id, "Vi lager drager",
+                          "1A har laget drager av papir og sugerør.",
+                          [upload(4, [emma.id, jonas.id], sky=(120, 170, 230))]
+                          if photos else [], group_id=g1a.id)
+    for post, hours in ((forest, 30), (skis, 6), (kites, 3)):
+        Post.update(published_at=now - datetime.timedelta(hours=hours)).where(
+            Post.id == post.id).execute()

@@ -55,7 +55,7 @@ def app(make_app):
     application = make_app()
     with dbmod.database.connection_context():
         dbmod.migrate(str(ROOT / "migrations"))
-        demo.load()
+        demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
     yield application
     dbmod.close_all()
 

@@ -205,6 +205,7 @@ def layout_urls(app):
             messages=url_for("messages.index"),
             unread=url_for("messages.unread"),
             new_message=url_for("messages.new"),
+            posts=url_for("posts.index"),
             announce=url_for("messages.announce"),
             archived=url_for("messages.index", archived=1),
         )

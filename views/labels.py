@@ -39,6 +39,12 @@ EVENT_NAMES = {
     "leave.approved": _l("Leave approved"),
     "leave.declined": _l("Leave declined"),
     "leave.withdrawn": _l("Leave application withdrawn"),
+    "post.published": _l("Post published"),
+    "post.purged": _l("Post deleted by the retention purge"),
+    "media.withdrawn": _l("Photos withdrawn after consent was withdrawn"),
+    "media.republished": _l("Photo shown again"),
+    "media.removed": _l("Photo removed"),
+    "posts.archived": _l("Archive of a child's posts downloaded"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).
@@ -83,6 +89,9 @@ OBJECT_NAMES = {
     "caregivergrant": _l("caregiver access no. %(id)s"),
     "absence": _l("absence no. %(id)s"),
     "leaveapplication": _l("leave application no. %(id)s"),
+    "post": _l("post no. %(id)s"),
+    "postmedia": _l("photo no. %(id)s"),
+    "child": _l("child no. %(id)s"),
     "user": _l("account no. %(id)s"),
 }
 
@@ -133,4 +142,12 @@ LEAVE_STATUS = {
     "approved": _l("Approved"),
     "declined": _l("Declined"),
     "withdrawn": _l("Withdrawn"),
+}
+
+# The uses of a photo, each needing its own consent (rule 5).
+PHOTO_USES = {
+    "app": _l("in the app"),
+    "web": _l("on the website and in print"),
+    "social": _l("on social media"),
+    "name": _l("with the child's name"),
 }

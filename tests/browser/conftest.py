@@ -55,7 +55,7 @@ def live_app(live_database_url, tmp_path_factory):
                                   "WTF_CSRF_ENABLED": True, "TESTING": True})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
-            demo.load()
+            demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
         # Empty the pool: the server's request threads open their own connections.
         dbmod.close_all()
         yield application

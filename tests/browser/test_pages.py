@@ -419,3 +419,25 @@ def test_reporting_an_absence_without_javascript(open_session, live_app):
     quiet.submit("form.form button.primary")
     assert quiet.page.locator(".flash").count() == 1
     quiet.assert_clean()
+
+
+POST_PAGES = [("kari", "feed", "/posts/"), ("kari", "post", "SKIS"),
+              ("larer1a", "compose", "/posts/new?group=G1A"),
+              ("bhg", "withdrawn", "/posts/withdrawn")]
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url", POST_PAGES)
+def test_post_pages(open_session, live_app, username, name, url, locale):
+    from models import db as dbmod
+    from models.posts import Post
+    children, g1a = _ids(live_app)
+    with live_app.app_context(), dbmod.database.connection_context():
+        skis = Post.get(Post.title == "Første gang på ski").id
+    url = url.replace("SKIS", f"/posts/{skis}").replace("G1A", str(g1a))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url)
+    if name in ("feed", "post"):
+        session.page.wait_for_load_state("networkidle")  # the photos, for the screenshot
+    check_page(session, f"posts-{name}-{username}", locale, (360, 740))

@@ -1,0 +1,306 @@
+"""Posts and photo documentation (seed 003; rules 4, 5 and 9 of DESIGN.md).
+
+A post goes to a group, or to one child (individual documentation, seen only by that
+child's guardians and staff with access). Its photos name the children who can be seen
+in them, or are marked as showing nobody identifiable.
+
+A photo in a group post is shown only while every child in it has consent for every
+use the post is marked for (always the app; the website and print, social media, names
+when staff mark them). Consent is checked when the post is published, again on every
+read (a new consent version or a new school year lapses it), and a withdrawal of
+consent withdraws the photos at once, in the same transaction as the answer. A
+withdrawn photo stays withdrawn until staff put it back: giving consent again does not
+silently republish.
+"""
+import datetime
+from dataclasses import dataclass, field
+
+import peewee
+from peewee import JOIN
+
+from . import audit
+from .consents import GIVEN, PHOTO
+from .db import BaseModel, database, today, utcnow
+from .people import Child, User
+from .school import Group, Unit
+
+USES = ("app", "web", "social", "name")
+
+
+class Post(BaseModel):
+    unit = peewee.ForeignKeyField(Unit, backref="+", on_delete="CASCADE")
+    group = peewee.ForeignKeyField(Group, null=True, backref="+", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, null=True, backref="+", on_delete="CASCADE")
+    title = peewee.CharField(max_length=200)
+    body = peewee.TextField(default="")
+    author = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    published_at = peewee.DateTimeField(default=utcnow, index=True)
+    # Uses beyond the app that the post's photos are meant for (consent per use).
+    for_web = peewee.BooleanField(default=False)
+    for_social = peewee.BooleanField(default=False)
+    with_names = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("group", "published_at"), False), (("child", "published_at"), False))
+
+
+class PostMedia(BaseModel):
+    post = peewee.ForeignKeyField(Post, backref="media", on_delete="CASCADE")
+    position = peewee.IntegerField(default=0)
+    stored_name = peewee.CharField(max_length=64, unique=True)
+    thumb_name = peewee.CharField(max_length=64, unique=True)
+    mimetype = peewee.CharField(max_length=50)
+    size = peewee.IntegerField()
+    width = peewee.IntegerField()
+    height = peewee.IntegerField()
+    thumb_width = peewee.IntegerField()
+    thumb_height = peewee.IntegerField()
+    none_identifiable = peewee.BooleanField(default=False)
+    withdrawn_at = peewee.DateTimeField(null=True)
+
+
+class MediaTag(BaseModel):
+    media = peewee.ForeignKeyField(PostMedia, backref="tags", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("media", "child"), True), (("child",), False))
+
+
+def uses_of(post):
+    """The photo consent items a group post's photos need."""
+    return ["app"] + [use for use, on in (("web", post.for_web), ("social", post.for_social),
+                                          ("name", post.with_names)) if on]
+
+
+def photo_consent(child_ids, day=None):
+    """{child id: {use: status}} of the photo consent, in three queries."""
+    from . import consent_book
+    if not child_ids:
+        return {}
+    day = day or today()
+    children = Child.select(Child.id).where(Child.id.in_(list(child_ids)))
+    photo = [c for c in consent_book.consents_for(children, day, "en", "en")
+             if c.kind == PHOTO]
+    if not photo:
+        return {child: {} for child in child_ids}
+    consent = photo[0]
+    guardians = consent_book.responsible_guardians(children)
+    rows = consent_book.answer_rows(children)
+    return {child: {item.key: consent_book.item_status(
+        consent, item, child, guardians.get(child, []), rows, day).status
+        for item in consent.items} for child in child_ids}
+
+
+def missing_consent(child_ids, uses, day=None):
+    """[(child id, use), …] of tagged children without consent for a use."""
+    status = photo_consent(child_ids, day)
+    return [(child, use) for child in child_ids for use in uses
+            if status.get(child, {}).get(use) != GIVEN]
+
+
+# Publishing -------------------------------------------------------------------------------
+
+@dataclass
+class Upload:
+    """A checked photo with its tags, stored under `stored_name` / `thumb_name`."""
+    photo: object
+    tags: list
+    none_identifiable: bool
+    stored_name: str = ""
+    thumb_name: str = ""
+
+
+class MissingConsent(Exception):
+    """A tagged child lacks consent for a use of a group post: nothing is published."""
+
+
+def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
+            for_web=False, for_social=False, with_names=False, ip=""):
+    if group_id is not None:
+        uses = ["app"] + [u for u, on in (("web", for_web), ("social", for_social),
+                                          ("name", with_names)) if on]
+        missing = missing_consent(sorted({c for u in uploads for c in u.tags}), uses)
+        if missing:
+            raise MissingConsent(missing)
+    with database.atomic():
+        post = Post.create(unit=unit_id, group=group_id, child=child_id, title=title,
+                           body=body, author=author, for_web=for_web, for_social=for_social,
+                           with_names=with_names)
+        for position, upload in enumerate(uploads):
+            full, thumb = upload.photo.full, upload.photo.thumb
+            media = PostMedia.create(post=post, position=position,
+                                     stored_name=upload.stored_name,
+                                     thumb_name=upload.thumb_name, mimetype=full.mimetype,
+                                     size=len(full.data), width=full.width,
+                                     height=full.height, thumb_width=thumb.width,
+                                     thumb_height=thumb.height,
+                                     none_identifiable=upload.none_identifiable)
+            for child in upload.tags:
+                MediaTag.create(media=media, child=child)
+        audit.record("post.published", actor=author, obj=post, ip=ip, group=group_id,
+                     child=child_id, photos=len(uploads),
+                     tagged=sorted({c for u in uploads for c in u.tags}))
+    return post
+
+
+def withdraw_for(child_id, use, by=None, ip=""):
+    """Consent for `use` no longer holds for the child: withdraw every group-post photo
+    the child is tagged in that relied on it. Called inside the answer's transaction.
+    Returns the number withdrawn."""
+    relies = {"app": Post.id.is_null(False), "web": Post.for_web,
+              "social": Post.for_social, "name": Post.with_names}[use]
+    affected = (PostMedia.select(PostMedia.id).join(Post).switch(PostMedia).join(MediaTag)
+                .where((MediaTag.child == child_id) & Post.group.is_null(False)
+                       & PostMedia.withdrawn_at.is_null() & relies))
+    ids = [m.id for m in affected]
+    if ids:
+        PostMedia.update(withdrawn_at=utcnow()).where(PostMedia.id.in_(ids)).execute()
+        audit.record("media.withdrawn", actor=by, ip=ip, child=child_id, use=use,
+                     media=ids)
+    return len(ids)
+
+
+def republish(media, by, ip=""):
+    """Staff put a withdrawn photo back, once every child in it has consent again."""
+    post = Post.get_by_id(media.post_id)
+    tags = [t.child_id for t in media.tags]
+    if missing_consent(tags, uses_of(post)):
+        return False
+    with database.atomic():
+        PostMedia.update(withdrawn_at=None).where(PostMedia.id == media.id).execute()
+        audit.record("media.republished", actor=by, obj=media, ip=ip)
+    return True
+
+
+# Reading ----------------------------------------------------------------------------------
+
+@dataclass
+class MediaLine:
+    id: int
+    width: int
+    height: int
+    thumb_width: int
+    thumb_height: int
+    none_identifiable: bool
+    withdrawn: bool
+    tags: list = field(default_factory=list)      # [(child id, name)]
+    shown: bool = True
+
+
+@dataclass
+class PostLine:
+    id: int
+    title: str
+    body: str
+    published_at: datetime.datetime
+    author: str
+    group: str | None
+    child: str | None
+    unit: str
+    uses: list
+    staff: bool                 # the viewer reads it as staff (sees withdrawn photos)
+    media: list = field(default_factory=list)
+
+
+PAGE_SIZE = 10
+
+
+def _lines(rows):
+    return [PostLine(pid, title, body, at, f"{af} {al}", group, f"{cf} {cl}" if cf else None,
+                     unit, ["app"] + [u for u, on in (("web", web), ("social", social),
+                                                     ("name", names)) if on], bool(staff))
+            for (pid, title, body, at, af, al, group, cf, cl, unit, web, social, names,
+                 staff) in rows]
+
+
+def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None):
+    """Posts matching `condition` (the viewer's access rule), newest first, with their
+    photos and who is in them, and whether each photo may be shown. Six queries at most
+    with the session: posts, photos with tags, and the photo consent."""
+    author = User.alias("author")
+    query = (Post.select(Post.id, Post.title, Post.body, Post.published_at,
+                         author.first_name, author.last_name, Group.name, Child.first_name,
+                         Child.last_name, Unit.name, Post.for_web, Post.for_social,
+                         Post.with_names, staff_expression)
+             .join(author, on=(Post.author == author.id))
+             .switch(Post).join(Group, JOIN.LEFT_OUTER, on=(Post.group == Group.id))
+             .switch(Post).join(Child, JOIN.LEFT_OUTER, on=(Post.child == Child.id))
+             .switch(Post).join(Unit, on=(Post.unit == Unit.id))
+             .where(condition)
+             .order_by(Post.published_at.desc(), Post.id.desc()).limit(limit + 1).tuples())
+    if before is not None:  # the page after a post, in the same order
+        ref = Post.alias("ref")
+        at = ref.select(ref.published_at).where(ref.id == before)
+        query = query.where((Post.published_at < at)
+                            | ((Post.published_at == at) & (Post.id < before)))
+    if post_id is not None:
+        query = query.where(Post.id == post_id)
+    posts = _lines(query)
+    more = len(posts) > limit
+    posts = posts[:limit]
+    by_id = {p.id: p for p in posts}
+    if not posts:
+        return posts, more
+    tagged = Child.alias("tagged")
+    media = {}
+    for (mid, post, width, height, tw, th, none, withdrawn, child, first,
+         last) in (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width,
+                                    PostMedia.height, PostMedia.thumb_width,
+                                    PostMedia.thumb_height, PostMedia.none_identifiable,
+                                    PostMedia.withdrawn_at, tagged.id, tagged.first_name,
+                                    tagged.last_name)
+                   .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
+                   .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
+                   .where(PostMedia.post.in_(list(by_id)))
+                   .order_by(PostMedia.post, PostMedia.position, tagged.first_name).tuples()):
+        line = media.get(mid)
+        if line is None:
+            line = media[mid] = MediaLine(mid, width, height, tw, th, none,
+                                          withdrawn is not None)
+            by_id[post].media.append(line)
+        if child:
+            line.tags.append((child, f"{first} {last}"))
+    group_posts = [p for p in posts if p.group is not None]
+    children = {c for p in group_posts for m in p.media for c, _ in m.tags}
+    status = photo_consent(children) if children else {}
+    for post in group_posts:
+        for line in post.media:
+            lapsed = any(status.get(c, {}).get(use) != GIVEN
+                         for c, _ in line.tags for use in post.uses)
+            line.shown = not line.withdrawn and not lapsed
+    return posts, more
+
+
+def media_of(post_id, media_id):
+    return (PostMedia.select().where((PostMedia.id == media_id)
+                                     & (PostMedia.post == post_id)).first())
+
+
+# Retention ---------------------------------------------------------------------------------
+
+def due_for_purge(years, now=None):
+    """Posts published more than `years` years ago (seed 003: 5 by default)."""
+    now = now or utcnow()
+    try:
+        cutoff = now.replace(year=now.year - years)
+    except ValueError:  # 29 February
+        cutoff = now.replace(year=now.year - years, day=28)
+    return list(Post.select().where(Post.published_at < cutoff).order_by(Post.published_at))
+
+
+def purge(posts, directory, remove):
+    """Delete the posts and their files; returns [(post id, title, published, files)]."""
+    done = []
+    for post in posts:
+        names = [n for m in post.media for n in (m.stored_name, m.thumb_name)]
+        with database.atomic():
+            media = PostMedia.select(PostMedia.id).where(PostMedia.post == post.id)
+            MediaTag.delete().where(MediaTag.media.in_(media)).execute()
+            PostMedia.delete().where(PostMedia.post == post.id).execute()
+            Post.delete().where(Post.id == post.id).execute()
+            audit.record("post.purged", obj=post, title=post.title,
+                         published=post.published_at.isoformat(), files=len(names))
+        remove(directory, names)
+        done.append((post.id, post.title, post.published_at, len(names)))
+    return done

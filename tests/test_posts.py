@@ -1,0 +1,295 @@
+"""Posts and photo documentation (seed 003, rules 4, 5, 9): consent checked per use when
+tagging, revocation carried through at once, individual documentation only for the
+child's own, metadata stripped, retention purge, the guardian's archive."""
+import datetime
+import io
+import json
+import os
+import zipfile
+
+import pytest
+from PIL import Image
+
+from models import consent_book
+from models.audit import AuditEvent
+from models.consents import PHOTO, Consent, ConsentVersion
+from models.db import utcnow
+from models.people import User
+from models.posts import MediaTag, Post, PostMedia
+from models.school import Group
+
+from .helpers import HTMX, queries_for, text_of
+
+CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
+        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
+FOREST, SKIS, KITES = "Tur i skogen", "Første gang på ski", "Vi lager drager"
+USE_TEXT = {"web": "on the website and in print", "social": "on social media",
+            "name": "with the child's name"}
+READS = {
+    FOREST: {"kari", "ola", "styrer", "bhg"},
+    SKIS: {"kari", "ola", "styrer", "bhg"},
+    KITES: {"kari", "ola", "nina", "lise", "bestemor", "rektor", "larer1a", "faglarer"},
+}
+
+
+def status_of(client, url, method="GET"):
+    """The status of a request, with the answer closed (a photo is a file)."""
+    response = client.open(url, method=method)
+    response.close()
+    return response.status_code
+
+
+def post(title):
+    return Post.get(Post.title == title)
+
+
+def first_media(title):
+    return PostMedia.select().where(PostMedia.post == post(title)).order_by(
+        PostMedia.position).first()
+
+
+def jpeg(gps=False):
+    image = Image.new("RGB", (1600, 1200), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    if gps:
+        exif[0x8825] = {1: "N", 2: (59.0, 54.0, 0.0), 3: "E", 4: (10.0, 45.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    image.close()
+    return out.getvalue()
+
+
+def compose(client, group, tags, uses=(), none=False, title="Drager"):
+    data = {"group": str(group.id), "title": title, "body": "Vi var ute.",
+            "photo_0": (io.BytesIO(jpeg()), "bilde.jpg")}
+    data["tag_0"] = [str(t) for t in tags]
+    for use in uses:
+        data[f"use_{use}"] = "1"
+    if none:
+        data["none_0"] = "1"
+    return client.post(f"/posts/new?group={group.id}", data=data,
+                       content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("role", [None] + CAST)
+def test_route_matrix(client, login, kids, role):
+    if role:
+        login(role)
+    expected = {("GET", "/posts/"): 200,
+                ("GET", "/posts/withdrawn"):
+                    200 if role in {"rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg"}
+                    else 404,
+                ("GET", f"/posts/new?group={Group.get(Group.name == '1A').id}"):
+                    200 if role in {"rektor", "larer1a", "faglarer"} else 404,
+                ("GET", f"/posts/archive/{kids['Noah'].id}.zip"):
+                    200 if role in {"kari", "ola"} else 404,
+                ("GET", "/posts/999999"): 404}
+    for title, readers in READS.items():
+        media = first_media(title)
+        expected[("GET", f"/posts/{media.post_id}")] = 200 if role in readers else 404
+        expected[("GET", f"/posts/{media.post_id}/media/{media.id}")] = (
+            200 if role in readers else 404)
+        expected[("GET", f"/posts/{media.post_id}/media/{media.id}/thumb")] = (
+            200 if role in readers else 404)
+    for (method, url), status in expected.items():
+        want = 302 if role is None else status
+        got = status_of(client, url, method)
+        assert got == want, (role, url, got)
+
+
+def test_the_feed_shows_each_reader_their_posts_newest_first(client, login):
+    login("kari")
+    page = text_of(client.get("/posts/"))
+    assert page.index(KITES) < page.index(SKIS) < page.index(FOREST)
+    login("nina")
+    page = text_of(client.get("/posts/"))
+    assert KITES in page and SKIS not in page and FOREST not in page
+
+
+@pytest.mark.parametrize("use, allowed", [("app", True), ("web", False), ("social", False),
+                                           ("name", False)])
+def test_tagging_needs_consent_for_every_use(client, login, kids, t, use, allowed):
+    """Jonas's consent covers the app only (demo)."""
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    response = compose(client, g1a, [kids["Jonas"].id], uses=[u for u in [use] if u != "app"])
+    if allowed:
+        assert response.status_code == 303
+        return
+    assert response.status_code == 400
+    assert t("%(child)s cannot be shown: consent for “%(use)s” is not given.",
+             child="Jonas Lie", use=t(USE_TEXT[use])) in text_of(response)
+    assert not Post.select().where(Post.title == "Drager").exists()
+
+
+def test_a_child_without_any_consent_cannot_be_tagged(client, login, kids):
+    login("larer1a")
+    response = compose(client, Group.get(Group.name == "1A"), [kids["Sara"].id])
+    assert response.status_code == 400 and "Sara Berg" in text_of(response)
+    response = compose(client, Group.get(Group.name == "1A"), [kids["Emma"].id],
+                       uses=["social"])
+    assert response.status_code == 400 and "Emma Hansen" in text_of(response)
+
+
+def test_every_photo_names_its_children_or_says_none_can_be_identified(client, login, kids,
+                                                                       t):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    response = compose(client, g1a, [])
+    assert response.status_code == 400
+    assert t("Tick every child who can be seen or heard, or confirm that no child can be "
+             "identified.") in text_of(response)
+    assert 'value="Drager"' in response.get_data(as_text=True)  # the title is kept
+    assert compose(client, g1a, [kids["Emma"].id], none=True).status_code == 400
+    assert compose(client, g1a, [], none=True).status_code == 303
+
+
+def test_photos_are_stored_without_location_or_camera_and_with_a_thumbnail(app, client,
+                                                                           login, kids):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    data = {"group": str(g1a.id), "title": "GPS", "photo_0": (io.BytesIO(jpeg(gps=True)),
+                                                               "gps.jpg"),
+            "tag_0": [str(kids["Emma"].id)]}
+    assert client.post(f"/posts/new?group={g1a.id}", data=data,
+                       content_type="multipart/form-data").status_code == 303
+    media = PostMedia.get(PostMedia.post == Post.get(Post.title == "GPS"))
+    for name, side in ((media.stored_name, 2048), (media.thumb_name, 480)):
+        with Image.open(os.path.join(app.config["ATTACHMENT_DIR"], name)) as stored:
+            assert not stored.getexif() and "exif" not in stored.info
+            assert max(stored.size) <= side
+    assert (media.thumb_width, media.thumb_height) == (480, 360)
+    response = client.get(f"/posts/{media.post_id}/media/{media.id}/thumb")
+    response.close()
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_withdrawing_consent_withdraws_the_photos_at_once_everywhere(client, login, kids):
+    kites = first_media(KITES)
+    emma = kids["Emma"]
+    app_item = next(i for c, statuses in consent_book.for_child(emma, "nb", "nb").consents
+                    if c.kind == PHOTO for i in [s.item for s in statuses]
+                    if i.key == "app")
+    login("nina")
+    url = f"/posts/{kites.post_id}/media/{kites.id}/thumb"
+    assert status_of(client, url) == 200
+    login("kari")
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "no"})
+    assert PostMedia.get_by_id(kites.id).withdrawn_at is not None
+    assert AuditEvent.select().where(AuditEvent.action == "media.withdrawn").exists()
+    for reader in ("nina", "kari"):
+        login(reader)
+        assert status_of(client, url) == 404  # the direct URL too
+        assert f"/media/{kites.id}" not in client.get("/posts/").get_data(as_text=True)
+        assert f"/media/{kites.id}" not in client.get(
+            f"/posts/?before={post(KITES).id + 1}", headers=HTMX).get_data(as_text=True)
+    login("larer1a")
+    assert status_of(client, url) == 200  # staff see it, to edit
+    assert "Vi lager drager" in text_of(client.get("/posts/withdrawn"))
+
+    # Giving consent again does not silently republish.
+    login("kari")
+    client.post(f"/children/{emma.id}/consents/{app_item.id}", data={"answer": "yes"})
+    login("nina")
+    assert status_of(client, url) == 404
+    login("larer1a")
+    assert client.post(f"/posts/{kites.post_id}/media/{kites.id}/republish"
+                       ).status_code == 303
+    login("nina")
+    assert status_of(client, url) == 200
+
+
+def test_individual_documentation_stays_with_the_childs_own_guardians(client, login, kids):
+    noah = kids["Noah"]
+    app_item = next(s.item for c, statuses in consent_book.for_child(noah, "nb", "nb").consents
+                    if c.kind == PHOTO for s in statuses if s.item.key == "app")
+    login("ola")
+    client.post(f"/children/{noah.id}/consents/{app_item.id}", data={"answer": "no"})
+    forest, skis = first_media(FOREST), first_media(SKIS)
+    login("kari")
+    assert status_of(client, f"/posts/{forest.post_id}/media/{forest.id}") == 404
+    assert status_of(client, f"/posts/{skis.post_id}/media/{skis.id}") == 200
+    login("bhg")
+    assert status_of(client, f"/posts/{skis.post_id}/media/{skis.id}") == 200
+
+
+def test_a_lapsed_consent_hides_photos_on_the_next_request(client, login):
+    """A new version of the photo consent asks everyone again: until they answer, no
+    group photo of their children is shown."""
+    consent = Consent.get(Consent.kind == PHOTO)
+    old = ConsentVersion.get(ConsentVersion.consent == consent)
+    ConsentVersion.create(consent=consent, number=2, texts=old.texts)
+    kites = first_media(KITES)
+    login("nina")
+    assert status_of(client, f"/posts/{kites.post_id}/media/{kites.id}") == 404
+
+
+def test_an_individual_post_shows_only_its_child(client, login, kids):
+    login("bhg")
+    data = {"child": str(kids["Noah"].id), "title": "Maling",
+            "photo_0": (io.BytesIO(jpeg()), "maling.jpg"), "tag_0": [str(kids["Noah"].id)]}
+    assert client.post(f"/posts/new?child={kids['Noah'].id}", data=data,
+                       content_type="multipart/form-data").status_code == 303
+    login("larer1a")
+    assert client.get(f"/posts/new?child={kids['Noah'].id}").status_code == 404
+
+
+def test_the_feed_pages_and_costs_the_same_queries(client, login, users):
+    g1a = Group.get(Group.name == "1A")
+    login("nina")
+    few = queries_for(client, "/posts/")
+    for n in range(15):
+        made = Post.create(unit=g1a.unit_id, group=g1a, title=f"Innlegg {n}",
+                           author=users["larer1a"],
+                           published_at=utcnow() - datetime.timedelta(days=2, minutes=n))
+        kites = first_media(KITES)
+        media = PostMedia.create(post=made, stored_name=f"s{n}", thumb_name=f"t{n}",
+                                 mimetype="image/jpeg", size=1, width=10, height=10,
+                                 thumb_width=10, thumb_height=10)
+        MediaTag.create(media=media, child=MediaTag.get(MediaTag.media == kites).child_id)
+    assert queries_for(client, "/posts/") == few <= 6
+    page = client.get("/posts/").get_data(as_text=True)
+    assert page.count('class="card post"') == 10 and "?before=" in page
+    older = client.get(page.split('class="pages" hx-get="')[1].split('"')[0], headers=HTMX)
+    html = older.get_data(as_text=True)
+    assert "<html" not in html and html.count('class="card post"') == 6
+
+
+def test_the_purge_deletes_exactly_what_is_due(app, kids):
+    forest = post(FOREST)
+    files = [n for m in forest.media for n in (m.stored_name, m.thumb_name)]
+    Post.update(published_at=utcnow() - datetime.timedelta(days=5 * 366)).where(
+        Post.id == forest.id).execute()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["purge", "--dry-run"])
+    assert "Tur i skogen" in dry.output and Post.select().where(Post.id == forest.id).exists()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "deleted post" in result.output and "Tur i skogen" in result.output
+    assert not Post.select().where(Post.id == forest.id).exists()
+    assert {p.title for p in Post.select()} == {SKIS, KITES}
+    for name in files:
+        assert not os.path.exists(os.path.join(app.config["ATTACHMENT_DIR"], name))
+    assert AuditEvent.select().where(AuditEvent.action == "post.purged").count() == 1
+
+
+def test_a_guardian_downloads_everything_about_their_child(client, login, kids):
+    login("kari")
+    response = client.get(f"/posts/archive/{kids['Noah'].id}.zip")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        index = json.loads(archive.read("posts.json"))
+        titles = {p["title"] for p in index}
+        assert titles == {FOREST, SKIS}
+        assert len([n for n in archive.namelist() if n.endswith(".jpg")]) == 3
+    assert AuditEvent.select().where(AuditEvent.action == "posts.archived").exists()
+
+
+def test_publishing_is_audited_with_its_tags(client, login, kids, users):
+    login("larer1a")
+    compose(client, Group.get(Group.name == "1A"), [kids["Emma"].id])
+    event = AuditEvent.select().where(AuditEvent.action == "post.published").order_by(
+        AuditEvent.id.desc()).first()
+    assert event.actor_id == users["larer1a"].id and event.details["tagged"] == [kids["Emma"].id]
+    assert User.get(User.username == "admin")  # the administrator reads no posts

@@ -1,0 +1,272 @@
+"""Posts and photo documentation: the feed, a post, its photos (only under the post's
+rule and, for group posts, only while consent holds), composing with tagging checked
+against consent, withdrawn photos for staff, and a guardian's archive of their child."""
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import access, attachments, audit, posts
+from models.db import database
+from models.people import Enrolment
+from models.posts import MediaTag, Post, PostMedia
+from models.school import Group
+
+from .common import client_ip, render, wants_fragment
+from .labels import PHOTO_USES
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+TITLE_MAX, BODY_MAX = 200, 5000
+
+
+def _feed(before=None, post_id=None):
+    user = current_user._get_current_object()
+    condition, as_staff = access.post_condition(user)
+    return posts.feed(condition, as_staff.alias("staff"), before=before, post_id=post_id)
+
+
+@bp.route("/")
+@login_required
+def index():
+    before = request.args.get("before", type=int)
+    lines, more = _feed(before=before)
+    context = {"lines": lines, "more": more, "use_names": PHOTO_USES}
+    if before is not None and wants_fragment():
+        return render("posts/_page.html", **context)
+    return render("posts/index.html", **context)
+
+
+@bp.route("/<int:post_id>")
+@login_required
+def show(post_id):
+    lines, _ = _feed(post_id=post_id)
+    if not lines:
+        abort(404)
+    return render("posts/show.html", post=lines[0], use_names=PHOTO_USES)
+
+
+@bp.route("/<int:post_id>/media/<int:media_id>")
+@bp.route("/<int:post_id>/media/<int:media_id>/<any(thumb):size>")
+@login_required
+def media(post_id, media_id, size=None):
+    """A photo, under the post's rule; a group post's photo only while every child in it
+    has consent (staff of the post also see a withdrawn one, to edit it)."""
+    lines, _ = _feed(post_id=post_id)
+    line = next((m for p in lines for m in p.media if m.id == media_id), None)
+    if line is None or not (line.shown or lines[0].staff):
+        abort(404)
+    stored = posts.media_of(post_id, media_id)
+    name = stored.thumb_name if size == "thumb" else stored.stored_name
+    response = send_file(Path(current_app.config["ATTACHMENT_DIR"]) / name,
+                         mimetype=stored.mimetype, max_age=0, conditional=True, etag=True)
+    # Private, and asked again each time: a withdrawn photo must not live on in a cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+# Composing ------------------------------------------------------------------------------
+
+def _target():
+    """(unit id, group id, child id, children who may be tagged, name) for ?group= or
+    ?child=, among those the member of staff reaches; 404 otherwise."""
+    user = current_user._get_current_object()
+    group_id = request.values.get("group", type=int)
+    child_id = request.values.get("child", type=int)
+    if group_id is not None:
+        found = access.staff_group_children(user, group_id)
+        if found is None:
+            abort(404)
+        name, unit_id, rows = found
+        return unit_id, group_id, None, [(r[0], f"{r[1]} {r[2]}") for r in rows], name
+    child = access.staff_child_or_none(user, child_id) if child_id is not None else None
+    if child is None:
+        abort(404)
+    unit = (Group.select(Group.unit).join(Enrolment)
+            .where((Enrolment.child == child.id)
+                   & Group.id.in_(access.staff_group_ids(user))).first())
+    return unit.unit_id, None, child.id, [(child.id, child.name)], child.name
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    unit_id, group_id, child_id, children, name = _target()
+    slots = current_app.config["POST_PHOTOS"]
+    form = {"title": request.form.get("title", "").strip(),
+            "body": request.form.get("body", "").strip(),
+            "uses": [u for u in ("web", "social", "name") if request.form.get(f"use_{u}")],
+            "tags": {n: request.form.getlist(f"tag_{n}", type=int) for n in range(slots)},
+            "none": {n for n in range(slots) if request.form.get(f"none_{n}")}}
+    if request.method == "GET" and child_id is not None:
+        form["tags"] = {n: [child_id] for n in range(slots)}
+    errors, refusals = {}, []
+    if request.method == "POST":
+        uploads = _check(form, slots, dict(children), errors, child_id)
+        if not errors and group_id is not None:
+            for child, use in posts.missing_consent(
+                    sorted({c for u in uploads for c in u.tags}), ["app"] + form["uses"]):
+                refusals.append(_l("%(child)s cannot be shown: consent for “%(use)s” is "
+                                   "not given.", child=dict(children)[child],
+                                   use=PHOTO_USES[use]))
+        if not errors and not refusals:
+            directory = current_app.config["ATTACHMENT_DIR"]
+            stored = []
+            try:
+                for upload in uploads:
+                    upload.stored_name = attachments.store(directory, upload.photo.full)
+                    upload.thumb_name = attachments.store(directory, upload.photo.thumb)
+                    stored += [upload.stored_name, upload.thumb_name]
+                post = posts.publish(current_user._get_current_object(), unit_id,
+                                     form["title"], form["body"], uploads, group_id=group_id,
+                                     child_id=child_id, for_web="web" in form["uses"],
+                                     for_social="social" in form["uses"],
+                                     with_names="name" in form["uses"], ip=client_ip())
+            except BaseException:
+                attachments.remove(directory, stored)
+                raise
+            flash(_l("Published."), "success")
+            return redirect(url_for("posts.show", post_id=post.id), 303)
+    return render("posts/new.html", status=400 if errors or refusals else 200, form=form,
+                  errors=errors, refusals=refusals, children=children, target=name,
+                  group_id=group_id, child_id=child_id, slots=range(slots),
+                  use_names=PHOTO_USES)
+
+
+def _check(form, slots, children, errors, child_id):
+    """The uploaded photos, checked by content, each with who can be seen in it."""
+    if not form["title"]:
+        errors["title"] = _l("Write a title.")
+    elif len(form["title"]) > TITLE_MAX:
+        errors["title"] = _l("The title can be at most %(max)d characters.", max=TITLE_MAX)
+    if len(form["body"]) > BODY_MAX:
+        errors["body"] = _l("The text can be at most %(max)d characters.", max=BODY_MAX)
+    max_bytes = current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024
+    uploads = []
+    for n in range(slots):
+        upload = request.files.get(f"photo_{n}")
+        if not upload or not upload.filename:
+            continue
+        try:
+            photo = attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
+                                              max_bytes)
+        except attachments.Refused as refused:
+            errors[f"photo_{n}"] = (
+                _l("%(name)s is larger than %(max)d MB.", name=refused.filename,
+                   max=current_app.config["ATTACHMENT_MAX_MB"])
+                if refused.reason == "size" else
+                _l("%(name)s is not a photo (JPEG, PNG, HEIC).", name=refused.filename))
+            continue
+        tags = [c for c in dict.fromkeys(form["tags"][n]) if c in children]
+        if child_id is not None and any(c != child_id for c in form["tags"][n]):
+            errors[f"photo_{n}"] = _l("Individual documentation shows only this child.")
+        if not tags and n not in form["none"]:
+            errors[f"photo_{n}"] = _l("Tick every child who can be seen or heard, or confirm "
+                                      "that no child can be identified.")
+        if tags and n in form["none"]:
+            errors[f"photo_{n}"] = _l("You ticked children and also that no child can be "
+                                      "identified. Choose one.")
+        uploads.append(posts.Upload(photo, tags, n in form["none"]))
+    if errors and uploads:
+        errors["files"] = _l("Choose the photos again: a browser does not keep them after "
+                             "an error.")
+    return uploads
+
+
+# Withdrawn photos -------------------------------------------------------------------------
+
+@bp.route("/withdrawn")
+@login_required
+def withdrawn():
+    """For staff: photos withdrawn or no longer covered by consent, to edit."""
+    user = current_user._get_current_object()
+    if not access.is_staff(user):
+        abort(404)
+    condition, as_staff = access.post_condition(user)
+    lines, _ = posts.feed(condition & as_staff & Post.group.is_null(False),
+                          as_staff.alias("staff"), limit=100)
+    affected = [(p, m) for p in lines for m in p.media if not m.shown]
+    return render("posts/withdrawn.html", affected=affected, use_names=PHOTO_USES)
+
+
+def _staff_media(post_id, media_id):
+    lines, _ = _feed(post_id=post_id)
+    if not lines or not lines[0].staff:
+        abort(404)
+    found = posts.media_of(post_id, media_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/<int:post_id>/media/<int:media_id>/republish", methods=["POST"])
+@login_required
+def republish(post_id, media_id):
+    found = _staff_media(post_id, media_id)
+    if posts.republish(found, current_user._get_current_object(), ip=client_ip()):
+        flash(_l("The photo is shown again."), "success")
+    else:
+        flash(_l("Not yet: a child in the photo still lacks consent."), "error")
+    return redirect(url_for("posts.withdrawn"), 303)
+
+
+@bp.route("/<int:post_id>/media/<int:media_id>/remove", methods=["POST"])
+@login_required
+def remove(post_id, media_id):
+    found = _staff_media(post_id, media_id)
+    with database.atomic():
+        MediaTag.delete().where(MediaTag.media == found.id).execute()
+        PostMedia.delete().where(PostMedia.id == found.id).execute()
+        audit.record("media.removed", actor=current_user._get_current_object(), obj=found,
+                     ip=client_ip(), post=post_id)
+    attachments.remove(current_app.config["ATTACHMENT_DIR"],
+                       [found.stored_name, found.thumb_name])
+    flash(_l("The photo is removed."), "success")
+    return redirect(url_for("posts.withdrawn"), 303)
+
+
+# A guardian's archive of their child ------------------------------------------------------
+
+@bp.route("/archive/<int:child_id>.zip")
+@login_required
+def archive(child_id):
+    """Everything posted about the child — individual documentation, and group posts'
+    photos the child is in — as one zip, for its guardians (rule 10)."""
+    user = current_user._get_current_object()
+    child = access.guardian_child_or_none(user, child_id)
+    if child is None:
+        abort(404)
+    tagged_in = (PostMedia.select(PostMedia.post).join(MediaTag)
+                 .where(MediaTag.child == child.id))
+    condition, as_staff = access.post_condition(user)
+    lines, _ = posts.feed(condition & ((Post.child == child.id) | Post.id.in_(tagged_in)),
+                          as_staff.alias("staff"), limit=10_000)
+    directory = Path(current_app.config["ATTACHMENT_DIR"])
+    names = {m.id: m for m in PostMedia.select().where(
+        PostMedia.post.in_([p.id for p in lines]))}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
+        index = []
+        for post in lines:
+            photos = []
+            for line in post.media:
+                mine = any(c == child.id for c, _ in line.tags)
+                if not line.shown or (post.group is not None and not mine):
+                    continue
+                path = f"{post.published_at:%Y-%m-%d}-{post.id}-{line.id}.jpg"
+                archive_file.write(directory / names[line.id].stored_name, path)
+                photos.append(path)
+            index.append({"title": post.title, "text": post.body,
+                          "published": post.published_at.isoformat() + "Z",
+                          "by": post.author, "group": post.group, "photos": photos})
+        archive_file.writestr("posts.json", json.dumps(index, ensure_ascii=False, indent=2))
+    buffer.seek(0)
+    audit.record("posts.archived", actor=user, obj=child, ip=client_ip(), posts=len(lines))
+    return send_file(buffer, mimetype="application/zip", as_attachment=True,
+                     download_name=f"kontaktbok-{child.first_name.lower()}.zip", max_age=0)
