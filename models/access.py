@@ -702,15 +702,16 @@ def leave_scope(user):
 
 # Posts (rules 4, 5, 9) ----------------------------------------------------------------
 
-def post_condition(user, day=None):
+def post_condition(user, day=None, adult_cutoff=None):
     """(who may read a post, whether they read it as staff), as conditions on Post:
     group posts of the groups the user reaches (as a guardian of a child enrolled in it,
     or as staff), and individual posts about a child the user sees (as guardian or
     staff). The administrator reads none."""
     from .posts import Post
     day = day or today()
-    guarded = Child.select(Child.id).where(
-        _guardian_condition(user, day, eighteenth_birthday_cutoff(day)))
+    if adult_cutoff is None:
+        adult_cutoff = eighteenth_birthday_cutoff(day)
+    guarded = Child.select(Child.id).where(_guardian_condition(user, day, adult_cutoff))
     guardian_groups = Enrolment.select(Enrolment.group).where(
         Enrolment.active(day) & Enrolment.child.in_(guarded))
     staff_kids = Child.select(Child.id).where(_staff_condition(user, day))

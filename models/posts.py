@@ -214,10 +214,9 @@ def _lines(rows):
                  staff) in rows]
 
 
-def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None):
-    """Posts matching `condition` (the viewer's access rule), newest first, with their
-    photos and who is in them, and whether each photo may be shown. Six queries at most
-    with the session: posts, photos with tags, and the photo consent."""
+def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, post_id=None):
+    """Posts matching `condition` (the viewer's access rule), newest first, `fetch` of
+    them (one more than a page, to know whether there is a next one)."""
     author = User.alias("author")
     query = (Post.select(Post.id, Post.title, Post.body, Post.published_at,
                          author.first_name, author.last_name, Group.name, Child.first_name,
@@ -228,7 +227,7 @@ def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None
              .switch(Post).join(Child, JOIN.LEFT_OUTER, on=(Post.child == Child.id))
              .switch(Post).join(Unit, on=(Post.unit == Unit.id))
              .where(condition)
-             .order_by(Post.published_at.desc(), Post.id.desc()).limit(limit + 1).tuples())
+             .order_by(Post.published_at.desc(), Post.id.desc()).limit(fetch).tuples())
     if before is not None:  # the page after a post, in the same order
         ref = Post.alias("ref")
         at = ref.select(ref.published_at).where(ref.id == before)
@@ -236,7 +235,20 @@ def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None
                             | ((Post.published_at == at) & (Post.id < before)))
     if post_id is not None:
         query = query.where(Post.id == post_id)
-    posts = _lines(query)
+    return query
+
+
+def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None):
+    """The posts with their photos and who is in them, and whether each photo may be
+    shown: see `finish`."""
+    return finish(list(feed_query(condition, staff_expression, limit + 1, before, post_id)),
+                  limit)
+
+
+def finish(rows, limit=PAGE_SIZE):
+    """Post rows from `feed_query` with their photos, who is in each, and whether each
+    may be shown. Four queries: photos with tags, and the photo consent."""
+    posts = _lines(rows)
     more = len(posts) > limit
     posts = posts[:limit]
     by_id = {p.id: p for p in posts}

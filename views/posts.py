@@ -1,6 +1,7 @@
 """Posts and photo documentation: the feed, a post, its photos (only under the post's
 rule and, for group posts, only while consent holds), composing with tagging checked
 against consent, withdrawn photos for staff, and a guardian's archive of their child."""
+import datetime
 import io
 import json
 import zipfile
@@ -11,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access, attachments, audit, posts
-from models.db import database
-from models.people import Enrolment
+from models.db import Prepared, database, today
+from models.people import Enrolment, eighteenth_birthday_cutoff
 from models.posts import MediaTag, Post, PostMedia
 from models.school import Group
 
@@ -24,10 +25,31 @@ bp = Blueprint("posts", __name__, url_prefix="/posts")
 TITLE_MAX, BODY_MAX = 200, 5000
 
 
+def _feed_query(user, day, adult_cutoff, fetch, before=None, post_id=None):
+    condition, as_staff = access.post_condition(user, day, adult_cutoff)
+    return posts.feed_query(condition, as_staff.alias("staff"), fetch, before, post_id)
+
+
+# The feed's rule is a large expression: its SQL is built once per variant, not per page.
+_KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date, "fetch": int}
+_feed_first = Prepared(_feed_query, **_KINDS)
+_feed_after = Prepared(lambda before, **params: _feed_query(before=before, **params),
+                       before=int, **_KINDS)
+_feed_one = Prepared(lambda post_id, **params: _feed_query(post_id=post_id, **params),
+                     post_id=int, **_KINDS)
+
+
 def _feed(before=None, post_id=None):
-    user = current_user._get_current_object()
-    condition, as_staff = access.post_condition(user)
-    return posts.feed(condition, as_staff.alias("staff"), before=before, post_id=post_id)
+    day = today()
+    params = {"user": current_user.id, "day": day,
+              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": posts.PAGE_SIZE + 1}
+    if post_id is not None:
+        rows = _feed_one(post_id=post_id, **params)
+    elif before is not None:
+        rows = _feed_after(before=before, **params)
+    else:
+        rows = _feed_first(**params)
+    return posts.finish(rows)
 
 
 @bp.route("/")
