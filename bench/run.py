@@ -28,7 +28,10 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/"),
          ("admin", "/admin/"), ("kari", "/messages/"), ("rektor", "/messages/"),
-         ("kari", "/messages/1"), ("rektor", "/messages/1"), ("kari", "/messages/unread")]
+         ("kari", "/messages/1"), ("rektor", "/messages/1"), ("kari", "/messages/unread"),
+         ("kari", "/children/1/consents"), ("larer1a", "/groups/1/consents"),
+         ("nina", "/groups/1/class-list"), ("kari", "/children/1/absence"),
+         ("larer1a", "/groups/1/absence"), ("kari", "/posts/")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 

@@ -563,19 +563,59 @@ def children_in(unit, group=None, day=None):
 
 # Consents (rules 5 and 6) ---------------------------------------------------------------
 
+_KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date}
+
+
+def _first(prepared, object_id, **params):
+    """The first row of a prepared single-object access query, or None. The rule's SQL
+    is built once: otherwise building it is the largest part of what a page costs."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        return None
+    rows = prepared(target=object_id, **params)
+    return rows[0] if rows else None
+
+
+def _rule_params(user, day):
+    day = day or today()
+    return {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day)}
+
+
+_answering = Prepared(
+    lambda user, day, adult_cutoff, target: Child.select().where(
+        _guardian_condition(user, day, adult_cutoff)
+        & Child.id.in_(_responsible_child_ids(user)) & (Child.id == target)),
+    target=int, **_KINDS)
+
+
 def answering_child(user, child_id, day=None):
     """The child, when the user is one of its guardians with parental responsibility
     and sees it (rule 1): only they answer its consents. A caregiver, an information-only
     parent or staff get None."""
-    day = day or today()
-    query = Child.select().where(
-        _guardian_condition(user, day, eighteenth_birthday_cutoff(day))
-        & Child.id.in_(_responsible_child_ids(user)))
-    return _one(query, Child, child_id)
+    return _first(_answering, child_id, **_rule_params(user, day))
+
+
+_staff_child = Prepared(
+    lambda user, day, target: Child.select().where(
+        _staff_condition(user, day) & (Child.id == target)),
+    target=int, user=int, day=datetime.date)
 
 
 def staff_child_or_none(user, child_id, day=None):
-    return _one(staff_children(user, day), Child, child_id)
+    return _first(_staff_child, child_id, user=user.id, day=day or today())
+
+
+_staff_group_children = Prepared(
+    lambda user, day, target: Group.select(
+        Group.name, Group.unit, Child.id, Child.first_name, Child.last_name,
+        Child.address_protection, Child.birth_date, Child.account)
+    .join(Enrolment, peewee.JOIN.LEFT_OUTER,
+          on=((Enrolment.group == Group.id) & Enrolment.active(day)))
+    .join(Child, peewee.JOIN.LEFT_OUTER, on=(Enrolment.child == Child.id))
+    .where((Group.id == target) & Group.id.in_(staff_group_ids(user)))
+    .order_by(Child.first_name, Child.last_name, Child.id).tuples(),
+    target=int, user=int, day=datetime.date)
 
 
 def staff_group_children(user, group_id, day=None):
@@ -586,15 +626,7 @@ def staff_group_children(user, group_id, day=None):
         group_id = int(group_id)
     except (TypeError, ValueError):
         return None
-    day = day or today()
-    rows = list(Group.select(Group.name, Group.unit, Child.id, Child.first_name,
-                             Child.last_name, Child.address_protection, Child.birth_date,
-                             Child.account)
-                .join(Enrolment, peewee.JOIN.LEFT_OUTER,
-                      on=((Enrolment.group == Group.id) & Enrolment.active(day)))
-                .join(Child, peewee.JOIN.LEFT_OUTER, on=(Enrolment.child == Child.id))
-                .where((Group.id == group_id) & Group.id.in_(staff_group_ids(user)))
-                .order_by(Child.first_name, Child.last_name, Child.id).tuples())
+    rows = _staff_group_children(target=group_id, user=user.id, day=day or today())
     if not rows:
         return None
     return rows[0][0], rows[0][1], [row[2:] for row in rows if row[2] is not None]
@@ -610,15 +642,21 @@ def consent_scope(user):
     return [unit for role, unit in rows if role == UNIT_LEADER and unit], everywhere
 
 
+def _consent_child_query(user, day, adult_cutoff, target):
+    guardian = (_guardian_condition(user, day, adult_cutoff)
+                & Child.id.in_(_responsible_child_ids(user)))
+    own = (Child.account == user) & _enrolled(day)
+    return Child.select(Child, own.alias("own")).where((guardian | own) & (Child.id == target))
+
+
+_consent_child = Prepared(_consent_child_query, target=int, **_KINDS)
+
+
 def consent_child(user, child_id, day=None):
     """For a child's consent page, one query: (child, "guardian") when the user is one
     of its guardians with parental responsibility who sees it, (child, "pupil") when it
     is the pupil's own login (while enrolled); otherwise (None, None)."""
-    day = day or today()
-    guardian = (_guardian_condition(user, day, eighteenth_birthday_cutoff(day))
-                & Child.id.in_(_responsible_child_ids(user)))
-    own = (Child.account == user) & _enrolled(day)
-    child = _one(Child.select(Child, own.alias("own")).where(guardian | own), Child, child_id)
+    child = _first(_consent_child, child_id, **_rule_params(user, day))
     if child is None:
         return None, None
     return child, "pupil" if child.own else "guardian"
@@ -630,27 +668,18 @@ def own_children(user, day=None):
     return list(Child.select().where((Child.account == user) & _enrolled(day)))
 
 
-def joined_guardian_sees(day):
+def joined_guardian_sees(day, adult_cutoff):
     """Rule 1 for a query that joins Guardianship, its User and its Child: the parent
     has parental responsibility and still sees the child (under 18, or access extended
     by the pupil). Enrolment is the caller's to check, for the group it is about."""
     return (Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
-            & ((Child.birth_date > eighteenth_birthday_cutoff(day))
-               | (Child.guardian_access_until >= day))
+            & ((Child.birth_date > adult_cutoff) | (Child.guardian_access_until >= day))
             & (User.is_active == True))  # noqa: E712
 
 
-def class_list_viewer(user, group_id, day=None):
-    """May the user see the class list of the group: a guardian with parental
-    responsibility of a child enrolled in it, its contact teacher, or a leader of its
-    unit. Returns (group name, "guardian" or "staff") or None."""
-    try:
-        group_id = int(group_id)
-    except (TypeError, ValueError):
-        return None
-    day = day or today()
+def _class_list_viewer_query(user, day, adult_cutoff, target):
     guarded = Child.select(Child.id).where(
-        _guardian_condition(user, day, eighteenth_birthday_cutoff(day))
+        _guardian_condition(user, day, adult_cutoff)
         & Child.id.in_(_responsible_child_ids(user)))
     as_guardian = fn.EXISTS(Enrolment.select(Enrolment.id).where(
         (Enrolment.group == Group.id) & Enrolment.active(day)
@@ -660,8 +689,18 @@ def class_list_viewer(user, group_id, day=None):
     leads = StaffRole.select(StaffRole.unit).where(
         (StaffRole.user == user) & (StaffRole.role == UNIT_LEADER))
     as_staff = Group.id.in_(teaches) | Group.unit.in_(leads)
-    row = (Group.select(Group.name, as_staff.alias("staff"))
-           .where((Group.id == group_id) & (as_guardian | as_staff)).tuples().first())
+    return (Group.select(Group.name, as_staff.alias("staff"))
+            .where((Group.id == target) & (as_guardian | as_staff)).tuples())
+
+
+_class_list_viewer = Prepared(_class_list_viewer_query, target=int, **_KINDS)
+
+
+def class_list_viewer(user, group_id, day=None):
+    """May the user see the class list of the group: a guardian with parental
+    responsibility of a child enrolled in it, its contact teacher, or a leader of its
+    unit. Returns (group name, "guardian" or "staff") or None."""
+    row = _first(_class_list_viewer, group_id, **_rule_params(user, day))
     if row is None:
         return None
     return row[0], "staff" if row[1] else "guardian"
@@ -669,9 +708,15 @@ def class_list_viewer(user, group_id, day=None):
 
 # Absence and leave (rule 6) --------------------------------------------------------------
 
+_guarded_child = Prepared(
+    lambda user, day, adult_cutoff, target: Child.select().where(
+        _guardian_condition(user, day, adult_cutoff) & (Child.id == target)),
+    target=int, **_KINDS)
+
+
 def guardian_child_or_none(user, child_id, day=None):
     """A child the user sees as a guardian or caregiver (rule 1)."""
-    return _one(guarded_children(user, day), Child, child_id)
+    return _first(_guarded_child, child_id, **_rule_params(user, day))
 
 
 def leave_decider(user, child_id, day=None):

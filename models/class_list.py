@@ -8,13 +8,14 @@ one is never listed, not even by name. Only guardians who still see the child (r
 and children still in the group count: a child who leaves, or a guardian who loses
 access, disappears from the list at once.
 """
+import datetime
 from dataclasses import dataclass
 
 import peewee
 
 from . import access, audit
-from .db import BaseModel, database, today, utcnow
-from .people import Child, Enrolment, Guardianship, User
+from .db import BaseModel, Prepared, database, today, utcnow
+from .people import Child, Enrolment, Guardianship, User, eighteenth_birthday_cutoff
 from .school import Group
 
 FIELDS = ("child_name", "my_name", "email", "phone", "address")
@@ -89,10 +90,8 @@ class Entry:
     contacts: list
 
 
-def entries(group_id, day=None):
-    """The class list of a group, sorted by the child's name. One query."""
-    day = day or today()
-    rows = (ClassListShare.select(Child.id, Child.first_name, Child.last_name, User.id,
+def _entries_query(group, day, adult_cutoff):
+    return (ClassListShare.select(Child.id, Child.first_name, Child.last_name, User.id,
                                   User.first_name, User.last_name, User.email, User.phone,
                                   User.address, User.address_protection,
                                   ClassListShare.child_name, ClassListShare.my_name,
@@ -105,11 +104,20 @@ def entries(group_id, day=None):
             .join(Guardianship, on=((Guardianship.child == ClassListShare.child)
                                     & (Guardianship.guardian == ClassListShare.guardian)))
             .join(User, on=(Guardianship.guardian == User.id))
-            .where((ClassListShare.group == group_id) & Enrolment.active(day)
+            .where((ClassListShare.group == group) & Enrolment.active(day)
                    & (Child.address_protection == UNPROTECTED)
-                   & access.joined_guardian_sees(day))
+                   & access.joined_guardian_sees(day, adult_cutoff))
             .order_by(Child.first_name, Child.last_name, Child.id, User.first_name)
             .tuples())
+
+
+_entries = Prepared(_entries_query, group=int, day=datetime.date, adult_cutoff=datetime.date)
+
+
+def entries(group_id, day=None):
+    """The class list of a group, sorted by the child's name. One query."""
+    day = day or today()
+    rows = _entries(group=group_id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day))
     children, named = {}, set()
     for (child_id, cf, cl, uid, uf, ul, email, phone, address, protection, child_name,
          my_name, share_email, share_phone, share_address) in rows:
@@ -130,11 +138,11 @@ class Counts:
     shared: dict            # {field: how many children's families share it}
 
 
-def counts(group_id, day=None):
+def counts(group_id, listed_entries, day=None):
     """For the contact teacher: how many families of the group share each field —
-    numbers, never who has not."""
+    numbers, never who has not. `listed_entries` is the group's list."""
     day = day or today()
-    listed = {e.child_id: e for e in entries(group_id, day)}
+    listed = {e.child_id: e for e in listed_entries}
     total = (Enrolment.select(peewee.fn.COUNT(peewee.fn.DISTINCT(Enrolment.child)))
              .where((Enrolment.group == group_id) & Enrolment.active(day)).scalar())
     shared = {"child_name": len(listed),

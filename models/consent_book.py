@@ -15,7 +15,7 @@ from .consent_texts import photo_texts
 from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
                        ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
                        current_answer, effective, renewal_cutoff, text_in)
-from .db import database, today, utcnow
+from .db import Prepared, database, today, utcnow
 from .people import (WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User,
                      birthday_cutoff)
 from .school import Group, Unit
@@ -100,9 +100,8 @@ def _applies_to(children, day):
     return Consent.closed_at.is_null() & (broad | (Consent.only_chosen & Consent.id.in_(chosen)))
 
 
-def consents_for(children, day, language, fallback):
-    """[ConsentLine, …] with their items, the photo consent first, then by age."""
-    rows = (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
+def _consents_query(children, day):
+    return (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
                            Consent.only_chosen, Consent.unit, Consent.group,
                            ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
                            ConsentItem.id, ConsentItem.key)
@@ -112,9 +111,29 @@ def consents_for(children, day, language, fallback):
             .order_by(Consent.kind != PHOTO, Consent.created_at, Consent.id,
                       ConsentItem.position)
             .tuples())
+
+
+def _one_child(child):
+    return Child.select(Child.id).where(Child.id == child)
+
+
+def _in_group(group, day):
+    return Enrolment.select(Enrolment.child).where((Enrolment.group == group)
+                                                   & Enrolment.active(day))
+
+
+# The pages' queries, their SQL built once: for one child, and for a group's children.
+_consents_of_child = Prepared(lambda child, day: _consents_query(_one_child(child), day),
+                              child=int, day=datetime.date)
+_consents_of_group = Prepared(lambda group, day: _consents_query(_in_group(group, day), day),
+                              group=int, day=datetime.date)
+
+
+def consents_for(children, day, language, fallback, rows=None):
+    """[ConsentLine, …] with their items, the photo consent first, then by age."""
     lines = {}
     for (cid, kind, deadline, renew, only_chosen, unit, group, vid, number, texts,
-         item_id, key) in rows:
+         item_id, key) in (_consents_query(children, day) if rows is None else rows):
         line = lines.get(cid)
         if line is None:
             text = text_in(json.loads(texts), language, fallback)
@@ -144,17 +163,25 @@ class GuardianLine:
     name: str
 
 
-def responsible_guardians(children):
-    """{child id: [GuardianLine, …]}: everyone with parental responsibility, whose
-    answers decide. Caregivers and information-only parents are not among them."""
-    result = {}
-    rows = (Guardianship.select(Guardianship.child, User.id, User.first_name, User.last_name)
+def _guardians_query(children):
+    return (Guardianship.select(Guardianship.child, User.id, User.first_name, User.last_name)
             .join(User, on=(Guardianship.guardian == User.id))
             .where(Guardianship.child.in_(children)
                    & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
                    & (User.is_active == True))  # noqa: E712
             .order_by(User.first_name, User.last_name).tuples())
-    for child, uid, first, last in rows:
+
+
+_guardians_of_child = Prepared(lambda child: _guardians_query(_one_child(child)), child=int)
+_guardians_of_group = Prepared(lambda group, day: _guardians_query(_in_group(group, day)),
+                               group=int, day=datetime.date)
+
+
+def responsible_guardians(children, rows=None):
+    """{child id: [GuardianLine, …]}: everyone with parental responsibility, whose
+    answers decide. Caregivers and information-only parents are not among them."""
+    result = {}
+    for child, uid, first, last in (_guardians_query(children) if rows is None else rows):
         result.setdefault(child, []).append(GuardianLine(uid, f"{first} {last}"))
     return result
 
@@ -170,15 +197,23 @@ class AnswerRow:
     at: datetime.datetime
 
 
-def answer_rows(children):
-    """{(child, item, guardian): [AnswerRow, …] oldest first}."""
-    result = {}
-    rows = (ConsentAnswer.select(ConsentAnswer.id, ConsentAnswer.child, ConsentAnswer.item,
+def _answers_query(children):
+    return (ConsentAnswer.select(ConsentAnswer.id, ConsentAnswer.child, ConsentAnswer.item,
                                  ConsentAnswer.guardian, ConsentAnswer.version,
                                  ConsentAnswer.answer, ConsentAnswer.at)
             .where(ConsentAnswer.child.in_(children))
             .order_by(ConsentAnswer.id).tuples())
-    for row in rows:
+
+
+_answers_of_child = Prepared(lambda child: _answers_query(_one_child(child)), child=int)
+_answers_of_group = Prepared(lambda group, day: _answers_query(_in_group(group, day)),
+                             group=int, day=datetime.date)
+
+
+def answer_rows(children, rows=None):
+    """{(child, item, guardian): [AnswerRow, …] oldest first}."""
+    result = {}
+    for row in (_answers_query(children) if rows is None else rows):
         answer = AnswerRow(*row)
         result.setdefault((answer.child_id, answer.item_id, answer.guardian_id),
                           []).append(answer)
@@ -229,13 +264,14 @@ class ChildConsents:
 def for_child(child, language, fallback, pupil_age=None, day=None):
     """Everything the consent page of one child shows. Three queries."""
     day = day or today()
-    children = Child.select(Child.id).where(Child.id == child.id)
-    guardians = responsible_guardians(children).get(child.id, [])
+    guardians = responsible_guardians(None, _guardians_of_child(child=child.id)).get(
+        child.id, [])
     pupil = (GuardianLine(child.account_id, child.name)
              if pupil_decides(child.birth_date, child.account_id, pupil_age, day) else None)
     deciders = _deciders(guardians, pupil, pupil is not None)
-    rows = answer_rows(children)
-    consents = consents_for(children, day, language, fallback)
+    rows = answer_rows(None, _answers_of_child(child=child.id))
+    consents = consents_for(None, day, language, fallback,
+                            _consents_of_child(child=child.id, day=day))
     return ChildConsents(guardians, pupil, [
         (c, [item_status(c, item, child.id, deciders, rows, day) for item in c.items])
         for c in consents])
@@ -257,17 +293,17 @@ class GroupTable:
     children: list
 
 
-def for_group(group_rows, language, fallback, pupil_age=None, day=None):
+def for_group(group_id, group_rows, language, fallback, pupil_age=None, day=None):
     """The staff table of a group: every child × every item. `group_rows` are the
     group's children as (id, first, last, address protection, birth date, account)
-    from the access check. Four queries, whatever the size of the group."""
+    from the access check. Three queries (four with consents for chosen children),
+    whatever the size of the group."""
     day = day or today()
-    ids = [row[0] for row in group_rows]
-    children = Child.select(Child.id).where(Child.id.in_(ids))
-    consents = consents_for(children, day, language, fallback)
+    consents = consents_for(None, day, language, fallback,
+                            _consents_of_group(group=group_id, day=day))
     chosen = chosen_children([c.id for c in consents if c.only_chosen])
-    guardians = responsible_guardians(children)
-    rows = answer_rows(children)
+    guardians = responsible_guardians(None, _guardians_of_group(group=group_id, day=day))
+    rows = answer_rows(None, _answers_of_group(group=group_id, day=day))
     table = []
     for child_id, first, last, protection, birth_date, account in group_rows:
         name = f"{first} {last}"
@@ -290,7 +326,7 @@ def answer(child_id, consent, item, guardian, value, day=None, ip=""):
     "yes" is a withdrawal. Nothing is written when the answer is already the current
     one (a double tap). Returns the stored answer, or None."""
     day = day or today()
-    rows = answer_rows(Child.select(Child.id).where(Child.id == child_id))
+    rows = answer_rows(None, _answers_of_child(child=child_id))
     cutoff = renewal_cutoff(day) if consent.renew_yearly else None
     now = current_answer(rows.get((child_id, item.id, guardian.id), []), consent.version_id,
                          cutoff)

@@ -92,6 +92,23 @@ def photo_consent(child_ids, day=None):
         for item in consent.items} for child in child_ids}
 
 
+def photo_consent_from(consent_rows, guardian_rows, answer_rows, day=None):
+    """The same as photo_consent, from rows the caller fetched (prepared queries)."""
+    from . import consent_book
+    day = day or today()
+    photo = [c for c in consent_book.consents_for(None, day, "en", "en", consent_rows)
+             if c.kind == PHOTO]
+    guardians = consent_book.responsible_guardians(None, guardian_rows)
+    rows = consent_book.answer_rows(None, answer_rows)
+    if not photo:
+        return {}
+    consent = photo[0]
+    children = set(guardians) | {key[0] for key in rows}
+    return {child: {item.key: consent_book.item_status(
+        consent, item, child, guardians.get(child, []), rows, day).status
+        for item in consent.items} for child in children}
+
+
 def missing_consent(child_ids, uses, day=None):
     """[(child id, use), …] of tagged children without consent for a use."""
     status = photo_consent(child_ids, day)
@@ -245,27 +262,40 @@ def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None
                   limit)
 
 
-def finish(rows, limit=PAGE_SIZE):
+def media_query(posts):
+    """The photos of `posts` (ids, or a subquery of them) with who is in each."""
+    tagged = Child.alias("tagged")
+    return (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width, PostMedia.height,
+                             PostMedia.thumb_width, PostMedia.thumb_height,
+                             PostMedia.none_identifiable, PostMedia.withdrawn_at, tagged.id,
+                             tagged.first_name, tagged.last_name)
+            .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
+            .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
+            .where(PostMedia.post.in_(posts))
+            .order_by(PostMedia.post, PostMedia.position, tagged.first_name).tuples())
+
+
+def tagged_in(posts):
+    """The children in the photos of `posts` (a subquery of post ids)."""
+    return (MediaTag.select(MediaTag.child).join(PostMedia)
+            .where(PostMedia.post.in_(posts)))
+
+
+def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
     """Post rows from `feed_query` with their photos, who is in each, and whether each
-    may be shown. Four queries: photos with tags, and the photo consent."""
+    may be shown. Four queries (photos with tags, the photo consent), unless the caller
+    ran them already (`media_rows`, `consent`: {child: {use: status}})."""
     posts = _lines(rows)
     more = len(posts) > limit
     posts = posts[:limit]
     by_id = {p.id: p for p in posts}
     if not posts:
         return posts, more
-    tagged = Child.alias("tagged")
     media = {}
     for (mid, post, width, height, tw, th, none, withdrawn, child, first,
-         last) in (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width,
-                                    PostMedia.height, PostMedia.thumb_width,
-                                    PostMedia.thumb_height, PostMedia.none_identifiable,
-                                    PostMedia.withdrawn_at, tagged.id, tagged.first_name,
-                                    tagged.last_name)
-                   .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
-                   .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
-                   .where(PostMedia.post.in_(list(by_id)))
-                   .order_by(PostMedia.post, PostMedia.position, tagged.first_name).tuples()):
+         last) in (media_query(list(by_id)) if media_rows is None else media_rows):
+        if post not in by_id:
+            continue  # the one post fetched beyond the page
         line = media.get(mid)
         if line is None:
             line = media[mid] = MediaLine(mid, width, height, tw, th, none,
@@ -275,7 +305,7 @@ def finish(rows, limit=PAGE_SIZE):
             line.tags.append((child, f"{first} {last}"))
     group_posts = [p for p in posts if p.group is not None]
     children = {c for p in group_posts for m in p.media for c, _ in m.tags}
-    status = photo_consent(children) if children else {}
+    status = consent if consent is not None else (photo_consent(children) if children else {})
     for post in group_posts:
         for line in post.media:
             lapsed = any(status.get(c, {}).get(use) != GIVEN

@@ -81,7 +81,7 @@ def _viewer(group_id):
 def group(group_id):
     name, role = _viewer(group_id)
     entries = class_list.entries(group_id)
-    counts = class_list.counts(group_id) if role == "staff" else None
+    counts = class_list.counts(group_id, entries) if role == "staff" else None
     return render("class_list/list.html", group_id=group_id, group_name=name,
                   entries=entries, counts=counts, fields=SHARED_FIELD_COUNTS,
                   country=current_app.config["MUNICIPALITY"].country)

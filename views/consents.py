@@ -105,7 +105,8 @@ def _group_table(group_id):
     if found is None:
         abort(404)
     name, unit_id, rows = found
-    consents, table = consent_book.for_group(rows, *_languages(), pupil_age=_pupil_age())
+    consents, table = consent_book.for_group(group_id, rows, *_languages(),
+                                             pupil_age=_pupil_age())
     return name, unit_id, consents, table
 
 

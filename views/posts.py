@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, send_
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, attachments, audit, posts
+from models import access, attachments, audit, consent_book, posts
 from models.db import Prepared, database, today
 from models.people import Enrolment, eighteenth_birthday_cutoff
 from models.posts import MediaTag, Post, PostMedia
@@ -30,26 +30,49 @@ def _feed_query(user, day, adult_cutoff, fetch, before=None, post_id=None):
     return posts.feed_query(condition, as_staff.alias("staff"), fetch, before, post_id)
 
 
-# The feed's rule is a large expression: its SQL is built once per variant, not per page.
+# The feed's rule is a large expression: each query of a page is built once per variant
+# (first page, a later page, one post), never per request. The photos and their consent
+# are asked for the page's posts as a fixed number of ids (unused ones are 0), so their
+# SQL is fixed too.
 _KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date, "fetch": int}
-_feed_first = Prepared(_feed_query, **_KINDS)
-_feed_after = Prepared(lambda before, **params: _feed_query(before=before, **params),
-                       before=int, **_KINDS)
-_feed_one = Prepared(lambda post_id, **params: _feed_query(post_id=post_id, **params),
-                     post_id=int, **_KINDS)
+_page = {"first": Prepared(_feed_query, **_KINDS),
+         "after": Prepared(_feed_query, before=int, **_KINDS),
+         "one": Prepared(_feed_query, post_id=int, **_KINDS)}
+_SLOTS = posts.PAGE_SIZE + 1
+_IDS = {f"p{n}": int for n in range(_SLOTS)}
+
+
+def _ids(**ids):
+    return [ids[f"p{n}"] for n in range(_SLOTS)]
+
+
+_photos = Prepared(lambda **ids: posts.media_query(_ids(**ids)), **_IDS)
+_consents = Prepared(lambda day, **ids: consent_book._consents_query(
+    posts.tagged_in(_ids(**ids)), day), day=datetime.date, **_IDS)
+_guardians = Prepared(lambda **ids: consent_book._guardians_query(
+    posts.tagged_in(_ids(**ids))), **_IDS)
+_answers = Prepared(lambda **ids: consent_book._answers_query(
+    posts.tagged_in(_ids(**ids))), **_IDS)
 
 
 def _feed(before=None, post_id=None):
+    """A page of the viewer's feed (or one post): six queries with the session."""
     day = today()
     params = {"user": current_user.id, "day": day,
-              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": posts.PAGE_SIZE + 1}
+              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": _SLOTS}
+    variant = "first"
     if post_id is not None:
-        rows = _feed_one(post_id=post_id, **params)
+        variant, params["post_id"] = "one", post_id
     elif before is not None:
-        rows = _feed_after(before=before, **params)
-    else:
-        rows = _feed_first(**params)
-    return posts.finish(rows)
+        variant, params["before"] = "after", before
+    rows = _page[variant](**params)
+    if not rows:
+        return [], False
+    ids = [row[0] for row in rows] + [0] * (_SLOTS - len(rows))
+    slots = {f"p{n}": ids[n] for n in range(_SLOTS)}
+    consent = posts.photo_consent_from(_consents(day=day, **slots), _guardians(**slots),
+                                       _answers(**slots), day)
+    return posts.finish(rows, media_rows=_photos(**slots), consent=consent)
 
 
 @bp.route("/")
