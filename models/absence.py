@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import peewee
 
 from . import audit
-from .db import BaseModel, database, today, utcnow
+from .db import BaseModel, Prepared, database, today, utcnow
 from .messages import Thread
 from .people import Child, Enrolment, User
 from .school import Group
@@ -109,14 +109,9 @@ def withdraw(absence, by, ip=""):
         audit.record("absence.withdrawn", actor=by, obj=absence, ip=ip)
 
 
-def of_child(child_id, since=None):
-    """The child's absences (not withdrawn), newest first; since a day, if given."""
-    query = (Absence.select().where((Absence.child == child_id)
-                                    & Absence.withdrawn_at.is_null())
-             .order_by(Absence.start_date.desc(), Absence.id.desc()))
-    if since is not None:
-        query = query.where(Absence.end_date >= since)
-    return list(query)
+def of_child(child_id):
+    """The child's absences (not withdrawn), newest first."""
+    return _of_child(child=child_id)
 
 
 def term_of(day):
@@ -164,23 +159,53 @@ class DayLine:
     by_staff: bool
 
 
-def on_day(group_ids, day):
-    """Absences on a day for children in the groups: [DayLine], by group and name. One
-    query."""
-    if not group_ids:
-        return []
-    rows = (Absence.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
+def _on_day_query(groups, day):
+    return (Absence.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
                            Absence.part, Absence.at_time, Absence.picked_up_by,
                            Absence.reason, Absence.by_staff)
             .join(Child, on=(Absence.child == Child.id))
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group, on=(Enrolment.group == Group.id))
-            .where(Enrolment.group.in_(group_ids) & Enrolment.active(day)
+            .where(Enrolment.group.in_(groups) & Enrolment.active(day)
                    & (Absence.start_date <= day) & (Absence.end_date >= day)
                    & Absence.withdrawn_at.is_null())
             .order_by(Group.name, Child.first_name, Child.last_name).tuples())
+
+
+_on_day_of_group = Prepared(
+    lambda group, day: _on_day_query(Group.select(Group.id).where(Group.id == group), day),
+    group=int, day=datetime.date)
+
+
+def day_lines(rows):
     return [DayLine(cid, f"{first} {last}", gid, group, part, at, by, reason, staff)
             for cid, first, last, gid, group, part, at, by, reason, staff in rows]
+
+
+def on_day(groups, day):
+    """Absences on a day for children in `groups` (ids or a subquery): [DayLine], by group
+    and name. One query."""
+    return day_lines(_on_day_query(groups, day))
+
+
+def on_day_in_group(group_id, day):
+    return day_lines(_on_day_of_group(group=group_id, day=day))
+
+
+def on_day_for_staff(staff_groups):
+    """A Prepared query of today's absences in the groups a member of staff reaches
+    (`staff_groups(user)` gives them as a subquery)."""
+    return Prepared(lambda user, day: _on_day_query(staff_groups(user), day),
+                    user=int, day=datetime.date)
+
+
+_of_child = Prepared(lambda child: Absence.select().where(
+    (Absence.child == child) & Absence.withdrawn_at.is_null())
+    .order_by(Absence.start_date.desc(), Absence.id.desc()), child=int)
+_leave_of_child = Prepared(lambda child: LeaveApplication.select()
+                           .where(LeaveApplication.child == child)
+                           .order_by(LeaveApplication.start_date.desc(),
+                                     LeaveApplication.id.desc()), child=int)
 
 
 def apply_for_leave(child_id, by, start, end, reason, ip=""):
@@ -223,5 +248,4 @@ def withdraw_leave(application, by, ip=""):
 
 
 def leave_of_child(child_id):
-    return list(LeaveApplication.select().where(LeaveApplication.child == child_id)
-                .order_by(LeaveApplication.start_date.desc(), LeaveApplication.id.desc()))
+    return _leave_of_child(child=child_id)

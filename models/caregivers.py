@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from . import audit
-from .db import database, today, utcnow
+from .db import Prepared, database, today, utcnow
 from .people import (DECLINED, WITH_RESPONSIBILITY, WITHDRAWN_GRANT, CaregiverApproval,
                      CaregiverGrant, Child, Enrolment, Guardianship, User)
 from .school import Group
@@ -191,14 +191,18 @@ class EndedLine:
     ended_at: datetime.datetime
 
 
+_recently_ended = Prepared(
+    lambda user, since: CaregiverGrant.select(Child.first_name, Child.last_name,
+                                              CaregiverGrant.revoked_at)
+    .join(Child)
+    .where((CaregiverGrant.caregiver == user) & (CaregiverGrant.end_reason == WITHDRAWN_GRANT)
+           & (CaregiverGrant.revoked_at >= since))
+    .order_by(CaregiverGrant.revoked_at.desc()).tuples(), user=int, since=datetime.date)
+
+
 def recently_ended(user, day=None):
-    """Grants of the user withdrawn lately, to tell them kindly on their home page."""
-    since = datetime.datetime.combine((day or today()) - datetime.timedelta(days=NOTICE_DAYS),
-                                      datetime.time())
-    rows = (CaregiverGrant.select(Child.first_name, Child.last_name, CaregiverGrant.revoked_at)
-            .join(Child)
-            .where((CaregiverGrant.caregiver == user.id)
-                   & (CaregiverGrant.end_reason == WITHDRAWN_GRANT)
-                   & (CaregiverGrant.revoked_at >= since))
-            .order_by(CaregiverGrant.revoked_at.desc()).tuples())
-    return [EndedLine(f"{first} {last}", at) for first, last, at in rows]
+    """Grants of the user withdrawn lately, to tell them kindly on their home page (on
+    every home page: its SQL is built once)."""
+    since = (day or today()) - datetime.timedelta(days=NOTICE_DAYS)
+    return [EndedLine(f"{first} {last}", at)
+            for first, last, at in _recently_ended(user=user.id, since=since)]

@@ -285,3 +285,18 @@ def test_administration_works_on_a_new_empty_installation(make_app, database_url
     with client.session_transaction() as session:
         session["_user_id"] = token
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["kari", "ola", "larer1a", "rektor", "styrer", "bhg"])
+def test_every_link_on_the_home_page_leads_somewhere(client, login, username):
+    """The home page writes its links out instead of building each with url_for: every
+    one must answer."""
+    login(username)
+    html = client.get("/").get_data(as_text=True)
+    links = set(re.findall(r'href="(/(?:children|groups|posts|consents|caregivers|leave)'
+                           r'[^"]*)"', html))
+    assert links
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        response.close()
+        assert response.status_code == 200, (username, link, response.status_code)

@@ -19,12 +19,13 @@ from models.school import Group, Unit
 from models.sensitive import concerns
 
 from .common import client_ip, render
-from .labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS
+from .labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
 
 bp = Blueprint("absence", __name__)
 
-NAMES = {"reason_names": ABSENCE_REASONS, "part_names": ABSENCE_PARTS,
-         "leave_names": LEAVE_STATUS}
+def _names():
+    return translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS,
+                      leave_names=LEAVE_STATUS)
 LEAVE_REASON_MAX = 500
 
 
@@ -123,7 +124,7 @@ def _page(child, role, form=None, errors=None, warnings=None, leave_form=None,
                   errors=errors or {}, warnings=warnings or [],
                   leave_form=leave_form or {"start": "", "end": "", "reason": ""},
                   leave_errors=leave_errors or {}, reasons=GUARDIAN_REASONS, parts=PARTS,
-                  days_back=_policy().absence_days_back, **NAMES)
+                  days_back=_policy().absence_days_back, **_names())
 
 
 @bp.route("/children/<int:child_id>/absence")
@@ -187,7 +188,7 @@ def edit(child_id, absence_id):
                 "picked_up_by": row.picked_up_by, "reason": row.reason, "note": row.note}
     return render("absence/edit.html", status=400 if errors else 200, child=found, row=row,
                   form=form, errors=errors, warnings=warnings, reasons=GUARDIAN_REASONS,
-                  parts=PARTS, **NAMES)
+                  parts=PARTS, **_names())
 
 
 @bp.route("/children/<int:child_id>/absence/<int:absence_id>/withdraw", methods=["POST"])
@@ -220,7 +221,7 @@ def not_coming(child_id):
         flash(_l("Registered: %(name)s is not coming today.", name=found.first_name),
               "success")
         return redirect(url_for("home.index"), 303)
-    return render("absence/today.html", child=found, reasons=GUARDIAN_REASONS, **NAMES)
+    return render("absence/today.html", child=found, reasons=GUARDIAN_REASONS, **_names())
 
 
 @bp.route("/children/<int:child_id>/absence/pickup", methods=["GET", "POST"])
@@ -267,11 +268,11 @@ def group_day(group_id):
         day = datetime.date.fromisoformat(day) if day else today()
     except ValueError:
         day = today()
-    lines = absence.on_day([group_id], day)
+    lines = absence.on_day_in_group(group_id, day)
     return render("absence/group.html", group_id=group_id, group_name=name, day=day,
                   lines=lines, children=children,
                   previous=day - datetime.timedelta(days=1),
-                  following=day + datetime.timedelta(days=1), **NAMES)
+                  following=day + datetime.timedelta(days=1), **_names())
 
 
 # Leave ------------------------------------------------------------------------------------
@@ -389,7 +390,7 @@ def pending():
     if applications is None:
         abort(404)
     return render("absence/leave.html", applications=applications, may_decide=may_decide,
-                  limit=_policy().teacher_leave_days, errors={}, **NAMES)
+                  limit=_policy().teacher_leave_days, errors={}, **_names())
 
 
 @bp.route("/leave/<int:leave_id>", methods=["POST"])
@@ -414,7 +415,7 @@ def decide(leave_id):
                       errors={application.id: _l("Give a reason when you decline.")
                               if request.form.get("decision") == "decline"
                               else _l("Choose approve or decline.")},
-                      typed={application.id: reason}, **NAMES)
+                      typed={application.id: reason}, **_names())
     if not absence.decide(application, user, approve, reason, ip=client_ip()):
         abort(409)
     _tell_decision(application, user, approve, reason)

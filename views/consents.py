@@ -14,13 +14,15 @@ from models.consents import NO, YES
 from models.db import database, today
 
 from .common import client_ip, render, wants_fragment
-from .labels import ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT
+from .labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
+                     translated)
 
 bp = Blueprint("consents", __name__)
 
-NAMES = {"status_names": STATUS_NAMES, "status_short": STATUS_SHORT,
-         "answer_names": ANSWER_NAMES,
-         "photo_short": PHOTO_SHORT, "channel_names": CHANNEL_NAMES}
+def _names():
+    return translated(status_names=STATUS_NAMES, status_short=STATUS_SHORT,
+                      answer_names=ANSWER_NAMES, photo_short=PHOTO_SHORT,
+                      channel_names=CHANNEL_NAMES)
 
 
 def _languages():
@@ -53,7 +55,7 @@ def _child_page(child_id):
 def child(child_id):
     found, may_answer, page = _child_page(child_id)
     return render("consents/child.html", child=found, may_answer=may_answer, page=page,
-                  viewer_id=current_user.id, **NAMES)
+                  viewer_id=current_user.id, **_names())
 
 
 @bp.route("/children/<int:child_id>/consents/<int:item_id>", methods=["POST"])
@@ -83,7 +85,7 @@ def answer(child_id, item_id):
                       if s.item.id == item_id)
         return render("consents/_item.html", child=found, consent=consent, state=status,
                       page=page, may_answer=True, viewer_id=user.id, saved=True,
-                      **NAMES)
+                      **_names())
     flash(_l("Your answer is saved."), "success")
     return redirect(url_for("consents.child", child_id=found.id, _anchor=f"item-{item_id}"),
                     303)
@@ -96,7 +98,7 @@ def history(child_id):
     titles = {c.id: c.title for c, _ in page.consents}
     labels = {(c.id, item.key): item.label for c, _ in page.consents for item in c.items}
     return render("consents/history.html", child=found, lines=consent_book.history(found.id),
-                  titles=titles, labels=labels, **NAMES)
+                  titles=titles, labels=labels, **_names())
 
 
 def _group_table(group_id):
@@ -116,7 +118,7 @@ def group(group_id):
     name, _, consents, table = _group_table(group_id)
     return render("consents/group.html", group_id=group_id, group_name=name,
                   consents=consents, table=table, waiting=_waiting(consents, table),
-                  **NAMES)
+                  **_names())
 
 
 @bp.route("/groups/<int:group_id>/consents/print")
@@ -124,7 +126,7 @@ def group(group_id):
 def group_print(group_id):
     name, _, consents, table = _group_table(group_id)
     return render("consents/print.html", group_name=name, consents=consents, table=table,
-                  day=today(), **NAMES)
+                  day=today(), **_names())
 
 
 def _waiting(consents, table):

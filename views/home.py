@@ -7,9 +7,11 @@ from models.db import today
 from models.people import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
 
 from .common import render
-from .labels import ABSENCE_PARTS, ABSENCE_REASONS
+from .labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
 
 bp = Blueprint("home", __name__)
+
+_absent_today = absence.on_day_for_staff(access.staff_group_ids)
 
 
 @bp.route("/")
@@ -24,10 +26,10 @@ def index():
            if current_app.config["MUNICIPALITY"].pupil_consent_age and not children
            and not roles else [])
     # Staff: who is away today in the groups they reach, at a glance.
-    groups = [g.id for _, lines in units for g in lines]
-    absent = absence.on_day(groups, today()) if groups else []
+    absent = (absence.day_lines(_absent_today(user=current_user.id, day=today()))
+              if units else [])
     return render("home/index.html", children=children, roles=roles, units=units,
                   is_admin=is_admin, information_only=information_only, own=own,
                   ended=caregivers.recently_ended(current_user), absent=absent,
                   leave_decider=any(r.role in (UNIT_LEADER, CONTACT_TEACHER) for r in roles),
-                  reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS)
+                  **translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS))

@@ -151,3 +151,20 @@ PHOTO_USES = {
     "social": _l("on social media"),
     "name": _l("with the child's name"),
 }
+
+
+_TRANSLATED = {}
+
+
+def translated(**tables):
+    """Label tables in the page's language, for a template: each label translated once
+    per language and kept, not looked up again on every use (a page shows dozens)."""
+    from flask_babel import get_locale
+    locale = str(get_locale())
+    result = {}
+    for name, table in tables.items():
+        key = (name, locale)
+        if key not in _TRANSLATED:
+            _TRANSLATED[key] = {code: str(label) for code, label in table.items()}
+        result[name] = _TRANSLATED[key]
+    return result

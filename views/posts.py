@@ -18,7 +18,7 @@ from models.posts import MediaTag, Post, PostMedia
 from models.school import Group
 
 from .common import client_ip, render, wants_fragment
-from .labels import PHOTO_USES
+from .labels import PHOTO_USES, translated
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -80,7 +80,7 @@ def _feed(before=None, post_id=None):
 def index():
     before = request.args.get("before", type=int)
     lines, more = _feed(before=before)
-    context = {"lines": lines, "more": more, "use_names": PHOTO_USES}
+    context = {"lines": lines, "more": more, **translated(use_names=PHOTO_USES)}
     if before is not None and wants_fragment():
         return render("posts/_page.html", **context)
     return render("posts/index.html", **context)
@@ -92,7 +92,7 @@ def show(post_id):
     lines, _ = _feed(post_id=post_id)
     if not lines:
         abort(404)
-    return render("posts/show.html", post=lines[0], use_names=PHOTO_USES)
+    return render("posts/show.html", post=lines[0], **translated(use_names=PHOTO_USES))
 
 
 @bp.route("/<int:post_id>/media/<int:media_id>")
@@ -181,7 +181,7 @@ def new():
     return render("posts/new.html", status=400 if errors or refusals else 200, form=form,
                   errors=errors, refusals=refusals, children=children, target=name,
                   group_id=group_id, child_id=child_id, slots=range(slots),
-                  use_names=PHOTO_USES)
+                  **translated(use_names=PHOTO_USES))
 
 
 def _check(form, slots, children, errors, child_id):
@@ -237,7 +237,8 @@ def withdrawn():
     lines, _ = posts.feed(condition & as_staff & Post.group.is_null(False),
                           as_staff.alias("staff"), limit=100)
     affected = [(p, m) for p in lines for m in p.media if not m.shown]
-    return render("posts/withdrawn.html", affected=affected, use_names=PHOTO_USES)
+    return render("posts/withdrawn.html", affected=affected,
+                  **translated(use_names=PHOTO_USES))
 
 
 def _staff_media(post_id, media_id):
