@@ -302,25 +302,50 @@ def _ids(live_app):
                 Group.get(Group.name == "1A").id)
 
 
-CONSENT_PAGES = [("kari", "child", "/children/EMMA/consents"),
-                 ("kari", "history", "/children/EMMA/consents/history"),
-                 ("larer1a", "table", "/groups/G1A/consents"),
-                 ("larer1a", "print", "/groups/G1A/consents/print"),
-                 ("rektor", "manage", "/consents/"),
-                 ("rektor", "define", "/consents/new"),
-                 ("kari", "caregivers", "/children/EMMA/caregivers"),
-                 ("rektor", "caregivers", "/caregivers/")]
+# The pages of consents, the class list, absence and posts: (who, name, address), with
+# EMMA, JONAS, NOAH, G1A and SKIS standing for the demo's ids.
+FEATURE_PAGES = [
+    ("kari", "consents-child", "/children/EMMA/consents"),
+    ("kari", "consents-history", "/children/EMMA/consents/history"),
+    ("larer1a", "consents-table", "/groups/G1A/consents"),
+    ("larer1a", "consents-print", "/groups/G1A/consents/print"),
+    ("rektor", "consents-manage", "/consents/"),
+    ("rektor", "consents-define", "/consents/new"),
+    ("kari", "caregivers", "/children/EMMA/caregivers"),
+    ("rektor", "caregivers-leader", "/caregivers/"),
+    ("nina", "class-list-sharing", "/children/JONAS/class-list"),
+    ("nina", "class-list", "/groups/G1A/class-list"),
+    ("larer1a", "class-list-teacher", "/groups/G1A/class-list"),
+    ("larer1a", "class-list-print", "/groups/G1A/class-list/print"),
+    ("kari", "absence-report", "/children/EMMA/absence"),
+    ("ola", "absence-not-coming", "/children/NOAH/absence/today"),
+    ("ola", "absence-pickup", "/children/NOAH/absence/pickup"),
+    ("larer1a", "absence-day", "/groups/G1A/absence"),
+    ("rektor", "absence-leave", "/leave/"),
+    ("kari", "posts-feed", "/posts/"),
+    ("kari", "posts-post", "SKIS"),
+    ("larer1a", "posts-compose", "/posts/new?group=G1A"),
+    ("bhg", "posts-withdrawn", "/posts/withdrawn"),
+]
 
 
 @each_locale
-@pytest.mark.parametrize("username, name, url", CONSENT_PAGES)
-def test_consent_pages(open_session, live_app, username, name, url, locale):
+@pytest.mark.parametrize("username, name, url", FEATURE_PAGES)
+def test_feature_pages(open_session, live_app, username, name, url, locale):
+    from models import db as dbmod
+    from models.posts import Post
     children, g1a = _ids(live_app)
-    url = url.replace("EMMA", str(children["Emma"])).replace("G1A", str(g1a))
+    with live_app.app_context(), dbmod.database.connection_context():
+        skis = Post.get(Post.title == "Første gang på ski").id
+    for key, value in (("EMMA", children["Emma"]), ("JONAS", children["Jonas"]),
+                       ("NOAH", children["Noah"]), ("G1A", g1a), ("SKIS", f"/posts/{skis}")):
+        url = url.replace(key, str(value))
     session = open_session(locale=locale, viewport=(360, 740))
     session.log_in(username)
     session.goto(url)
-    check_page(session, f"consents-{name}-{username}", locale, (360, 740))
+    if name.startswith("posts-"):
+        session.page.wait_for_load_state("networkidle")  # the photos, for the screenshot
+    check_page(session, f"{name}-{username}", locale, (360, 740))
 
 
 def test_answering_a_consent_with_htmx_and_without_javascript(open_session, live_app,
@@ -345,23 +370,6 @@ def test_answering_a_consent_with_htmx_and_without_javascript(open_session, live
     assert "#item-" in quiet.page.url
     assert translate("nb", "Give my consent") in quiet.page.locator(".consent-item").nth(2).inner_text()
     quiet.assert_clean()
-
-
-CLASS_LIST_PAGES = [("nina", "sharing", "/children/JONAS/class-list"),
-                    ("nina", "list", "/groups/G1A/class-list"),
-                    ("larer1a", "list", "/groups/G1A/class-list"),
-                    ("larer1a", "print", "/groups/G1A/class-list/print")]
-
-
-@each_locale
-@pytest.mark.parametrize("username, name, url", CLASS_LIST_PAGES)
-def test_class_list_pages(open_session, live_app, username, name, url, locale):
-    children, g1a = _ids(live_app)
-    url = url.replace("JONAS", str(children["Jonas"])).replace("G1A", str(g1a))
-    session = open_session(locale=locale, viewport=(360, 740))
-    session.log_in(username)
-    session.goto(url)
-    check_page(session, f"class-list-{name}-{username}", locale, (360, 740))
 
 
 def test_sharing_on_the_class_list_with_htmx_and_without_javascript(open_session, live_app,
@@ -391,25 +399,6 @@ def test_sharing_on_the_class_list_with_htmx_and_without_javascript(open_session
     quiet.assert_clean()
 
 
-ABSENCE_PAGES = [("kari", "report", "/children/EMMA/absence"),
-                 ("ola", "not-coming", "/children/NOAH/absence/today"),
-                 ("ola", "pickup", "/children/NOAH/absence/pickup"),
-                 ("larer1a", "day", "/groups/G1A/absence"),
-                 ("rektor", "leave", "/leave/")]
-
-
-@each_locale
-@pytest.mark.parametrize("username, name, url", ABSENCE_PAGES)
-def test_absence_pages(open_session, live_app, username, name, url, locale):
-    children, g1a = _ids(live_app)
-    url = (url.replace("EMMA", str(children["Emma"])).replace("NOAH", str(children["Noah"]))
-           .replace("G1A", str(g1a)))
-    session = open_session(locale=locale, viewport=(360, 740))
-    session.log_in(username)
-    session.goto(url)
-    check_page(session, f"absence-{name}-{username}", locale, (360, 740))
-
-
 def test_reporting_an_absence_without_javascript(open_session, live_app):
     children, g1a = _ids(live_app)
     quiet = open_session(locale="nb", js=False)
@@ -419,25 +408,3 @@ def test_reporting_an_absence_without_javascript(open_session, live_app):
     quiet.submit("form.form button.primary")
     assert quiet.page.locator(".flash").count() == 1
     quiet.assert_clean()
-
-
-POST_PAGES = [("kari", "feed", "/posts/"), ("kari", "post", "SKIS"),
-              ("larer1a", "compose", "/posts/new?group=G1A"),
-              ("bhg", "withdrawn", "/posts/withdrawn")]
-
-
-@each_locale
-@pytest.mark.parametrize("username, name, url", POST_PAGES)
-def test_post_pages(open_session, live_app, username, name, url, locale):
-    from models import db as dbmod
-    from models.posts import Post
-    children, g1a = _ids(live_app)
-    with live_app.app_context(), dbmod.database.connection_context():
-        skis = Post.get(Post.title == "Første gang på ski").id
-    url = url.replace("SKIS", f"/posts/{skis}").replace("G1A", str(g1a))
-    session = open_session(locale=locale, viewport=(360, 740))
-    session.log_in(username)
-    session.goto(url)
-    if name in ("feed", "post"):
-        session.page.wait_for_load_state("networkidle")  # the photos, for the screenshot
-    check_page(session, f"posts-{name}-{username}", locale, (360, 740))
