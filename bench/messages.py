@@ -13,7 +13,6 @@ import argparse
 import datetime
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -22,8 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from playhouse.test_utils import count_queries  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
@@ -33,6 +31,7 @@ from models.passwords import use_fast_hashing_for_tests  # noqa: E402
 from models.people import Child, Enrolment, Guardianship, StaffRole, User  # noqa: E402
 from models.school import Group, Unit  # noqa: E402
 from models.sessions import LoginSession  # noqa: E402
+from timing import timed  # noqa: E402
 
 CHUNK = 5000
 
@@ -113,20 +112,6 @@ def generate(scale, seed=7):
             "sizes": (schools, children, guardians, Message.select().count())}
 
 
-def timed(client, url, runs):
-    client.get(url)
-    latencies, queries = [], None
-    for _ in range(runs):
-        with count_queries() as counter:
-            began = time.perf_counter()
-            response = client.get(url)
-            latencies.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries = counter.count
-    latencies.sort()
-    return statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1], queries
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -173,7 +158,7 @@ def main():
             for name, path in (("inbox", "/messages/"),
                                ("thread", f"/messages/{thread_of[who].id}"),
                                ("unread-count poll", "/messages/unread")):
-                median, p95, queries = timed(client, path, args.runs)
+                median, p95, queries, _ = timed(client, path, args.runs)
                 print(f"{who:14} {name:22} {median:>10.2f} {p95:>8.2f} {queries:>8}")
     finally:
         dbmod.close_all()

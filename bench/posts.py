@@ -8,17 +8,14 @@ import argparse
 import datetime
 import gzip
 import os
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from playhouse.test_utils import count_queries  # noqa: E402
+sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
@@ -28,7 +25,7 @@ from models.people import User  # noqa: E402
 from models.posts import MediaTag, Post, PostMedia  # noqa: E402
 from models.school import Group  # noqa: E402
 from models.sessions import LoginSession  # noqa: E402
-
+from timing import timed  # noqa: E402
 
 
 def fill(posts):
@@ -55,21 +52,6 @@ def fill(posts):
                                          thumb_height=kites.thumb_height)
                 for child in tags:
                     MediaTag.create(media=media, child=child)
-
-
-def timed(client, url, runs, headers=None):
-    client.get(url, headers=headers)
-    latencies = []
-    for _ in range(runs):
-        with count_queries() as counter:
-            began = time.perf_counter()
-            response = client.get(url, headers=headers)
-            latencies.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    body = response.get_data()
-    latencies.sort()
-    return (statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1],
-            counter.count, len(body), len(gzip.compress(body, 6)))
 
 
 def main():
@@ -109,7 +91,8 @@ def main():
                 ("first page", "/posts/", None),
                 ("a later page (htmx)", f"/posts/?before={middle}",
                  {"HX-Request": "true", "HX-Target": "threads"})):
-            median, p95, queries, raw, packed = timed(client, path, args.runs, headers)
+            median, p95, queries, body = timed(client, path, args.runs, headers)
+            raw, packed = len(body), len(gzip.compress(body, 6))
             print(f"{name:26} {median:>10.2f} {p95:>8.2f} {queries:>8} {raw:>8,} "
                   f"{packed:>7,}")
     finally:

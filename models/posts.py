@@ -74,26 +74,21 @@ def uses_of(post):
 
 
 def photo_consent(child_ids, day=None):
-    """{child id: {use: status}} of the photo consent, in three queries."""
+    """{child id: {use: status}} of the photo consent, in three queries. A child with
+    no guardian and no answer is left out: no consent for any use."""
     from . import consent_book
     if not child_ids:
         return {}
     day = day or today()
     children = Child.select(Child.id).where(Child.id.in_(list(child_ids)))
-    photo = [c for c in consent_book.consents_for(children, day, "en", "en")
-             if c.kind == PHOTO]
-    if not photo:
-        return {child: {} for child in child_ids}
-    consent = photo[0]
-    guardians = consent_book.responsible_guardians(children)
-    rows = consent_book.answer_rows(children)
-    return {child: {item.key: consent_book.item_status(
-        consent, item, child, guardians.get(child, []), rows, day).status
-        for item in consent.items} for child in child_ids}
+    return photo_consent_from(consent_book._consents_query(children, day),
+                              consent_book._guardians_query(children),
+                              consent_book._answers_query(children), day)
 
 
 def photo_consent_from(consent_rows, guardian_rows, answer_rows, day=None):
-    """The same as photo_consent, from rows the caller fetched (prepared queries)."""
+    """The photo consent's status per child and use, from the consents, guardians and
+    answers of the children (rows the caller fetched, or queries)."""
     from . import consent_book
     day = day or today()
     photo = [c for c in consent_book.consents_for(None, day, "en", "en", consent_rows)
