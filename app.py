@@ -267,6 +267,7 @@ def create_app(config=None):
             # Every installation asks the photo, film and sound consent (rule 5).
             if consent_book.ensure_photo_consent(app.config["MUNICIPALITY"].name):
                 click.echo("made the photo, film and sound consent")
+            dbmod.analyze()
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")

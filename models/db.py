@@ -89,6 +89,13 @@ def migrate(directory):
     return Runner(database.obj, directory).up()
 
 
+def analyze():
+    """Refresh the query planner's statistics. Without them SQLite picks poor join
+    orders for the access-rule queries (the feed ran 1.1 ms instead of 0.06 ms on the
+    demo data); `flask migrate` runs this after every upgrade and demo load."""
+    database.execute_sql("ANALYZE")
+
+
 def init_app(app):
     @app.before_request
     def _connect():
@@ -109,6 +116,16 @@ def _looks_derived(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return value <= -980_000_000
     return isinstance(value, str) and "\x00marker" in value
+
+
+def _returned_as_is(convert):
+    """Whether a column's conversion would leave the driver's value unchanged: integers
+    and text come back from SQLite and PostgreSQL as int and str already."""
+    field = getattr(convert, "__self__", None)
+    while isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    return type(field) in (peewee.AutoField, peewee.IntegerField, peewee.BigIntegerField,
+                           peewee.CharField, peewee.TextField)
 
 
 class Prepared:
@@ -165,9 +182,19 @@ class Prepared:
             if query._row_type == peewee.ROW.TUPLE and wrapper.initialized:
                 # Columns and their conversions do not change between calls; skip
                 # peewee's per-call column resolution from now on.
-                self._converters[kind] = (getattr(wrapper, "converters", None)
-                                          or [None] * len(rows[0]))
+                self._converters[kind] = [
+                    (i, convert) for i, convert in
+                    enumerate(getattr(wrapper, "converters", None) or [])
+                    if convert is not None and not _returned_as_is(convert)]
             return rows
-        return [tuple(row[i] if convert is None else convert(row[i])
-                      for i, convert in enumerate(converters))
-                for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if not converters:
+            return rows
+        converted = []
+        for row in rows:
+            row = list(row)
+            for i, convert in converters:
+                if row[i] is not None:
+                    row[i] = convert(row[i])
+            converted.append(tuple(row))
+        return converted
