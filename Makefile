@@ -31,7 +31,7 @@ migrate: translations
 
 run: migrate
 	@echo "Kontaktbok on http://127.0.0.1:$(PORT)  (demo users: kari, ola, larer1a, rektor, admin … password kontaktbok-demo)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers 2 --timeout 120 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
 # A Debian package the browser tests or the benchmarks need: installed when missing (as
 # root with apt-get), otherwise a clear message.

@@ -129,6 +129,8 @@ def settings_from_environment(instance):
         "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
         "ATTACHMENT_MAX_MB": env_int("ATTACHMENT_MAX_MB", 10),
         "POST_PHOTOS": env_int("POST_PHOTOS", 4),
+        "POST_VIDEO_SECONDS": env_int("POST_VIDEO_SECONDS", 30),
+        "POST_VIDEO_MAX_MB": env_int("POST_VIDEO_MAX_MB", 100),
         "ATTACHMENTS_PER_MESSAGE": env_int("ATTACHMENTS_PER_MESSAGE", 5),
         "ATTACHMENT_DIR": env_str("ATTACHMENT_DIR", str(Path(instance) / "attachments")),
     }
@@ -188,11 +190,14 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE=settings["MUNICIPALITY"].default_language,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
-        # Room for a message's attachments, even somewhat too large ones: a file over
-        # the limit must be refused on the form (text kept), not by a bare 413.
-        MAX_CONTENT_LENGTH=(2 * max(settings["ATTACHMENTS_PER_MESSAGE"],
-                                    settings["POST_PHOTOS"])
-                            * settings["ATTACHMENT_MAX_MB"] + 1) * 1024 * 1024,
+        # Room for a message's attachments or a post's photos and videos, even somewhat
+        # too large ones: a file over the limit must be refused on the form (text
+        # kept), not by a bare 413.
+        MAX_CONTENT_LENGTH=(max(2 * settings["ATTACHMENTS_PER_MESSAGE"]
+                                * settings["ATTACHMENT_MAX_MB"],
+                                settings["POST_PHOTOS"] * max(
+                                    2 * settings["ATTACHMENT_MAX_MB"],
+                                    settings["POST_VIDEO_MAX_MB"] + 10)) + 1) * 1024 * 1024,
         SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
         WITHDRAW_WINDOW=datetime.timedelta(minutes=settings["WITHDRAW_MINUTES"]),

@@ -39,6 +39,7 @@ class Post(BaseModel):
     for_web = peewee.BooleanField(default=False)
     for_social = peewee.BooleanField(default=False)
     with_names = peewee.BooleanField(default=False)
+    edited_at = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("group", "published_at"), False), (("child", "published_at"), False))
@@ -57,6 +58,11 @@ class PostMedia(BaseModel):
     thumb_height = peewee.IntegerField()
     none_identifiable = peewee.BooleanField(default=False)
     withdrawn_at = peewee.DateTimeField(null=True)
+    seconds = peewee.FloatField(null=True)  # a video's length; None for a photo
+
+    @property
+    def is_video(self):
+        return self.mimetype.startswith("video/")
 
 
 class MediaTag(BaseModel):
@@ -115,12 +121,15 @@ def missing_consent(child_ids, uses, day=None):
 
 @dataclass
 class Upload:
-    """A checked photo with its tags, stored under `stored_name` / `thumb_name`."""
+    """A checked photo or video with its tags, stored under `stored_name` /
+    `thumb_name`. `photo.full` is the picture or the video, `photo.thumb` the feed's
+    picture (a video's poster); `seconds` is a video's length."""
     photo: object
     tags: list
     none_identifiable: bool
     stored_name: str = ""
     thumb_name: str = ""
+    seconds: float | None = None
 
 
 class MissingConsent(Exception):
@@ -146,7 +155,7 @@ def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
                                      thumb_name=upload.thumb_name, mimetype=full.mimetype,
                                      size=len(full.data), width=full.width,
                                      height=full.height, thumb_width=thumb.width,
-                                     thumb_height=thumb.height,
+                                     thumb_height=thumb.height, seconds=upload.seconds,
                                      none_identifiable=upload.none_identifiable)
             for child in upload.tags:
                 MediaTag.create(media=media, child=child)
@@ -154,6 +163,65 @@ def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
                      child=child_id, photos=len(uploads),
                      tagged=sorted({c for u in uploads for c in u.tags}))
     return post
+
+
+@dataclass
+class MediaEdit:
+    """What staff chose for one photo or video of a post being edited."""
+    tags: list
+    none_identifiable: bool
+    remove: bool = False
+
+
+def edit(post, editor, title, body, uses, changes, ip=""):
+    """Change a published post's title, text, uses and who is tagged in its photos,
+    and remove photos (`changes`: {media id: MediaEdit}). For a group post, a child
+    newly tagged needs consent for every use, and a use newly ticked needs consent
+    from every child in the photos: otherwise nothing changes and MissingConsent
+    lists who lacks it. Returns the stored names of the removed files (for the caller
+    to delete once the change is committed)."""
+    media = {m.id: m for m in PostMedia.select().where(PostMedia.post == post.id)}
+    before = {m: {t.child_id for t in MediaTag.select().where(MediaTag.media == m)}
+              for m in media}
+    kept = {m: c for m, c in changes.items() if m in media and not c.remove}
+    new_uses = [u for u in uses if u not in uses_of(post)]
+    if post.group_id is not None:
+        needed = set()
+        for m, change in kept.items():
+            needed |= {(c, u) for c in set(change.tags) - before[m] for u in uses}
+            if media[m].withdrawn_at is None:
+                needed |= {(c, u) for c in change.tags for u in new_uses}
+        children = sorted({c for c, _ in needed})
+        missing = [(c, u) for c, u in missing_consent(children, uses) if (c, u) in needed]
+        if missing:
+            raise MissingConsent(missing)
+    removed = [m for m, c in changes.items() if m in media and c.remove]
+    with database.atomic():
+        Post.update(title=title, body=body, for_web="web" in uses,
+                    for_social="social" in uses, with_names="name" in uses,
+                    edited_at=utcnow()).where(Post.id == post.id).execute()
+        for m, change in kept.items():
+            added, dropped = set(change.tags) - before[m], before[m] - set(change.tags)
+            if dropped:
+                MediaTag.delete().where((MediaTag.media == m)
+                                        & MediaTag.child.in_(sorted(dropped))).execute()
+            for child in sorted(added):
+                MediaTag.create(media=m, child=child)
+            PostMedia.update(none_identifiable=change.none_identifiable).where(
+                PostMedia.id == m).execute()
+            if added or dropped:
+                audit.record("media.tagged", actor=editor, obj=media[m], ip=ip,
+                             post=post.id, added=sorted(added), removed=sorted(dropped))
+        if removed:
+            MediaTag.delete().where(MediaTag.media.in_(removed)).execute()
+            PostMedia.delete().where(PostMedia.id.in_(removed)).execute()
+        changed = [name for name, old, new in (
+            ("title", post.title, title), ("text", post.body, body),
+            ("uses", uses_of(post), ["app"] + [u for u in USES[1:] if u in uses]))
+            if old != new]
+        audit.record("post.edited", actor=editor, obj=post, ip=ip, changed=changed,
+                     removed=sorted(removed))
+    return [name for m in removed for name in (media[m].stored_name, media[m].thumb_name)]
 
 
 def withdraw_for(child_id, use, by=None, ip=""):
@@ -196,8 +264,13 @@ class MediaLine:
     thumb_height: int
     none_identifiable: bool
     withdrawn: bool
+    seconds: float | None = None                  # a video's length; None for a photo
     tags: list = field(default_factory=list)      # [(child id, name)]
     shown: bool = True
+
+    @property
+    def video(self):
+        return self.seconds is not None
 
 
 @dataclass
@@ -212,6 +285,7 @@ class PostLine:
     unit: str
     uses: list
     staff: bool                 # the viewer reads it as staff (sees withdrawn photos)
+    edited_at: datetime.datetime | None = None
     media: list = field(default_factory=list)
 
 
@@ -221,9 +295,10 @@ PAGE_SIZE = 10
 def _lines(rows):
     return [PostLine(pid, title, body, at, f"{af} {al}", group, f"{cf} {cl}" if cf else None,
                      unit, ["app"] + [u for u, on in (("web", web), ("social", social),
-                                                     ("name", names)) if on], bool(staff))
+                                                     ("name", names)) if on], bool(staff),
+                     edited)
             for (pid, title, body, at, af, al, group, cf, cl, unit, web, social, names,
-                 staff) in rows]
+                 edited, staff) in rows]
 
 
 def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, post_id=None):
@@ -233,7 +308,7 @@ def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, po
     query = (Post.select(Post.id, Post.title, Post.body, Post.published_at,
                          author.first_name, author.last_name, Group.name, Child.first_name,
                          Child.last_name, Unit.name, Post.for_web, Post.for_social,
-                         Post.with_names, staff_expression)
+                         Post.with_names, Post.edited_at, staff_expression)
              .join(author, on=(Post.author == author.id))
              .switch(Post).join(Group, JOIN.LEFT_OUTER, on=(Post.group == Group.id))
              .switch(Post).join(Child, JOIN.LEFT_OUTER, on=(Post.child == Child.id))
@@ -262,7 +337,8 @@ def media_query(posts):
     tagged = Child.alias("tagged")
     return (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width, PostMedia.height,
                              PostMedia.thumb_width, PostMedia.thumb_height,
-                             PostMedia.none_identifiable, PostMedia.withdrawn_at, tagged.id,
+                             PostMedia.none_identifiable, PostMedia.withdrawn_at,
+                             PostMedia.seconds, tagged.id,
                              tagged.first_name, tagged.last_name)
             .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
             .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
@@ -287,14 +363,14 @@ def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
     if not posts:
         return posts, more
     media = {}
-    for (mid, post, width, height, tw, th, none, withdrawn, child, first,
+    for (mid, post, width, height, tw, th, none, withdrawn, seconds, child, first,
          last) in (media_query(list(by_id)) if media_rows is None else media_rows):
         if post not in by_id:
             continue  # the one post fetched beyond the page
         line = media.get(mid)
         if line is None:
             line = media[mid] = MediaLine(mid, width, height, tw, th, none,
-                                          withdrawn is not None)
+                                          withdrawn is not None, seconds)
             by_id[post].media.append(line)
         if child:
             line.tags.append((child, f"{first} {last}"))

@@ -7,6 +7,7 @@ import json
 import os
 import zipfile
 
+import av
 import pytest
 from PIL import Image
 
@@ -18,6 +19,7 @@ from models.people import User
 from models.posts import MediaTag, Post, PostMedia
 from models.school import Group
 
+from . import media as test_media
 from .helpers import HTMX, queries_for, text_of
 
 CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
@@ -30,6 +32,9 @@ READS = {
     SKIS: {"kari", "ola", "styrer", "bhg"},
     KITES: {"kari", "ola", "nina", "lise", "bestemor", "rektor", "larer1a", "faglarer"},
 }
+
+
+STAFF = {"rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg"}
 
 
 def status_of(client, url, method="GET"):
@@ -84,10 +89,12 @@ def test_route_matrix(client, login, kids, role):
                     200 if role in {"rektor", "larer1a", "faglarer"} else 404,
                 ("GET", f"/posts/archive/{kids['Noah'].id}.zip"):
                     200 if role in {"kari", "ola"} else 404,
-                ("GET", "/posts/999999"): 404}
+                ("GET", "/posts/999999"): 404, ("GET", "/posts/999999/edit"): 404}
     for title, readers in READS.items():
         media = first_media(title)
         expected[("GET", f"/posts/{media.post_id}")] = 200 if role in readers else 404
+        expected[("GET", f"/posts/{media.post_id}/edit")] = (
+            200 if role in readers & STAFF else 404)
         expected[("GET", f"/posts/{media.post_id}/media/{media.id}")] = (
             200 if role in readers else 404)
         expected[("GET", f"/posts/{media.post_id}/media/{media.id}/thumb")] = (
@@ -293,3 +300,187 @@ def test_publishing_is_audited_with_its_tags(client, login, kids, users):
         AuditEvent.id.desc()).first()
     assert event.actor_id == users["larer1a"].id and event.details["tagged"] == [kids["Emma"].id]
     assert User.get(User.username == "admin")  # the administrator reads no posts
+
+
+# Videos ------------------------------------------------------------------------------------
+
+def upload_video(client, group, tags, data, name="klipp.mov", title="Film"):
+    form = {"group": str(group.id), "title": title, "body": "Vi danset.",
+            "photo_0": (io.BytesIO(data), name), "tag_0": [str(t) for t in tags]}
+    return client.post(f"/posts/new?group={group.id}", data=form,
+                       content_type="multipart/form-data")
+
+
+def test_a_video_is_encoded_again_without_its_metadata(app, client, login, kids):
+    """Filmed upright on a phone: stored sideways with a rotation, and a location."""
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    original = test_media.mp4(rotation=90)
+    assert test_media.LOCATION.encode() in original and b"Phone 15" in original
+    assert upload_video(client, g1a, [kids["Emma"].id], original).status_code == 303
+    media = PostMedia.get(PostMedia.post == post("Film"))
+    assert media.mimetype == "video/mp4" and media.seconds == pytest.approx(2.0, abs=0.2)
+    assert (media.width, media.height) == (180, 320)  # shown upright
+    assert media.thumb_width < media.thumb_height
+    path = os.path.join(app.config["ATTACHMENT_DIR"], media.stored_name)
+    with open(path, "rb") as stored:
+        data = stored.read()
+    assert test_media.LOCATION.encode() not in data and b"Phone 15" not in data
+    assert b"PhoneMaker" not in data
+    with av.open(path) as video:
+        assert "location" not in video.metadata and "make" not in video.metadata
+        assert video.streams.video[0].codec_context.name == "h264"
+        assert video.streams.audio[0].codec_context.name == "aac"
+        assert next(video.decode(video=0)).rotation == 90
+    with Image.open(os.path.join(app.config["ATTACHMENT_DIR"], media.thumb_name)) as poster:
+        assert poster.format == "JPEG" and not poster.getexif()
+        assert poster.size == (media.thumb_width, media.thumb_height)
+        # The green band at the top of the picture is on the left once upright.
+        assert poster.getpixel((2, poster.height // 2))[1] > 150
+        assert poster.getpixel((poster.width - 3, poster.height // 2))[1] < 100
+
+    login("kari")
+    feed = client.get("/posts/").get_data(as_text=True)
+    assert f'/media/{media.id}/thumb" width="{media.thumb_width}"' in feed and "▶ 0:02" in feed
+    page = client.get(f"/posts/{media.post_id}").get_data(as_text=True)
+    assert '<video controls preload="none"' in page
+    assert f'<source src="/posts/{media.post_id}/media/{media.id}" type="video/mp4">' in page
+    whole = client.get(f"/posts/{media.post_id}/media/{media.id}")
+    assert whole.mimetype == "video/mp4" and whole.headers["Accept-Ranges"] == "bytes"
+    whole.close()
+    part = client.get(f"/posts/{media.post_id}/media/{media.id}",
+                      headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and len(part.data) == 100
+    part.close()
+    login("nina")  # Jonas's guardian: the video of Emma in 1A under the same rule
+    assert status_of(client, f"/posts/{media.post_id}/media/{media.id}") == 200
+
+
+def test_a_video_needs_consent_like_a_photo(client, login, kids, t):
+    login("larer1a")
+    response = upload_video(client, Group.get(Group.name == "1A"), [kids["Sara"].id],
+                            test_media.mp4(seconds=1, audio=False))
+    assert response.status_code == 400 and "Sara Berg" in text_of(response)
+    assert not Post.select().where(Post.title == "Film").exists()
+
+
+def test_a_long_video_or_a_false_one_is_refused_on_the_form(app, client, login, kids, t):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    app.config["POST_VIDEO_SECONDS"] = 1
+    response = upload_video(client, g1a, [kids["Emma"].id], test_media.mp4(seconds=3))
+    assert response.status_code == 400
+    assert t("%(name)s is longer than %(num)d second.", "%(name)s is longer than %(num)d "
+             "seconds.", 1, name="klipp.mov") in text_of(response)
+    assert 'value="Film"' in response.get_data(as_text=True)  # what was typed is kept
+    fake = b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000)
+    for data, name in ((fake, "klipp.mp4"), (b"MZ" + os.urandom(4000), "klipp.mp4")):
+        response = upload_video(client, g1a, [kids["Emma"].id], data, name=name)
+        assert response.status_code == 400
+        assert t("%(name)s is not a photo (JPEG, PNG, HEIC) or a video (MP4, MOV, WebM).",
+                 name=name) in text_of(response)
+    assert not Post.select().where(Post.title == "Film").exists()
+
+
+def test_the_archive_holds_videos_as_mp4(client, login, kids):
+    login("larer1a")
+    upload_video(client, Group.get(Group.name == "1A"), [kids["Emma"].id],
+                 test_media.mp4(seconds=1, audio=False))
+    login("kari")
+    response = client.get(f"/posts/archive/{kids['Emma'].id}.zip")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        videos = [n for n in archive.namelist() if n.endswith(".mp4")]
+        assert len(videos) == 1 and archive.read(videos[0])[4:8] == b"ftyp"
+
+
+# Editing a published post --------------------------------------------------------------------
+
+def edit_form(line_post, **changes):
+    """The edit form as it comes, with `changes` applied."""
+    form = {"title": line_post.title, "body": line_post.body}
+    for use, on in (("web", line_post.for_web), ("social", line_post.for_social),
+                    ("name", line_post.with_names)):
+        if on:
+            form[f"use_{use}"] = "1"
+    for media in line_post.media:
+        form[f"tag_{media.id}"] = [str(t.child_id) for t in media.tags]
+        if media.none_identifiable:
+            form[f"none_{media.id}"] = "1"
+    form.update(changes)
+    return form
+
+
+def test_staff_edit_the_text_and_guardians_see_it_marked_edited(client, login, users, t):
+    kites = post(KITES)
+    login("larer1a")
+    page = client.get(f"/posts/{kites.id}/edit")
+    assert 'value="Vi lager drager"' in page.get_data(as_text=True)
+    response = client.post(f"/posts/{kites.id}/edit",
+                           data=edit_form(kites, title="Vi lager drager!", body="Ny tekst."))
+    assert response.status_code == 303
+    login("nina")
+    page = text_of(client.get(f"/posts/{kites.id}"))
+    assert "Vi lager drager!" in page and "Ny tekst." in page
+    assert t("edited %(date)s", date=utcnow().strftime("%d.%m.%Y")) in page
+    event = AuditEvent.get(AuditEvent.action == "post.edited")
+    assert event.actor_id == users["larer1a"].id and event.details["changed"] == [
+        "title", "text"]
+
+
+def test_an_edit_with_a_mistake_comes_back_with_what_was_typed(client, login, t):
+    kites = post(KITES)
+    login("larer1a")
+    response = client.post(f"/posts/{kites.id}/edit",
+                           data=edit_form(kites, title="", body="Endret tekst"))
+    assert response.status_code == 400
+    assert t("Write a title.") in text_of(response) and "Endret tekst" in text_of(response)
+    assert post(KITES).body != "Endret tekst"
+
+
+def test_tagging_on_edit_needs_consent_and_changes_nothing_without_it(client, login, kids,
+                                                                      t):
+    kites = post(KITES)
+    media = first_media(KITES)
+    login("larer1a")
+    tagged = [str(t_.child_id) for t_ in media.tags] + [str(kids["Sara"].id)]
+    response = client.post(f"/posts/{kites.id}/edit",
+                           data=edit_form(kites, title="Endret", **{f"tag_{media.id}": tagged}))
+    assert response.status_code == 400
+    assert t("%(child)s cannot be shown: consent for “%(use)s” is not given.",
+             child="Sara Berg", use=t("in the app")) in text_of(
+        response)
+    assert post(KITES).title == KITES
+    assert not MediaTag.select().where(MediaTag.child == kids["Sara"].id).exists()
+    # A new use needs consent from everyone in the photos: Emma's social media is not
+    # given (demo).
+    response = client.post(f"/posts/{kites.id}/edit", data=edit_form(kites, use_social="1"))
+    assert response.status_code == 400 and "Emma Hansen" in text_of(response)
+    assert not post(KITES).for_social
+
+
+def test_untagging_and_removing_a_photo_on_edit(app, client, login, kids):
+    forest = post(FOREST)
+    first, second = list(forest.media.order_by(PostMedia.position))
+    login("bhg")
+    response = client.post(f"/posts/{forest.id}/edit", data=edit_form(
+        forest, **{f"tag_{first.id}": [], f"none_{first.id}": "1",
+                   f"remove_{second.id}": "1"}))
+    assert response.status_code == 303
+    assert not MediaTag.select().where(MediaTag.media == first.id).exists()
+    assert PostMedia.get_by_id(first.id).none_identifiable
+    assert not PostMedia.select().where(PostMedia.id == second.id).exists()
+    assert not os.path.exists(os.path.join(app.config["ATTACHMENT_DIR"], second.stored_name))
+    tagged = AuditEvent.get(AuditEvent.action == "media.tagged")
+    assert tagged.details["removed"] == [kids["Noah"].id]
+    login("kari")
+    assert status_of(client, f"/posts/{forest.id}/media/{second.id}") == 404
+
+
+def test_individual_documentation_is_edited_for_its_child_only(client, login, kids, t):
+    skis = post(SKIS)
+    media = first_media(SKIS)
+    login("bhg")
+    response = client.post(f"/posts/{skis.id}/edit", data=edit_form(
+        skis, **{f"tag_{media.id}": [str(kids["Noah"].id), str(kids["Emma"].id)]}))
+    assert response.status_code == 400
+    assert t("Individual documentation shows only this child.") in text_of(response)

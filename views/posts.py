@@ -5,13 +5,15 @@ import datetime
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from flask_login import current_user, login_required
 
-from models import access, attachments, audit, consent_book, posts
+from models import access, attachments, audit, consent_book, posts, video
 from models.db import Prepared, database, today
 from models.people import Enrolment, eighteenth_birthday_cutoff
 from models.posts import MediaTag, Post, PostMedia
@@ -155,11 +157,9 @@ def new():
     if request.method == "POST":
         uploads = _check(form, slots, dict(children), errors, child_id)
         if not errors and group_id is not None:
-            for child, use in posts.missing_consent(
-                    sorted({c for u in uploads for c in u.tags}), ["app"] + form["uses"]):
-                refusals.append(_l("%(child)s cannot be shown: consent for “%(use)s” is "
-                                   "not given.", child=dict(children)[child],
-                                   use=PHOTO_USES[use]))
+            refusals = _refusals(posts.missing_consent(
+                sorted({c for u in uploads for c in u.tags}), ["app"] + form["uses"]),
+                dict(children))
         if not errors and not refusals:
             directory = current_app.config["ATTACHMENT_DIR"]
             stored = []
@@ -181,47 +181,166 @@ def new():
     return render("posts/new.html", status=400 if errors or refusals else 200, form=form,
                   errors=errors, refusals=refusals, children=children, target=name,
                   group_id=group_id, child_id=child_id, slots=range(slots),
+                  video_seconds=current_app.config["POST_VIDEO_SECONDS"],
                   **translated(use_names=PHOTO_USES))
 
 
-def _check(form, slots, children, errors, child_id):
-    """The uploaded photos, checked by content, each with who can be seen in it."""
+def _check_text(form, errors):
     if not form["title"]:
         errors["title"] = _l("Write a title.")
     elif len(form["title"]) > TITLE_MAX:
         errors["title"] = _l("The title can be at most %(max)d characters.", max=TITLE_MAX)
     if len(form["body"]) > BODY_MAX:
         errors["body"] = _l("The text can be at most %(max)d characters.", max=BODY_MAX)
-    max_bytes = current_app.config["ATTACHMENT_MAX_MB"] * 1024 * 1024
-    uploads = []
+
+
+def _check(form, slots, children, errors, child_id):
+    """The uploaded photos and videos, checked by content, each with who is in it."""
+    _check_text(form, errors)
+    uploads, chosen = [], False
     for n in range(slots):
         upload = request.files.get(f"photo_{n}")
         if not upload or not upload.filename:
             continue
-        try:
-            photo = attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
-                                              max_bytes)
-        except attachments.Refused as refused:
-            errors[f"photo_{n}"] = (
-                _l("%(name)s is larger than %(max)d MB.", name=refused.filename,
-                   max=current_app.config["ATTACHMENT_MAX_MB"])
-                if refused.reason == "size" else
-                _l("%(name)s is not a photo (JPEG, PNG, HEIC).", name=refused.filename))
-            continue
+        chosen = True
         tags = [c for c in dict.fromkeys(form["tags"][n]) if c in children]
-        if child_id is not None and any(c != child_id for c in form["tags"][n]):
-            errors[f"photo_{n}"] = _l("Individual documentation shows only this child.")
-        if not tags and n not in form["none"]:
-            errors[f"photo_{n}"] = _l("Tick every child who can be seen or heard, or confirm "
-                                      "that no child can be identified.")
-        if tags and n in form["none"]:
-            errors[f"photo_{n}"] = _l("You ticked children and also that no child can be "
-                                      "identified. Choose one.")
-        uploads.append(posts.Upload(photo, tags, n in form["none"]))
-    if errors and uploads:
+        errors.update(_tag_errors(f"photo_{n}", tags, n in form["none"], form["tags"][n],
+                                  child_id))
+        if errors and _is_video(upload):
+            continue  # encoding takes seconds: not for a form that comes back anyway
+        try:
+            prepared = _prepare(upload)
+        except attachments.Refused as refused:
+            errors[f"photo_{n}"] = _refusal(refused)
+            continue
+        uploads.append(posts.Upload(prepared.photo, tags, n in form["none"],
+                                    seconds=prepared.seconds))
+    if errors and chosen:
         errors["files"] = _l("Choose the photos again: a browser does not keep them after "
                              "an error.")
     return uploads
+
+
+@dataclass
+class _Prepared:
+    photo: object          # .full (the picture or the video) and .thumb
+    seconds: float | None  # a video's length
+
+
+def _is_video(upload):
+    head = upload.stream.read(16)
+    upload.stream.seek(0)
+    return video.looks_like_video(head)
+
+
+def _prepare(upload):
+    """An uploaded photo or video, checked by its content and drawn or encoded again."""
+    config = current_app.config
+    if _is_video(upload):
+        found = video.prepare_video(upload.filename, upload.stream,
+                                    config["POST_VIDEO_MAX_MB"] * 1024 * 1024,
+                                    config["POST_VIDEO_SECONDS"])
+        return _Prepared(attachments.Photo(found.file, found.poster.thumb), found.seconds)
+    max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
+    return _Prepared(attachments.prepare_photo(upload.filename,
+                                               upload.read(max_bytes + 1), max_bytes), None)
+
+
+def _refusal(refused):
+    config = current_app.config
+    if refused.reason == "length":
+        return _nl("%(name)s is longer than %(num)d second.",
+                   "%(name)s is longer than %(num)d seconds.", config["POST_VIDEO_SECONDS"],
+                   name=refused.filename)
+    if refused.reason == "size":
+        is_video = refused.filename.lower().endswith((".mp4", ".mov", ".webm", ".m4v"))
+        return _l("%(name)s is larger than %(max)d MB.", name=refused.filename,
+                  max=config["POST_VIDEO_MAX_MB" if is_video else "ATTACHMENT_MAX_MB"])
+    return _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a video (MP4, MOV, WebM).",
+              name=refused.filename)
+
+
+def _tag_errors(key, tags, none, asked, child_id):
+    """Who is in a photo must be said, one way or the other."""
+    if child_id is not None and any(c != child_id for c in asked):
+        return {key: _l("Individual documentation shows only this child.")}
+    if not tags and not none:
+        return {key: _l("Tick every child who can be seen or heard, or confirm that no "
+                        "child can be identified.")}
+    if tags and none:
+        return {key: _l("You ticked children and also that no child can be identified. "
+                        "Choose one.")}
+    return {}
+
+
+def _refusals(missing, children):
+    return [_l("%(child)s cannot be shown: consent for “%(use)s” is not given.",
+               child=children[child], use=PHOTO_USES[use]) for child, use in missing]
+
+
+# Editing a published post ------------------------------------------------------------------
+
+@bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id):
+    """Staff with access change a post's title, text, uses and who is tagged in each
+    photo, or remove photos; tagging is checked against consent as when publishing."""
+    lines, _ = _feed(post_id=post_id)
+    if not lines or not lines[0].staff:
+        abort(404)
+    line = lines[0]
+    post = Post.get_by_id(post_id)
+    user = current_user._get_current_object()
+    if post.group_id is not None:
+        found = access.staff_group_children(user, post.group_id)
+        children = [(r[0], f"{r[1]} {r[2]}") for r in found[2]] if found else []
+    else:
+        children = [(post.child_id, line.child)]
+    # A child tagged earlier who has since left the group stays listed, to be untagged.
+    known = dict(children)
+    for m in line.media:
+        for cid, cname in m.tags:
+            if cid not in known:
+                known[cid] = cname
+                children.append((cid, cname))
+    if request.method == "GET":
+        form = {"title": line.title, "body": line.body, "uses": line.uses[1:],
+                "tags": {m.id: [c for c, _ in m.tags] for m in line.media},
+                "none": {m.id for m in line.media if m.none_identifiable},
+                "remove": set()}
+    else:
+        form = {"title": request.form.get("title", "").strip(),
+                "body": request.form.get("body", "").strip(),
+                "uses": [u for u in ("web", "social", "name") if request.form.get(f"use_{u}")]
+                if post.group_id is not None else [],
+                "tags": {m.id: request.form.getlist(f"tag_{m.id}", type=int)
+                         for m in line.media},
+                "none": {m.id for m in line.media if request.form.get(f"none_{m.id}")},
+                "remove": {m.id for m in line.media if request.form.get(f"remove_{m.id}")}}
+    errors, refusals = {}, []
+    if request.method == "POST":
+        _check_text(form, errors)
+        changes = {}
+        for m in line.media:
+            tags = [c for c in dict.fromkeys(form["tags"][m.id]) if c in known]
+            if m.id not in form["remove"]:
+                errors.update(_tag_errors(f"media_{m.id}", tags, m.id in form["none"],
+                                          form["tags"][m.id], post.child_id))
+            changes[m.id] = posts.MediaEdit(tags, m.id in form["none"],
+                                            m.id in form["remove"])
+        if not errors:
+            try:
+                removed = posts.edit(post, user, form["title"], form["body"],
+                                     ["app"] + form["uses"], changes, ip=client_ip())
+            except posts.MissingConsent as missing:
+                refusals = _refusals(missing.args[0], known)
+            else:
+                attachments.remove(current_app.config["ATTACHMENT_DIR"], removed)
+                flash(_l("Saved."), "success")
+                return redirect(url_for("posts.show", post_id=post.id), 303)
+    return render("posts/edit.html", status=400 if errors or refusals else 200, form=form,
+                  errors=errors, refusals=refusals, children=children, post=line,
+                  **translated(use_names=PHOTO_USES))
 
 
 # Withdrawn photos -------------------------------------------------------------------------
@@ -305,7 +424,8 @@ def archive(child_id):
                 mine = any(c == child.id for c, _ in line.tags)
                 if not line.shown or (post.group is not None and not mine):
                     continue
-                path = f"{post.published_at:%Y-%m-%d}-{post.id}-{line.id}.jpg"
+                extension = "mp4" if line.video else "jpg"
+                path = f"{post.published_at:%Y-%m-%d}-{post.id}-{line.id}.{extension}"
                 archive_file.write(directory / names[line.id].stored_name, path)
                 photos.append(path)
             index.append({"title": post.title, "text": post.body,

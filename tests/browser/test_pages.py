@@ -326,6 +326,7 @@ FEATURE_PAGES = [
     ("kari", "posts-post", "SKIS"),
     ("larer1a", "posts-compose", "/posts/new?group=G1A"),
     ("bhg", "posts-withdrawn", "/posts/withdrawn"),
+    ("bhg", "posts-edit", "SKIS/edit"),
 ]
 
 
@@ -408,3 +409,35 @@ def test_reporting_an_absence_without_javascript(open_session, live_app):
     quiet.submit("form.form button.primary")
     assert quiet.page.locator(".flash").count() == 1
     quiet.assert_clean()
+
+
+@each_locale
+def test_publishing_a_video_and_watching_it(open_session, live_app, translate, tmp_path,
+                                            locale):
+    """A teacher publishes a video filmed upright on a phone; it plays in the browser,
+    upright, and the post page passes axe at phone size."""
+    from tests import media
+    children, g1a = _ids(live_app)
+    clip = tmp_path / "klipp.mp4"
+    clip.write_bytes(media.mp4(seconds=2, rotation=90))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in("larer1a")
+    session.goto(f"/posts/new?group={g1a}")
+    page = session.page
+    page.fill("#title", f"Dans {locale}")
+    page.set_input_files("#photo_0", str(clip))
+    page.check(f"#tag_0_{children['Emma']}")
+    page.get_by_role("button", name=translate(locale, "Publish")).click()
+    page.wait_for_selector("video")
+    width, height = page.evaluate("""() => new Promise((resolve, reject) => {
+        const video = document.querySelector('video');
+        video.addEventListener('loadedmetadata',
+            () => resolve([video.videoWidth, video.videoHeight]));
+        video.addEventListener('error', () => reject(video.error && video.error.code));
+        video.preload = 'metadata';
+        video.load();
+    })""")
+    assert width < height  # upright, as filmed
+    page.wait_for_load_state("networkidle")  # the video fetched to the end
+    check_page(session, "posts-video-larer1a", locale, (360, 740))
+
