@@ -6,8 +6,11 @@ installing Kontaktbok can fix the file without reading code.
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
+
+from models import oidc
 
 LANGUAGES = ("nb", "nn", "sv")
 COUNTRIES = ("NO", "SE")
@@ -26,7 +29,7 @@ KNOWN_KEYS = {
                   "guardian_data_months_after_leaving"},
     "consents": {"pupils_answer_from_age"},
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
-    "eid_login": None,  # its keys come with national eID login (a later release)
+    "eid_login": {"providers"},
 }
 
 
@@ -69,7 +72,7 @@ class Municipality:
     # days the contact teacher decides, longer the unit leader.
     absence_days_back: int = 14
     teacher_leave_days: int = 2
-    eid_login: dict = field(default_factory=dict)
+    eid_login: tuple = ()  # models.oidc.Provider, from [[eid_login.providers]]
 
     @property
     def theme_css(self):
@@ -250,5 +253,79 @@ def load(path):
         pupil_consent_age=pupil_age or None,
         absence_days_back=days_back,
         teacher_leave_days=teacher_days,
-        eid_login=r.get("eid_login", dict, {}, required=False),
+        eid_login=_providers(r, path),
     )
+
+
+PROVIDER_KEYS = {"id", "label", "for", "issuer", "client_id", "client_secret",
+                 "client_secret_file", "scopes", "acr_values", "minimum_acr", "acr_levels",
+                 "identity_claim", "match"}
+# What each kind of provider defaults to: ID-porten for guardians, an SSO by e-mail
+# address for staff (Feide and Entra ID both send `email`).
+PROVIDER_DEFAULTS = {
+    "guardians": {"scopes": ["openid", "profile"], "acr_values": "idporten-loa-substantial",
+                  "minimum_acr": "idporten-loa-substantial",
+                  "acr_levels": list(oidc.IDPORTEN_LEVELS), "identity_claim": "pid",
+                  "match": "national_id"},
+    "staff": {"scopes": ["openid", "email"], "acr_values": "", "minimum_acr": "",
+              "acr_levels": [], "identity_claim": "email", "match": "email"},
+}
+MATCHES = {"guardians": ("national_id",), "staff": ("email", "username")}
+
+
+def _providers(r, path):
+    """[[eid_login.providers]]: the OpenID Connect providers, checked key by key."""
+    found = r.get("eid_login.providers", list, [], required=False)
+    providers = []
+    for n, table in enumerate(found):
+        where = f"eid_login.providers[{n}]"
+        if not isinstance(table, dict):
+            r.fail(where, "must be a table ([[eid_login.providers]])")
+        for key in table:
+            if key not in PROVIDER_KEYS:
+                r.fail(f"{where}.{key}", "unknown key (misspelt?)")
+        sub = _Reader(table, f"{path}: {where}")
+        audience = sub.get("for", str)
+        if audience not in PROVIDER_DEFAULTS:
+            sub.fail("for", f"{audience!r} must be guardians or staff")
+        defaults = PROVIDER_DEFAULTS[audience]
+        ident = sub.get("id", str)
+        if not re.fullmatch(r"[a-z0-9-]{1,30}", ident):
+            sub.fail("id", "must be 1–30 lowercase letters, digits or hyphens (it is in URLs)")
+        if ident in {p.id for p in providers}:
+            sub.fail("id", f"{ident!r} is used by another provider")
+        issuer = sub.get("issuer", str)
+        host = urllib.parse.urlsplit(issuer).hostname
+        if not (issuer.startswith("https://")
+                or (issuer.startswith("http://") and host in ("127.0.0.1", "localhost"))):
+            sub.fail("issuer", f"{issuer!r} must be an https:// address")
+        secret = table.get("client_secret")
+        secret_file = sub.get("client_secret_file", str, required=False)
+        if secret_file:
+            try:
+                secret = (path.parent / secret_file).read_text(encoding="utf-8").strip()
+            except OSError:
+                sub.fail("client_secret_file", "cannot be read")
+        if not isinstance(secret, str) or not secret:
+            sub.fail("client_secret", "is missing (or give client_secret_file)")
+        scopes = sub.get("scopes", list, defaults["scopes"], required=False)
+        if "openid" not in scopes:
+            sub.fail("scopes", "must include openid")
+        levels = sub.get("acr_levels", list, defaults["acr_levels"], required=False)
+        minimum = sub.get("minimum_acr", str, defaults["minimum_acr"], required=False)
+        if minimum and minimum not in levels:
+            sub.fail("minimum_acr", f"{minimum!r} is not among acr_levels")
+        match = sub.get("match", str, defaults["match"], required=False)
+        if match not in MATCHES[audience]:
+            sub.fail("match", f"{match!r} must be one of {', '.join(MATCHES[audience])} for "
+                              f"{audience}")
+        providers.append(oidc.Provider(
+            id=ident, label=sub.get("label", str), audience=audience, issuer=issuer,
+            client_id=sub.get("client_id", str), client_secret=secret,
+            scopes=tuple(scopes),
+            acr_values=sub.get("acr_values", str, defaults["acr_values"], required=False),
+            acr_levels=tuple(levels), minimum_acr=minimum,
+            identity_claim=sub.get("identity_claim", str, defaults["identity_claim"],
+                                   required=False),
+            match=match))
+    return tuple(providers)

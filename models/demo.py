@@ -30,6 +30,21 @@ def _national_id(birth, serial):
     return f"{birth:%d%m%y}{serial:05d}"
 
 
+# Synthetic national identity numbers of the demo's adults, for trying eID login against
+# a test provider (ID-porten's test environment uses synthetic people too).
+ADULT_IDS = {"kari": (datetime.date(1988, 4, 12), 20001),
+             "ola": (datetime.date(1986, 9, 30), 20002),
+             "per": (datetime.date(1985, 1, 22), 20003),
+             "nina": (datetime.date(1990, 7, 5), 20004),
+             "lise": (datetime.date(1987, 11, 17), 20005),
+             "amina": (datetime.date(1991, 2, 8), 20006),
+             "bestemor": (datetime.date(1958, 5, 3), 20007)}
+
+
+def adult_national_id(username):
+    return _national_id(*ADULT_IDS[username])
+
+
 def is_empty():
     return not User.select().exists()
 
@@ -77,6 +92,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                      [blaklokka], address="Bjørkeveien 4, 0004 Demo")
 
         def user(username, first, last, **extra):
+            if username in ADULT_IDS:
+                number = adult_national_id(username)
+                extra.update(national_id=number, national_id_index=index_of(number))
             return User.create(username=username, password_hash=password, first_name=first,
                                last_name=last, **extra)
 

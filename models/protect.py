@@ -78,3 +78,13 @@ class ProtectedField(peewee.TextField):
 
     def python_value(self, value):
         return None if value is None else Sealed(value)
+
+
+class ProtectedText(ProtectedField):
+    """Encrypted text kept as it is (an ID token, which holds a national identity
+    number and is needed again only to log out at the provider)."""
+
+    def db_value(self, value):
+        if value is None or isinstance(value, Sealed):
+            return super().db_value(value)
+        return _keys["fernet"].encrypt(value.encode()).decode()

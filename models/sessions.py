@@ -9,6 +9,7 @@ import secrets
 import peewee
 
 from .db import BaseModel, Prepared, utcnow
+from .protect import ProtectedText
 from .people import User
 
 # Writing last_seen on every request would double the writes; a minute is precise enough
@@ -26,13 +27,31 @@ class LoginSession(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     last_seen_at = peewee.DateTimeField(default=utcnow)
     method = peewee.CharField(max_length=20, default="password")
+    # An OpenID Connect login: the provider's id, its session id and the ID token.
+    provider = peewee.CharField(max_length=30, null=True)
+    sid = peewee.CharField(max_length=200, null=True)
+    id_token = ProtectedText(null=True)
+
+    class Meta:
+        indexes = ((("provider", "sid"), False),)
 
     @classmethod
-    def start(cls, user, method="password"):
+    def start(cls, user, method="password", provider=None, sid=None, id_token=None):
         """A new session for the user; returns the token for the cookie."""
         token = secrets.token_urlsafe(32)
-        cls.create(token_hash=_digest(token), user=user, method=method)
+        cls.create(token_hash=_digest(token), user=user, method=method, provider=provider,
+                   sid=sid, id_token=id_token)
         return token
+
+    @classmethod
+    def of_token(cls, token):
+        return cls.get_or_none(cls.token_hash == _digest(token)) if token else None
+
+    @classmethod
+    def end_at_provider(cls, provider, sid):
+        """The provider ended its session (front-channel logout): end ours from it.
+        Returns the number of sessions ended."""
+        return cls.delete().where((cls.provider == provider) & (cls.sid == sid)).execute()
 
     @classmethod
     def resume(cls, token, idle, absolute):

@@ -222,20 +222,6 @@ def test_app_processes_share_the_count_in_redis(make_app):
     first.succeeded(name, "9.9.9.9")
 
 
-def test_login_page_offers_national_eid_only_when_configured(make_app, client, t):
-    assert t("Log in with national eID") not in text_of(client.get("/login"))
-    from dataclasses import replace
-    app = make_app()
-    app.config["MUNICIPALITY"] = replace(app.config["MUNICIPALITY"],
-                                         eid_login={"providers": ["idporten"]})
-    other = app.test_client()
-    assert t("Log in with national eID") in text_of(other.get("/login"))
-    # Until a provider is wired (a later release), the button says so instead of failing.
-    answer = other.get("/login/eid")
-    assert answer.status_code == 503
-    assert t("National eID login is not available yet") in text_of(answer)
-
-
 def test_a_hash_with_old_parameters_is_renewed_at_login(client, users):
     from argon2 import PasswordHasher
     kari = users["kari"]

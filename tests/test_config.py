@@ -211,3 +211,46 @@ def test_migrate_leaves_the_query_planner_statistics(app, database_url):
             "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'guardianship' "
             "AND schemaname = current_schema() AND last_analyze IS NOT NULL").fetchone()[0]
     assert analysed >= 1
+
+
+PROVIDER = """
+[[eid_login.providers]]
+id = "idporten"
+label = "ID-porten"
+for = "guardians"
+issuer = "https://test.idporten.no"
+client_id = "kontaktbok"
+client_secret_file = "secret.txt"
+"""
+
+
+def test_an_eid_provider_gets_id_portens_defaults(tmp_path):
+    (tmp_path / "secret.txt").write_text("s3cret\n")
+    path = write_config(tmp_path, EXAMPLE + PROVIDER)
+    (provider,) = municipality.load(path).eid_login
+    assert provider.client_secret == "s3cret" and provider.audience == "guardians"
+    assert provider.acr_values == provider.minimum_acr == "idporten-loa-substantial"
+    assert provider.identity_claim == "pid" and provider.match == "national_id"
+    assert "s3cret" not in repr(provider)  # never in a log line
+    assert provider.accepts("idporten-loa-high") and not provider.accepts("idporten-loa-low")
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('issuer = "https://test.idporten.no"', 'issuer = "http://idporten.example"',
+     "eid_login.providers[0]: issuer: 'http://idporten.example' must be an https://"),
+    ('for = "guardians"', 'for = "parents"', "for: 'parents' must be guardians or staff"),
+    ('client_secret_file = "secret.txt"', 'client_secret_file = "missing.txt"',
+     "client_secret_file: cannot be read"),
+    ('client_id = "kontaktbok"', 'client_id = "kontaktbok"\nminimum_acr = "high"',
+     "minimum_acr: 'high' is not among acr_levels"),
+    ('client_id = "kontaktbok"', 'client_id = "kontaktbok"\nmatch = "email"',
+     "match: 'email' must be one of national_id for guardians"),
+    ('client_id = "kontaktbok"', 'client_id = "kontaktbok"\nsecret = "x"',
+     "eid_login.providers[0].secret: unknown key"),
+    ('id = "idporten"', 'id = "ID porten"', "id: must be 1–30 lowercase letters"),
+])
+def test_a_bad_provider_is_refused_naming_the_key(tmp_path, old, new, message):
+    (tmp_path / "secret.txt").write_text("s3cret")
+    path = write_config(tmp_path, EXAMPLE + PROVIDER.replace(old, new))
+    with pytest.raises(municipality.ConfigError, match=re.escape(message)):
+        municipality.load(path)

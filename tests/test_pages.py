@@ -31,7 +31,10 @@ ROUTES = {
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},
     ("GET", "/logo"): {ANONYMOUS: 200, "*": 200},
-    ("GET", "/login/eid"): {ANONYMOUS: 404, "*": 404},  # no eID provider in the demo
+    # No eID provider in the demo municipality (tests/test_eid.py has one).
+    ("GET", "/login/eid/idporten"): {ANONYMOUS: 404, "*": 404},
+    ("GET", "/login/eid/idporten/callback"): {ANONYMOUS: 404, "*": 404},
+    ("GET", "/login/eid/idporten/logout"): {ANONYMOUS: 404, "*": 404},
     ("GET", "/no-such-page"): {ANONYMOUS: 404, "*": 404},
 }
 

@@ -1,7 +1,7 @@
 """Login and logout with local accounts; the eID button when a provider is configured."""
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, request, session,
+from flask import (Blueprint, current_app, flash, g, redirect, request, session,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -66,6 +66,23 @@ def init_login(manager):
         return redirect(target)
 
 
+def begin_session(user, method, **details):
+    """Log the user in: a new server-side session (nothing of the old one carries over),
+    in the audit log. `details` go to the session row (provider, sid, id_token) and
+    `acr` to the log."""
+    language = str(get_locale())
+    acr = details.pop("acr", None)
+    session.clear()
+    with database.atomic():
+        user.session_token = LoginSession.start(user, method=method, **details)
+        audit.record("login", actor=user, ip=client_ip(), method=method,
+                     **({"acr": acr} if acr else {}))
+    # The language the person logged in with stays for the session (a saved choice on
+    # the account wins).
+    session["locale"] = user.locale or language
+    login_user(user)
+
+
 def safe_next(target):
     """Only a path on this site, never another host (no open redirect)."""
     if not target:
@@ -98,17 +115,8 @@ def login():
         # tell which accounts exist.
         elif check_password(user, form.password.data) and user.is_active:
             limiter.succeeded(username, ip)
-            next_page = safe_next(request.args.get("next"))
-            language = str(get_locale())
-            session.clear()  # a new session at login: nothing carries over
-            with database.atomic():
-                user.session_token = LoginSession.start(user)
-                audit.record("login", actor=user, ip=ip, method="password")
-            # The language the person logged in with stays for the session (a saved
-            # choice on the account wins).
-            session["locale"] = user.locale or language
-            login_user(user)
-            return redirect(next_page or url_for("home.index"))
+            begin_session(user, "password")
+            return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
         else:
             # The same answer whether the account exists or not.
             error = _l("The username or password is wrong.")
@@ -116,29 +124,29 @@ def login():
             audit.record("login.failed", actor=user, ip=ip)
     elif form.is_submitted():
         status = 400
+    providers = current_app.config["MUNICIPALITY"].eid_login
     return render("auth/login.html", form=form, error=error, status=status,
-                  eid=current_app.config["MUNICIPALITY"].eid_login)
-
-
-@bp.route("/login/eid")
-def eid():
-    """The national eID login (ID-porten, BankID/Freja via a broker) is wired to the
-    providers in the municipality file by a later release; until then, say so plainly."""
-    if not current_app.config["MUNICIPALITY"].eid_login.get("providers"):
-        abort(404)
-    return render("errors/error.html", "errors/_error.html", status=503,
-                  title=_l("National eID login is not available yet"),
-                  text=_l("Log in with your username and password for now, or contact "
-                          "the school or kindergarten."))
+                  guardian_providers=[p for p in providers if p.audience == "guardians"],
+                  staff_providers=[p for p in providers if p.audience == "staff"],
+                  next_page=safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """End the session here, and at the login provider too when it came from one (so
+    that the next person at a shared computer is not let in by the eID session)."""
     token = session.get(SESSION_TOKEN)
     if current_user.is_authenticated:
         audit.record("logout", actor=current_user, ip=client_ip())
+    row = LoginSession.of_token(token)
     LoginSession.end(token)
     logout_user()
     session.clear()
     flash(_l("You are logged out."), "info")
+    from .eid import provider_logout_url  # noqa: PLC0415  (the blueprints import each other)
+    elsewhere = provider_logout_url(row)
+    if elsewhere:
+        # A page that moves on by itself, not a redirect: a form's redirect to another
+        # site is blocked by our Content-Security-Policy (form-action 'self').
+        return render("auth/leaving.html", url=elsewhere)
     return redirect(url_for("auth.login"))

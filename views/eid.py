@@ -1,0 +1,184 @@
+"""Login with the national eID or the staff SSO (OpenID Connect; models/oidc.py).
+
+/login/eid/<provider> sends the browser to the provider; /login/eid/<provider>/callback
+checks the answer and logs the person in; /login/eid/<provider>/logout is the provider's
+front-channel logout. Every outcome a person can meet has its own plain page: not
+registered here, too low a security level, the provider not answering.
+"""
+import secrets
+import urllib.parse
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from peewee import fn
+
+from models import audit, oidc
+from models.people import StaffRole, User
+from models.protect import index_of
+from models.sessions import LoginSession
+
+from .auth import begin_session, safe_next
+from .common import client_ip, render
+
+bp = Blueprint("eid", __name__, url_prefix="/login/eid")
+
+PENDING = "oidc"  # the session key of a login on its way
+
+
+def _provider(provider_id):
+    for provider in current_app.config["MUNICIPALITY"].eid_login:
+        if provider.id == provider_id:
+            return provider
+    abort(404)
+
+
+def _external(endpoint, **values):
+    """An absolute URL on this site, as registered with the provider: PUBLIC_URL when
+    set (behind a proxy the request's own host may differ)."""
+    path = url_for(endpoint, **values)
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    return base.rstrip("/") + path
+
+
+def _outcome(title, text, status):
+    return render("auth/eid_outcome.html", status=status, title=title, text=text)
+
+
+def _unavailable(provider):
+    return _outcome(_l("%(provider)s is not answering", provider=provider.label),
+                    _l("Try again in a few minutes. If it goes on, log in with your "
+                       "username and password, or contact the school or kindergarten."),
+                    503)
+
+
+def _failed():
+    return _outcome(_l("The login could not be completed"),
+                    _l("Nothing was changed. Start the login again from the beginning."),
+                    400)
+
+
+@bp.route("/<provider_id>")
+def start(provider_id):
+    provider = _provider(provider_id)
+    redirect_uri = _external("eid.callback", provider_id=provider.id)
+    try:
+        started = oidc.start(provider, redirect_uri, locale=str(get_locale()))
+    except oidc.Unavailable as error:
+        audit.record("login.eid_unavailable", ip=client_ip(), provider=provider.id,
+                     reason=str(error))
+        return _unavailable(provider)
+    session[PENDING] = {"provider": provider.id, "state": started.state,
+                        "nonce": started.nonce, "verifier": started.verifier,
+                        "next": safe_next(request.args.get("next"))}
+    return redirect(started.url, 303)
+
+
+@bp.route("/<provider_id>/callback")
+def callback(provider_id):
+    provider = _provider(provider_id)
+    pending = session.pop(PENDING, None)  # one use only: a replayed answer finds nothing
+    state = request.args.get("state", "")
+    # `iss` in the answer (RFC 9207, sent by ID-porten) must be this provider's: an
+    # answer from another provider mixed up with ours is refused.
+    issuer = request.args.get("iss")
+    if (not pending or pending["provider"] != provider.id
+            or not secrets.compare_digest(pending["state"], state)
+            or (issuer is not None and issuer != provider.issuer)):
+        audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
+                     reason="state does not match a login started here")
+        return _failed()
+    if request.args.get("error"):
+        if request.args["error"] == "access_denied":  # the person cancelled
+            flash(_l("The login was cancelled."), "info")
+            return redirect(url_for("auth.login"))
+        audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
+                     reason=f"provider error {request.args['error'][:60]}")
+        return _failed()
+    try:
+        claims, raw = oidc.finish(provider, request.args.get("code", ""),
+                                  _external("eid.callback", provider_id=provider.id),
+                                  pending["verifier"], pending["nonce"])
+    except oidc.Unavailable as error:
+        audit.record("login.eid_unavailable", ip=client_ip(), provider=provider.id,
+                     reason=str(error))
+        return _unavailable(provider)
+    except oidc.TooLowAssurance as error:
+        audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
+                     reason=error.reason)
+        return _outcome(_l("A higher security level is needed"),
+                        _l("Kontaktbok holds information about children, so it needs a "
+                           "more secure login than the one you chose. Log in again with "
+                           "BankID, or another eID at a higher security level."), 403)
+    except oidc.Rejected as error:
+        audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
+                     reason=error.reason)
+        return _failed()
+    user = _person(provider, claims)
+    if user is None:
+        audit.record("login.eid_unknown", ip=client_ip(), provider=provider.id)
+        municipality = current_app.config["MUNICIPALITY"].name
+        if provider.audience == "staff":
+            return _outcome(_l("You have no staff account in Kontaktbok"),
+                            _l("Your login worked, but you are not registered as staff in "
+                               "%(municipality)s. Ask your leader or the municipality's "
+                               "administrator to add you.", municipality=municipality), 403)
+        return _outcome(_l("You are not registered with a school or kindergarten in "
+                           "%(municipality)s", municipality=municipality),
+                        _l("Your login worked, but no child you are a guardian of is "
+                           "registered here. Contact the school or kindergarten."), 403)
+    begin_session(user, "eid" if provider.audience == "guardians" else "sso",
+                  provider=provider.id, sid=str(claims.get("sid") or "")[:200] or None,
+                  id_token=raw, acr=claims.get("acr"))
+    return redirect(pending["next"] or url_for("home.index"))
+
+
+def _person(provider, claims):
+    """The active account the claim names, or None. A guardian is found by the keyed
+    hash of the personal identity number; staff by e-mail address or username, and only
+    while they hold a role."""
+    value = claims.get(provider.identity_claim)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if provider.match == "national_id":
+        return User.get_or_none((User.national_id_index == index_of(value))
+                                & (User.is_active == True))  # noqa: E712
+    column = User.email if provider.match == "email" else User.username
+    user = User.get_or_none((fn.LOWER(column) == value.strip().lower())
+                            & (User.is_active == True))  # noqa: E712
+    if user is None or not StaffRole.select().where(StaffRole.user == user).exists():
+        return None
+    return user
+
+
+@bp.route("/<provider_id>/logout")
+def frontchannel_logout(provider_id):
+    """The provider ended its session (the person logged out there, or in another
+    service): end every session of ours that came from it. Called in an invisible
+    frame, where our cookie may be missing, so it goes by the provider's session id."""
+    provider = _provider(provider_id)
+    sid = request.args.get("sid", "")
+    if request.args.get("iss") != provider.issuer or not sid:
+        abort(400)
+    ended = LoginSession.end_at_provider(provider.id, sid)
+    if ended:
+        audit.record("logout", ip=client_ip(), method="frontchannel", provider=provider.id,
+                     sessions=ended)
+    response = current_app.make_response(("", 200))
+    origin = urllib.parse.urlsplit(provider.issuer)
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; frame-ancestors {origin.scheme}://{origin.netloc}")
+    return response
+
+
+def provider_logout_url(row):
+    """For a session that came from a provider: the URL that logs out there too."""
+    if row is None or not row.provider or row.id_token is None:
+        return None
+    provider = next((p for p in current_app.config["MUNICIPALITY"].eid_login
+                     if p.id == row.provider), None)
+    if provider is None:
+        return None
+    return oidc.end_session_url(provider, row.id_token.reveal(), _external("auth.login"),
+                                secrets.token_urlsafe(16))
