@@ -294,6 +294,49 @@ def create_app(config=None):
                            f"{title}")
             click.echo(f"deleted {len(due)} posts older than {years} years")
 
+    @app.cli.command("import")
+    @click.argument("path", type=click.Path(exists=True))
+    @click.option("--school-year", type=int, default=None,
+                  help="The school year the file is for (its start year); default: now.")
+    @click.option("--dry-run", is_flag=True, help="Only show what would change.")
+    @click.option("--yes", is_flag=True, help="Apply without asking.")
+    @click.option("--all-lines", is_flag=True, help="List every change, not the first 50.")
+    def import_command(path, school_year, dry_run, yes, all_lines):
+        """Import a roster (a Kontaktbok CSV folder or zip, a OneRoster 1.1 CSV zip, or an
+        SS 12000 JSON file): shows what will be added, changed and ended, then applies
+        it all or nothing."""
+        from models import roster as roster_model
+        from models.roster_data import RosterError
+        from models.school import school_year_of
+        source = Path(path)
+        year = school_year or school_year_of(dbmod.today())
+        try:
+            if source.is_dir():
+                files = {p.name: p.read_bytes() for p in source.iterdir() if p.is_file()}
+                fmt, roster = roster_model.read_files(files, source.name, year)
+            else:
+                fmt, roster = roster_model.read(source.name, source.read_bytes(), year)
+            with dbmod.database.connection_context():
+                plan = roster_model.plan(roster, fmt)
+        except RosterError as error:
+            raise click.ClickException(f"nothing imported: {error}") from None
+        shown = plan.lines if all_lines else plan.lines[:50]
+        for kind, action, text in shown:
+            click.echo(f"{action:>8} {kind}: {text}")
+        if len(shown) < len(plan.lines):
+            click.echo(f"… and {len(plan.lines) - len(shown)} more (--all-lines)")
+        summary = ", ".join(f"{key} {n}" for key, n in sorted(plan.counts.items()))
+        click.echo(f"{fmt} roster {source.name}: {summary or 'no changes'}")
+        if dry_run or not plan.changes:
+            return
+        if not yes and not click.confirm("Apply these changes?"):
+            click.echo("nothing imported")
+            return
+        with dbmod.database.connection_context():
+            roster_model.apply(plan)
+            dbmod.analyze()
+        click.echo("imported")
+
     @app.cli.command("create-admin")
     @click.argument("username")
     @click.option("--first-name", prompt=True)

@@ -1,6 +1,8 @@
 """Timing one page in process, shared by the benchmarks in bench/."""
 import statistics
 import time
+import uuid
+from contextlib import contextmanager
 
 from playhouse.test_utils import count_queries
 
@@ -20,3 +22,24 @@ def timed(client, url, runs, headers=None):
     latencies.sort()
     return (statistics.median(latencies), latencies[int(len(latencies) * 0.95) - 1],
             queries, response.get_data())
+
+
+@contextmanager
+def database_url(url, tmp):
+    """The URL to benchmark on: an SQLite file in `tmp`, or a PostgreSQL schema of its
+    own in `url`, dropped afterwards."""
+    from models import db as dbmod
+    if not (url and url.startswith("postgres")):
+        yield url or f"sqlite:///{tmp}/bench.db"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = dbmod.open_database(url)
+    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
+    admin.close()
+    try:
+        yield f"{url}?schema={schema}"
+    finally:
+        dbmod.close_all()
+        admin = dbmod.open_database(url)
+        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()

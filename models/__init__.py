@@ -4,9 +4,10 @@ from .audit import AuditEvent
 from .class_list import ClassListShare
 from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from .messages import Attachment, Message, Thread, ThreadParticipant
-from .people import (CaregiverApproval, CaregiverGrant, Child, Enrolment, Guardianship,
-                     StaffRole, User)
+from .people import (CaregiverApproval, CaregiverGrant, Child, EndedGuardianship, Enrolment,
+                     Guardianship, StaffRole, User)
 from .posts import MediaTag, Post, PostMedia
+from .roster import ImportRun
 from .school import Group, Unit
 from .sessions import LoginSession
 
@@ -14,10 +15,10 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
-          MediaTag]
+          MediaTag, EndedGuardianship, ImportRun]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
-           "Enrolment", "Group", "Guardianship", "LoginSession", "Message", "StaffRole",
+           "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship", "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

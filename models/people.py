@@ -51,6 +51,9 @@ class User(PersonMixin, BaseModel):
     paper_letters = peewee.BooleanField(default=False)
     is_active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
+    # When a roster import last overwrote contact details the person had changed (the
+    # register wins, seed 002); their home page says so for a while.
+    contact_updated_at = peewee.DateTimeField(null=True)
 
     # flask-login: the id in the session cookie is the login session's random token
     # (models/sessions.py), never the account id, so logging out really ends it.
@@ -108,6 +111,20 @@ class Guardianship(BaseModel):
 
     class Meta:
         indexes = ((("guardian", "child"), True), (("child", "responsibility"), False))
+
+
+class EndedGuardianship(BaseModel):
+    """A guardianship the register no longer has: ended by a roster import, kept as
+    history (who had access to the child, and until when). Access ends with the live
+    row, which is deleted."""
+    guardian = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
+    responsibility = peewee.CharField(max_length=10)
+    ended_at = peewee.DateTimeField(default=utcnow)
+    reason = peewee.CharField(max_length=20, default="import")
+
+    class Meta:
+        indexes = ((("child",), False), (("guardian",), False))
 
 
 CAREGIVER_RELATIONS = ("grandparent", "step_parent", "relative", "family_friend", "other")

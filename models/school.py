@@ -17,12 +17,14 @@ class Unit(BaseModel):
     phone = peewee.CharField(max_length=40, default="")
     email = peewee.CharField(max_length=200, default="")
     address = peewee.CharField(max_length=300, default="")
+    source_id = peewee.CharField(max_length=100, null=True, unique=True)  # roster import
 
 
 class Group(BaseModel):
     unit = peewee.ForeignKeyField(Unit, backref="groups", on_delete="CASCADE")
     name = peewee.CharField(max_length=100)
     school_year = peewee.IntegerField()
+    source_id = peewee.CharField(max_length=100, null=True, unique=True)  # roster import
 
     class Meta:
         indexes = ((("unit", "school_year", "name"), True),)

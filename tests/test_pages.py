@@ -27,6 +27,9 @@ ROUTES = {
     ("GET", "/admin/"): {ANONYMOUS: 302, "admin": 200, "*": 404},
     ("POST", "/admin/log"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # 400: no reason
     ("POST", "/admin/thread"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # no number
+    ("GET", "/admin/import"): {ANONYMOUS: 302, "admin": 200, "*": 404},
+    ("POST", "/admin/import"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # no file
+    ("POST", "/admin/import/apply"): {ANONYMOUS: 302, "admin": 409, "*": 404},  # none
     ("POST", "/logout"): {ANONYMOUS: 302, "*": 302},
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},

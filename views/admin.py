@@ -5,18 +5,26 @@ reading it is a stated and logged act (DESIGN.md rule 3): the administrator give
 reason, and the read itself goes into the log.
 """
 import datetime
+import secrets
+from pathlib import Path
 
-from flask import Blueprint, abort, request
+from flask import (Blueprint, abort, current_app, flash, redirect, request, session,
+                   url_for)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit, inbox
+from peewee import JOIN
+
+from models import access, audit, inbox, roster
 from models.audit import AuditEvent
 from models.db import today
-from models.people import installation_counts
+from models.people import User, installation_counts
+from models.roster import ImportRun
+from models.roster_data import RosterError
+from models.school import school_year_of
 
 from .common import client_ip, render
-from .labels import EVENT_NAMES, OBJECT_NAMES
+from .labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -95,3 +103,87 @@ def thread():
     return render("admin/thread.html", thread=found, reason=form["reason"],
                   people=inbox.participants(found), lines=inbox.messages(found),
                   files=inbox.attachments_by_message(found))
+
+
+# Roster import ----------------------------------------------------------------------------
+
+PREVIEW_LINES = 200
+
+
+def _import_page(status=200, error=None, plan=None, token="", school_year=None):
+    runs = list(ImportRun.select(ImportRun, User).join(User, JOIN.LEFT_OUTER)
+                .order_by(ImportRun.at.desc()).limit(20))
+    return render("admin/import.html", status=status, error=error, plan=plan, token=token,
+                  runs=runs, school_year=school_year or school_year_of(today()),
+                  preview_lines=PREVIEW_LINES, kind_names=IMPORT_KINDS,
+                  action_names=IMPORT_ACTIONS)
+
+
+def _upload_dir():
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _planned(data, name, school_year):
+    fmt, found = roster.read(name, data, school_year)
+    return roster.plan(found, fmt)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def roster_import():
+    """Upload a roster file and see what it would change; nothing is saved yet. The
+    file waits under a random name until it is applied (or the next upload)."""
+    _administrator_only()
+    if request.method == "GET":
+        return _import_page()
+    upload = request.files.get("file")
+    school_year = request.form.get("school_year", type=int) or school_year_of(today())
+    if not upload or not upload.filename:
+        return _import_page(400, _l("Choose a roster file."), school_year=school_year)
+    data = upload.read()
+    try:
+        plan = _planned(data, upload.filename, school_year)
+    except RosterError as error:
+        return _import_page(400, _l("Nothing was imported. %(where)s: %(problem)s",
+                                    where=error.where, problem=error.problem),
+                            school_year=school_year)
+    for old in _upload_dir().glob("*.upload"):
+        old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(16)
+    (_upload_dir() / f"{token}.upload").write_bytes(data)
+    session["roster_import"] = {"token": token, "name": upload.filename[:200],
+                                "school_year": school_year, "counts": plan.counts}
+    audit.record("roster.previewed", actor=current_user, ip=client_ip(),
+                 source=upload.filename[:200], **plan.counts)
+    return _import_page(plan=plan, token=token, school_year=school_year)
+
+
+@bp.route("/import/apply", methods=["POST"])
+@login_required
+def roster_apply():
+    """Apply the file previewed — only if it still makes the same changes (somebody may
+    have changed the data in between: then the new preview is shown instead)."""
+    _administrator_only()
+    pending = session.get("roster_import")
+    token = request.form.get("token", "")
+    if not pending or not secrets.compare_digest(pending["token"], token):
+        return _import_page(409, _l("That preview is no longer waiting. Upload the file "
+                                    "again."))
+    path = _upload_dir() / f"{pending['token']}.upload"
+    if not path.exists():
+        session.pop("roster_import", None)
+        return _import_page(409, _l("That preview is no longer waiting. Upload the file "
+                                    "again."))
+    plan = _planned(path.read_bytes(), pending["name"], pending["school_year"])
+    if plan.counts != pending["counts"]:
+        session["roster_import"] = {**pending, "counts": plan.counts}
+        return _import_page(409, _l("The data changed since the preview. Check the "
+                                    "changes again."), plan=plan, token=token,
+                            school_year=pending["school_year"])
+    roster.apply(plan, by=current_user._get_current_object(), ip=client_ip())
+    path.unlink(missing_ok=True)
+    session.pop("roster_import", None)
+    flash(_l("The roster is imported."), "success")
+    return redirect(url_for("admin.roster_import"), 303)

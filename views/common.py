@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import current_app, request, session, url_for
+from flask import current_app, has_request_context, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
@@ -110,6 +110,8 @@ def select_locale():
 
 def _choose_language():
     config = current_app.config["MUNICIPALITY"]
+    if not has_request_context():  # the command line: the municipality's language
+        return config.default_language
     enabled = config.languages
     user = current_user._get_current_object()
     if user.is_authenticated and user.locale in enabled:

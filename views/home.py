@@ -1,9 +1,11 @@
 """The home page: what each person has access to, at a glance."""
+import datetime
+
 from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
 from models import absence, access, caregivers
-from models.db import today
+from models.db import today, utcnow
 from models.people import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
 
 from .common import render
@@ -28,7 +30,12 @@ def index():
     # Staff: who is away today in the groups they reach, at a glance.
     absent = (absence.day_lines(_absent_today(user=current_user.id, day=today()))
               if units else [])
+    # The register overwrote contact details (a roster import): say so for a month.
+    updated = current_user.contact_updated_at
+    if updated is not None and utcnow() - updated > datetime.timedelta(days=30):
+        updated = None
     return render("home/index.html", children=children, roles=roles, units=units,
+                  contact_updated=updated,
                   is_admin=is_admin, information_only=information_only, own=own,
                   ended=caregivers.recently_ended(current_user), absent=absent,
                   leave_decider=any(r.role in (UNIT_LEADER, CONTACT_TEACHER) for r in roles),

@@ -45,6 +45,30 @@ EVENT_NAMES = {
     "media.republished": _l("Photo shown again"),
     "media.removed": _l("Photo removed"),
     "posts.archived": _l("Archive of a child's posts downloaded"),
+    "post.edited": _l("Post edited"),
+    "media.tagged": _l("Who is in a photo changed"),
+    "login.eid_failed": _l("eID login refused"),
+    "login.eid_unknown": _l("eID login by a person not registered"),
+    "login.eid_unavailable": _l("eID provider not answering"),
+    "roster.previewed": _l("Roster import previewed"),
+    "roster.imported": _l("Roster imported"),
+}
+
+# Roster import preview (models/roster.py): what kind of thing, and what happens to it.
+IMPORT_KINDS = {
+    "units": _l("Units"),
+    "groups": _l("Groups"),
+    "children": _l("Children"),
+    "guardians": _l("Guardians"),
+    "enrolments": _l("Group memberships"),
+    "guardianships": _l("Guardianships"),
+    "staff": _l("Staff"),
+    "roles": _l("Staff roles"),
+}
+IMPORT_ACTIONS = {
+    "added": _l("added"),
+    "changed": _l("changed"),
+    "ended": _l("ended"),
 }
 
 # The effective status of a consent item for a child (models/consents.py).

@@ -327,6 +327,7 @@ FEATURE_PAGES = [
     ("larer1a", "posts-compose", "/posts/new?group=G1A"),
     ("bhg", "posts-withdrawn", "/posts/withdrawn"),
     ("bhg", "posts-edit", "SKIS/edit"),
+    ("admin", "admin-import", "/admin/import"),
 ]
 
 
@@ -441,3 +442,20 @@ def test_publishing_a_video_and_watching_it(open_session, live_app, translate, t
     page.wait_for_load_state("networkidle")  # the video fetched to the end
     check_page(session, "posts-video-larer1a", locale, (360, 740))
 
+
+
+@each_locale
+def test_previewing_a_roster_import(open_session, live_app, translate, tmp_path, locale):
+    """The administrator uploads a roster and sees what it would change (not applied:
+    the other tests use the demo data)."""
+    from tests.test_roster import municipality, zipped
+    upload = tmp_path / "nordby.zip"
+    upload.write_bytes(zipped(municipality()))
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in("admin")
+    session.goto("/admin/import")
+    session.page.set_input_files("#file", str(upload))
+    session.submit("form[enctype] button[type=submit]")
+    session.page.locator("details summary").click()
+    assert "Emma Nord" in session.page.inner_text("details")
+    check_page(session, "admin-import-preview", locale, (360, 740))

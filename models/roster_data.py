@@ -1,0 +1,110 @@
+"""A roster as read from a file, before it touches the database: units, groups,
+children, guardians and their guardianships, staff and their roles.
+
+Every reader (models/roster_formats.py: Kontaktbok CSV, OneRoster 1.1 CSV, SS 12000
+JSON) produces this, and models/roster.py compares it with the database and applies it.
+Each row remembers where it came from (file and line, or JSON path), so that an error
+names the place to fix.
+
+Values are already in Kontaktbok's terms:
+- unit kind: "school", "sfo", "kindergarten"
+- responsibility: "shared", "sole", "none" (a parent without parental responsibility)
+- address protection: "ugradert", "klientadresse", "fortrolig", "strengtFortrolig"
+- role: one of models.people.ROLES
+- national ids: digits only (11 in Norway, 12 in Sweden)
+"""
+import datetime
+from dataclasses import dataclass, field
+
+
+class RosterError(Exception):
+    """A row that cannot be imported. Nothing is applied when there is one."""
+
+    def __init__(self, where, problem):
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+@dataclass
+class UnitRow:
+    key: str                 # the source system's id for the unit
+    name: str
+    kind: str
+    where: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass
+class GroupRow:
+    key: str
+    unit: str                # UnitRow.key
+    name: str
+    school_year: int         # the year the school year starts (2026 for 2026/27)
+    where: str = ""
+
+
+@dataclass
+class ChildRow:
+    national_id: str
+    first_name: str
+    last_name: str
+    birth_date: datetime.date
+    groups: list             # GroupRow.key, the groups the child is in now
+    where: str = ""
+    address: str = ""
+    address_protection: str = "ugradert"
+
+
+@dataclass
+class GuardianRow:
+    national_id: str
+    first_name: str
+    last_name: str
+    where: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    address_protection: str = "ugradert"
+
+
+@dataclass
+class GuardianshipRow:
+    guardian: str            # GuardianRow.national_id
+    child: str               # ChildRow.national_id
+    responsibility: str
+    where: str = ""
+    fixed_residence: bool = False
+    main_addressee: bool = False
+
+
+@dataclass
+class StaffRow:
+    username: str            # lowercase; matched with existing accounts
+    first_name: str
+    last_name: str
+    where: str = ""
+    email: str = ""
+
+
+@dataclass
+class RoleRow:
+    username: str            # StaffRow.username
+    role: str
+    unit: str | None         # UnitRow.key (unit-wide roles, and a group's unit)
+    group: str | None        # GroupRow.key (contact teacher, group staff)
+    where: str = ""
+
+
+@dataclass
+class Roster:
+    source: str              # the file's name, for the import history
+    units: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+    children: list = field(default_factory=list)
+    guardians: list = field(default_factory=list)
+    guardianships: list = field(default_factory=list)
+    staff: list = field(default_factory=list)
+    roles: list = field(default_factory=list)

@@ -1,0 +1,334 @@
+"""Roster import (seeds 000 and 002): a preview first, then all or nothing; running it
+again changes nothing; leaving pupils and ended guardianships are ended, not deleted,
+and access ends at once; the register's contact details win and the guardian is told."""
+import csv
+import datetime
+import io
+import zipfile
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from models import roster
+from models.audit import AuditEvent
+from models.db import migrate
+from models.messages import Thread
+from models.people import (Child, EndedGuardianship, Enrolment, Guardianship, StaffRole,
+                           User)
+from models.protect import index_of
+from models.roster_data import RosterError
+from models.school import Group, Unit
+
+from .conftest import ROOT
+from .helpers import text_of
+
+YEAR = 2026
+EMMA, JONAS, SARA = "14032000101", "02062000102", "21092000103"
+KARI, OLA, NINA, LISE = "12048820001", "30098620002", "05079020004", "17118720005"
+
+
+def table(rows):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def municipality(**changes):
+    """The Kontaktbok CSV of a small municipality: {file name: bytes}."""
+    files = {
+        "units.csv": [
+            {"id": "U1", "name": "Nordby skole", "kind": "school"},
+            {"id": "U2", "name": "Nordby barnehage", "kind": "kindergarten"}],
+        "groups.csv": [
+            {"id": "G1", "unit": "U1", "name": "1A", "school_year": YEAR},
+            {"id": "G2", "unit": "U1", "name": "1B", "school_year": YEAR},
+            {"id": "G3", "unit": "U2", "name": "Solsikke", "school_year": YEAR}],
+        "children.csv": [
+            {"national_id": EMMA, "first_name": "Emma", "last_name": "Nord",
+             "birth_date": "2020-03-14", "groups": "G1", "address": "Veien 1",
+             "address_protection": ""},
+            {"national_id": JONAS, "first_name": "Jonas", "last_name": "Sør",
+             "birth_date": "2020-06-02", "groups": "G1", "address": "Veien 2",
+             "address_protection": ""},
+            {"national_id": SARA, "first_name": "Sara", "last_name": "Vest",
+             "birth_date": "2020-09-21", "groups": "G2", "address": "",
+             "address_protection": "strengtFortrolig"}],
+        "guardians.csv": [
+            {"national_id": KARI, "first_name": "Kari", "last_name": "Nord",
+             "email": "kari@example.org", "phone": "+47 900 00 001"},
+            {"national_id": OLA, "first_name": "Ola", "last_name": "Nord",
+             "email": "ola@example.org", "phone": ""},
+            {"national_id": NINA, "first_name": "Nina", "last_name": "Sør",
+             "email": "", "phone": ""},
+            {"national_id": LISE, "first_name": "Lise", "last_name": "Vest",
+             "email": "", "phone": ""}],
+        "guardianships.csv": [
+            {"guardian": KARI, "child": EMMA, "responsibility": "felles",
+             "fixed_residence": "ja", "main_addressee": "ja"},
+            {"guardian": OLA, "child": EMMA, "responsibility": "felles",
+             "fixed_residence": "nei", "main_addressee": "nei"},
+            {"guardian": NINA, "child": JONAS, "responsibility": "alene",
+             "fixed_residence": "ja", "main_addressee": "ja"},
+            {"guardian": LISE, "child": SARA, "responsibility": "sole",
+             "fixed_residence": "yes", "main_addressee": "yes"}],
+        "staff.csv": [
+            {"username": "Rektor.Nord", "first_name": "Rita", "last_name": "Rektor",
+             "email": "rita@nordby.no", "role": "unit_leader", "unit": "U1", "group": ""},
+            {"username": "laerer", "first_name": "Lars", "last_name": "Lærer",
+             "email": "", "role": "contact_teacher", "unit": "", "group": "G1"}],
+    }
+    files.update(changes)
+    return {name: table(rows) for name, rows in files.items()}
+
+
+def zipped(files):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(f"roster/{name}", data)
+    return out.getvalue()
+
+
+@pytest.fixture
+def empty(make_app):
+    """An installation with no demo data."""
+    app = make_app()
+    from models import db as dbmod
+    with dbmod.database.connection_context():
+        migrate(str(ROOT / "migrations"))
+    yield app
+    dbmod.close_all()
+
+
+def run(files, day=None):
+    fmt, found = roster.read("roster.zip", zipped(files), YEAR)
+    result = roster.plan(found, fmt, day=day)
+    roster.apply(result)
+    return result
+
+
+def test_a_first_import_previews_then_adds_everything(empty):
+    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    assert fmt == "kontaktbok"
+    preview = roster.plan(found, fmt)
+    assert preview.counts == {"units.added": 2, "groups.added": 3, "children.added": 3,
+                              "guardians.added": 4, "enrolments.added": 3,
+                              "guardianships.added": 4, "staff.added": 2, "roles.added": 2}
+    assert ("children", "added", "Emma Nord") in preview.lines
+    assert not Child.select().exists()  # a preview changes nothing
+    roster.apply(preview)
+    emma = Child.get(Child.national_id_index == index_of(EMMA))
+    assert emma.birth_date == datetime.date(2020, 3, 14)
+    sara = Child.get(Child.national_id_index == index_of(SARA))
+    assert sara.address_protection == "strengtFortrolig"
+    kari = User.get(User.national_id_index == index_of(KARI))
+    assert kari.password_hash is None and KARI not in kari.username
+    link = Guardianship.get(Guardianship.guardian == kari, Guardianship.child == emma)
+    assert (link.responsibility, link.fixed_residence, link.main_addressee) == (
+        "shared", True, True)
+    nina = User.get(User.national_id_index == index_of(NINA))
+    assert Guardianship.get(Guardianship.guardian == nina).responsibility == "sole"
+    teacher = User.get(User.username == "laerer")
+    role = StaffRole.get(StaffRole.user == teacher)
+    assert role.role == "contact_teacher" and role.group.name == "1A"
+    assert User.get(User.username == "rektor.nord").email == "rita@nordby.no"
+    assert AuditEvent.get(AuditEvent.action == "roster.imported").details[
+        "children.added"] == 3
+    assert roster.ImportRun.select().count() == 1
+
+
+def test_the_same_file_again_changes_nothing(empty):
+    run(municipality())
+    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    again = roster.plan(found, fmt)
+    assert again.counts == {} and again.lines == []
+
+
+def test_one_bad_row_names_its_file_and_line_and_applies_nothing(empty):
+    files = municipality()
+    rows = list(csv.DictReader(io.StringIO(files["children.csv"].decode())))
+    rows[1]["birth_date"] = "02.06.2020"
+    with pytest.raises(RosterError) as error:
+        roster.read("roster.zip", zipped({**files, "children.csv": table(rows)}), YEAR)
+    assert error.value.where == "children.csv line 3"
+    assert "YYYY-MM-DD" in error.value.problem
+    for broken, where in (
+            ({"guardianships.csv": [{"guardian": KARI, "child": "01017012345",
+                                     "responsibility": "felles"}]},
+             "guardianships.csv line 2"),
+            ({"groups.csv": [{"id": "G1", "unit": "U9", "name": "1A",
+                              "school_year": YEAR}]}, "groups.csv line 2")):
+        fmt, found = roster.read("r.zip", zipped(municipality(**broken)), YEAR)
+        with pytest.raises(RosterError) as error:
+            roster.plan(found, fmt)
+        assert error.value.where == where
+    assert not Unit.select().exists()
+
+
+def test_a_crash_while_applying_leaves_nothing_half_written(empty, monkeypatch):
+    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    preview = roster.plan(found, fmt)
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(roster, "_apply_staff", broken)
+    with pytest.raises(RuntimeError):
+        roster.apply(preview)
+    assert not Child.select().exists() and not User.select().exists()
+    assert not roster.ImportRun.select().exists()
+
+
+def test_a_pupil_who_left_is_ended_not_deleted_and_staff_lose_access(empty):
+    run(municipality())
+    emma = Child.get(Child.national_id_index == index_of(EMMA))
+    teacher = User.get(User.username == "laerer")
+    thread = Thread.create(subject="Om Emma", child=emma, created_by=teacher,
+                           unit=Unit.get(Unit.source_id == "U1"))
+    children = [r for r in csv.DictReader(io.StringIO(municipality()["children.csv"]
+                                                      .decode()))
+                if r["national_id"] != EMMA]
+    guardianships = [r for r in csv.DictReader(io.StringIO(
+        municipality()["guardianships.csv"].decode())) if r["child"] != EMMA]
+    result = run(municipality(**{"children.csv": children,
+                                 "guardianships.csv": guardianships}))
+    assert result.counts["enrolments.ended"] == 1
+    enrolment = Enrolment.get(Enrolment.child == emma)
+    assert enrolment.end_date == datetime.date.today() - datetime.timedelta(days=1)
+    assert Child.get_by_id(emma.id) and Thread.get_by_id(thread.id)  # history stays
+    from models import access
+    assert access.staff_child_or_none(teacher, emma.id) is None
+
+
+def test_an_ended_guardianship_is_kept_as_history_and_access_ends(empty, make_app):
+    run(municipality())
+    ola = User.get(User.national_id_index == index_of(OLA))
+    emma = Child.get(Child.national_id_index == index_of(EMMA))
+    from models import access
+    assert access.guardian_child_or_none(ola, emma.id) is not None
+    rows = [r for r in csv.DictReader(io.StringIO(
+        municipality()["guardianships.csv"].decode())) if r["guardian"] != OLA]
+    result = run(municipality(**{"guardianships.csv": rows}))
+    assert result.counts == {"guardianships.ended": 1}
+    assert access.guardian_child_or_none(ola, emma.id) is None
+    ended = EndedGuardianship.get(EndedGuardianship.guardian == ola)
+    assert ended.child_id == emma.id and ended.responsibility == "shared"
+    assert User.get_by_id(ola.id).is_active  # the account stays, with its messages
+
+
+def test_the_register_overwrites_contact_details_and_the_guardian_is_told(empty):
+    run(municipality())
+    kari = User.get(User.national_id_index == index_of(KARI))
+    User.update(email="kari.new@example.org").where(User.id == kari.id).execute()
+    result = run(municipality())
+    assert result.counts == {"guardians.changed": 1}
+    kari = User.get_by_id(kari.id)
+    assert kari.email == "kari@example.org" and kari.contact_updated_at is not None
+    from models.passwords import hash_password
+    User.update(username="kari", password_hash=hash_password("a long enough secret")).where(
+        User.id == kari.id).execute()
+    client = empty.test_client()
+    client.post("/login", data={"username": "kari",
+                                "password": "a long enough secret"})
+    with empty.test_request_context(), force_locale("nb"):
+        told = gettext("Your contact details were updated from the population register "
+                       "on %(day)s. The register decides them: if something is wrong, "
+                       "tell the tax office (Skatteetaten / Skatteverket).",
+                       day=datetime.date.today().strftime("%d.%m.%Y"))
+    assert told in text_of(client.get("/"))
+
+
+def test_a_unit_made_by_hand_is_matched_by_name_on_the_first_import(app):
+    """The demo's units and groups have no source id yet: the import takes them over
+    instead of making copies."""
+    files = municipality(**{
+        "units.csv": [{"id": "S1", "name": "Solbakken skole", "kind": "school"}],
+        "groups.csv": [{"id": "S1-1A", "unit": "S1", "name": "1A",
+                        "school_year": Group.get(Group.name == "1A").school_year}],
+        "children.csv": [{"national_id": EMMA, "first_name": "Emma", "last_name": "Nord",
+                          "birth_date": "2020-03-14", "groups": "S1-1A", "address": "",
+                          "address_protection": ""}],
+        "guardianships.csv": [{"guardian": KARI, "child": EMMA,
+                               "responsibility": "felles", "fixed_residence": "ja",
+                               "main_addressee": "ja"}],
+        "staff.csv": [{"username": "larer1a", "first_name": "Lars", "last_name": "Lærer",
+                       "email": "", "role": "contact_teacher", "unit": "",
+                       "group": "S1-1A"}]})
+    before = Unit.select().count()
+    result = run(files)
+    assert Unit.select().count() == before
+    assert Unit.get(Unit.name == "Solbakken skole").source_id == "S1"
+    assert "units.added" not in result.counts and "groups.added" not in result.counts
+
+
+def test_the_command_line_previews_and_applies(empty, tmp_path):
+    folder = tmp_path / "roster"
+    folder.mkdir()
+    for name, data in municipality().items():
+        (folder / name).write_bytes(data)
+    runner = empty.test_cli_runner()
+    dry = runner.invoke(args=["import", str(folder), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "added children: Emma Nord" in dry.output and "children.added 3" in dry.output
+    assert not Child.select().exists()
+    asked = runner.invoke(args=["import", str(folder)], input="n\n")
+    assert "nothing imported" in asked.output and not Child.select().exists()
+    done = runner.invoke(args=["import", str(folder), "--yes"])
+    assert done.exit_code == 0 and "imported" in done.output
+    assert Child.select().count() == 3
+    again = runner.invoke(args=["import", str(folder), "--yes"])
+    assert "no changes" in again.output
+    (folder / "children.csv").write_bytes(b"national_id,first_name\n1,2\n")
+    bad = runner.invoke(args=["import", str(folder), "--yes"])
+    with empty.app_context():  # the municipality's language (nb), as on the command line
+        expected = str(roster.line("children.csv", 1))
+    assert bad.exit_code == 1 and expected in bad.output
+
+
+def test_the_administrator_previews_and_applies_in_the_browser(app, client, login, t):
+    login("admin")
+    page = client.get("/admin/import")
+    assert page.status_code == 200 and t("Upload a roster file") in text_of(page)
+    bad = client.post("/admin/import", data={"file": (io.BytesIO(b"hello"), "x.txt")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400
+    assert t("Nothing was imported. %(where)s: %(problem)s", where="x.txt",
+             problem="is neither a zip of CSV files nor an SS 12000 JSON file") in text_of(bad)
+    preview = client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200 and "Emma Nord" in text_of(preview)
+    assert not Unit.select().where(Unit.name == "Nordby skole").exists()
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    assert client.post("/admin/import/apply", data={"token": "forged"}).status_code == 409
+    done = client.post("/admin/import/apply", data={"token": token})
+    assert done.status_code == 303
+    assert Unit.select().where(Unit.name == "Nordby skole").exists()
+    history = text_of(client.get("/admin/import"))
+    assert "nordby.zip" in history and t("The roster is imported.") in history
+    assert client.post("/admin/import/apply", data={"token": token}).status_code == 409
+
+
+def test_the_data_changing_between_preview_and_apply_shows_the_new_preview(app, client,
+                                                                          login):
+    login("admin")
+    preview = client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
+        content_type="multipart/form-data")
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    Unit.create(name="Nordby skole", kind="school")  # made by hand meanwhile
+    answer = client.post("/admin/import/apply", data={"token": token})
+    assert answer.status_code == 409 and not Child.select().where(
+        Child.first_name == "Jonas", Child.last_name == "Sør").exists()
+
+
+@pytest.mark.parametrize("role", ["kari", "rektor", "larer1a", None])
+def test_only_the_administrator_imports(client, login, role):
+    if role:
+        login(role)
+    for method, url in (("GET", "/admin/import"), ("POST", "/admin/import"),
+                        ("POST", "/admin/import/apply")):
+        status = client.open(url, method=method).status_code
+        assert status == (302 if role is None else 404), (role, url)
