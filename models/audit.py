@@ -62,6 +62,25 @@ class AuditEvent(BaseModel):
         """The newest events, newest first."""
         return [EventLine(*row) for row in _recent(limit=limit)]
 
+    @classmethod
+    def filtered(cls, actor_id=None, action=None, child_id=None, limit=200):
+        """The newest events by a person, of a kind, and/or concerning a child (the child
+        itself, or named in the event's details), newest first."""
+        query = cls.select(cls.at, cls.actor_name, cls.action, cls.object_type,
+                           cls.object_id, cls.ip)
+        if actor_id is not None:
+            query = query.where(cls.actor_id == actor_id)
+        if action:
+            query = query.where(cls.action == action)
+        if child_id is not None:
+            # Details are written with sorted keys: `"child": 12` ends in , or }.
+            named = (cls.detail.contains(f'"child": {child_id},')
+                     | cls.detail.endswith(f'"child": {child_id}}}'))
+            query = query.where(((cls.object_type == "child") & (cls.object_id == child_id))
+                                | named)
+        return [EventLine(*row) for row in query.order_by(cls.at.desc(), cls.id.desc())
+                .limit(limit).tuples()]
+
 
 def record(action, actor=None, obj=None, ip="", **detail):
     """Write one audit event. Never put a national identity number or a password in

@@ -18,7 +18,8 @@ from peewee import JOIN
 from models import access, audit, inbox, roster
 from models.audit import AuditEvent
 from models.db import today
-from models.people import User, installation_counts
+from models.people import Child, User, installation_counts
+from models.protect import index_of
 from models.roster import ImportRun
 from models.roster_data import RosterError
 from models.school import school_year_of
@@ -42,13 +43,23 @@ def _names(actions):
     return {action: str(EVENT_NAMES.get(action, action)) for action in actions}
 
 
-def _entry_page(reason="", error=None, status=200, inspect=None):
+def _entry_page(status=200, inspect=None, log_form=None):
     since = today() - datetime.timedelta(days=SUMMARY_DAYS)
     summary = AuditEvent.summary(since)
     return render("admin/index.html", status=status, counts=installation_counts(),
                   summary=summary, event_names=_names(action for action, _ in summary),
-                  days=SUMMARY_DAYS, reason=reason, error=error,
+                  days=SUMMARY_DAYS, kinds=_names(EVENT_NAMES),
+                  log_form=log_form or {"reason": "", "kind": "", "person": "",
+                                        "child": "", "errors": {}},
                   inspect=inspect or {"thread": "", "reason": "", "errors": {}})
+
+
+def _person(text):
+    """An account named by its username or its national identity number, or None."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) in (11, 12) and len(digits) == len(text.replace(" ", "")):
+        return User.get_or_none(User.national_id_index == index_of(digits))
+    return User.get_or_none(User.username == text.lower())
 
 
 def _reason_ok(reason):
@@ -65,16 +76,41 @@ def index():
 @bp.route("/log", methods=["POST"])
 @login_required
 def log():
+    """The access log, optionally only one person's acts, one kind of event, or what
+    concerns one child (found by national identity number). Reading it is logged with
+    the reason and the filters (as account and child ids, never the numbers)."""
     _administrator_only()
-    reason = request.form.get("reason", "").strip()
-    if not _reason_ok(reason):
-        return _entry_page(reason, _l("Write why you need to read the access log "
-                                      "(%(low)d to %(high)d characters).",
-                                      low=REASON_MIN, high=REASON_MAX), status=400)
-    audit.record("audit_log.read", actor=current_user, ip=client_ip(), reason=reason)
-    events = AuditEvent.recent(100)
-    return render("admin/log.html", events=events, reason=reason,
-                  event_names=_names({event.action for event in events}),
+    form = {key: request.form.get(key, "").strip() for key in ("reason", "kind", "person",
+                                                              "child")}
+    form["errors"] = errors = {}
+    if not _reason_ok(form["reason"]):
+        errors["reason"] = _l("Write why you need to read the access log (%(low)d to "
+                              "%(high)d characters).", low=REASON_MIN, high=REASON_MAX)
+    if form["kind"] and form["kind"] not in EVENT_NAMES:
+        form["kind"] = ""
+    person = _person(form["person"]) if form["person"] else None
+    if form["person"] and person is None:
+        errors["person"] = _l("No account has that username or national identity number.")
+    child = None
+    if form["child"]:
+        digits = "".join(ch for ch in form["child"] if ch.isdigit())
+        child = Child.get_or_none(Child.national_id_index == index_of(digits)) if digits \
+            else None
+        if child is None:
+            errors["child"] = _l("No child has that national identity number.")
+    if errors:
+        return _entry_page(400, log_form=form)
+    filters = {k: v for k, v in (("person", person and person.id), ("child", child and child.id),
+                                 ("kind", form["kind"])) if v}
+    audit.record("audit_log.read", actor=current_user, ip=client_ip(), reason=form["reason"],
+                 **filters)
+    if filters:
+        events = AuditEvent.filtered(actor_id=person and person.id, action=form["kind"],
+                                     child_id=child and child.id)
+    else:
+        events = AuditEvent.recent(100)
+    return render("admin/log.html", events=events, reason=form["reason"],
+                  filtered=bool(filters), event_names=_names({e.action for e in events}),
                   object_names=OBJECT_NAMES)
 
 
