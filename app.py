@@ -27,7 +27,7 @@ from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
 from views import (absence, account, admin, auth, brand, caregivers, class_list, eid,
-                   consent_setup, consents, errors, home, messages, posts)
+                   consent_setup, consents, errors, home, messages, organisation, posts)
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -231,7 +231,7 @@ def create_app(config=None):
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
-                      absence.bp, posts.bp, eid.bp):
+                      absence.bp, posts.bp, eid.bp, organisation.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -17,8 +17,10 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun]
 
-__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent", "CaregiverApproval", "CaregiverGrant", "Child",
+__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent",
+           "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
-           "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship", "LoginSession", "Message", "StaffRole",
+           "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
+           "LoginSession", "Message", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

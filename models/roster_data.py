@@ -1,10 +1,10 @@
 """A roster as read from a file, before it touches the database: units, groups,
 children, guardians and their guardianships, staff and their roles.
 
-Every reader (models/roster_formats.py: Kontaktbok CSV, OneRoster 1.1 CSV, SS 12000
-JSON) produces this, and models/roster.py compares it with the database and applies it.
-Each row remembers where it came from (file and line, or JSON path), so that an error
-names the place to fix.
+Every reader (models/roster.py: Kontaktbok CSV; models/roster_oneroster.py: OneRoster
+1.1 CSV; models/roster_ss12000.py: SS 12000 JSON) produces this, and models/roster.py
+compares it with the database and applies it. Each row remembers where it came from
+(file and line, or JSON path), so that an error names the place to fix.
 
 Values are already in Kontaktbok's terms:
 - unit kind: "school", "sfo", "kindergarten"

@@ -1,8 +1,11 @@
 """The administrator's access log: read only with a reason, filtered by who did it, by
 kind of event and by the child it concerns; every read is itself in the log."""
-from models import audit
+import pytest
+
+from models import access, audit
 from models.audit import AuditEvent
-from models.people import Child
+from models.people import Child, StaffRole, User
+from models.school import Group, Unit
 
 from .helpers import text_of
 
@@ -43,3 +46,69 @@ def test_an_unknown_person_or_child_comes_back_on_the_form(client, login, t):
     html = answer.get_data(as_text=True)
     assert 'value="nobody"' in html and "A guardian asked who saw what" in html
     assert not AuditEvent.select().where(AuditEvent.action == "audit_log.read").exists()
+
+
+# Units, groups and staff ---------------------------------------------------------------------
+
+ORGANISATION = [("GET", "/admin/organisation/"), ("POST", "/admin/organisation/units"),
+                ("POST", "/admin/organisation/groups"), ("POST", "/admin/organisation/staff"),
+                ("POST", "/admin/organisation/roles/1/end")]
+
+
+@pytest.mark.parametrize("role", [None, "kari", "per", "bestemor", "rektor", "larer1a",
+                                  "faglarer", "sfo", "styrer", "bhg"])
+def test_only_the_administrator_reaches_the_organisation(client, login, role):
+    if role:
+        login(role)
+    for method, url in ORGANISATION:
+        status = client.open(url, method=method).status_code
+        assert status == (302 if role is None else 404), (role, url, status)
+
+
+def test_the_administrator_adds_units_and_groups_and_sees_no_children(client, login, t):
+    login("admin")
+    page = client.get("/admin/organisation/")
+    assert page.status_code == 200 and "Solbakken skole" in text_of(page)
+    assert "Emma" not in text_of(page) and "Hansen" not in page.get_data(as_text=True)
+    bad = client.post("/admin/organisation/units", data={"name": "", "kind": "school"})
+    assert bad.status_code == 400
+    assert t("Write the unit's name (at most %(max)d characters).", max=100) in text_of(bad)
+    assert client.post("/admin/organisation/units", data={
+        "name": "Nordby skole", "kind": "school"}).status_code == 303
+    unit = Unit.get(Unit.name == "Nordby skole")
+    again = client.post("/admin/organisation/units", data={"name": "Nordby skole",
+                                                           "kind": "school"})
+    assert again.status_code == 400 and 'value="Nordby skole"' in again.get_data(as_text=True)
+    group = {"unit": str(unit.id), "name": "5B", "school_year": "2026"}
+    assert client.post("/admin/organisation/groups", data=group).status_code == 303
+    twice = client.post("/admin/organisation/groups", data=group)
+    assert twice.status_code == 400
+    assert t("The unit already has a group with that name that year.") in text_of(twice)
+    assert {e.action for e in AuditEvent.select()} >= {"unit.created", "group.created"}
+
+
+def test_a_new_staff_account_gets_a_password_once_and_a_role_that_can_end(client, login,
+                                                                         app, kids, t):
+    login("admin")
+    g1a = Group.get(Group.name == "1A")
+    missing = client.post("/admin/organisation/staff", data={
+        "username": "vikar", "first_name": "Vera", "last_name": "Vikar",
+        "role": "contact_teacher", "place": f"u{g1a.unit_id}"})
+    assert missing.status_code == 400 and t(
+        "A contact teacher or group staff belongs to a group: choose one.") in text_of(missing)
+    page = client.post("/admin/organisation/staff", data={
+        "username": "Vikar", "first_name": "Vera", "last_name": "Vikar",
+        "role": "contact_teacher", "place": f"g{g1a.id}"})
+    assert page.status_code == 200
+    password = page.get_data(as_text=True).split('<p class="password"><code>')[1].split("<")[0]
+    vikar = User.get(User.username == "vikar")
+    assert access.staff_child_or_none(vikar, kids["Emma"].id) is not None
+    assert password not in str([e.detail for e in AuditEvent.select()])
+    other = app.test_client()
+    assert other.post("/login", data={"username": "vikar",
+                                      "password": password}).status_code == 302
+    role = StaffRole.get(StaffRole.user == vikar)
+    assert client.post(f"/admin/organisation/roles/{role.id}/end").status_code == 303
+    assert access.staff_child_or_none(vikar, kids["Emma"].id) is None
+    assert AuditEvent.get(AuditEvent.action == "role.ended").details["role"] == \
+        "contact_teacher"

@@ -30,6 +30,12 @@ ROUTES = {
     ("GET", "/admin/import"): {ANONYMOUS: 302, "admin": 200, "*": 404},
     ("POST", "/admin/import"): {ANONYMOUS: 302, "admin": 400, "*": 404},  # no file
     ("POST", "/admin/import/apply"): {ANONYMOUS: 302, "admin": 409, "*": 404},  # none
+    ("GET", "/admin/organisation/"): {ANONYMOUS: 302, "admin": 200, "*": 404},
+    ("POST", "/admin/organisation/units"): {ANONYMOUS: 302, "admin": 400, "*": 404},
+    ("POST", "/admin/organisation/groups"): {ANONYMOUS: 302, "admin": 400, "*": 404},
+    ("POST", "/admin/organisation/staff"): {ANONYMOUS: 302, "admin": 400, "*": 404},
+    ("POST", "/admin/organisation/roles/999999/end"): {ANONYMOUS: 302, "admin": 303,
+                                                       "*": 404},
     ("POST", "/logout"): {ANONYMOUS: 302, "*": 302},
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},

@@ -295,7 +295,8 @@ def test_the_administrator_previews_and_applies_in_the_browser(app, client, logi
                       content_type="multipart/form-data")
     assert bad.status_code == 400
     assert t("Nothing was imported. %(where)s: %(problem)s", where="x.txt",
-             problem="is neither a zip of CSV files nor an SS 12000 JSON file") in text_of(bad)
+             problem=t("is neither a zip of CSV files nor an SS 12000 JSON file")) in text_of(
+        bad)
     preview = client.post("/admin/import", data={
         "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
         content_type="multipart/form-data")
@@ -332,3 +333,25 @@ def test_only_the_administrator_imports(client, login, role):
                         ("POST", "/admin/import/apply")):
         status = client.open(url, method=method).status_code
         assert status == (302 if role is None else 404), (role, url)
+
+
+@pytest.mark.parametrize("sample, fmt", [("oneroster", "oneroster"),
+                                         ("ss12000/ekby.json", "ss12000")])
+def test_oneroster_and_ss12000_import_end_to_end(empty, sample, fmt):
+    """The sample municipalities of tests/data/roster: read, previewed, applied, and the
+    same file again changes nothing."""
+    path = ROOT / "tests" / "data" / "roster" / sample
+    if path.is_dir():
+        found_fmt, found = roster.read_files(
+            {p.name: p.read_bytes() for p in path.iterdir()}, path.name, YEAR)
+    else:
+        found_fmt, found = roster.read(path.name, path.read_bytes(), YEAR)
+    assert found_fmt == fmt
+    preview = roster.plan(found, fmt)
+    assert preview.counts["children.added"] == 5 and preview.counts["guardians.added"] == 7
+    roster.apply(preview)
+    assert Child.select().count() == 5
+    assert Guardianship.select().where(Guardianship.responsibility == "none").count() >= 1
+    assert StaffRole.select().count() >= 3
+    again = roster.plan(found, fmt)
+    assert again.counts == {}

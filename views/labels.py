@@ -52,6 +52,16 @@ EVENT_NAMES = {
     "login.eid_unavailable": _l("eID provider not answering"),
     "roster.previewed": _l("Roster import previewed"),
     "roster.imported": _l("Roster imported"),
+    "unit.created": _l("Unit added"),
+    "group.created": _l("Group added"),
+    "role.added": _l("Staff role added"),
+    "role.ended": _l("Staff role ended"),
+}
+
+UNIT_KIND_NAMES = {
+    "school": _l("School"),
+    "sfo": _l("After-school care"),
+    "kindergarten": _l("Kindergarten"),
 }
 
 # Roster import preview (models/roster.py): what kind of thing, and what happens to it.

@@ -328,6 +328,7 @@ FEATURE_PAGES = [
     ("bhg", "posts-withdrawn", "/posts/withdrawn"),
     ("bhg", "posts-edit", "SKIS/edit"),
     ("admin", "admin-import", "/admin/import"),
+    ("admin", "admin-organisation", "/admin/organisation/"),
 ]
 
 
