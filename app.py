@@ -22,12 +22,13 @@ import municipality
 from models import audit, consent_book, demo
 from models import posts as posts_model
 from models.attachments import remove as remove_files
+from models.mail import Mailer
 from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
-from views import (absence, account, admin, auth, brand, caregivers, class_list, eid,
-                   consent_setup, consents, errors, home, messages, organisation, posts)
+from views import (absence, account, admin, auth, brand, caregivers, class_list, code_login,
+                   consent_setup, consents, eid, errors, home, messages, organisation, posts)
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -133,6 +134,12 @@ def settings_from_environment(instance):
         "POST_VIDEO_MAX_MB": env_int("POST_VIDEO_MAX_MB", 100),
         "ATTACHMENTS_PER_MESSAGE": env_int("ATTACHMENTS_PER_MESSAGE", 5),
         "ATTACHMENT_DIR": env_str("ATTACHMENT_DIR", str(Path(instance) / "attachments")),
+        "SMTP_HOST": env_str("SMTP_HOST"),
+        "SMTP_PORT": env_int("SMTP_PORT", 587),
+        "SMTP_USER": env_str("SMTP_USER"),
+        "SMTP_PASSWORD": env_secret("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", True),
+        "MAIL_FROM": env_str("MAIL_FROM", "kontaktbok@localhost"),
     }
 
 
@@ -229,9 +236,17 @@ def create_app(config=None):
         window=settings["LOGIN_WINDOW_MINUTES"] * 60,
     )
 
+    # E-mail: the SMTP server, or in demo mode without one, files in instance/outbox.
+    app.extensions["mailer"] = Mailer(
+        host=app.config["SMTP_HOST"], port=app.config["SMTP_PORT"],
+        user=app.config["SMTP_USER"], password=app.config["SMTP_PASSWORD"],
+        starttls=app.config["SMTP_STARTTLS"], sender=app.config["MAIL_FROM"],
+        outbox=(str(Path(app.instance_path) / "outbox")
+                if app.config["MODE"] == "demo" else None))
+
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
-                      absence.bp, posts.bp, eid.bp, organisation.bp):
+                      absence.bp, posts.bp, eid.bp, organisation.bp, code_login.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 

@@ -54,12 +54,23 @@ class User(PersonMixin, BaseModel):
     # When a roster import last overwrote contact details the person had changed (the
     # register wins, seed 002); their home page says so for a while.
     contact_updated_at = peewee.DateTimeField(null=True)
+    # Login without a national eID (newly arrived families): staff verified this address
+    # and allowed one-time codes to it. Such a session is of lower assurance.
+    code_login_email = peewee.CharField(max_length=200, null=True)
+    code_login_since = peewee.DateTimeField(null=True)
 
     # flask-login: the id in the session cookie is the login session's random token
     # (models/sessions.py), never the account id, so logging out really ends it.
     is_authenticated = True
     is_anonymous = False
     session_token = None
+    login_method = None  # how this session logged in (models/sessions.py)
+
+    @property
+    def lower_assurance(self):
+        """Logged in with a one-time code, not the national eID or a password: may read
+        and send messages, not change consents, class-list sharing or caregivers."""
+        return self.login_method == "code"
 
     def get_id(self):
         return self.session_token

@@ -61,7 +61,7 @@ class LoginSession(BaseModel):
         row = next(iter(_by_token(token_hash=_digest(token))), None)
         if row is None:
             return None
-        session_id, created_at, last_seen_at, *values = row
+        session_id, created_at, last_seen_at, method, *values = row
         now = utcnow()
         if now - last_seen_at > idle or now - created_at > absolute:
             cls.delete().where(cls.id == session_id).execute()
@@ -70,12 +70,13 @@ class LoginSession(BaseModel):
             cls.update(last_seen_at=now).where(cls.id == session_id).execute()
         user = User(__no_default__=True)  # as loaded: nothing to save
         user.__data__ = dict(zip(_USER_FIELDS, values, strict=True))
+        user.login_method = method
         return user
 
     @classmethod
     def _by_token_query(cls, token_hash):
         # Plain columns rather than joined models: this runs on every request.
-        return (cls.select(cls.id, cls.created_at, cls.last_seen_at,
+        return (cls.select(cls.id, cls.created_at, cls.last_seen_at, cls.method,
                            *User._meta.sorted_fields)
                 .join(User)
                 .where((cls.token_hash == token_hash) & (User.is_active == True))  # noqa: E712

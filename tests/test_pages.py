@@ -45,6 +45,11 @@ ROUTES = {
     ("GET", "/login/eid/idporten/callback"): {ANONYMOUS: 404, "*": 404},
     ("GET", "/login/eid/idporten/logout"): {ANONYMOUS: 404, "*": 404},
     ("GET", "/no-such-page"): {ANONYMOUS: 404, "*": 404},
+    # Login with a code (the demo sends mail to instance/outbox).
+    ("GET", "/login/code"): {ANONYMOUS: 200, "*": 200},
+    ("POST", "/login/code"): {ANONYMOUS: 400, "*": 400},  # no address
+    ("GET", "/login/code/enter"): {ANONYMOUS: 200, "*": 200},
+    ("POST", "/login/code/enter"): {ANONYMOUS: 401, "*": 401},  # no code
 }
 
 

@@ -128,7 +128,8 @@ def login():
     return render("auth/login.html", form=form, error=error, status=status,
                   guardian_providers=[p for p in providers if p.audience == "guardians"],
                   staff_providers=[p for p in providers if p.audience == "staff"],
-                  next_page=safe_next(request.args.get("next")))
+                  next_page=safe_next(request.args.get("next")),
+                  code_login=current_app.extensions["mailer"].configured)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from models import access, caregivers, consent_book
 from models.people import CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT
 
+from .code_login import refuse_lower_assurance
 from .common import client_ip, render
 from .labels import RELATION_NAMES
 
@@ -53,6 +54,8 @@ def child(child_id):
 @login_required
 def ask(child_id):
     found = _child()
+    if current_user.lower_assurance:
+        return refuse_lower_assurance()
     form = {name: request.form.get(name, "").strip()
             for name in ("first_name", "last_name", "email", "phone", "relation")}
     errors = {}
@@ -88,6 +91,8 @@ def ask(child_id):
 @login_required
 def decide(child_id, grant_id, act):
     found = _child()
+    if current_user.lower_assurance:
+        return refuse_lower_assurance()
     grant = caregivers.open_grant(found.id, grant_id)
     if grant is None:
         abort(404)

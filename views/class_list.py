@@ -10,6 +10,7 @@ from models.db import today
 from models.people import Enrolment
 from models.school import Group, Unit
 
+from .code_login import refuse_lower_assurance
 from .common import client_ip, render, wants_fragment
 from .labels import SHARE_FIELDS, SHARED_FIELD_COUNTS
 
@@ -54,6 +55,8 @@ def sharing(child_id):
 @login_required
 def save(child_id, group_id):
     found = _child()
+    if current_user.lower_assurance:
+        return refuse_lower_assurance()
     group = next((g for g in _groups_of(found) if g[0] == group_id), None)
     if group is None:
         abort(404)

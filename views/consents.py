@@ -13,6 +13,7 @@ from models import access, audit, consent_book, inbox
 from models.consents import NO, YES
 from models.db import database, today
 
+from .code_login import refuse_lower_assurance
 from .common import client_ip, render, wants_fragment
 from .labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
                      translated)
@@ -65,6 +66,8 @@ def answer(child_id, item_id):
     found, role = access.consent_child(user, child_id)
     if found is None:
         abort(404)
+    if user.lower_assurance:
+        return refuse_lower_assurance()
     page = consent_book.for_child(found, *_languages(), pupil_age=_pupil_age())
     if role == "pupil" and not page.pupil:
         abort(404)

@@ -329,6 +329,8 @@ FEATURE_PAGES = [
     ("bhg", "posts-edit", "SKIS/edit"),
     ("admin", "admin-import", "/admin/import"),
     ("admin", "admin-organisation", "/admin/organisation/"),
+    ("larer1a", "code-login-manage", "/children/JONAS/code-login"),
+    ("kari", "code-login-ask", "/login/code"),
 ]
 
 

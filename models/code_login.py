@@ -1,0 +1,106 @@
+"""Login with a one-time code, for guardians without a national eID (newly arrived
+families). Staff allow it per guardian, to a contact address they have verified with the
+guardian. A code is six digits, lives ten minutes, works once, and allows five tries;
+the session it opens is of lower assurance (it can read and send messages, not change
+consents, class-list sharing or caregiver access).
+"""
+import datetime
+import hashlib
+import hmac
+import secrets
+
+import peewee
+from peewee import fn
+
+from . import audit
+from .db import BaseModel, database, utcnow
+from .people import User
+
+CODE_MINUTES = 10
+CODE_TRIES = 5
+CODES_PER_HOUR = 5
+METHOD = "code"  # LoginSession.method of such a session
+
+
+class LoginCode(BaseModel):
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    code_hash = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField()
+    used_at = peewee.DateTimeField(null=True)
+    attempts = peewee.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("user", "created_at"), False),)
+
+
+def _digest(code):
+    return hashlib.sha256(f"kontaktbok-login-code:{code}".encode()).hexdigest()
+
+
+def allow(guardian, email, by, ip=""):
+    with database.atomic():
+        User.update(code_login_email=email.strip().lower(), code_login_since=utcnow()).where(
+            User.id == guardian.id).execute()
+        audit.record("code_login.allowed", actor=by, obj=guardian, ip=ip)
+
+
+def stop(guardian, by, ip=""):
+    with database.atomic():
+        User.update(code_login_email=None, code_login_since=None).where(
+            User.id == guardian.id).execute()
+        LoginCode.delete().where(LoginCode.user == guardian.id).execute()
+        audit.record("code_login.stopped", actor=by, obj=guardian, ip=ip)
+
+
+def holder(email):
+    """The active account a code may be sent to at this address, or None."""
+    address = email.strip().lower()
+    if not address:
+        return None
+    return User.get_or_none((User.code_login_email == address)
+                            & User.code_login_since.is_null(False)
+                            & (User.is_active == True))  # noqa: E712
+
+
+def new_code(user, now=None):
+    """A fresh code for the user, or None when too many were asked for this hour."""
+    now = now or utcnow()
+    recent = (LoginCode.select(fn.COUNT(LoginCode.id))
+              .where((LoginCode.user == user.id)
+                     & (LoginCode.created_at > now - datetime.timedelta(hours=1))).scalar())
+    if recent >= CODES_PER_HOUR:
+        return None
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with database.atomic():
+        # Only the newest code counts.
+        LoginCode.update(used_at=now).where((LoginCode.user == user.id)
+                                            & LoginCode.used_at.is_null()).execute()
+        LoginCode.create(user=user, code_hash=_digest(code), created_at=now,
+                         expires_at=now + datetime.timedelta(minutes=CODE_MINUTES))
+        audit.record("code_login.sent", actor=user)
+    return code
+
+
+def check(email, code, now=None):
+    """The user, when the code is the address's live code; None otherwise. Every wrong
+    try counts against the code."""
+    now = now or utcnow()
+    user = holder(email)
+    if user is None:
+        return None
+    with database.atomic():
+        live = (LoginCode.select().where((LoginCode.user == user.id)
+                                         & LoginCode.used_at.is_null()
+                                         & (LoginCode.expires_at > now)
+                                         & (LoginCode.attempts < CODE_TRIES))
+                .order_by(LoginCode.created_at.desc()).first())
+        if live is None:
+            return None
+        given = "".join(ch for ch in code if ch.isdigit())
+        if not hmac.compare_digest(live.code_hash, _digest(given)):
+            LoginCode.update(attempts=LoginCode.attempts + 1).where(
+                LoginCode.id == live.id).execute()
+            return None
+        LoginCode.update(used_at=now).where(LoginCode.id == live.id).execute()
+    return user

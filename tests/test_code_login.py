@@ -1,0 +1,161 @@
+"""Login without a national eID: staff allow a one-time code to a verified address; the
+code arrives by real SMTP (aiosmtpd on loopback), holds nothing about the child, works
+once, for ten minutes and five tries; the session it opens reads and sends messages but
+changes no consent, class-list sharing or caregiver access."""
+import datetime
+import email
+import re
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from models import code_login
+from models.audit import AuditEvent
+from models.db import utcnow
+from models.mail import Mailer
+from models.sessions import LoginSession
+
+from .helpers import text_of
+
+ADDRESS = "nina.lie@example.org"
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(app):
+    """A real SMTP server on loopback, and the app sending to it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    server = Controller(handler, hostname="127.0.0.1", port=port)
+    server.start()
+    app.extensions["mailer"] = Mailer(host="127.0.0.1", port=port, starttls=False,
+                                      sender="kontaktbok@demo.kommune.no")
+    yield handler.messages
+    server.stop()
+
+
+def allow_nina(client, login, users):
+    login("larer1a")  # the contact teacher of Jonas's group
+    jonas = users["nina"].guardianships[0].child_id
+    return client.post(f"/children/{jonas}/code-login", data={
+        "guardian": users["nina"].id, "action": "allow", "email": ADDRESS}), jonas
+
+
+def code_from(message):
+    return re.search(r"\b(\d{6})\b", message.get_payload(decode=True).decode()).group(1)
+
+
+def log_in_with_code(client, address=ADDRESS, code=None, inbox=None):
+    client.post("/logout")
+    client.post("/login/code", data={"email": address})
+    code = code or code_from(inbox[-1][1])
+    return client.post("/login/code/enter", data={"email": address, "code": code})
+
+
+def test_staff_allow_a_code_and_the_guardian_logs_in_with_it(client, login, users, inbox,
+                                                             kids, t):
+    answer, jonas = allow_nina(client, login, users)
+    assert answer.status_code == 303
+    assert AuditEvent.get(AuditEvent.action == "code_login.allowed").object_id == \
+        users["nina"].id
+    client.post("/logout")
+    assert t("No national eID? Log in with a code") in text_of(client.get("/login"))
+    sent = client.post("/login/code", data={"email": "Nina.Lie@example.org "})
+    assert sent.status_code == 303
+    (recipients, message), = inbox
+    assert recipients == [ADDRESS]
+    assert message["Subject"] == t("Your login code for Kontaktbok")
+    body = message.get_payload(decode=True).decode()
+    assert "Jonas" not in body and "Lie" not in body  # nothing about the child
+    done = client.post("/login/code/enter", data={"email": ADDRESS,
+                                                  "code": code_from(message)})
+    assert done.status_code == 302
+    assert "Jonas" in text_of(client.get("/"))
+    assert LoginSession.get(LoginSession.user == users["nina"]).method == "code"
+    assert AuditEvent.select().where(AuditEvent.action == "login",
+                                     AuditEvent.actor_id == users["nina"].id).exists()
+
+
+def test_a_code_session_cannot_change_consents_sharing_or_caregivers(client, login, users,
+                                                                     inbox, kids, t):
+    _, jonas = allow_nina(client, login, users)
+    assert log_in_with_code(client, inbox=inbox).status_code == 302
+    from models import consent_book
+    from models.consents import PHOTO
+    item = next(s.item for c, statuses in consent_book.for_child(
+        kids["Jonas"], "nb", "nb").consents if c.kind == PHOTO for s in statuses)
+    refused = client.post(f"/children/{jonas}/consents/{item.id}", data={"answer": "yes"})
+    assert refused.status_code == 403
+    assert t("This needs a login with the national eID") in text_of(refused)
+    group = kids["Jonas"].enrolments[0].group_id
+    assert client.post(f"/children/{jonas}/class-list/{group}",
+                       data={"phone": "1"}).status_code == 403
+    assert client.post(f"/children/{jonas}/caregivers", data={}).status_code == 403
+    assert client.get("/messages/").status_code == 200  # messages still work
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, inbox):
+    answer = client.post("/login/code", data={"email": "nobody@example.org"})
+    assert answer.status_code == 303 and inbox == []
+
+
+def test_a_code_works_once_for_ten_minutes_and_five_tries(client, login, users, inbox):
+    allow_nina(client, login, users)
+    nina = users["nina"]
+    code = code_login.new_code(nina)
+    assert code_login.check(ADDRESS, code, now=utcnow() + datetime.timedelta(minutes=11)) \
+        is None
+    assert code_login.check(ADDRESS, code).id == nina.id
+    assert code_login.check(ADDRESS, code) is None  # used
+    code = code_login.new_code(nina)
+    for _ in range(code_login.CODE_TRIES):
+        assert code_login.check(ADDRESS, "000000" if code != "000000" else "111111") is None
+    assert code_login.check(ADDRESS, code) is None  # locked after five wrong tries
+    for _ in range(code_login.CODES_PER_HOUR):
+        code_login.new_code(nina)
+    assert code_login.new_code(nina) is None
+
+
+def test_a_wrong_code_comes_back_on_the_form(client, login, users, inbox, t):
+    allow_nina(client, login, users)
+    answer = log_in_with_code(client, code="12345x")
+    assert answer.status_code == 401
+    assert t("The code is wrong or too old. Ask for a new one.") in text_of(answer)
+    assert client.get("/").status_code == 302
+
+
+def test_only_leaders_and_contact_teachers_allow_it(client, login, users, kids, t):
+    jonas = kids["Jonas"].id
+    login("faglarer")  # a subject teacher sees the page, cannot change it
+    assert client.get(f"/children/{jonas}/code-login").status_code == 200
+    assert client.post(f"/children/{jonas}/code-login", data={
+        "guardian": users["nina"].id, "action": "allow",
+        "email": ADDRESS}).status_code == 404
+    for role in ("kari", "bhg", "admin"):
+        login(role)
+        assert client.get(f"/children/{jonas}/code-login").status_code == 404
+    login("rektor")
+    bad = client.post(f"/children/{jonas}/code-login", data={
+        "guardian": users["nina"].id, "action": "allow", "email": "nina.lie"})
+    assert bad.status_code == 400 and 'value="nina.lie"' in bad.get_data(as_text=True)
+    assert t("Write an e-mail address you have checked with the guardian.") in text_of(bad)
+
+
+def test_stopping_it_ends_the_codes(client, login, users, inbox):
+    _, jonas = allow_nina(client, login, users)
+    client.post(f"/children/{jonas}/code-login", data={"guardian": users["nina"].id,
+                                                       "action": "stop"})
+    client.post("/logout")
+    client.post("/login/code", data={"email": ADDRESS})
+    assert inbox == []

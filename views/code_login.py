@@ -1,0 +1,153 @@
+"""Login with a one-time code by e-mail (guardians without a national eID), and the page
+where staff allow it for a child's guardian to an address they have verified."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models import access, code_login, mail
+from models.people import WITH_RESPONSIBILITY, Guardianship, User
+
+from .auth import begin_session, safe_next
+from .common import client_ip, render
+
+bp = Blueprint("code_login", __name__)
+
+EMAIL_MAX = 200
+
+
+def _mailer():
+    mailer = current_app.extensions["mailer"]
+    if not mailer.configured:
+        abort(404)  # no e-mail: no code login
+    return mailer
+
+
+def _limited(email):
+    """The login rate limits apply to codes too (per address and per client)."""
+    limiter = current_app.extensions["login_limiter"]
+    return not limiter.attempt(f"code:{email}", client_ip())
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def ask():
+    """Step 1: the verified e-mail address. The answer is the same whether or not the
+    address is registered, so the page tells nobody who has an account."""
+    mailer = _mailer()
+    email = request.form.get("email", "").strip().lower()[:EMAIL_MAX]
+    error = None
+    if request.method == "POST":
+        if "@" not in email:
+            error = _l("Write the e-mail address the school or kindergarten has for you.")
+        elif _limited(email):
+            error = _l("Too many attempts. Wait %(minutes)d minutes and try again, or "
+                       "contact the school or kindergarten.",
+                       minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+        else:
+            user = code_login.holder(email)
+            code = code_login.new_code(user) if user is not None else None
+            if code is not None:
+                try:
+                    mailer.send(email, str(_l("Your login code for Kontaktbok")),
+                                _code_mail(code))
+                except mail.Unavailable:
+                    return render("auth/code.html", step="ask", email=email, status=503,
+                                  error=_l("The code could not be sent. Try again in a "
+                                           "few minutes."))
+            return redirect(url_for("code_login.enter", email=email,
+                                    next=safe_next(request.args.get("next"))), 303)
+    return render("auth/code.html", step="ask", email=email, error=error,
+                  status=400 if error else 200)
+
+
+def _code_mail(code):
+    return str(_l("Your code is %(code)s. It works once, for %(minutes)d minutes.\n\n"
+                  "If you did not ask for it, you can ignore this e-mail.",
+                  code=code, minutes=code_login.CODE_MINUTES))
+
+
+@bp.route("/login/code/enter", methods=["GET", "POST"])
+def enter():
+    """Step 2: the code from the e-mail."""
+    _mailer()
+    email = request.values.get("email", "").strip().lower()[:EMAIL_MAX]
+    error = None
+    if request.method == "POST":
+        if _limited(email):
+            error = _l("Too many attempts. Wait %(minutes)d minutes and try again, or "
+                       "contact the school or kindergarten.",
+                       minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+        else:
+            user = code_login.check(email, request.form.get("code", ""))
+            if user is not None:
+                current_app.extensions["login_limiter"].succeeded(f"code:{email}",
+                                                                  client_ip())
+                begin_session(user, code_login.METHOD)
+                return redirect(safe_next(request.args.get("next"))
+                                or url_for("home.index"))
+            error = _l("The code is wrong or too old. Ask for a new one.")
+    return render("auth/code.html", step="enter", email=email, error=error,
+                  status=401 if error else 200)
+
+
+# Staff allow it ------------------------------------------------------------------------------
+
+def _guardians_for_staff(child_id, changing=False):
+    """The child and its guardians with parental responsibility, for staff who reach
+    the child (to change: a leader of the child's unit or its contact teacher); 404 for
+    anyone else."""
+    user = current_user._get_current_object()
+    child = access.staff_child_or_none(user, child_id)
+    if child is None or (changing and access.leave_decider(user, child_id) is None):
+        abort(404)
+    guardians = list(User.select().join(Guardianship, on=(Guardianship.guardian == User.id))
+                     .where((Guardianship.child == child.id)
+                            & Guardianship.responsibility.in_(WITH_RESPONSIBILITY))
+                     .order_by(User.first_name))
+    return child, guardians
+
+
+@bp.route("/children/<int:child_id>/code-login", methods=["GET", "POST"])
+@login_required
+def manage(child_id):
+    child, guardians = _guardians_for_staff(child_id, changing=request.method == "POST")
+    may_change = access.leave_decider(current_user._get_current_object(), child_id)
+    errors, typed = {}, {}
+    if request.method == "POST":
+        target = next((g for g in guardians
+                       if g.id == request.form.get("guardian", type=int)), None)
+        if target is None:
+            abort(404)
+        if request.form.get("action") == "stop":
+            code_login.stop(target, current_user._get_current_object(), ip=client_ip())
+            flash(_l("%(name)s can no longer log in with a code.", name=target.name),
+                  "success")
+            return redirect(url_for("code_login.manage", child_id=child.id), 303)
+        email = request.form.get("email", "").strip()[:EMAIL_MAX]
+        other = code_login.holder(email) if "@" in email else None
+        if "@" not in email or "." not in email.rpartition("@")[2]:
+            errors[target.id] = _l("Write an e-mail address you have checked with the "
+                                   "guardian.")
+        elif other is not None and other.id != target.id:
+            errors[target.id] = _l("Another person logs in with a code to that address.")
+        if errors:
+            typed[target.id] = email
+        else:
+            code_login.allow(target, email, current_user._get_current_object(),
+                             ip=client_ip())
+            flash(_l("%(name)s can now log in with a code sent to %(email)s.",
+                     name=target.name, email=email), "success")
+            return redirect(url_for("code_login.manage", child_id=child.id), 303)
+    return render("code_login/manage.html", status=400 if errors else 200, child=child,
+                  guardians=guardians, errors=errors, typed=typed, may_change=may_change,
+                  available=current_app.extensions["mailer"].configured)
+
+
+def refuse_lower_assurance():
+    """A page for a session that logged in with a code, where a change needs the eID."""
+    return render("errors/error.html", "errors/_error.html", status=403,
+                  title=_l("This needs a login with the national eID"),
+                  text=_l("You logged in with a code. Consents, class-list sharing and "
+                          "caregiver access can only be changed after logging in with "
+                          "BankID or another national eID, or at the school or "
+                          "kindergarten in person."))
+
