@@ -25,7 +25,7 @@ from models.roster_data import RosterError
 from models.school import school_year_of
 
 from .common import client_ip, render
-from .labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES
+from .labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,8 +39,10 @@ def _administrator_only():
 
 
 def _names(actions):
-    # Each kind of event translated once, not once per row.
-    return {action: str(EVENT_NAMES.get(action, action)) for action in actions}
+    """Event names in the page's language (translated once per language), with any
+    unknown action as itself."""
+    names = translated(event_names=EVENT_NAMES)["event_names"]
+    return {action: names.get(action, action) for action in actions}
 
 
 def _entry_page(status=200, inspect=None, log_form=None):
@@ -48,7 +50,8 @@ def _entry_page(status=200, inspect=None, log_form=None):
     summary = AuditEvent.summary(since)
     return render("admin/index.html", status=status, counts=installation_counts(),
                   summary=summary, event_names=_names(action for action, _ in summary),
-                  days=SUMMARY_DAYS, kinds=_names(EVENT_NAMES),
+                  days=SUMMARY_DAYS,
+                  kinds=translated(event_names=EVENT_NAMES)["event_names"],
                   log_form=log_form or {"reason": "", "kind": "", "person": "",
                                         "child": "", "errors": {}},
                   inspect=inspect or {"thread": "", "reason": "", "errors": {}})
