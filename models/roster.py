@@ -178,6 +178,12 @@ def _choice(where, key, value, allowed, default=None):
     return found
 
 
+def _protection(where, row):
+    """The stated level, or None when the column is missing or empty (not stated)."""
+    value = row.get("address_protection", "")
+    return _choice(where, "address_protection", value, PROTECTION) if value else None
+
+
 def _boolean(where, key, value):
     lowered = value.lower()
     if lowered in TRUE:
@@ -215,9 +221,7 @@ def read_kontaktbok(files, source):
             first_name=_required(where, row, "first_name"),
             last_name=_required(where, row, "last_name"), birth_date=born,
             groups=row["groups"].split(), where=where, address=row.get("address", ""),
-            address_protection=_choice(where, "address_protection",
-                                       row.get("address_protection", ""), PROTECTION,
-                                       "ugradert")))
+            address_protection=_protection(where, row)))
     for where, row in _rows(files, "guardians.csv"):
         roster.guardians.append(GuardianRow(
             national_id=national_id(where, _required(where, row, "national_id")),
@@ -225,9 +229,7 @@ def read_kontaktbok(files, source):
             last_name=_required(where, row, "last_name"), where=where,
             email=row.get("email", ""), phone=row.get("phone", ""),
             address=row.get("address", ""),
-            address_protection=_choice(where, "address_protection",
-                                       row.get("address_protection", ""), PROTECTION,
-                                       "ugradert")))
+            address_protection=_protection(where, row)))
     for where, row in _rows(files, "guardianships.csv"):
         word = row["responsibility"].lower()
         if word not in RESPONSIBILITY_WORDS:
@@ -407,9 +409,7 @@ def _plan_people(result):
         name = f"{row.first_name} {row.last_name}"
         if child is None:
             result.note("children", "added", name)
-        elif (child.first_name, child.last_name, child.birth_date, child.address,
-              child.address_protection) != (row.first_name, row.last_name, row.birth_date,
-                                            row.address, row.address_protection):
+        elif _child_values(row, child) != _child_values(row, child, stored=True):
             result.note("children", "changed", name)
     result.adults = _by_index(User, [g.national_id for g in roster.guardians])
     for row in roster.guardians:
@@ -424,8 +424,20 @@ def _plan_people(result):
 CONTACT = ("email", "phone", "address")
 
 
+def _child_values(row, child, stored=False):
+    """The values the import sets on a child (the stored ones, with stored=True); the
+    protection level only when the file states it."""
+    fields = ["first_name", "last_name", "birth_date", "address"]
+    if row.address_protection is not None:
+        fields.append("address_protection")
+    source = child if stored else row
+    return {f: getattr(source, f) for f in fields}
+
+
 def _adult_changes(user, row):
-    fields = ("first_name", "last_name", *CONTACT, "address_protection")
+    fields = ["first_name", "last_name", *CONTACT]
+    if row.address_protection is not None:
+        fields.append("address_protection")
     return [f for f in fields if getattr(user, f) != getattr(row, f)]
 
 
@@ -580,14 +592,13 @@ def _apply_children(result):
     ids, new = {}, []
     for row in result.roster.children:
         child = result.children.get(row.national_id)
-        values = {"first_name": row.first_name, "last_name": row.last_name,
-                  "birth_date": row.birth_date, "address": row.address,
-                  "address_protection": row.address_protection}
         if child is None:
-            new.append({**values, "national_id": row.national_id,
+            new.append({**_child_values(row, None), "national_id": row.national_id,
+                        "address_protection": row.address_protection or "ugradert",
                         "national_id_index": index_of(row.national_id)})
             continue
-        if any(getattr(child, k) != v for k, v in values.items()):
+        values = _child_values(row, child)
+        if values != _child_values(row, child, stored=True):
             Child.update(**values).where(Child.id == child.id).execute()
         ids[row.national_id] = child.id
     _insert(Child, new)
@@ -602,7 +613,7 @@ def _apply_adults(result):
         user = result.adults.get(row.national_id)
         values = {"first_name": row.first_name, "last_name": row.last_name,
                   "email": row.email, "phone": row.phone, "address": row.address,
-                  "address_protection": row.address_protection}
+                  "address_protection": row.address_protection or "ugradert"}
         if user is None:
             # Guardians log in with the national eID: no password, a username that says
             # nothing about them.
@@ -611,6 +622,8 @@ def _apply_adults(result):
                         "national_id_index": index_of(row.national_id)})
             continue
         changed = _adult_changes(user, row)
+        if row.address_protection is None:
+            values.pop("address_protection")  # not stated: the stored level stays
         if changed:
             if any(f in CONTACT for f in changed):
                 values["contact_updated_at"] = now  # the guardian is told

@@ -9,7 +9,9 @@ compares it with the database and applies it. Each row remembers where it came f
 Values are already in Kontaktbok's terms:
 - unit kind: "school", "sfo", "kindergarten"
 - responsibility: "shared", "sole", "none" (a parent without parental responsibility)
-- address protection: "ugradert", "klientadresse", "fortrolig", "strengtFortrolig"
+- address protection: "ugradert", "klientadresse", "fortrolig", "strengtFortrolig", or
+  None when the file does not say (then the level stored stays; a new person gets
+  "ugradert"): a missing column must never lower a protection
 - role: one of models.people.ROLES
 - national ids: digits only (11 in Norway, 12 in Sweden)
 """
@@ -55,7 +57,7 @@ class ChildRow:
     groups: list             # GroupRow.key, the groups the child is in now
     where: str = ""
     address: str = ""
-    address_protection: str = "ugradert"
+    address_protection: str | None = None
 
 
 @dataclass
@@ -67,7 +69,7 @@ class GuardianRow:
     email: str = ""
     phone: str = ""
     address: str = ""
-    address_protection: str = "ugradert"
+    address_protection: str | None = None
 
 
 @dataclass

@@ -36,8 +36,9 @@ Mapping:
   in agentSourcedIds. Responsibility: `metadata.kontaktbok.responsibility` (shared,
   sole, none) when set, else "shared" when the child has two or more linked guardians
   not marked "none", "sole" otherwise. Phone: `phone`, else `sms`.
-- Address protection: OneRoster has none, so "ugradert" unless the extension column
-  `metadata.kontaktbok.addressProtection` says otherwise (students and guardians).
+- Address protection: OneRoster has none, so not stated (the stored level stays) unless
+  the extension column `metadata.kontaktbok.addressProtection` says (students and
+  guardians).
 - Teachers, aides and administrators are staff; username is `username` lowercased, else
   `email` lowercased. An enrollment of a teacher is contact_teacher when primary is
   true, else group_staff; an aide's is group_staff. An administrator is unit_leader of
@@ -106,7 +107,7 @@ def read(files, source, school_year):
                                          "users, nor both a student and a guardian)")
             national[nid] = where
             protection = _choice(where, row, "metadata.kontaktbok.addressProtection",
-                                 PROTECTION) or "ugradert"
+                                 PROTECTION) or None  # not stated
         if role == "student":
             children[uid] = ChildRow(national_id=nid, birth_date=_birth_date(where, uid, births),
                                      groups=[], address_protection=protection, **names)

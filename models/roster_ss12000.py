@@ -44,7 +44,8 @@ Mapping:
   ("Annan ansvarig", "God man", "Kontaktperson", …) gives "none". A responsible without
   a civicNo is skipped unless they are a Vårdnadshavare (then it is an error).
 - securityMarking "Ingen" → "ugradert", "Sekretessmarkering" → "fortrolig",
-  "Skyddad folkbokföring" → "strengtFortrolig" (absent → "ugradert"); a person with
+  "Skyddad folkbokföring" → "strengtFortrolig" (absent: not stated, the stored level
+  stays); a person with
   "Skyddad folkbokföring" gets no address (the registered one is not where they live).
 - Address: the first of type "Folkbokföring" ("Folkbokföringsadress" in drafts), else
   the first; e-mail and phone: the
@@ -341,8 +342,8 @@ def _birth_date(where, person, digits):
 
 def _personal(where, person):
     """Names, address and address protection, as ChildRow and GuardianRow take them."""
-    marking = person.get("securityMarking", "Ingen")
-    if marking not in SECURITY:
+    marking = person.get("securityMarking")
+    if marking is not None and marking not in SECURITY:
         raise RosterError(f"{where}.securityMarking",
                           f"{marking!r} must be one of {', '.join(SECURITY)}")
     addresses = [a for _, a in _objects(where, person, "addresses")]
@@ -351,7 +352,7 @@ def _personal(where, person):
     return dict(first_name=_text(where, person, "givenName", True),
                 last_name=_text(where, person, "familyName", True), where=where,
                 address=_address(address) if marking != "Skyddad folkbokföring" else "",
-                address_protection=SECURITY[marking])
+                address_protection=SECURITY.get(marking))  # None: not stated
 
 
 def _first(where, person, key):

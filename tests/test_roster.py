@@ -355,3 +355,17 @@ def test_oneroster_and_ss12000_import_end_to_end(empty, sample, fmt):
     assert StaffRole.select().count() >= 3
     again = roster.plan(found, fmt)
     assert again.counts == {}
+
+
+def test_a_file_that_does_not_state_the_protection_never_lowers_it(empty):
+    run(municipality())
+    sara = Child.get(Child.national_id_index == index_of(SARA))
+    assert sara.address_protection == "strengtFortrolig"
+    rows = list(csv.DictReader(io.StringIO(municipality()["children.csv"].decode())))
+    for row in rows:
+        row["address_protection"] = ""  # the column says nothing
+    assert "children.changed" not in run(municipality(**{"children.csv": rows})).counts
+    assert Child.get_by_id(sara.id).address_protection == "strengtFortrolig"
+    rows[2]["address_protection"] = "ugradert"  # the register lifted it: stated
+    run(municipality(**{"children.csv": rows}))
+    assert Child.get_by_id(sara.id).address_protection == "ugradert"

@@ -99,8 +99,8 @@ def test_oneroster_sample():
         ("17048615300", "Jonas", "Lie", "jonas.lie@example.com", "+47 0000 0005"),
         ("09108936400", "Marte", "Strand", "marte.strand@example.com", "+47 0000 0006"),
         ("28078419108", "Anders", "Strand", "anders.strand@example.com", "+47 0000 0007")]
-    assert {row.address_protection for row in roster.children + roster.guardians} == {
-        "ugradert"}
+    # OneRoster has no protection: not stated, so the stored level stays.
+    assert {row.address_protection for row in roster.children + roster.guardians} == {None}
     assert links_of(roster) == {
         ("Kari", "Emma"): "shared", ("Per", "Emma"): "shared",
         ("Kari", "Noah"): "shared", ("Per", "Noah"): "shared",
@@ -210,7 +210,7 @@ def test_oneroster_address_protection_column():
     roster = oneroster(files)
     assert by_name(roster.children)["Emma"].address_protection == "strengtFortrolig"
     assert by_name(roster.guardians)["Kari"].address_protection == "fortrolig"
-    assert by_name(roster.children)["Noah"].address_protection == "ugradert"
+    assert by_name(roster.children)["Noah"].address_protection is None  # not stated
     files = add_column(sample_files(), "users.csv", "metadata.kontaktbok.addressProtection",
                        {"u-noah": "code6"})
     assert oneroster_error(files).where == "users.csv line 3"
@@ -566,7 +566,7 @@ def test_ss12000_responsible_without_civic_no():
 def test_ss12000_security_marking():
     document = sample_document()
     del document["persons"][ALVA]["securityMarking"]
-    assert ss12000(document).children[ALVA].address_protection == "ugradert"
+    assert ss12000(document).children[ALVA].address_protection is None  # not stated
     document["persons"][ALVA]["securityMarking"] = "Hemlig"
     assert ss12000_error(document).where == "persons[2].securityMarking"
 
