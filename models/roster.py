@@ -10,7 +10,8 @@ system are the truth about who is a child's guardian).
 - Scope: only the units in the file. A pupil of a unit in the file who is not in the
   file has left: their enrolments there end. Guardianships of the children in the file
   are exactly those in the file: the others end (kept in `EndedGuardianship`, access
-  ends at once). Staff roles in the units of the file likewise. Nothing is deleted
+  ends at once). Staff roles in the units of the file likewise, when the file has
+  staff at all (without staff.csv they stay). Nothing is deleted
   that holds history: children, accounts, messages stay.
 - Contact details come from the register: an import overwrites a guardian's e-mail,
   phone and address, and the guardian is told (`User.contact_updated_at`).
@@ -512,6 +513,8 @@ def _plan_staff(result):
     for row in roster.staff:
         if row.username not in result.staff:
             result.note("staff", "added", f"{row.first_name} {row.last_name}")
+    if not roster.staff and not roster.roles:
+        return  # the file says nothing about staff (no staff.csv): their roles stay
     unit_ids = [u.id for u in result.units.values() if u is not None]
     result.roles = list(StaffRole.select(StaffRole, User).join(User).where(
         StaffRole.unit.in_(unit_ids) & (StaffRole.role != "administrator")))

@@ -57,6 +57,9 @@ import datetime
 import io
 import re
 
+from flask_babel import lazy_gettext as _l
+
+from .roster import line
 from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
                           Roster, RosterError, StaffRow, UnitRow)
 
@@ -98,13 +101,14 @@ def read(files, source, school_year):
         names = dict(first_name=_required(where, row, "givenName"),
                      last_name=_required(where, row, "familyName"), where=where)
         user_orgs = [org for org in _list(row.get("orgSourcedIds", ""))
-                     if _known(where, org, known_orgs, gone_orgs, "org", "orgs.csv")]
+                     if _known(where, org, known_orgs, gone_orgs, "orgSourcedIds", "orgs.csv")]
         if role == "student" or role in GUARDIANS:
             nid = _national_id(where, row.get("identifier", ""))
             if nid in national:
-                raise RosterError(where, f"has the same national identity number as "
-                                         f"{national[nid]} (one person cannot be two "
-                                         "users, nor both a student and a guardian)")
+                raise RosterError(where, _l("has the same national identity number as "
+                                            "%(other)s (one person cannot be two users, "
+                                            "nor both a student and a guardian)",
+                                            other=national[nid]))
             national[nid] = where
             protection = _choice(where, row, "metadata.kontaktbok.addressProtection",
                                  PROTECTION) or None  # not stated
@@ -120,9 +124,10 @@ def read(files, source, school_year):
         elif role in STAFF:
             username = (row.get("username") or row.get("email", "")).lower()
             if not username:
-                raise RosterError(where, "has neither a username nor an email")
+                raise RosterError(where, _l("has neither a username nor an email"))
             if username in usernames:
-                raise RosterError(where, f"username {username!r} is also on {usernames[username]}")
+                raise RosterError(where, _l("username “%(username)s” is also on %(other)s",
+                                            username=username, other=usernames[username]))
             usernames[username] = where
             staff[uid] = StaffRow(username=username, email=row.get("email", ""), **names)
             if role == "administrator":
@@ -148,7 +153,7 @@ def _groups(files, units, known_orgs, gone_orgs, school_year):
     years = {}
     for where, row in sessions:
         if row["schoolYear"] and not re.fullmatch(r"\d{4}", row["schoolYear"]):
-            raise RosterError(where, "schoolYear must be a year such as 2027")
+            raise RosterError(where, _l("schoolYear must be a year such as 2027"))
         years[row["sourcedId"]] = int(row["schoolYear"]) - 1 if row["schoolYear"] else None
     classes, gone_classes = _table(files, "classes.csv",
                                    ("sourcedId", "title", "schoolSourcedId"), optional=True)
@@ -159,12 +164,13 @@ def _groups(files, units, known_orgs, gone_orgs, school_year):
             gone_classes.add(row["sourcedId"])
             continue
         if school not in units:
-            raise RosterError(where, f"school {school!r} is " + (
-                "not a school in orgs.csv" if school in known_orgs else "not in orgs.csv"))
+            raise RosterError(where, _l("school “%(id)s” is not a school in orgs.csv", id=school)
+                              if school in known_orgs
+                              else _l("school “%(id)s” is not in orgs.csv", id=school))
         year = school_year
         for term in _list(row.get("termSourcedIds", "")):
             if "academicSessions.csv" in files and not _known(
-                    where, term, years, gone_sessions, "term", "academicSessions.csv"):
+                    where, term, years, gone_sessions, "termSourcedIds", "academicSessions.csv"):
                 continue
             if years.get(term):
                 year = years[term]
@@ -181,11 +187,12 @@ def _guardianships(users, everyone, gone_users, children, guardians, overrides):
     for where, row in users:
         uid = row["sourcedId"]
         for agent in _list(row.get("agentSourcedIds", "")):
-            if not _known(where, agent, everyone, gone_users, "agent", "users.csv"):
+            if not _known(where, agent, everyone, gone_users, "agentSourcedIds",
+                          "users.csv"):
                 continue
             if uid in guardians:
                 if agent not in children:
-                    raise RosterError(where, f"agent {agent!r} is not a student")
+                    raise RosterError(where, _l("agent “%(id)s” is not a student", id=agent))
                 links.setdefault((uid, agent), where)
             elif uid in children and agent in guardians:
                 links.setdefault((agent, uid), where)
@@ -208,18 +215,20 @@ def _enrollments(files, groups, gone_classes, everyone, gone_users, children, st
     roles = []
     for where, row in rows:
         class_id, uid, role = row["classSourcedId"], row["userSourcedId"], row["role"].lower()
-        if not (_known(where, class_id, groups, gone_classes, "class", "classes.csv")
-                and _known(where, uid, everyone, gone_users, "user", "users.csv")
+        if not (_known(where, class_id, groups, gone_classes, "classSourcedId", "classes.csv")
+                and _known(where, uid, everyone, gone_users, "userSourcedId", "users.csv")
                 and _current(where, row, today)):
             continue
         if role == "student":
             if uid not in children:
-                raise RosterError(where, f"user {uid!r} is enrolled as a student but is not one")
+                raise RosterError(where, _l("user “%(id)s” is enrolled as a student but is "
+                                            "not one", id=uid))
             if class_id not in children[uid].groups:
                 children[uid].groups.append(class_id)
         elif role in ("teacher", "aide"):
             if uid not in staff:
-                raise RosterError(where, f"user {uid!r} is enrolled as {role} but is not staff")
+                raise RosterError(where, _l("user “%(id)s” is enrolled as %(role)s but is "
+                                            "not staff", id=uid, role=role))
             primary = role == "teacher" and row.get("primary", "").lower() == "true"
             roles.append(RoleRow(staff[uid].username, "contact_teacher" if primary
                                  else "group_staff", groups[class_id].unit, class_id, where))
@@ -231,13 +240,14 @@ def _check_manifest(files):
                              optional=True)[0]:
         name, value = row["propertyName"], row["value"].lower()
         if name == "oneroster.version" and value != "1.1":
-            raise RosterError(where, f"OneRoster {row['value']} is not supported: "
-                                     "export OneRoster 1.1")
+            raise RosterError(where, _l("OneRoster %(version)s is not supported: export "
+                                        "OneRoster 1.1", version=row["value"]))
         if name.startswith("file.") and value == "delta":
-            raise RosterError(where, f"{name[5:]}.csv is a delta export: Kontaktbok needs "
-                                     "a full (bulk) export")
+            raise RosterError(where, _l("%(file)s is a delta export: Kontaktbok needs a "
+                                        "full (bulk) export", file=f"{name[5:]}.csv"))
         if name.startswith("file.") and value == "bulk" and f"{name[5:]}.csv" not in files:
-            raise RosterError(where, f"{name[5:]}.csv is listed but missing")
+            raise RosterError(where, _l("%(file)s is listed but missing",
+                                        file=f"{name[5:]}.csv"))
 
 
 def _table(files, name, required, optional=False):
@@ -245,46 +255,51 @@ def _table(files, name, required, optional=False):
     if name not in files:
         if optional:
             return [], set()
-        raise RosterError(name, "is missing")
+        raise RosterError(name, _l("is missing"))
     try:
         text = files[name].decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise RosterError(name, "is not UTF-8 text") from None
+        raise RosterError(name, _l("is not UTF-8 text")) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, gone, lines = [], set(), {}
     try:
         header = [column.strip() for column in next(reader, [])]
         if missing := [column for column in required if column not in header]:
-            raise RosterError(f"{name} line 1", f"missing column {', '.join(missing)}")
+            raise RosterError(line(name, 1), _l("missing column %(names)s",
+                                                names=", ".join(missing)))
         for values in reader:
-            where = f"{name} line {reader.line_num}"
+            where = line(name, reader.line_num)
             if not any(value.strip() for value in values):
                 continue
             if len(values) != len(header):
-                raise RosterError(where, f"has {len(values)} values but the header has "
-                                         f"{len(header)} columns")
+                raise RosterError(where, _l("the number of values (%(values)d) differs from "
+                                            "the number of columns in the header "
+                                            "(%(columns)d)", values=len(values),
+                                            columns=len(header)))
             row = {column: value.strip() for column, value in zip(header, values, strict=True)}
             if key := row.get("sourcedId"):
                 if key in lines:
-                    raise RosterError(where, f"sourcedId {key!r} is also on {lines[key]}")
+                    raise RosterError(where, _l("sourcedId “%(id)s” is also on %(other)s",
+                                                id=key, other=lines[key]))
                 lines[key] = where
             if row.get("status", "").lower() == "tobedeleted":
                 gone.add(key or where)
             else:
                 rows.append((where, row))
     except csv.Error as error:
-        raise RosterError(f"{name} line {reader.line_num}", f"is not valid CSV ({error})") \
-            from None
+        raise RosterError(line(name, reader.line_num), _l("is not valid CSV (%(error)s)",
+                                                          error=str(error))) from None
     return rows, gone
 
 
-def _known(where, key, present, gone, what, file):
+def _known(where, key, present, gone, column, file):
     """True for a reference to a row that is there, False for one to a skipped row."""
     if key in present:
         return True
     if key in gone:
         return False
-    raise RosterError(where, f"{what} {key!r} is not in {file}")
+    raise RosterError(where, _l("“%(id)s” in %(column)s is not in %(file)s", id=key,
+                                column=column, file=file))
 
 
 def _list(value):
@@ -293,7 +308,7 @@ def _list(value):
 
 def _required(where, row, key):
     if not row.get(key):
-        raise RosterError(where, f"{key} is empty")
+        raise RosterError(where, _l("%(column)s is empty", column=key))
     return row[key]
 
 
@@ -301,18 +316,19 @@ def _choice(where, row, key, allowed):
     value = row.get(key, "")
     found = next((a for a in allowed if a.lower() == value.lower()), None)
     if value and found is None:
-        raise RosterError(where, f"{key} {value!r} must be one of {', '.join(allowed)}")
+        raise RosterError(where, _l("%(column)s “%(value)s” must be one of %(allowed)s",
+                                    column=key, value=value, allowed=", ".join(allowed)))
     return found
 
 
 def _national_id(where, value):
     compact = re.sub(r"[\s-]", "", value)
     if not compact:
-        raise RosterError(where, "identifier is empty: it must be the national identity "
-                                 "number")
+        raise RosterError(where, _l("identifier is empty: it must be the national identity "
+                                    "number"))
     if not compact.isdigit() or len(compact) not in (11, 12):
-        raise RosterError(where, "identifier must be a national identity number of 11 "
-                                 "digits (Norway) or 12 (Sweden)")
+        raise RosterError(where, _l("identifier must be a national identity number of 11 "
+                                    "digits (Norway) or 12 (Sweden)"))
     return compact
 
 
@@ -325,14 +341,15 @@ def _date(where, key, text):
             return datetime.date.fromisoformat(text)
     except ValueError:
         pass
-    raise RosterError(where, f"{key} {text!r} must be a date written YYYY-MM-DD")
+    raise RosterError(where, _l("%(column)s “%(value)s” must be a date written YYYY-MM-DD",
+                                column=key, value=text))
 
 
 def _birth_date(where, uid, births):
     if uid not in births or not births[uid][1]:
-        raise RosterError(where, "the student has no birthDate in demographics.csv")
-    line, text = births[uid]
-    return _date(line, "birthDate", text)
+        raise RosterError(where, _l("the student has no birthDate in demographics.csv"))
+    at, text = births[uid]
+    return _date(at, "birthDate", text)
 
 
 def _current(where, row, today):

@@ -69,6 +69,8 @@ import datetime
 import json
 import re
 
+from flask_babel import lazy_gettext as _l
+
 from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
                           Roster, RosterError, StaffRow, UnitRow)
 
@@ -89,13 +91,14 @@ def read(data, source, school_year):
     try:
         document = json.loads(data)
     except UnicodeDecodeError:
-        raise RosterError(source, "is not UTF-8 text") from None
+        raise RosterError(source, _l("is not UTF-8 text")) from None
     except json.JSONDecodeError as error:
-        raise RosterError(f"line {error.lineno} column {error.colno}",
-                          f"is not valid JSON ({error.msg})") from None
+        raise RosterError(_l("line %(line)d column %(column)d", line=error.lineno,
+                             column=error.colno),
+                          _l("is not valid JSON (%(error)s)", error=error.msg)) from None
     if not isinstance(document, dict):
-        raise RosterError(source, "must be a JSON object with organisations, persons, "
-                                  "groups and duties")
+        raise RosterError(source, _l("must be a JSON object with organisations, persons, "
+                                     "groups and duties"))
     organisations = _items(document, "organisations")
     people = {person["id"]: (where, person) for where, person in _items(document, "persons")}
     all_groups = _items(document, "groups", required=False)
@@ -136,7 +139,7 @@ def _groups(all_groups, units, organisations, people, school_year, today):
         unit = _reference(where, group, "organisation", org_ids, "organisations")
         if unit not in units:
             raise RosterError(f"{where}.organisation",
-                              f"{unit!r} is not a school unit (Skolenhet)")
+                              _l("“%(id)s” is not a school unit (Skolenhet)", id=unit))
         groups[group["id"]] = GroupRow(key=group["id"], unit=unit, school_year=school_year,
                                        name=_text(where, group, "displayName", True),
                                        where=where)
@@ -175,7 +178,8 @@ def _families(people, members, today):
         if person_id not in responsible:
             continue
         if person_id in children:
-            raise RosterError(where, "is both a child in a group and responsible for a child")
+            raise RosterError(where, _l("is both a child in a group and responsible for a "
+                                        "child"))
         if person.get("civicNo") or person_id in custodians:
             guardians[person_id] = GuardianRow(
                 national_id=_civic_no(where, person, civic_nos),
@@ -239,23 +243,24 @@ def _items(document, key, required=True):
     value, path = document.get(key), key
     if value is None:
         if required:
-            raise RosterError(key, "is missing")
+            raise RosterError(key, _l("is missing"))
         return []
     if isinstance(value, dict):
         if value.get("pageToken"):
-            raise RosterError(f"{key}.pageToken", "is set: this is one page of the API's "
-                                                  "answer, and the roster needs them all")
+            raise RosterError(f"{key}.pageToken", _l("is set: this is one page of the API's "
+                                                     "answer, and the roster needs them all"))
         value, path = value.get("data"), f"{key}.data"
     if not isinstance(value, list):
-        raise RosterError(path, "must be a list")
+        raise RosterError(path, _l("must be a list"))
     items, seen = [], {}
     for index, item in enumerate(value):
         where = f"{path}[{index}]"
         if not isinstance(item, dict):
-            raise RosterError(where, "must be an object")
+            raise RosterError(where, _l("must be an object"))
         key_ = _text(where, item, "id", True)
         if key_ in seen:
-            raise RosterError(where, f"id {key_!r} is also {seen[key_]}")
+            raise RosterError(where, _l("id “%(id)s” is also %(other)s", id=key_,
+                                        other=seen[key_]))
         seen[key_] = where
         items.append((where, item))
     return items
@@ -265,7 +270,7 @@ def _objects(where, parent, key):
     """[(path, object)] of a list inside an object; absent is empty."""
     value = parent.get(key) or []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise RosterError(f"{where}.{key}", "must be a list of objects")
+        raise RosterError(f"{where}.{key}", _l("must be a list of objects"))
     return [(f"{where}.{key}[{index}]", item) for index, item in enumerate(value)]
 
 
@@ -273,7 +278,7 @@ def _strings(where, parent, key):
     """The texts of a list of strings or of objects with a value; absent is empty."""
     value = parent.get(key) or []
     if not isinstance(value, list):
-        raise RosterError(f"{where}.{key}", "must be a list")
+        raise RosterError(f"{where}.{key}", _l("must be a list"))
     texts = [item.get("value") if isinstance(item, dict) else item for item in value]
     return [text.strip() for text in texts if isinstance(text, str) and text.strip()]
 
@@ -281,9 +286,9 @@ def _strings(where, parent, key):
 def _text(where, parent, key, required=False):
     value = parent.get(key)
     if value is not None and not isinstance(value, str):
-        raise RosterError(f"{where}.{key}", "must be a text")
+        raise RosterError(f"{where}.{key}", _l("must be a text"))
     if required and not (value or "").strip():
-        raise RosterError(f"{where}.{key}", "is missing")
+        raise RosterError(f"{where}.{key}", _l("is missing"))
     return (value or "").strip()
 
 
@@ -291,9 +296,10 @@ def _reference(where, parent, key, known, what):
     """The id of an object reference {"id": …}, which must be among `known`."""
     reference = parent.get(key)
     if not isinstance(reference, dict) or not isinstance(reference.get("id"), str):
-        raise RosterError(f"{where}.{key}", 'must be a reference {"id": …}')
+        raise RosterError(f"{where}.{key}", _l('must be a reference {"id": …}'))
     if reference["id"] not in known:
-        raise RosterError(where, f"{key} {reference['id']!r} is not in {what}")
+        raise RosterError(where, _l("%(field)s “%(id)s” is not in %(list)s", field=key,
+                                    id=reference["id"], list=what))
     return reference["id"]
 
 
@@ -303,7 +309,7 @@ def _date(where, value):
             return datetime.date.fromisoformat(value)
         except ValueError:
             pass
-    raise RosterError(where, "must be a date written YYYY-MM-DD")
+    raise RosterError(where, _l("must be a date written YYYY-MM-DD"))
 
 
 def _current(where, item, today):
@@ -318,13 +324,14 @@ def _civic_no(where, person, seen):
     civic = person.get("civicNo")
     value = civic.get("value") if isinstance(civic, dict) else None
     if not isinstance(value, str) or not value.strip():
-        raise RosterError(f"{where}.civicNo", "is missing")
+        raise RosterError(f"{where}.civicNo", _l("is missing"))
     digits = value.strip().replace("-", "")
     if not (digits.isdigit() and len(digits) == 12):
-        raise RosterError(f"{where}.civicNo", "must be a personal identity number of 12 "
-                                              "digits (YYYYMMDDNNNN)")
+        raise RosterError(f"{where}.civicNo", _l("must be a personal identity number of 12 "
+                                                 "digits (YYYYMMDDNNNN)"))
     if digits in seen:
-        raise RosterError(f"{where}.civicNo", f"is the same as {seen[digits]}.civicNo")
+        raise RosterError(f"{where}.civicNo", _l("is the same as %(other)s",
+                                                 other=f"{seen[digits]}.civicNo"))
     seen[digits] = where
     return digits
 
@@ -337,7 +344,8 @@ def _birth_date(where, person, digits):
     try:
         return datetime.date(int(digits[:4]), int(digits[4:6]), day - 60 if day > 60 else day)
     except ValueError:
-        raise RosterError(f"{where}.civicNo", "does not begin with a birth date") from None
+        raise RosterError(f"{where}.civicNo", _l("does not begin with a birth date")) \
+            from None
 
 
 def _personal(where, person):
@@ -345,7 +353,8 @@ def _personal(where, person):
     marking = person.get("securityMarking")
     if marking is not None and marking not in SECURITY:
         raise RosterError(f"{where}.securityMarking",
-                          f"{marking!r} must be one of {', '.join(SECURITY)}")
+                          _l("“%(value)s” must be one of %(allowed)s", value=marking,
+                             allowed=", ".join(SECURITY)))
     addresses = [a for _, a in _objects(where, person, "addresses")]
     address = next((a for a in addresses if a.get("type") in REGISTERED),
                    addresses[0] if addresses else None)
@@ -373,10 +382,10 @@ def _staff_row(person_id, people, staff):
     username = next(iter(_strings(where, person, "eduPersonPrincipalNames")
                          + _strings(where, person, "emails")), "").lower()
     if not username:
-        raise RosterError(where, "has a duty but neither eduPersonPrincipalNames nor emails "
-                                 "to make a username of")
+        raise RosterError(where, _l("has a duty but neither eduPersonPrincipalNames nor "
+                                    "emails to make a username of"))
     if other := next((s.where for s in staff.values() if s.username == username), None):
-        raise RosterError(where, f"has the same username as {other}")
+        raise RosterError(where, _l("has the same username as %(other)s", other=other))
     return StaffRow(username=username, first_name=_text(where, person, "givenName", True),
                     last_name=_text(where, person, "familyName", True), where=where,
                     email=_first(where, person, "emails"))

@@ -147,7 +147,8 @@ def test_login_returns_to_the_page_asked_for_but_never_to_another_host(client):
     assert post_login(client, "admin", query_string={"next": "/admin/"}).headers[
         "Location"] == "/admin/"
     client.post("/logout")
-    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+    for evil in ("https://evil.example/", "//evil.example/", "javascript:alert(1)",
+                 "/\\evil.example", "/\t/evil.example"):
         response = post_login(client, "admin", query_string={"next": evil})
         assert response.headers["Location"] == "/", evil
         client.post("/logout")

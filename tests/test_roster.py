@@ -369,3 +369,12 @@ def test_a_file_that_does_not_state_the_protection_never_lowers_it(empty):
     rows[2]["address_protection"] = "ugradert"  # the register lifted it: stated
     run(municipality(**{"children.csv": rows}))
     assert Child.get_by_id(sara.id).address_protection == "ugradert"
+
+
+def test_a_file_without_staff_leaves_the_staff_roles_alone(empty):
+    run(municipality())
+    files = municipality()
+    del files["staff.csv"]
+    result = run(files)
+    assert "roles.ended" not in result.counts
+    assert StaffRole.select().count() == 2

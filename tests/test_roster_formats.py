@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
+from flask_babel.speaklater import LazyString
 
 from models import roster_oneroster, roster_ss12000
 from models.people import ROLES
@@ -18,6 +21,8 @@ FUTURE, PAST = "2999-01-01", "2000-01-01"
 def raises(call, *args):
     with pytest.raises(RosterError) as caught:
         call(*args)
+    # The import page shows the problem to the administrator: it must be translatable.
+    assert isinstance(caught.value.problem, LazyString), caught.value.problem
     return caught.value
 
 
@@ -185,7 +190,7 @@ def test_oneroster_birth_date_must_be_yyyy_mm_dd(birth):
 def test_oneroster_links_from_one_side_are_enough():
     files = edit(sample_files(), "users.csv", '"u-emma,u-noah"', '"u-emma,u-per"')
     error = oneroster_error(files)  # on Kari's line, Per is not a student
-    assert (error.where, error.problem) == ("users.csv line 7", "agent 'u-per' is not a student")
+    assert (error.where, error.problem) == ("users.csv line 7", "agent “u-per” is not a student")
     files = edit(sample_files(), "users.csv", '"u-emma,u-noah"', "", count=2)
     edit(files, "users.csv", "14032052322,,,,,01", '14032052322,,,,"u-kari,u-per",01')
     assert links_of(oneroster(files))[("Per", "Emma")] == "shared"
@@ -695,6 +700,26 @@ def test_ss12000_document_errors():
 
 
 # Both --------------------------------------------------------------------------------------
+
+def test_errors_are_shown_in_the_administrators_language():
+    """The import page shows where and what in the user's language; a JSON path stays."""
+    app = Flask(__name__, root_path=str(DATA.parents[2]))  # translations/
+    Babel(app)
+    files = edit(sample_files(), "users.csv", '"u-emma,u-noah"', '"u-emma,u-per"')
+    error = oneroster_error(files)
+    document = sample_document()
+    document["persons"][0]["securityMarking"] = "Hemlig"
+    marking = ss12000_error(document)
+    with app.test_request_context(), force_locale("nb"):
+        assert (str(error.where), str(error.problem)) == (
+            "users.csv linje 7", "agenten «u-per» er ikke en elev")
+        assert (marking.where, str(marking.problem)) == (
+            "persons[0].securityMarking",
+            "«Hemlig» må være en av Ingen, Sekretessmarkering, Skyddad folkbokföring")
+    with app.test_request_context(), force_locale("sv"):
+        assert str(error.where) == "users.csv rad 7"
+
+
 
 def test_the_samples_hold_no_real_national_ids():
     """Every id in the samples fails its check digits, so none can be a real person's."""

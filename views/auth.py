@@ -90,6 +90,10 @@ def safe_next(target):
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    # Browsers read a backslash as a slash ("/\\evil.example" is another host) and drop
+    # control characters.
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target):
+        return None
     return target.rstrip("?") or None
 
 
