@@ -5,7 +5,6 @@ the session it opens is of lower assurance (it can read and send messages, not c
 consents, class-list sharing or caregiver access).
 """
 import datetime
-import hashlib
 import hmac
 import secrets
 
@@ -14,7 +13,9 @@ from peewee import fn
 
 from . import audit
 from .db import BaseModel, database, utcnow
-from .people import User
+from .people import StaffRole, User
+from .protect import index_of
+from .sessions import LoginSession
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
@@ -34,15 +35,43 @@ class LoginCode(BaseModel):
         indexes = ((("user", "created_at"), False),)
 
 
-def _digest(code):
-    return hashlib.sha256(f"kontaktbok-login-code:{code}".encode()).hexdigest()
+def _digest(user_id, code):
+    """Keyed with the data key: a copy of the database does not give the codes away."""
+    return index_of(f"{user_id:012d}{code}")
+
+
+class StaffAccount(Exception):
+    """Staff log in with their staff account: a code would bypass it."""
+
+
+def _is_staff(user_id):
+    return StaffRole.select().where(StaffRole.user == user_id).exists()
+
+
+def _end_code_sessions(user_id):
+    LoginSession.delete().where((LoginSession.user == user_id)
+                                & (LoginSession.method == METHOD)).execute()
+
+
+def masked(email):
+    """n…@example.org: enough to recognise an address in the audit log."""
+    name, _, domain = email.partition("@")
+    return f"{name[:1]}…@{domain}"
 
 
 def allow(guardian, email, by, ip=""):
+    """Allow codes to `email`; raises StaffAccount for anyone with a staff role. Codes
+    to an earlier address, and sessions they opened, end."""
+    if _is_staff(guardian.id):
+        raise StaffAccount()
+    address = email.strip().lower()
     with database.atomic():
-        User.update(code_login_email=email.strip().lower(), code_login_since=utcnow()).where(
+        User.update(code_login_email=address, code_login_since=utcnow()).where(
             User.id == guardian.id).execute()
-        audit.record("code_login.allowed", actor=by, obj=guardian, ip=ip)
+        LoginCode.delete().where(LoginCode.user == guardian.id).execute()
+        _end_code_sessions(guardian.id)
+        audit.record("code_login.allowed", actor=by, obj=guardian, ip=ip,
+                     address=masked(address))
 
 
 def stop(guardian, by, ip=""):
@@ -50,6 +79,7 @@ def stop(guardian, by, ip=""):
         User.update(code_login_email=None, code_login_since=None).where(
             User.id == guardian.id).execute()
         LoginCode.delete().where(LoginCode.user == guardian.id).execute()
+        _end_code_sessions(guardian.id)  # sessions it opened end too
         audit.record("code_login.stopped", actor=by, obj=guardian, ip=ip)
 
 
@@ -58,9 +88,10 @@ def holder(email):
     address = email.strip().lower()
     if not address:
         return None
-    return User.get_or_none((User.code_login_email == address)
+    user = User.get_or_none((User.code_login_email == address)
                             & User.code_login_since.is_null(False)
                             & (User.is_active == True))  # noqa: E712
+    return None if user is None or _is_staff(user.id) else user
 
 
 def new_code(user, now=None):
@@ -76,7 +107,7 @@ def new_code(user, now=None):
         # Only the newest code counts.
         LoginCode.update(used_at=now).where((LoginCode.user == user.id)
                                             & LoginCode.used_at.is_null()).execute()
-        LoginCode.create(user=user, code_hash=_digest(code), created_at=now,
+        LoginCode.create(user=user, code_hash=_digest(user.id, code), created_at=now,
                          expires_at=now + datetime.timedelta(minutes=CODE_MINUTES))
         audit.record("code_login.sent", actor=user)
     return code
@@ -98,9 +129,11 @@ def check(email, code, now=None):
         if live is None:
             return None
         given = "".join(ch for ch in code if ch.isdigit())
-        if not hmac.compare_digest(live.code_hash, _digest(given)):
+        if not hmac.compare_digest(live.code_hash, _digest(user.id, given)):
             LoginCode.update(attempts=LoginCode.attempts + 1).where(
                 LoginCode.id == live.id).execute()
             return None
-        LoginCode.update(used_at=now).where(LoginCode.id == live.id).execute()
-    return user
+        # Used once: of two answers at the same moment, only one marks it.
+        used = LoginCode.update(used_at=now).where(
+            (LoginCode.id == live.id) & LoginCode.used_at.is_null()).execute()
+    return user if used == 1 else None

@@ -88,3 +88,12 @@ class ProtectedText(ProtectedField):
         if value is None or isinstance(value, Sealed):
             return super().db_value(value)
         return _keys["fernet"].encrypt(value.encode()).decode()
+
+
+def seal_bytes(data):
+    """Bytes encrypted with the data key (a roster file waiting to be applied)."""
+    return _keys["fernet"].encrypt(data)
+
+
+def open_bytes(token):
+    return _keys["fernet"].decrypt(token)

@@ -5,7 +5,10 @@ reading it is a stated and logged act (DESIGN.md rule 3): the administrator give
 reason, and the read itself goes into the log.
 """
 import datetime
+import hashlib
+import hmac
 import secrets
+import time
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, request, session,
@@ -17,9 +20,9 @@ from peewee import JOIN
 
 from models import access, audit, inbox, roster
 from models.audit import AuditEvent
-from models.db import today
+from models.db import database, today
 from models.people import Child, User, installation_counts
-from models.protect import index_of
+from models.protect import index_of, open_bytes, seal_bytes
 from models.roster import ImportRun
 from models.roster_data import RosterError
 from models.school import school_year_of
@@ -164,6 +167,14 @@ def _upload_dir():
     return folder
 
 
+UPLOAD_SECONDS = 3600
+
+
+def _digest(plan):
+    """What a plan would change, line by line, as a short fingerprint."""
+    return hashlib.sha256(repr(plan.lines).encode()).hexdigest()
+
+
 def _planned(data, name, school_year):
     fmt, found = roster.read(name, data, school_year)
     return roster.plan(found, fmt)
@@ -188,12 +199,16 @@ def roster_import():
         return _import_page(400, _l("Nothing was imported. %(where)s: %(problem)s",
                                     where=error.where, problem=error.problem),
                             school_year=school_year)
+    # The file waits encrypted with the data key, under a random name, for at most an
+    # hour (each administrator's preview its own).
+    stale = time.time() - UPLOAD_SECONDS
     for old in _upload_dir().glob("*.upload"):
-        old.unlink(missing_ok=True)
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     token = secrets.token_urlsafe(16)
-    (_upload_dir() / f"{token}.upload").write_bytes(data)
+    (_upload_dir() / f"{token}.upload").write_bytes(seal_bytes(data))
     session["roster_import"] = {"token": token, "name": upload.filename[:200],
-                                "school_year": school_year, "counts": plan.counts}
+                                "school_year": school_year, "plan": _digest(plan)}
     audit.record("roster.previewed", actor=current_user, ip=client_ip(),
                  source=upload.filename[:200], **plan.counts)
     return _import_page(plan=plan, token=token, school_year=school_year)
@@ -207,7 +222,7 @@ def roster_apply():
     _administrator_only()
     pending = session.get("roster_import")
     token = request.form.get("token", "")
-    if not pending or not secrets.compare_digest(pending["token"], token):
+    if not pending or not hmac.compare_digest(pending["token"].encode(), token.encode()):
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
     path = _upload_dir() / f"{pending['token']}.upload"
@@ -215,13 +230,15 @@ def roster_apply():
         session.pop("roster_import", None)
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
-    plan = _planned(path.read_bytes(), pending["name"], pending["school_year"])
-    if plan.counts != pending["counts"]:
-        session["roster_import"] = {**pending, "counts": plan.counts}
-        return _import_page(409, _l("The data changed since the preview. Check the "
-                                    "changes again."), plan=plan, token=token,
-                            school_year=pending["school_year"])
-    roster.apply(plan, by=current_user._get_current_object(), ip=client_ip())
+    data = open_bytes(path.read_bytes())
+    with database.atomic():  # planned and applied on the same data
+        plan = _planned(data, pending["name"], pending["school_year"])
+        if _digest(plan) != pending["plan"]:
+            session["roster_import"] = {**pending, "plan": _digest(plan)}
+            return _import_page(409, _l("The data changed since the preview. Check the "
+                                        "changes again."), plan=plan, token=token,
+                                school_year=pending["school_year"])
+        roster.apply(plan, by=current_user._get_current_object(), ip=client_ip())
     path.unlink(missing_ok=True)
     session.pop("roster_import", None)
     flash(_l("The roster is imported."), "success")

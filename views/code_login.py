@@ -1,6 +1,10 @@
 """Login with a one-time code by e-mail (guardians without a national eID), and the page
 where staff allow it for a child's guardian to an address they have verified."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+import logging
+import threading
+
+from flask import (Blueprint, abort, current_app, flash, redirect, request, session,
+                   url_for)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -11,7 +15,9 @@ from .auth import begin_session, safe_next
 from .common import client_ip, render
 
 bp = Blueprint("code_login", __name__)
+log = logging.getLogger(__name__)
 
+ASKED = "code_email"  # the session key of the address a code was asked for
 EMAIL_MAX = 200
 
 
@@ -46,17 +52,24 @@ def ask():
             user = code_login.holder(email)
             code = code_login.new_code(user) if user is not None else None
             if code is not None:
-                try:
-                    mailer.send(email, str(_l("Your login code for Kontaktbok")),
-                                _code_mail(code))
-                except mail.Unavailable:
-                    return render("auth/code.html", step="ask", email=email, status=503,
-                                  error=_l("The code could not be sent. Try again in a "
-                                           "few minutes."))
-            return redirect(url_for("code_login.enter", email=email,
+                # Sent beside the request, not in it: the answer takes as long, and
+                # says the same, whether or not the address is registered.
+                threading.Thread(target=_send, daemon=True, args=(
+                    mailer, email, str(_l("Your login code for Kontaktbok")),
+                    _code_mail(code))).start()
+            # The address waits in the session, not in a URL (logs, history).
+            session[ASKED] = email
+            return redirect(url_for("code_login.enter",
                                     next=safe_next(request.args.get("next"))), 303)
     return render("auth/code.html", step="ask", email=email, error=error,
                   status=400 if error else 200)
+
+
+def _send(mailer, to, subject, body):
+    try:
+        mailer.send(to, subject, body)
+    except mail.Unavailable as error:
+        log.warning("a login code could not be sent: %s", error)  # no address, no code
 
 
 def _code_mail(code):
@@ -69,7 +82,9 @@ def _code_mail(code):
 def enter():
     """Step 2: the code from the e-mail."""
     _mailer()
-    email = request.values.get("email", "").strip().lower()[:EMAIL_MAX]
+    email = session.get(ASKED, "")
+    if not email:
+        return redirect(url_for("code_login.ask"), 303)
     error = None
     if request.method == "POST":
         if _limited(email):
@@ -81,7 +96,7 @@ def enter():
             if user is not None:
                 current_app.extensions["login_limiter"].succeeded(f"code:{email}",
                                                                   client_ip())
-                begin_session(user, code_login.METHOD)
+                begin_session(user, code_login.METHOD)  # clears the session too
                 return redirect(safe_next(request.args.get("next"))
                                 or url_for("home.index"))
             error = _l("The code is wrong or too old. Ask for a new one.")
@@ -129,14 +144,19 @@ def manage(child_id):
                                    "guardian.")
         elif other is not None and other.id != target.id:
             errors[target.id] = _l("Another person logs in with a code to that address.")
-        if errors:
-            typed[target.id] = email
-        else:
-            code_login.allow(target, email, current_user._get_current_object(),
-                             ip=client_ip())
-            flash(_l("%(name)s can now log in with a code sent to %(email)s.",
-                     name=target.name, email=email), "success")
-            return redirect(url_for("code_login.manage", child_id=child.id), 303)
+        if not errors:
+            try:
+                code_login.allow(target, email, current_user._get_current_object(),
+                                 ip=client_ip())
+            except code_login.StaffAccount:
+                errors[target.id] = _l("%(name)s works here and logs in with a staff "
+                                       "account: a code would get around it.",
+                                       name=target.name)
+            else:
+                flash(_l("%(name)s can now log in with a code.", name=target.name),
+                      "success")
+                return redirect(url_for("code_login.manage", child_id=child.id), 303)
+        typed[target.id] = email
     return render("code_login/manage.html", status=400 if errors else 200, child=child,
                   guardians=guardians, errors=errors, typed=typed, may_change=may_change,
                   available=current_app.extensions["mailer"].configured)

@@ -5,6 +5,7 @@ checks the answer and logs the person in; /login/eid/<provider>/logout is the pr
 front-channel logout. Every outcome a person can meet has its own plain page: not
 registered here, too low a security level, the provider not answering.
 """
+import hmac
 import secrets
 import urllib.parse
 
@@ -84,7 +85,7 @@ def callback(provider_id):
     # answer from another provider mixed up with ours is refused.
     issuer = request.args.get("iss")
     if (not pending or pending["provider"] != provider.id
-            or not secrets.compare_digest(pending["state"], state)
+            or not hmac.compare_digest(pending["state"].encode(), state.encode())
             or (issuer is not None and issuer != provider.issuer)):
         audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
                      reason="state does not match a login started here")
@@ -144,12 +145,13 @@ def _person(provider, claims):
     if provider.match == "national_id":
         return User.get_or_none((User.national_id_index == index_of(value))
                                 & (User.is_active == True))  # noqa: E712
+    if claims.get("email_verified") is False and provider.identity_claim == "email":
+        return None  # an address the person typed in themselves proves nothing
     column = User.email if provider.match == "email" else User.username
-    user = User.get_or_none((fn.LOWER(column) == value.strip().lower())
-                            & (User.is_active == True))  # noqa: E712
-    if user is None or not StaffRole.select().where(StaffRole.user == user).exists():
-        return None
-    return user
+    return (User.select().join(StaffRole, on=(StaffRole.user == User.id))
+            .where((fn.LOWER(column) == value.strip().lower())
+                   & (User.is_active == True))  # noqa: E712
+            .order_by(User.id).first())
 
 
 @bp.route("/<provider_id>/logout")
