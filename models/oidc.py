@@ -6,7 +6,9 @@ checked here, never trusted: its signature against the provider's published keys
 issuer, the audience, the expiry, the nonce of this login, and the assurance level
 (`acr`) against the lowest the municipality accepts. The personal identity number in it
 is only ever compared through its keyed hash (models/protect.py): it is not logged,
-stored in the session or shown.
+put in the session cookie or shown. The ID token itself, which holds it, is kept
+encrypted with the login session (for `id_token_hint` at logout, as OpenID Connect
+requires) and deleted with it.
 
 Provider metadata and keys are fetched over HTTPS (plain http only on loopback, for the
 tests) and kept for a bounded time; an unknown key id fetches the keys again, at most
