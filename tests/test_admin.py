@@ -51,6 +51,8 @@ def test_an_unknown_person_or_child_comes_back_on_the_form(client, login, t):
 # Units, groups and staff ---------------------------------------------------------------------
 
 ORGANISATION = [("GET", "/admin/organisation/"), ("POST", "/admin/organisation/units"),
+                ("POST", "/admin/organisation/units/1/rename"),
+                ("POST", "/admin/organisation/groups/1/rename"),
                 ("POST", "/admin/organisation/groups"), ("POST", "/admin/organisation/staff"),
                 ("POST", "/admin/organisation/roles/1/end")]
 
@@ -112,3 +114,19 @@ def test_a_new_staff_account_gets_a_password_once_and_a_role_that_can_end(client
     assert access.staff_child_or_none(vikar, kids["Emma"].id) is None
     assert AuditEvent.get(AuditEvent.action == "role.ended").details["role"] == \
         "contact_teacher"
+
+
+def test_the_administrator_renames_units_and_groups(client, login, t):
+    login("admin")
+    school = Unit.get(Unit.name == "Solbakken skole")
+    g1a, g1b = Group.get(Group.name == "1A"), Group.get(Group.name == "1B")
+    assert client.post(f"/admin/organisation/units/{school.id}/rename",
+                       data={"name": "Solbakken barneskole"}).status_code == 303
+    assert Unit.get_by_id(school.id).name == "Solbakken barneskole"
+    taken = client.post(f"/admin/organisation/groups/{g1b.id}/rename", data={"name": "1A"})
+    assert taken.status_code == 400 and t("That name is taken.") in text_of(taken)
+    assert Group.get_by_id(g1b.id).name == "1B" and Group.get_by_id(g1a.id).name == "1A"
+    assert client.post("/admin/organisation/groups/999999/rename",
+                       data={"name": "X"}).status_code == 404
+    event = AuditEvent.get(AuditEvent.action == "unit.renamed")
+    assert event.details == {"old": "Solbakken skole", "new": "Solbakken barneskole"}

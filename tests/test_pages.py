@@ -36,6 +36,10 @@ ROUTES = {
     ("POST", "/admin/organisation/staff"): {ANONYMOUS: 302, "admin": 400, "*": 404},
     ("POST", "/admin/organisation/roles/999999/end"): {ANONYMOUS: 302, "admin": 303,
                                                        "*": 404},
+    ("POST", "/admin/organisation/units/1/rename"): {ANONYMOUS: 302, "admin": 400,
+                                                     "*": 404},  # no name
+    ("POST", "/admin/organisation/groups/1/rename"): {ANONYMOUS: 302, "admin": 400,
+                                                      "*": 404},
     ("POST", "/logout"): {ANONYMOUS: 302, "*": 302},
     ("POST", "/language"): {ANONYMOUS: 303, "*": 303},
     ("GET", "/theme.css"): {ANONYMOUS: 200, "*": 200},
@@ -48,8 +52,9 @@ ROUTES = {
     # Login with a code (the demo sends mail to instance/outbox).
     ("GET", "/login/code"): {ANONYMOUS: 200, "*": 200},
     ("POST", "/login/code"): {ANONYMOUS: 400, "*": 400},  # no address
-    ("GET", "/login/code/enter"): {ANONYMOUS: 200, "*": 200},
-    ("POST", "/login/code/enter"): {ANONYMOUS: 401, "*": 401},  # no code
+    # No code asked for in this session: back to asking.
+    ("GET", "/login/code/enter"): {ANONYMOUS: 303, "*": 303},
+    ("POST", "/login/code/enter"): {ANONYMOUS: 303, "*": 303},
 }
 
 

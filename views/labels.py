@@ -54,6 +54,8 @@ EVENT_NAMES = {
     "roster.imported": _l("Roster imported"),
     "unit.created": _l("Unit added"),
     "group.created": _l("Group added"),
+    "unit.renamed": _l("Unit renamed"),
+    "group.renamed": _l("Group renamed"),
     "role.added": _l("Staff role added"),
     "role.ended": _l("Staff role ended"),
 }

@@ -7,7 +7,7 @@ marked: the next import decides their names again.
 """
 import secrets
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from peewee import JOIN, IntegrityError, fn
@@ -27,7 +27,7 @@ bp = Blueprint("organisation", __name__, url_prefix="/admin/organisation")
 NAME_MAX = 100
 
 
-def _page(status=200, forms=None, created=None):
+def _page(status=200, forms=None, created=None, renaming=None):
     year = school_year_of(today())
     units = list(Unit.select().order_by(Unit.kind, Unit.name))
     groups = {}
@@ -50,6 +50,7 @@ def _page(status=200, forms=None, created=None):
     return render("admin/organisation.html", status=status, units=units, groups=groups,
                   staff=staff, year=year, forms={**empty, **(forms or {})},
                   role_names=ROLE_NAMES, kind_names=UNIT_KIND_NAMES, created=created,
+                  renaming=renaming or {"kind": "", "id": None, "name": "", "errors": {}},
                   roles=[r for r in ROLES if r != ADMINISTRATOR])
 
 
@@ -174,6 +175,37 @@ def add_staff():
         return _page(created={"name": f"{first} {last}", "username": username,
                               "password": password})
     flash(_l("The role is added."), "success")
+    return redirect(url_for("organisation.index"), 303)
+
+
+@bp.route("/<any(units, groups):kind>/<int:item_id>/rename", methods=["POST"])
+@login_required
+def rename(kind, item_id):
+    """A new name for a unit or a group (an imported one gets its name from the next
+    import again)."""
+    _administrator_only()
+    model = Unit if kind == "units" else Group
+    item = model.get_or_none(model.id == item_id)
+    if item is None:
+        abort(404)
+    form = {"errors": {}}
+    name = _text(form, "name", form["errors"], _l("Write the new name (at most %(max)d "
+                                                  "characters).", max=NAME_MAX))
+    if not form["errors"] and model is Unit and Unit.select().where(
+            (Unit.name == name) & (Unit.id != item.id)).exists():
+        form["errors"]["name"] = _l("That name is taken.")
+    if not form["errors"]:
+        try:
+            with database.atomic():
+                old = item.name
+                model.update(name=name).where(model.id == item.id).execute()
+                audit.record(f"{kind[:-1]}.renamed", actor=current_user, obj=item,
+                             ip=client_ip(), old=old, new=name)
+        except IntegrityError:
+            form["errors"]["name"] = _l("That name is taken.")
+    if form["errors"]:
+        return _page(400, renaming={"kind": kind, "id": item.id, **form})
+    flash(_l("%(name)s is renamed.", name=name), "success")
     return redirect(url_for("organisation.index"), 303)
 
 
