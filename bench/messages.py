@@ -16,7 +16,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +30,7 @@ from models.passwords import use_fast_hashing_for_tests  # noqa: E402
 from models.people import Child, Enrolment, Guardianship, StaffRole, User  # noqa: E402
 from models.school import Group, Unit  # noqa: E402
 from models.sessions import LoginSession  # noqa: E402
-from timing import timed  # noqa: E402
+from timing import database_url, timed  # noqa: E402
 
 CHUNK = 5000
 
@@ -123,24 +122,16 @@ def main():
     use_fast_hashing_for_tests()
     tmp = tempfile.mkdtemp()
     os.environ["INSTANCE_PATH"] = tmp
-    url = args.database_url
-    schema = None
-    if url and url.startswith("postgres"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = dbmod.open_database(url)
-        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-        admin.close()
-        url = f"{url}?schema={schema}"
-    app = create_app({"DATABASE_URL": url or f"sqlite:///{tmp}/bench.db",
-                      "WTF_CSRF_ENABLED": False})
-    try:
+    with database_url(args.database_url, tmp, keep=args.keep) as url:
+        app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+        kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
             began = time.perf_counter()
             cast = generate(args.scale)
             print(f"generated {cast['sizes'][0]} schools, {cast['sizes'][1]:,} children, "
                   f"{cast['sizes'][2]:,} guardians, {cast['sizes'][3]:,} messages in "
-                  f"{time.perf_counter() - began:.0f} s ({'PostgreSQL' if schema else 'SQLite'})")
+                  f"{time.perf_counter() - began:.0f} s ({kind})")
             dbmod.database.execute_sql("ANALYZE")
             people = {who: User.get_by_id(uid) for who, uid in
                       (("guardian", cast["guardian"]), ("school leader", cast["leader"]))}
@@ -160,14 +151,6 @@ def main():
                                ("unread-count poll", "/messages/unread")):
                 median, p95, queries, _ = timed(client, path, args.runs)
                 print(f"{who:14} {name:22} {median:>10.2f} {p95:>8.2f} {queries:>8}")
-    finally:
-        dbmod.close_all()
-        if args.keep:
-            print(f"kept: {f'schema {schema}' if schema else tmp}")
-        elif schema:
-            admin = dbmod.open_database(args.database_url)
-            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.close()
 
 
 if __name__ == "__main__":

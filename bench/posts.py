@@ -10,7 +10,6 @@ import gzip
 import os
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +24,7 @@ from models.people import User  # noqa: E402
 from models.posts import MediaTag, Post, PostMedia  # noqa: E402
 from models.school import Group  # noqa: E402
 from models.sessions import LoginSession  # noqa: E402
-from timing import timed  # noqa: E402
+from timing import database_url, timed  # noqa: E402
 
 
 def fill(posts):
@@ -62,29 +61,21 @@ def main():
     args = parser.parse_args()
     tmp = tempfile.mkdtemp()
     os.environ["INSTANCE_PATH"] = tmp
-    url, schema = args.database_url, None
-    if url and url.startswith("postgres"):
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = dbmod.open_database(url)
-        admin.execute_sql(f'CREATE SCHEMA "{schema}"')
-        admin.close()
-        url = f"{url}?schema={schema}"
-    app = create_app({"DATABASE_URL": url or f"sqlite:///{tmp}/bench.db",
-                      "WTF_CSRF_ENABLED": False})
-    try:
+    with database_url(args.database_url, tmp) as url:
+        app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
             demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
             fill(args.posts)
-            dbmod.database.execute_sql("ANALYZE")
+            dbmod.analyze()
             token = LoginSession.start(User.get(User.username == "nina"))
             middle = (Post.select(Post.id).where(Post.title == f"Dagen i dag {args.posts // 2}")
                       .scalar())
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = token
-        print(f"{args.posts} posts in 1A, {'PostgreSQL' if schema else 'SQLite'}; "
-              "a guardian's feed, 10 posts a page")
+        kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+        print(f"{args.posts} posts in 1A, {kind}; a guardian's feed, 10 posts a page")
         print(f"{'page':26} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'bytes':>8} "
               f"{'gzip':>7}")
         for name, path, headers in (
@@ -95,12 +86,6 @@ def main():
             raw, packed = len(body), len(gzip.compress(body, 6))
             print(f"{name:26} {median:>10.2f} {p95:>8.2f} {queries:>8} {raw:>8,} "
                   f"{packed:>7,}")
-    finally:
-        dbmod.close_all()
-        if schema:
-            admin = dbmod.open_database(args.database_url)
-            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            admin.close()
 
 
 if __name__ == "__main__":

@@ -25,12 +25,14 @@ def timed(client, url, runs, headers=None):
 
 
 @contextmanager
-def database_url(url, tmp):
+def database_url(url, tmp, keep=False):
     """The URL to benchmark on: an SQLite file in `tmp`, or a PostgreSQL schema of its
-    own in `url`, dropped afterwards."""
+    own in `url`, dropped afterwards (unless `keep`: then where it is is printed)."""
     from models import db as dbmod
     if not (url and url.startswith("postgres")):
         yield url or f"sqlite:///{tmp}/bench.db"
+        if keep:
+            print(f"kept: {tmp}")
         return
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     admin = dbmod.open_database(url)
@@ -40,6 +42,9 @@ def database_url(url, tmp):
         yield f"{url}?schema={schema}"
     finally:
         dbmod.close_all()
-        admin = dbmod.open_database(url)
-        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
+        if keep:
+            print(f"kept: schema {schema}")
+        else:
+            admin = dbmod.open_database(url)
+            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()

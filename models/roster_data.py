@@ -23,7 +23,7 @@ class RosterError(Exception):
     """A row that cannot be imported. Nothing is applied when there is one."""
 
     def __init__(self, where, problem):
-        super().__init__(f"{where}: {problem}")
+        super().__init__("%s: %s" % (where, problem))
         self.where = where
         self.problem = problem
 
