@@ -418,8 +418,8 @@ def _plan_people(result):
         name = f"{row.first_name} {row.last_name}"
         if user is None:
             result.note("guardians", "added", name)
-        elif _adult_changes(user, row):
-            result.note("guardians", "changed", f"{name}: {', '.join(_adult_changes(user, row))}")
+        elif changed := _adult_changes(user, row):
+            result.note("guardians", "changed", f"{name}: {', '.join(changed)}")
 
 
 CONTACT = ("email", "phone", "address")

@@ -284,3 +284,30 @@ def oidc_provider(tmp_path_factory):
     provider = start_provider(tmp_path_factory.mktemp("oidc"), [KONTAKTBOK_CLIENT])
     yield provider
     provider.stop()
+
+
+def kontaktbok_client(base):
+    """The app registered at the provider, answering at `base` (ID-porten for guardians
+    and a staff SSO, both under one client)."""
+    return {**KONTAKTBOK_CLIENT,
+            "redirect_uris": [f"{base}/login/eid/idporten/callback",
+                              f"{base}/login/eid/feide/callback"],
+            "post_logout_redirect_uris": [f"{base}/login"]}
+
+
+def idporten_settings(issuer, **changes):
+    """The municipality file's ID-porten provider, pointed at this provider."""
+    from dataclasses import replace
+
+    from models import oidc
+    return replace(oidc.Provider(
+        id="idporten", label="ID-porten", audience="guardians", issuer=issuer,
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, scopes=("openid", "profile"),
+        acr_values="idporten-loa-substantial", acr_levels=oidc.IDPORTEN_LEVELS,
+        minimum_acr="idporten-loa-substantial"), **changes)
+
+
+def staff_settings(issuer):
+    """A staff SSO matched by username (the test provider's `pid` field carries it)."""
+    return idporten_settings(issuer, id="feide", label="Feide", audience="staff",
+                             acr_values="", acr_levels=(), minimum_acr="", match="username")

@@ -11,7 +11,8 @@ import pytest
 from models import demo, oidc
 from models.audit import AuditEvent
 from models.sessions import LoginSession
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, start_provider
+from tests.oidc_provider import (CLIENT_ID, idporten_settings, kontaktbok_client,
+                                 staff_settings, start_provider)
 
 from .helpers import text_of
 
@@ -21,33 +22,21 @@ KARI = demo.adult_national_id("kari")
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory):
-    running = start_provider(tmp_path_factory.mktemp("oidc"), [{
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-        "redirect_uris": [f"{BASE}/login/eid/idporten/callback",
-                          f"{BASE}/login/eid/feide/callback"],
-        "post_logout_redirect_uris": [f"{BASE}/login"],
-        "token_endpoint_auth_method": "client_secret_basic"}])
+    running = start_provider(tmp_path_factory.mktemp("oidc"), [kontaktbok_client(BASE)])
     yield running
     running.stop()
 
 
 def idporten(provider, **changes):
-    return replace(oidc.Provider(
-        id="idporten", label="ID-porten", audience="guardians", issuer=provider.issuer,
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, scopes=("openid", "profile"),
-        acr_values="idporten-loa-substantial", acr_levels=oidc.IDPORTEN_LEVELS,
-        minimum_acr="idporten-loa-substantial", identity_claim="pid",
-        match="national_id"), **changes)
+    return idporten_settings(provider.issuer, **changes)
 
 
 @pytest.fixture
 def eid(app, provider):
     """The demo municipality with ID-porten for guardians and an SSO for staff (matched
     by username, the test provider's `pid` field carrying it)."""
-    staff = idporten(provider, id="feide", label="Feide", audience="staff", acr_values="",
-                     acr_levels=(), minimum_acr="", match="username")
-    app.config["MUNICIPALITY"] = replace(app.config["MUNICIPALITY"],
-                                         eid_login=(idporten(provider), staff))
+    app.config["MUNICIPALITY"] = replace(app.config["MUNICIPALITY"], eid_login=(
+        idporten(provider), staff_settings(provider.issuer)))
     oidc.forget_cached()
     provider.forget_browser()
     return app

@@ -6,28 +6,19 @@ from dataclasses import replace
 import pytest
 
 from models import demo, oidc
-from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, start_provider
+from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
+                                 start_provider)
 
 from .test_pages import check_page, each_locale
 
 
 @pytest.fixture(scope="module")
 def provider(live_app, live_server, tmp_path_factory):
-    running = start_provider(tmp_path_factory.mktemp("oidc"), [{
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-        "redirect_uris": [f"{live_server}/login/eid/idporten/callback",
-                          f"{live_server}/login/eid/feide/callback"],
-        "post_logout_redirect_uris": [f"{live_server}/login"],
-        "token_endpoint_auth_method": "client_secret_basic"}])
-    guardians = oidc.Provider(
-        id="idporten", label="ID-porten", audience="guardians", issuer=running.issuer,
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, scopes=("openid", "profile"),
-        acr_values="idporten-loa-substantial", acr_levels=oidc.IDPORTEN_LEVELS,
-        minimum_acr="idporten-loa-substantial")
-    staff = replace(guardians, id="feide", label="Feide", audience="staff", acr_values="",
-                    acr_levels=(), minimum_acr="", match="username")
+    running = start_provider(tmp_path_factory.mktemp("oidc"),
+                             [kontaktbok_client(live_server)])
     before = live_app.config["MUNICIPALITY"]
-    live_app.config["MUNICIPALITY"] = replace(before, eid_login=(guardians, staff))
+    live_app.config["MUNICIPALITY"] = replace(before, eid_login=(
+        idporten_settings(running.issuer), staff_settings(running.issuer)))
     oidc.forget_cached()
     yield running
     live_app.config["MUNICIPALITY"] = before
