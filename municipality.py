@@ -10,7 +10,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import oidc
+from models import oidc, sms
 
 LANGUAGES = ("nb", "nn", "sv")
 COUNTRIES = ("NO", "SE")
@@ -30,6 +30,8 @@ KNOWN_KEYS = {
     "consents": {"pupils_answer_from_age"},
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
     "eid_login": {"providers"},
+    "sms": {"provider", "url", "username", "password", "password_file", "sender",
+            "monthly_cap", "dry_run"},
 }
 
 
@@ -73,6 +75,8 @@ class Municipality:
     absence_days_back: int = 14
     teacher_leave_days: int = 2
     eid_login: tuple = ()  # models.oidc.Provider, from [[eid_login.providers]]
+    # models.sms.Settings from [sms]; None without the section: SMS is not offered.
+    sms: object = None
 
     @property
     def theme_css(self):
@@ -254,6 +258,7 @@ def load(path):
         absence_days_back=days_back,
         teacher_leave_days=teacher_days,
         eid_login=_providers(r, path),
+        sms=_sms(r, path),
     )
 
 
@@ -329,3 +334,42 @@ def _providers(r, path):
                                    required=False),
             match=match))
     return tuple(providers)
+
+
+def _sms(r, path):
+    """[sms]: the SMS gateway, or None when the section is absent."""
+    if "sms" not in r.data:
+        return None
+    if not isinstance(r.data["sms"], dict):
+        r.fail("sms", "must be a table ([sms])")
+    provider = r.get("sms.provider", str)
+    if provider not in sms.PROVIDERS:
+        r.fail("sms.provider", f"{provider!r} is not supported; use one of "
+                               f"{', '.join(sms.PROVIDERS)}")
+    url = r.get("sms.url", str, sms.ELKS_URL, required=False)
+    if not sms.url_allowed(url):
+        r.fail("sms.url", f"{url!r} must be an https:// address")
+    password = r.get("sms.password", str, required=False)
+    password_file = r.get("sms.password_file", str, required=False)
+    if "password" in r.data["sms"] and "password_file" in r.data["sms"]:
+        r.fail("sms.password", "give password or password_file, not both")
+    if password_file:
+        try:
+            password = (path.parent / password_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            r.fail("sms.password_file", f"cannot read {path.parent / password_file}")
+        if not password:
+            r.fail("sms.password_file", "the file is empty")
+    if not password:
+        r.fail("sms.password", "is missing (or give password_file)")
+    sender = r.get("sms.sender", str)
+    if not sms.valid_sender(sender):
+        r.fail("sms.sender", f"{sender!r} must be a name of at most 11 letters a–z and "
+                             "digits, starting with a letter, or a number like +4791234567")
+    cap = r.get("sms.monthly_cap", int, sms.DEFAULT_MONTHLY_CAP, required=False)
+    if isinstance(cap, bool) or cap < 0:
+        r.fail("sms.monthly_cap", f"must be a whole number of at least 0, not {cap!r}")
+    return sms.Settings(
+        provider=provider, url=url, username=r.get("sms.username", str),
+        password=password, sender=sender, monthly_cap=cap,
+        dry_run=r.get("sms.dry_run", bool, False, required=False))
