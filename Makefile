@@ -29,8 +29,11 @@ extract: install
 migrate: translations
 	$(BIN)/flask --app app migrate
 
+# The web server, and beside it the worker that sends notifications (stopped with it).
 run: migrate
 	@echo "Kontaktbok on http://127.0.0.1:$(PORT)  (demo users: kari, ola, larer1a, rektor, admin … password kontaktbok-demo)"
+	$(BIN)/flask --app app worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 2 --timeout 120 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
 # A Debian package the browser tests or the benchmarks need: installed when missing (as

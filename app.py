@@ -20,6 +20,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
 from models import audit, consent_book, demo
+from models import queue as queue_model
+from models import sms as sms_model
 from models import posts as posts_model
 from models.attachments import remove as remove_files
 from models.mail import Mailer
@@ -27,8 +29,10 @@ from models.passwords import hash_password
 from models.people import ADMINISTRATOR, StaffRole, User
 from models import db as dbmod
 from models import protect
+from models import webpush
 from views import (absence, account, admin, auth, brand, caregivers, class_list, code_login,
-                   consent_setup, consents, eid, errors, home, messages, organisation, posts)
+                   consent_setup, consents, deliveries, eid, errors, home, letters, messages,
+                   notices, notifications, organisation, posts, push)
 from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, security_headers, select_locale,
                           static_version, template_gettext)
@@ -140,6 +144,15 @@ def settings_from_environment(instance):
         "SMTP_PASSWORD": env_secret("SMTP_PASSWORD"),
         "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", True),
         "MAIL_FROM": env_str("MAIL_FROM", "kontaktbok@localhost"),
+        # Web Push: the server's key (default: made on first run in instance/), and the
+        # push services a browser's subscription may point at.
+        "VAPID_PRIVATE_KEY_FILE": env_str("VAPID_PRIVATE_KEY_FILE"),
+        "PUSH_SERVICE_HOSTS": tuple(
+            host.strip() for host in env_str("PUSH_SERVICE_HOSTS", ",".join(
+                webpush.PUSH_SERVICE_HOSTS)).split(",") if host.strip()),
+        "PUSH_ALLOW_HTTP": env_bool("PUSH_ALLOW_HTTP", False),  # a test push service
+        # Tests: a wake-up runs the notification dispatch at once, in the request.
+        "QUEUE_IMMEDIATE": env_bool("QUEUE_IMMEDIATE", False),
     }
 
 
@@ -156,6 +169,8 @@ def check_production(config):
     if not config["PUBLIC_URL"].startswith("https://"):
         raise StartupError("PUBLIC_URL must be the https:// address guardians use "
                            "(production never runs over plain http)")
+    if config.get("PUSH_ALLOW_HTTP"):
+        raise StartupError("PUSH_ALLOW_HTTP is for tests: push services are https only")
 
 
 def check_demo(config):
@@ -181,6 +196,10 @@ def create_app(config=None):
     instance.mkdir(parents=True, exist_ok=True)
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _generated_secret(instance, "secret_key")
+    try:
+        vapid = webpush.vapid_keys(instance, settings["VAPID_PRIVATE_KEY_FILE"])
+    except webpush.KeyFileError as exc:
+        raise StartupError(f"VAPID_PRIVATE_KEY_FILE: {exc}") from None
     try:
         settings["MUNICIPALITY"] = settings.get("MUNICIPALITY") or municipality.load(
             settings["MUNICIPALITY_FILE"])
@@ -212,6 +231,7 @@ def create_app(config=None):
     app.config.update(settings)
     app.debug = settings["DEBUG"]
     app.session_interface = SessionCookies()
+    app.extensions["vapid"] = vapid
     if settings["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"],
                                 x_proto=settings["PROXY_COUNT"],
@@ -244,9 +264,16 @@ def create_app(config=None):
         outbox=(str(Path(app.instance_path) / "outbox")
                 if app.config["MODE"] == "demo" else None))
 
+    # Notifications: the senders per channel and the task queue that runs them.
+    app.extensions["notice_senders"] = notices.senders()
+    app.extensions["sms_gateway"] = sms_model.from_settings(settings["MUNICIPALITY"].sms)
+    queue_model.init_app(app)
+
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
-                      absence.bp, posts.bp, eid.bp, organisation.bp, code_login.bp):
+                      absence.bp, posts.bp, eid.bp, organisation.bp, code_login.bp,
+                      letters.bp,
+                      push.bp, notifications.bp, deliveries.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
 
@@ -288,6 +315,15 @@ def create_app(config=None):
             if consent_book.ensure_photo_consent(app.config["MUNICIPALITY"].name):
                 click.echo("made the photo, film and sound consent")
             dbmod.analyze()
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Threads sending.")
+    def worker_command(workers):
+        """Send notifications: the task queue's consumer, with the minute's sweep for
+        digests, quiet hours and retries. `make run` starts it beside the web server."""
+        consumer = app.extensions["queue"].huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=True)
+        consumer.run()
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")

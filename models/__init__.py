@@ -4,6 +4,8 @@ from .audit import AuditEvent
 from .class_list import ClassListShare
 from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from .messages import Attachment, Message, Thread, ThreadParticipant
+from .notify import (Notification, NotificationChoice, NotificationSchedule,
+                     PushSubscription, Setting)
 from .people import (CaregiverApproval, CaregiverGrant, Child, EndedGuardianship, Enrolment,
                      Guardianship, StaffRole, User)
 from .posts import MediaTag, Post, PostMedia
@@ -15,12 +17,14 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
-          MediaTag, EndedGuardianship, ImportRun]
+          MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
+          NotificationSchedule, PushSubscription, Notification, Setting]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
-           "LoginSession", "Message", "StaffRole",
+           "LoginSession", "Message", "Notification", "NotificationChoice",
+           "NotificationSchedule", "PushSubscription", "Setting", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

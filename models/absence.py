@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import peewee
 
-from . import audit
+from . import access, audit, notify
 from .db import BaseModel, Prepared, database, today, utcnow
 from .messages import Thread
 from .people import Child, Enrolment, User
-from .school import Group
+from .school import Group, Unit
 
 ILL, APPOINTMENT, OTHER = "ill", "appointment", "other"
 GUARDIAN_REASONS = (ILL, APPOINTMENT, OTHER)
@@ -214,6 +214,11 @@ def apply_for_leave(child_id, by, start, end, reason, ip=""):
                                       reason=reason, applied_by=by)
         audit.record("leave.applied", actor=by, obj=row, ip=ip, child=child_id,
                      days=row.days)
+        notify.publish(notify.Event(
+            kind=notify.LEAVE_APPLICATION, source=f"l{row.id}", path="/leave/",
+            unit_id=_unit_of(child_id),
+            recipients={user: child_id for user in access.leave_deciders(child_id)
+                        if user != by.id}))
     return row
 
 
@@ -234,7 +239,21 @@ def decide(application, by, approve, reason, ip=""):
                            reported_by=application.applied_by_id, leave=application.id)
         audit.record("leave.approved" if approve else "leave.declined", actor=by,
                      obj=application, ip=ip, reason=reason)
+        child = Child.get_by_id(application.child_id)
+        notify.publish(notify.Event(
+            kind=notify.LEAVE, source=f"l{application.id}",
+            path=f"/children/{child.id}/absence", unit_id=_unit_of(child.id),
+            recipients={user.id: child.id for user in access.guardians_with_access(child)
+                        if user.id != by.id}))
     return True
+
+
+def _unit_of(child_id):
+    """The unit a notification about the child names: the school before the SFO."""
+    unit = (Unit.select(Unit.id).join(Group).join(Enrolment)
+            .where((Enrolment.child == child_id) & Enrolment.active(today()))
+            .order_by(Unit.kind == "sfo", Unit.name).first())
+    return unit.id if unit else None
 
 
 def withdraw_leave(application, by, ip=""):

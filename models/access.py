@@ -482,6 +482,36 @@ def guardians_with_access(child, day=None):
             .order_by(User.first_name, User.last_name))
 
 
+def guardian_pairs(child_ids, day=None):
+    """[(user id, child id)]: everyone who sees one of the children as guardian or
+    caregiver today, by the same rule as guardians_with_access, in one query."""
+    day = day or today()
+    if not child_ids:
+        return []
+    related = User.id.in_(
+        Guardianship.select(Guardianship.guardian).where(Guardianship.child == Child.id)
+        | CaregiverGrant.select(CaregiverGrant.caregiver)
+        .where(CaregiverGrant.child == Child.id))
+    return list(Child.select(User.id, Child.id).join(User, on=related)
+                .where(Child.id.in_(list(child_ids))
+                       & _guardian_condition(User.id, day, eighteenth_birthday_cutoff(day))
+                       & (User.is_active == True))  # noqa: E712
+                .tuples())
+
+
+def leave_deciders(child_id, day=None):
+    """Ids of the staff who decide on the child's leave: the leaders of the units the
+    child attends and the contact teachers of the child's groups (leave_decider)."""
+    day = day or today()
+    groups = Enrolment.select(Enrolment.group).where(
+        (Enrolment.child == child_id) & Enrolment.active(day))
+    units = Group.select(Group.unit).where(Group.id.in_(groups))
+    return [user for (user,) in StaffRole.select(StaffRole.user).join(User).where(
+        (((StaffRole.role == UNIT_LEADER) & StaffRole.unit.in_(units))
+         | ((StaffRole.role == CONTACT_TEACHER) & StaffRole.group.in_(groups)))
+        & (User.is_active == True)).distinct().tuples()]  # noqa: E712
+
+
 def staff_units_for(user, child, day=None):
     """The units through which a member of staff reaches a child (where a thread they
     start about the child belongs)."""

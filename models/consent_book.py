@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from . import audit
+from . import access, audit, notify
 from .consent_texts import photo_texts
 from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
                        ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
@@ -50,7 +50,27 @@ def create(created_by, texts, unit=None, group=None, children=(), deadline=None,
         for child in children:
             ConsentChild.create(consent=consent, child=child)
         audit.record("consent.defined", actor=created_by, obj=consent, ip=ip, version=1)
+        _notify(consent, created_by, children)
     return consent
+
+
+def _notify(consent, by, children):
+    """Guardians of every child the new consent asks about hear that it waits."""
+    if children:
+        ids = [getattr(c, "id", c) for c in children]
+    else:
+        query = (Enrolment.select(Enrolment.child).join(Group)
+                 .where(Enrolment.active(today())))
+        query = (query.where(Group.id == consent.group_id) if consent.group_id
+                 else query.where(Group.unit == consent.unit_id))
+        ids = [c for (c,) in query.distinct().tuples()]
+    unit = consent.unit_id or (Group.get_by_id(consent.group_id).unit_id
+                               if consent.group_id else None)
+    notify.publish(notify.Event(
+        kind=notify.CONSENT, source=f"c{consent.id}", path="/children/{child}/consents",
+        unit_id=unit,
+        recipients={user: child for user, child in access.guardian_pairs(ids)
+                    if user != by.id}))
 
 
 # What applies ------------------------------------------------------------------------

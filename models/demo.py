@@ -5,7 +5,7 @@ is loaded, so the children are always the ages the cast describes.
 """
 import datetime
 
-from . import attachments, audit, consent_book, posts
+from . import attachments, audit, consent_book, notify, posts
 from .absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
 from .class_list import ClassListShare
 from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
@@ -54,7 +54,7 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
     year = school_year_of(day)
     term_start = datetime.date(year, 8, 15)
     password = hash_password(PASSWORD)
-    with database.atomic():
+    with database.atomic(), notify.silenced():
         school = Unit.create(name="Solbakken skole", kind="school", phone="+47 22 00 10 00",
                              email="solbakken.skole@demo.kommune.no",
                              address="Skoleveien 2, 0002 Demo")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import peewee
 from peewee import JOIN, fn
 
-from . import access
+from . import access, notify
 from .db import Prepared, database, today, utcnow
 from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment, Message,
                        Thread, ThreadParticipant)
@@ -273,9 +273,28 @@ def _add_message(thread, sender, body, token, from_guardian, files=()):
     return message
 
 
+def _notify(thread, message, sender, as_guardian, kind=None, urgent=False):
+    """Tell the others in the thread that something arrived: staff hear about a
+    guardian's message; guardians (those who still see the thread's child) about
+    staff's. A message from one guardian does not notify the other guardians."""
+    rows = list(ThreadParticipant.select(ThreadParticipant.user, ThreadParticipant.role)
+                .where(ThreadParticipant.thread == thread.id,
+                       ThreadParticipant.user != sender.id).tuples())
+    wanted = STAFF if as_guardian else GUARDIAN
+    recipients = {user: None for user, role in rows if role == wanted}
+    if not recipients:
+        return
+    kind = kind or (notify.GUARDIAN_MESSAGE if as_guardian else notify.REPLY)
+    notify.publish(notify.Event(
+        kind=kind, source=f"m{message.id}", path=f"/messages/{thread.id}",
+        unit_id=thread.unit_id, thread_id=thread.id,
+        urgent=urgent, recipients=recipients))
+
+
 def reply(thread, sender, body, token, as_guardian, files=()):
-    """A message in the thread, in one transaction with the thread's new state; the
-    sender takes part from now on and has read everything up to it."""
+    """A message in the thread, in one transaction with the thread's new state and the
+    notifications; the sender takes part from now on and has read everything up to
+    it."""
     with database.atomic():
         message = _add_message(thread, sender, body, token, as_guardian, files)
         participant = ThreadParticipant.get_or_none(thread=thread.id, user=sender)
@@ -285,13 +304,15 @@ def reply(thread, sender, body, token, as_guardian, files=()):
                                      last_read_at=message.created_at)
         else:
             _mark_sent(thread, sender, message.created_at)
+        _notify(thread, message, sender, as_guardian)
     return message
 
 
 def start_thread(unit, child, subject, body, sender, token, guardians, staff,
-                 as_guardian, files=()):
-    """A new conversation about a child: the thread, its participants and its first
-    message, all or nothing."""
+                 as_guardian, files=(), event=None):
+    """A new conversation about a child: the thread, its participants, its first
+    message and the notifications, all or nothing. `event` names what the guardians
+    hear about (a new message, or a consent reminder)."""
     with database.atomic():
         if Message.select().where(Message.client_token == token).exists():
             raise Duplicate()
@@ -303,10 +324,13 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
             ThreadParticipant.create(thread=thread, user=user, role=STAFF)
         message = _add_message(thread, sender, body, token, as_guardian, files)
         _mark_sent(thread, sender, message.created_at)
+        _notify(thread, message, sender, as_guardian,
+                kind=None if as_guardian else event or notify.MESSAGE)
     return thread
 
 
-def announce(sender, unit, group, subject, body, token, replies_allowed, per_child):
+def announce(sender, unit, group, subject, body, token, replies_allowed, per_child,
+             urgent=False):
     """An announcement to every guardian with access to a child of the group (or unit):
     one shared thread, or one thread per child (each seen by that child's guardians).
     All or nothing. Returns the threads."""
@@ -314,24 +338,28 @@ def announce(sender, unit, group, subject, body, token, replies_allowed, per_chi
     with database.atomic():
         if Message.select().where(Message.client_token == token).exists():
             raise Duplicate()
-        audiences = ([(child, list(access.guardians_with_access(child)))
-                      for child in children])
+        by_child = {}
+        for user_id, child_id in access.guardian_pairs([c.id for c in children]):
+            by_child.setdefault(child_id, []).append(user_id)
         if per_child:
-            plans = [(child, guardians) for child, guardians in audiences if guardians]
+            plans = [(child, by_child[child.id]) for child in children
+                     if child.id in by_child]
         else:
-            everyone = {g.id: g for _, guardians in audiences for g in guardians}
-            plans = [(None, list(everyone.values()))] if everyone else []
+            everyone = sorted({g for guardians in by_child.values() for g in guardians})
+            plans = [(None, everyone)] if everyone else []
         threads = []
         for n, (child, guardians) in enumerate(plans):
             thread = Thread.create(kind=ANNOUNCEMENT, unit=unit, group=group, child=child,
                                    subject=subject, created_by=sender,
-                                   replies_allowed=replies_allowed)
+                                   replies_allowed=replies_allowed, urgent=urgent)
             ThreadParticipant.create(thread=thread, user=sender, role=STAFF)
-            for guardian in guardians:
-                ThreadParticipant.create(thread=thread, user=guardian, role=GUARDIAN)
+            ThreadParticipant.insert_many(
+                [{"thread": thread.id, "user": guardian, "role": GUARDIAN}
+                 for guardian in guardians if guardian != sender.id]).execute()
             message = _add_message(thread, sender, body,
                                    token if n == 0 else f"{token}:{n}", False)
             _mark_sent(thread, sender, message.created_at)
+            _notify(thread, message, sender, False, kind=notify.MESSAGE, urgent=urgent)
             threads.append(thread)
     return threads
 

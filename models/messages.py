@@ -27,6 +27,8 @@ class Thread(BaseModel):
     created_by = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
     created_at = peewee.DateTimeField(default=utcnow)
     replies_allowed = peewee.BooleanField(default=True)
+    # Marked so by a unit leader: notifications skip the digest and quiet hours.
+    urgent = peewee.BooleanField(default=False)
     # Kept with every new message, for the inbox order and for "needs an answer".
     last_message_at = peewee.DateTimeField(default=utcnow, index=True)
     last_from_guardian = peewee.BooleanField(default=False)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 import peewee
 from peewee import JOIN
 
-from . import audit
+from . import access, audit, notify
 from .consents import GIVEN, PHOTO
 from .db import BaseModel, database, today, utcnow
-from .people import Child, User
+from .people import Child, Enrolment, User
 from .school import Group, Unit
 
 USES = ("app", "web", "social", "name")
@@ -162,7 +162,26 @@ def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
         audit.record("post.published", actor=author, obj=post, ip=ip, group=group_id,
                      child=child_id, photos=len(uploads),
                      tagged=sorted({c for u in uploads for c in u.tags}))
+        _notify(post, author)
     return post
+
+
+def _notify(post, author):
+    """A new post for the child's group (or the child's own documentation): guardians
+    who asked to hear about posts (off by default)."""
+    if post.child_id:
+        children = [post.child_id]
+    else:
+        query = (Enrolment.select(Enrolment.child).join(Group)
+                 .where(Enrolment.active(today())))
+        query = (query.where(Group.id == post.group_id) if post.group_id
+                 else query.where(Group.unit == post.unit_id))
+        children = [c for (c,) in query.distinct().tuples()]
+    notify.publish(notify.Event(
+        kind=notify.POST, source=f"p{post.id}", path=f"/posts/{post.id}",
+        unit_id=post.unit_id,
+        recipients={user: child for user, child in access.guardian_pairs(children)
+                    if user != author.id}))
 
 
 @dataclass

@@ -39,7 +39,8 @@ def make_app(database_url, tmp_path, monkeypatch):
 
     def make(**config):
         settings = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-                    "WTF_CSRF_ENABLED": False, "TESTING": True}
+                    "WTF_CSRF_ENABLED": False, "TESTING": True,
+                    "QUEUE_IMMEDIATE": True}
         for key, value in config.items():
             if value is None:  # None: leave it to the environment
                 settings.pop(key, None)

@@ -3,47 +3,27 @@ code arrives by real SMTP (aiosmtpd on loopback), holds nothing about the child,
 once, for ten minutes and five tries; the session it opens reads and sends messages but
 changes no consent, class-list sharing or caregiver access."""
 import datetime
-import email
 import re
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from models import code_login
 from models.audit import AuditEvent
 from models.db import utcnow
-from models.mail import Mailer
 from models.sessions import LoginSession
 
 from .helpers import text_of
+from .smtp import smtp_server
 
 ADDRESS = "nina.lie@example.org"
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
-        return "250 OK"
 
 
 @pytest.fixture
 def inbox(app):
     """A real SMTP server on loopback, and the app sending to it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    server = Controller(handler, hostname="127.0.0.1", port=port)
-    server.start()
-    app.extensions["mailer"] = Mailer(host="127.0.0.1", port=port, starttls=False,
-                                      sender="kontaktbok@demo.kommune.no")
-    yield handler.messages
-    server.stop()
+    with smtp_server(app) as server:
+        yield server.messages
 
 
 def allow_nina(client, login, users):

@@ -208,6 +208,7 @@ def layout_urls(app):
             unread=url_for("messages.unread"),
             new_message=url_for("messages.new"),
             posts=url_for("posts.index"),
+            notifications=url_for("notifications.settings"),
             announce=url_for("messages.announce"),
             archived=url_for("messages.index", archived=1),
         )

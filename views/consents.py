@@ -9,7 +9,7 @@ from flask_babel import force_locale, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit, consent_book, inbox
+from models import access, audit, consent_book, inbox, notify
 from models.consents import NO, YES
 from models.db import database, today
 
@@ -170,7 +170,8 @@ def remind(group_id, consent_id):
                                "You answer here: %(link)s", child=row.name,
                                title=consent.title, link=link)
             inbox.start_thread(unit_id, row.id, subject, body, user, inbox.new_form_token(),
-                               guardians=to, staff=[user], as_guardian=False)
+                               guardians=to, staff=[user], as_guardian=False,
+                               event=notify.CONSENT)
             sent += len(to)
         audit.record("consent.reminded", actor=user, ip=client_ip(), consent=consent.id,
                      group=group_id, guardians=sent)

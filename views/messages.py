@@ -10,13 +10,14 @@ from flask import Blueprint, abort, current_app, redirect, request, send_file, u
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, attachments, audit, inbox
+from models import access, attachments, audit, inbox, notify
 from models.db import utcnow
-from models.messages import ANNOUNCEMENT, CONVERSATION
+from models.messages import ANNOUNCEMENT, CONVERSATION, Thread
 from models.people import Child
 from models.sensitive import concerns
 
 from .common import client_ip, render
+from .notices import CHANNEL_NAMES, STATUS_NAMES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -271,7 +272,10 @@ def announce():
             "subject": request.form.get("subject", "").strip(),
             "body": request.form.get("body", "").strip(),
             "replies": request.form.get("replies") == "1" if request.method == "POST" else True,
-            "per_child": request.form.get("per_child") == "1"}
+            "per_child": request.form.get("per_child") == "1",
+            "urgent": request.form.get("urgent") == "1"}
+    # Only a unit leader marks an announcement urgent (past digests and quiet hours).
+    led = {unit.id for key, unit, _ in targets if key.startswith("unit:")}
     errors, warnings = {}, []
     if request.method == "POST":
         errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
@@ -279,22 +283,41 @@ def announce():
         target = next((t for t in targets if t[0] == form["to"]), None)
         if target is None:
             errors["to"] = _l("Choose who to write to.")
+        elif form["urgent"] and target[1].id not in led:
+            errors["urgent"] = _l("Only a unit leader can mark an announcement urgent.")
         if not errors and not warnings:
             _, unit, group = target
             try:
                 threads = inbox.announce(current_user, unit, group, form["subject"],
                                          form["body"], request.form.get("token") or None,
-                                         form["replies"], form["per_child"])
+                                         form["replies"], form["per_child"],
+                                         urgent=form["urgent"])
             except inbox.Duplicate:
                 return redirect(url_for("messages.index"), 303)
             audit.record("announcement.sent", actor=current_user, ip=client_ip(),
                          threads=len(threads), unit=unit.id,
-                         group=group.id if group else None)
+                         group=group.id if group else None, urgent=form["urgent"])
             if len(threads) == 1:
                 return redirect(url_for("messages.thread", thread_id=threads[0].id), 303)
             return redirect(url_for("messages.index"), 303)
     return render("messages/announce.html", status=400 if errors else 200, targets=targets,
-                  form=form, errors=errors, warnings=warnings, token=inbox.new_form_token())
+                  form=form, errors=errors, warnings=warnings, token=inbox.new_form_token(),
+                  may_mark_urgent=bool(led))
+
+
+@bp.route("/<int:thread_id>/notified")
+@login_required
+def notified(thread_id):
+    """For the staff who sent or may read an announcement: how each guardian was
+    notified, and who has read it."""
+    found = _thread_or_404(thread_id)
+    if found.kind != ANNOUNCEMENT or _as_guardian(found) or not access.is_staff(current_user):
+        abort(404)
+    sent_at = Thread.select(Thread.created_at).where(Thread.id == found.id).scalar()
+    people = notify.thread_status(found.id, sent_at)
+    return render("messages/notified.html", thread=found, people=people,
+                  read=sum(p.read for p in people), channel_names=CHANNEL_NAMES,
+                  status_names=STATUS_NAMES)
 
 
 @bp.route("/new", methods=["GET", "POST"])

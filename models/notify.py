@@ -1,0 +1,573 @@
+"""Notifications: that something arrived, never what (DESIGN.md; issue 9).
+
+An event (a new message, a consent request, a leave decision …) becomes one row per
+recipient and channel in `notification`, written in the same transaction as the event
+itself, so nothing is lost and nothing is sent for an event that was rolled back. The
+rows are the queue of record: the task queue (models/queue.py) only runs `dispatch`,
+which claims due rows, checks again that the recipient may still see the child or the
+thread, sends, and marks each row sent — or schedules a retry with backoff, or falls
+back from push or SMS to e-mail.
+
+What a notification says: the kind of event, the sender's unit, a link. Never the
+message text, a child's name or any other personal detail.
+"""
+import contextlib
+import datetime
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import peewee
+from peewee import fn
+
+from .db import BaseModel, database, utcnow
+from .messages import Thread
+from .people import Child, User
+from .school import Unit
+
+# Events a guardian hears about, and events staff hear about.
+MESSAGE, REPLY, CONSENT, LEAVE, POST = "message", "reply", "consent", "leave", "post"
+GUARDIAN_MESSAGE, LEAVE_APPLICATION = "guardian_message", "leave_application"
+GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST)
+STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION)
+EVENTS = GUARDIAN_EVENTS + STAFF_EVENTS
+
+PUSH, EMAIL, SMS = "push", "email", "sms"
+CHANNELS = (PUSH, EMAIL, SMS)
+HELD_CHANNELS = (PUSH, SMS)  # quiet hours hold these; e-mail waits in the inbox anyway
+NOW, DIGEST = "now", "digest"
+
+# Rows move: pending → sending → sent; or back to pending with a later due_at (retry);
+# failed after the last try; dropped when there is nothing to send (the recipient lost
+# access, has no address); fell_back when e-mail took over.
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+FAILED, DROPPED, FELL_BACK = "failed", "dropped", "fell_back"
+STATUSES = (PENDING, SENDING, SENT, FAILED, DROPPED, FELL_BACK)
+
+MAX_ATTEMPTS = 5
+STALE_CLAIM = datetime.timedelta(minutes=10)
+DEFAULT_DIGEST_MINUTE = 17 * 60
+DEFAULT_QUIET = (21 * 60, 7 * 60)
+
+
+@dataclass(frozen=True)
+class Choice:
+    channels: frozenset
+    mode: str = NOW
+
+    @property
+    def on(self):
+        return bool(self.channels)
+
+
+# Push falls back to e-mail when the person has no device with push turned on, so the
+# default reaches everyone with an e-mail address without anyone setting anything up.
+DEFAULT_CHOICES = {
+    **{event: Choice(frozenset({PUSH})) for event in EVENTS},
+    POST: Choice(frozenset()),  # a new post: off unless asked for
+}
+
+
+class NotificationChoice(BaseModel):
+    """A person's own choice for one kind of event (no row: the default)."""
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    event = peewee.CharField(max_length=30)
+    push = peewee.BooleanField(default=False)
+    email = peewee.BooleanField(default=False)
+    sms = peewee.BooleanField(default=False)
+    digest = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("user", "event"), True),)
+
+    @property
+    def choice(self):
+        return Choice(frozenset(c for c in CHANNELS if getattr(self, c)),
+                      DIGEST if self.digest else NOW)
+
+
+class NotificationSchedule(BaseModel):
+    """When a person's daily digest goes out and when push and SMS keep quiet, as
+    minutes after local midnight (no row: 17:00 and 21–07)."""
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE", unique=True)
+    digest_minute = peewee.IntegerField(default=DEFAULT_DIGEST_MINUTE)
+    quiet = peewee.BooleanField(default=True)
+    quiet_from = peewee.IntegerField(default=DEFAULT_QUIET[0])
+    quiet_until = peewee.IntegerField(default=DEFAULT_QUIET[1])
+
+
+@dataclass(frozen=True)
+class Schedule:
+    digest_minute: int = DEFAULT_DIGEST_MINUTE
+    quiet: bool = True
+    quiet_from: int = DEFAULT_QUIET[0]
+    quiet_until: int = DEFAULT_QUIET[1]
+
+
+class PushSubscription(BaseModel):
+    """A browser or installed app that receives Web Push for a person. The endpoint is
+    the push service's address for that device; p256dh and auth encrypt the payload."""
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    endpoint = peewee.CharField(max_length=1000, unique=True)
+    p256dh = peewee.CharField(max_length=200)
+    auth = peewee.CharField(max_length=100)
+    label = peewee.CharField(max_length=100, default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_sent_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user",), False),)
+
+
+class Notification(BaseModel):
+    """One notification to one person through one channel."""
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    event = peewee.CharField(max_length=30)
+    channel = peewee.CharField(max_length=10)
+    unit = peewee.ForeignKeyField(Unit, null=True, backref="+", on_delete="CASCADE")
+    thread = peewee.ForeignKeyField(Thread, null=True, backref="+", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, null=True, backref="+", on_delete="CASCADE")
+    path = peewee.CharField(max_length=200)
+    urgent = peewee.BooleanField(default=False)
+    digest = peewee.BooleanField(default=False)  # goes out with the day's others
+    # Event, source, recipient and channel: the same event published twice (a retried
+    # request, a reminder sent twice) makes no second notification.
+    key = peewee.CharField(max_length=150, unique=True)
+    status = peewee.CharField(max_length=10, default=PENDING)
+    due_at = peewee.DateTimeField(default=utcnow)
+    created_at = peewee.DateTimeField(default=utcnow)
+    attempts = peewee.IntegerField(default=0)
+    claim = peewee.CharField(max_length=32, null=True)
+    claimed_at = peewee.DateTimeField(null=True)
+    sent_at = peewee.DateTimeField(null=True)
+    error = peewee.CharField(max_length=60, default="")
+
+    class Meta:
+        indexes = ((("status", "due_at"), False), (("thread",), False),
+                   (("user", "created_at"), False))
+
+
+# --- choices ------------------------------------------------------------------------
+
+def choices_of(user):
+    """{event: Choice} for every event, the person's own or the default."""
+    chosen = {row.event: row.choice for row in
+              NotificationChoice.select().where(NotificationChoice.user == user.id)}
+    return {event: chosen.get(event, DEFAULT_CHOICES[event]) for event in EVENTS}
+
+
+def schedule_of(user):
+    row = NotificationSchedule.get_or_none(NotificationSchedule.user == user.id)
+    return _schedule(row)
+
+
+def _schedule(row):
+    if row is None:
+        return Schedule()
+    return Schedule(row.digest_minute, row.quiet, row.quiet_from, row.quiet_until)
+
+
+def save_choices(user, choices, schedule):
+    """Replace the person's choices ({event: Choice}) and schedule, all at once."""
+    with database.atomic():
+        NotificationChoice.delete().where(NotificationChoice.user == user.id).execute()
+        NotificationChoice.insert_many([
+            {"user": user.id, "event": event, "digest": choice.mode == DIGEST,
+             **{c: c in choice.channels for c in CHANNELS}}
+            for event, choice in choices.items()]).execute()
+        (NotificationSchedule.insert(user=user.id, digest_minute=schedule.digest_minute,
+                                     quiet=schedule.quiet, quiet_from=schedule.quiet_from,
+                                     quiet_until=schedule.quiet_until)
+         .on_conflict(conflict_target=[NotificationSchedule.user],
+                      preserve=[NotificationSchedule.digest_minute,
+                                NotificationSchedule.quiet, NotificationSchedule.quiet_from,
+                                NotificationSchedule.quiet_until])
+         .execute())
+
+
+# --- time ---------------------------------------------------------------------------
+
+def _local(moment, zone):
+    return moment.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
+
+
+def _utc(local):
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _at_minute(day, minute, zone):
+    return datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60),
+                                     tzinfo=zone)
+
+
+def _next_minute(now_local, minute, zone):
+    """The first moment at or after now_local whose local clock shows `minute`."""
+    candidate = _at_minute(now_local.date(), minute, zone)
+    if candidate < now_local:
+        candidate = _at_minute(now_local.date() + datetime.timedelta(days=1), minute, zone)
+    return candidate
+
+
+def in_quiet_hours(moment_local, schedule):
+    if not schedule.quiet or schedule.quiet_from == schedule.quiet_until:
+        return False
+    minute = moment_local.hour * 60 + moment_local.minute
+    start, end = schedule.quiet_from, schedule.quiet_until
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
+def due_time(now, channel, mode, urgent, schedule, zone):
+    """When a notification through `channel` should go out (UTC, naive)."""
+    if urgent:
+        return now
+    moment = _local(now, zone)
+    if mode == DIGEST:
+        moment = _next_minute(moment, schedule.digest_minute, zone)
+    if channel in HELD_CHANNELS and in_quiet_hours(moment, schedule):
+        moment = _next_minute(moment, schedule.quiet_until, zone)
+    return _utc(moment)
+
+
+# --- publishing ---------------------------------------------------------------------
+
+@dataclass
+class Event:
+    """Something people should hear about. `source` names the thing (a message, a
+    consent request with the day of a reminder …) so publishing it twice is harmless.
+    `path` may hold "{child}", filled in per recipient."""
+    kind: str
+    source: str
+    path: str
+    unit_id: int | None = None
+    thread_id: int | None = None
+    urgent: bool = False
+    # recipient id -> the child the event concerns for that person (for the access
+    # check at sending time), or None when the thread decides.
+    recipients: dict = field(default_factory=dict)
+
+
+_config = {"wake": None, "zone": datetime.timezone.utc, "silent": False}
+
+
+def configure(wake, zone):
+    """`wake()` asks the task queue to run dispatch soon (models/queue.py); `zone` is
+    the municipality's clock, for digests and quiet hours."""
+    _config.update(wake=wake, zone=zone)
+
+
+@contextlib.contextmanager
+def silenced():
+    """No notifications for what happens inside (loading the demo municipality)."""
+    _config["silent"] = True
+    try:
+        yield
+    finally:
+        _config["silent"] = False
+
+
+def wake():
+    if _config["wake"] is not None:
+        _config["wake"]()
+
+
+def publish(event, now=None, zone=None):
+    """Write the notifications for an event; call inside the event's own transaction.
+    People who chose paper letters, inactive accounts and people who turned the event
+    off get nothing. Returns how many notifications were written."""
+    zone = zone or _config["zone"]
+    now = now or utcnow()
+    ids = list(event.recipients)
+    if not ids or _config["silent"]:
+        return 0
+    people = {u.id: u for u in User.select(User.id, User.email, User.phone,
+                                           User.paper_letters, User.is_active)
+              .where(User.id.in_(ids))}
+    chosen = defaultdict(dict)
+    for row in NotificationChoice.select().where(NotificationChoice.user.in_(ids),
+                                                 NotificationChoice.event == event.kind):
+        chosen[row.user_id] = row.choice
+    schedules = {row.user_id: _schedule(row) for row in
+                 NotificationSchedule.select().where(NotificationSchedule.user.in_(ids))}
+    rows = []
+    for user_id, child_id in event.recipients.items():
+        person = people.get(user_id)
+        if person is None or not person.is_active or person.paper_letters:
+            continue
+        choice = chosen.get(user_id) or DEFAULT_CHOICES[event.kind]
+        schedule = schedules.get(user_id, Schedule())
+        for channel in choice.channels:
+            rows.append({
+                "user": user_id, "event": event.kind, "channel": channel,
+                "unit": event.unit_id, "thread": event.thread_id, "child": child_id,
+                "path": event.path.format(child=child_id), "urgent": event.urgent,
+                "key": f"{event.kind}:{event.source}:{user_id}:{channel}"[:150],
+                "digest": choice.mode == DIGEST and not event.urgent,
+                "due_at": due_time(now, channel, choice.mode, event.urgent, schedule, zone),
+                "created_at": now,
+            })
+    for start in range(0, len(rows), 200):
+        Notification.insert_many(rows[start:start + 200]).on_conflict_ignore().execute()
+    if rows:
+        database_after_commit(wake)
+    return len(rows)
+
+
+def database_after_commit(call):
+    """Run `call` once the current transaction commits (at once outside one). The
+    queue must not pick up rows another connection cannot see yet."""
+    from flask import g, has_request_context
+    if has_request_context():
+        g.setdefault("after_commit", set()).add(call)
+    else:
+        call()
+
+
+def run_after_request():
+    from flask import g
+    for call in g.pop("after_commit", ()):
+        call()
+
+
+# --- sending ------------------------------------------------------------------------
+
+class Undeliverable(Exception):
+    """This channel cannot reach the person (no address, no device, the SMS cap is
+    reached): e-mail takes over, or for e-mail itself, the row is dropped."""
+
+
+class Transient(Exception):
+    """The channel failed this time (a server down, a timeout): try again later."""
+
+
+@dataclass
+class Note:
+    """What a channel sends: never the content, only that something arrived."""
+    id: int
+    user: User
+    channel: str
+    events: dict  # (event, unit name) -> count
+    path: str
+    urgent: bool = False
+    digest: bool = False
+
+    @property
+    def count(self):
+        return sum(self.events.values())
+
+
+def backoff(attempts):
+    """30 s, 2 min, 8 min, 32 min: a short outage costs little, a long one no flood."""
+    return datetime.timedelta(seconds=30 * 4 ** max(attempts - 1, 0))
+
+
+def _claim(now, limit):
+    """Take up to `limit` due rows for this dispatcher. The status check in the UPDATE
+    makes two dispatchers at once take different rows."""
+    token = secrets.token_hex(8)
+    (Notification.update(status=PENDING, claim=None)
+     .where(Notification.status == SENDING, Notification.claimed_at < now - STALE_CLAIM)
+     .execute())
+    while True:
+        ids = [row.id for row in Notification.select(Notification.id)
+               .where(Notification.status == PENDING, Notification.due_at <= now)
+               .order_by(Notification.due_at, Notification.id).limit(limit)]
+        if not ids:
+            return []
+        with database.atomic():
+            claimed = (Notification.update(status=SENDING, claim=token, claimed_at=now)
+                       .where(Notification.id.in_(ids), Notification.status == PENDING)
+                       .execute())
+        if claimed:  # else another dispatcher took these first: look again
+            break
+    return list(Notification.select(Notification, User, Unit)
+                .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
+                .where(Notification.claim == token).order_by(Notification.id))
+
+
+def _still_allowed(row, day, known):
+    """May the recipient still see what the notification is about? (A guardian who lost
+    access before a digest went out hears nothing more.) `known` keeps the answers of
+    this dispatch run: an e-mail taking over from push asks the same question."""
+    from . import access
+    if not row.user.is_active or row.user.paper_letters:
+        return False
+    key = (row.user_id, row.thread_id, row.child_id)
+    if key not in known:
+        if row.thread_id is not None:
+            known[key] = access.thread_or_none(row.user, row.thread_id, day) is not None
+        elif row.child_id is not None:
+            known[key] = access.child_or_none(row.user, row.child_id, day) is not None
+        else:
+            known[key] = True
+    return known[key]
+
+
+def _mark(ids, **values):
+    if ids:
+        Notification.update(**values).where(Notification.id.in_(ids)).execute()
+
+
+def _fall_back(rows, now, reason):
+    """E-mail instead: one new e-mail row per failed row (unless the person already
+    gets this by e-mail)."""
+    with database.atomic():
+        for row in rows:
+            key = row.key.rsplit(":", 1)[0] + ":" + EMAIL
+            Notification.insert(
+                user=row.user_id, event=row.event, channel=EMAIL, unit=row.unit_id,
+                thread=row.thread_id, child=row.child_id, path=row.path, urgent=row.urgent,
+                digest=row.digest, key=key, status=PENDING, due_at=now, created_at=now,
+            ).on_conflict_ignore().execute()
+        _mark([r.id for r in rows], status=FELL_BACK, error=reason[:60], claim=None)
+
+
+def dispatch(senders, now=None, limit=200, day=None, known=None):
+    """Send what is due. `senders` maps a channel to a callable taking a Note. Returns
+    {status: count} for what this run did."""
+    now = now or utcnow()
+    known = {} if known is None else known
+    outcome = defaultdict(int)
+    rows = _claim(now, limit)
+    allowed, lost = [], []
+    for row in rows:
+        (allowed if _still_allowed(row, day, known) else lost).append(row)
+    _mark([r.id for r in lost], status=DROPPED, error="no access", claim=None)
+    if lost:
+        outcome[DROPPED] += len(lost)
+    # One note per digest (person and channel); one note per row otherwise.
+    notes = defaultdict(list)
+    for row in allowed:
+        group = ("digest", row.user_id, row.channel) if row.digest else ("one", row.id)
+        notes[group].append(row)
+    for members in notes.values():
+        first = members[0]
+        events = defaultdict(int)
+        for member in members:
+            events[(member.event, member.unit.name if member.unit_id else "")] += 1
+        note = Note(id=first.id, user=first.user, channel=first.channel,
+                    events=dict(events), path=first.path if len(members) == 1 else "/",
+                    urgent=first.urgent, digest=first.digest)
+        ids = [m.id for m in members]
+        try:
+            senders[first.channel](note)
+        except Undeliverable as reason:
+            if first.channel == EMAIL:
+                _mark(ids, status=DROPPED, error=str(reason) or "undeliverable", claim=None)
+                outcome[DROPPED] += len(ids)
+            else:
+                _fall_back(members, now, str(reason) or "undeliverable")
+                outcome[FELL_BACK] += len(ids)
+            continue
+        except Transient as reason:
+            attempts = first.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                if first.channel == EMAIL:
+                    _mark(ids, status=FAILED, attempts=attempts, error=str(reason)[:60],
+                          claim=None)
+                    outcome[FAILED] += len(ids)
+                else:
+                    _mark(ids, attempts=attempts)
+                    _fall_back(members, now, str(reason) or "failed")
+                    outcome[FELL_BACK] += len(ids)
+            else:
+                _mark(ids, status=PENDING, attempts=attempts, error=str(reason)[:60], claim=None,
+                      due_at=now + backoff(attempts))
+                outcome["retry"] += len(ids)
+            continue
+        _mark(ids, status=SENT, sent_at=now, attempts=first.attempts + 1, claim=None,
+              error="")
+        outcome[SENT] += len(ids)
+    return {status: count for status, count in outcome.items() if count}
+
+
+
+# --- the SMS cap ------------------------------------------------------------------
+
+class Setting(BaseModel):
+    """A setting the administrator changes in the browser (not in the config file)."""
+    name = peewee.CharField(max_length=50, primary_key=True)
+    value = peewee.CharField(max_length=200)
+
+
+SMS_CAP = "sms_monthly_cap"
+
+
+def sms_cap(default):
+    row = Setting.get_or_none(Setting.name == SMS_CAP)
+    return int(row.value) if row else default
+
+
+def set_sms_cap(value):
+    (Setting.insert(name=SMS_CAP, value=str(value))
+     .on_conflict(conflict_target=[Setting.name], preserve=[Setting.value]).execute())
+
+
+def month_start(now, zone):
+    """The first moment of the current local month, in UTC."""
+    local = _local(now, zone)
+    return _utc(local.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
+
+
+def sms_sent_since(start):
+    return (Notification.select(fn.COUNT(Notification.id))
+            .where(Notification.channel == SMS, Notification.status == SENT,
+                   Notification.sent_at >= start).scalar())
+
+
+# --- what the administrator and the sender see ----------------------------------------
+
+def delivery_summary(since):
+    """{(channel, status): count} of notifications made since a moment."""
+    return {(channel, status): count for channel, status, count in
+            Notification.select(Notification.channel, Notification.status,
+                                fn.COUNT(Notification.id))
+            .where(Notification.created_at >= since)
+            .group_by(Notification.channel, Notification.status).tuples()}
+
+
+def failures(since, limit=50):
+    """Notifications that did not arrive through their channel, newest first, with the
+    recipient (the administrator fixes an address, or tells the person)."""
+    return list(Notification.select(Notification, User, Unit)
+                .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
+                .where(Notification.created_at >= since,
+                       Notification.status.in_([FAILED, FELL_BACK, DROPPED]),
+                       Notification.error != "no access")
+                .order_by(Notification.created_at.desc()).limit(limit))
+
+
+@dataclass
+class Recipient:
+    name: str
+    channels: dict  # channel -> status
+    sent_at: datetime.datetime | None
+    read: bool
+    paper: bool
+
+
+def thread_status(thread_id, since):
+    """For an announcement: each guardian in it, how they were notified and whether
+    they have read it (read: opened the thread after the announcement)."""
+    from .messages import GUARDIAN, ThreadParticipant
+    rows = (ThreadParticipant.select(ThreadParticipant.last_read_at, User.id,
+                                     User.first_name, User.last_name, User.paper_letters,
+                                     Notification.channel, Notification.status,
+                                     Notification.sent_at)
+            .join(User, on=(ThreadParticipant.user == User.id))
+            .join(Notification, peewee.JOIN.LEFT_OUTER,
+                  on=((Notification.thread == ThreadParticipant.thread)
+                      & (Notification.user == User.id)
+                      & (Notification.event == MESSAGE)))
+            .where(ThreadParticipant.thread == thread_id,
+                   ThreadParticipant.role == GUARDIAN)
+            .order_by(User.first_name, User.last_name).objects())
+    people = {}
+    for row in rows:
+        person = people.setdefault(row.id, Recipient(
+            f"{row.first_name} {row.last_name}", {}, None,
+            bool(row.last_read_at and row.last_read_at >= since), row.paper_letters))
+        if row.channel:
+            person.channels[row.channel] = row.status
+            if row.status == SENT and (person.sent_at is None or row.sent_at < person.sent_at):
+                person.sent_at = row.sent_at
+    return list(people.values())

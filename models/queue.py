@@ -1,0 +1,96 @@
+"""The task queue: huey, with its queue in SQLite in instance/ by default and in Redis
+when REDIS_URL is set. It runs one task, `dispatch`, which sends the notifications that
+are due (models/notify.py holds them; the queue holds only the wake-up calls). A
+periodic task runs it every minute as well, for digests, quiet hours and retries.
+
+`make run` starts the worker (`flask --app app worker`) beside the web server.
+"""
+import contextlib
+import datetime
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from huey import RedisHuey, SqliteHuey, crontab
+
+from . import notify
+from .db import database
+
+log = logging.getLogger("kontaktbok.queue")
+ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
+BATCH = 200
+
+
+def local_zone():
+    return ZONES[current_app.config["MUNICIPALITY"].country]
+
+
+class Queue:
+    """The app's huey and its tasks. In tests (`QUEUE_IMMEDIATE`), a wake-up runs the
+    dispatch at once, in the same process, after the request's transaction."""
+
+    def __init__(self, app):
+        config = app.config
+        if config.get("REDIS_URL"):
+            self.huey = RedisHuey("kontaktbok", url=config["REDIS_URL"], results=False)
+        else:
+            self.huey = SqliteHuey("kontaktbok", results=False,
+                                   filename=str(Path(app.instance_path) / "queue.db"))
+        self.huey.immediate = bool(config.get("QUEUE_IMMEDIATE"))
+        self.app = app
+
+        # huey retries the task itself if it crashes (a database restart, say); each
+        # notification's own retries and backoff are kept in its row.
+        @self.huey.task(retries=3, retry_delay=10, retry_backoff=2, name="dispatch")
+        def dispatch_task():
+            self.run()
+
+        @self.huey.periodic_task(crontab(minute="*"), name="sweep")
+        def sweep_task():
+            self.run()
+
+        self.dispatch_task, self.sweep_task = dispatch_task, sweep_task
+
+    def run(self, now=None):
+        """Send everything due, in batches. Returns {status: count} over all batches."""
+        totals = {}
+        # Inside a request (immediate mode) the request's connection serves.
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        known = {}  # access answers, for this run only
+        with self.app.app_context(), connection, \
+                self.app.extensions["mailer"].connection():
+            senders = self.app.extensions["notice_senders"]
+            while True:
+                done = notify.dispatch(senders, now=now, limit=BATCH, known=known)
+                for status, count in done.items():
+                    totals[status] = totals.get(status, 0) + count
+                if not done:  # nothing more is due (a retry waits for its time)
+                    return totals
+
+    def wake(self):
+        try:
+            self.dispatch_task()
+        except Exception:  # the minute's sweep sends them anyway
+            log.exception("could not wake the notification worker")
+
+
+def init_app(app):
+    queue = Queue(app)
+    app.extensions["queue"] = queue
+    notify.configure(queue.wake, ZONES[app.config["MUNICIPALITY"].country])
+    app.after_request(_after_request)
+    return queue
+
+
+def _after_request(response):
+    notify.run_after_request()
+    return response
+
+
+def next_local(now, minute):
+    """For tests and the worker's log: the next time the local clock shows minute."""
+    zone = local_zone()
+    local = now.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
+    return notify._next_minute(local, minute, zone)

@@ -1,0 +1,599 @@
+"""Notifications (issue 9): who is told, through which channel, when, and what it says.
+
+E-mail goes through a real SMTP server on loopback. Time travel: the dispatcher is run
+with a chosen "now"; what was published stays published.
+"""
+import datetime
+import json
+import os
+
+import pytest
+from flask_babel import force_locale, gettext
+
+from models import access, absence, consent_book, inbox, notify, posts
+from models.db import utcnow
+from models.notify import Choice, Notification, Schedule
+from models.people import Guardianship, User
+from models.queue import ZONES
+from models.school import Group, Unit
+
+from .helpers import queries_for, text_of
+from .smtp import smtp_server
+
+SECRET = "Emma har vondt i magen"  # a message's text: never in a notification
+OSLO = ZONES["NO"]
+
+
+@pytest.fixture
+def smtp(app):
+    with smtp_server(app) as server:
+        yield server
+
+
+def staff_message(users, kids, subject="Tur i morgen", body=SECRET):
+    emma = kids["Emma"]
+    school = Unit.get(Unit.name == "Solbakken skole")
+    return inbox.start_thread(school, emma, subject, body, users["larer1a"],
+                              inbox.new_form_token(),
+                              guardians=list(access.guardians_with_access(emma)),
+                              staff=[users["larer1a"]], as_guardian=False)
+
+
+def mails_to(smtp, address):
+    return [message for to, message in smtp.messages if address in to]
+
+
+def body_of(message):
+    return message.get_payload(decode=True).decode()
+
+
+def run_queue(app, now=None):
+    with app.app_context():
+        return app.extensions["queue"].run(now=now)
+
+
+def local(moment):
+    return moment.replace(tzinfo=datetime.timezone.utc).astimezone(OSLO)
+
+
+def choose(user, event, channels, mode=notify.NOW, schedule=None):
+    choices = notify.choices_of(user)
+    choices[event] = Choice(frozenset(channels), mode)
+    notify.save_choices(user, choices, schedule or Schedule())
+
+
+# --- who is told, and what it says -------------------------------------------------
+
+def test_a_message_notifies_each_guardian_by_email_without_its_content(app, users, kids,
+                                                                       smtp, t):
+    thread = staff_message(users, kids)
+    told = sorted(to[0] for to, _ in smtp.messages)
+    # Both parents and the grandmother with a caregiver grant; not Per (no parental
+    # responsibility), not the teacher who wrote it.
+    assert told == ["kari@example.org", "ola@example.org", "randi@example.org"]
+    mail = mails_to(smtp, "kari@example.org")[0]
+    assert mail["Subject"] == t("New message from %(unit)s", unit="Solbakken skole")
+    text = body_of(mail)
+    assert f"/messages/{thread.id}" in text
+    for secret in (SECRET, "Emma", "Hansen", "Tur i morgen", "Lærer"):
+        assert secret not in text and secret not in mail["Subject"]
+
+
+def test_each_recipient_reads_it_in_their_own_language(app, users, kids, smtp):
+    User.update(locale="sv").where(User.username == "ola").execute()
+    staff_message(users, kids)
+    with app.test_request_context(), force_locale("sv"):
+        swedish = gettext("New message from %(unit)s", unit="Solbakken skole")
+    with app.test_request_context(), force_locale("nb"):
+        norwegian = gettext("New message from %(unit)s", unit="Solbakken skole")
+    assert swedish != norwegian
+    assert mails_to(smtp, "ola@example.org")[0]["Subject"] == swedish
+    assert mails_to(smtp, "kari@example.org")[0]["Subject"] == norwegian
+
+
+def test_the_parent_without_responsibility_is_never_told(app, users, kids, smtp):
+    staff_message(users, kids)
+    assert not mails_to(smtp, "per@example.org")
+    assert not Notification.select().where(Notification.user == users["per"].id).exists()
+
+
+def test_a_guardian_who_lost_access_is_told_nothing_more(app, users, kids, smtp):
+    ola = users["ola"]
+    choose(ola, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    staff_message(users, kids)
+    assert not mails_to(smtp, "ola@example.org")  # waits for the day's summary
+    Guardianship.delete().where(Guardianship.guardian == ola.id).execute()
+    run_queue(app, utcnow() + datetime.timedelta(days=1))
+    assert not mails_to(smtp, "ola@example.org")
+    row = Notification.get(Notification.user == ola.id)
+    assert (row.status, row.error) == (notify.DROPPED, "no access")
+
+
+def test_paper_letters_mean_no_electronic_notification(app, users, kids, smtp):
+    User.update(paper_letters=True).where(User.username == "kari").execute()
+    staff_message(users, kids)
+    assert not mails_to(smtp, "kari@example.org")
+    assert mails_to(smtp, "ola@example.org")
+
+
+def test_a_guardians_message_tells_the_staff_in_the_thread(app, users, kids, smtp, t):
+    thread = staff_message(users, kids)
+    smtp.messages.clear()
+    inbox.reply(thread, users["kari"], "Takk!", inbox.new_form_token(), as_guardian=True)
+    assert [to for to, _ in smtp.messages] == [["larer1a@demo.kommune.no"]]
+    mail = smtp.messages[0][1]
+    assert mail["Subject"] == t("New message from a guardian at %(unit)s",
+                                unit="Solbakken skole")
+    assert "Takk" not in body_of(mail)
+    smtp.messages.clear()
+    inbox.reply(thread, users["larer1a"], "Bare hyggelig", inbox.new_form_token(),
+                as_guardian=False)
+    assert sorted(to[0] for to, _ in smtp.messages) == [
+        "kari@example.org", "ola@example.org", "randi@example.org"]
+    assert smtp.messages[0][1]["Subject"] == t("New reply from %(unit)s",
+                                               unit="Solbakken skole")
+
+
+def test_leave_applications_and_decisions(app, users, kids, smtp, t):
+    emma = kids["Emma"]
+    start = datetime.date.today() + datetime.timedelta(days=10)
+    application = absence.apply_for_leave(emma.id, users["kari"], start, start,
+                                          "family")
+    deciders = sorted(to[0] for to, _ in smtp.messages)
+    assert deciders == ["larer1a@demo.kommune.no", "rektor@demo.kommune.no"]
+    assert smtp.messages[0][1]["Subject"] == t("New leave application at %(unit)s",
+                                               unit="Solbakken skole")
+    smtp.messages.clear()
+    absence.decide(application, users["larer1a"], True, "")
+    assert sorted(to[0] for to, _ in smtp.messages) == [
+        "kari@example.org", "ola@example.org", "randi@example.org"]
+    assert f"/children/{emma.id}/absence" in body_of(smtp.messages[0][1])
+
+
+def test_a_consent_request_reaches_the_guardians_of_the_group(app, users, kids, smtp, t):
+    g1a = Group.get(Group.name == "1A")
+    consent_book.create(users["larer1a"], {"nb": {"title": "Skidag", "text": "Ja?"}},
+                        group=g1a)
+    to = sorted(to[0] for to, _ in smtp.messages)
+    assert "kari@example.org" in to and "per@example.org" not in to
+    assert "amina@example.org" not in to  # Ali is in 1B
+    mail = mails_to(smtp, "kari@example.org")[0]
+    assert mail["Subject"] == t("%(unit)s asks for your consent", unit="Solbakken skole")
+    assert "Skidag" not in body_of(mail)
+
+
+def test_new_posts_are_off_until_asked_for(app, users, kids, smtp):
+    g1a = Group.get(Group.name == "1A")
+
+    def publish(title):
+        posts.publish(users["larer1a"], g1a.unit_id, title, "", [], group_id=g1a.id)
+
+    publish("Første skoledag")
+    assert not smtp.messages
+    choose(users["kari"], notify.POST, {notify.EMAIL})
+    publish("Andre skoledag")
+    assert [to[0] for to, _ in smtp.messages] == ["kari@example.org"]
+
+
+# --- when ----------------------------------------------------------------------------
+
+def at(day, hour, minute=0):
+    moment = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=OSLO)
+    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def test_quiet_hours_hold_push_and_sms_but_not_email():
+    day = datetime.date(2026, 11, 20)
+    quiet = Schedule()
+    evening = at(day, 22, 30)
+    morning = at(day + datetime.timedelta(days=1), 7)
+    assert notify.due_time(evening, notify.PUSH, notify.NOW, False, quiet, OSLO) == morning
+    assert notify.due_time(evening, notify.SMS, notify.NOW, False, quiet, OSLO) == morning
+    assert notify.due_time(evening, notify.EMAIL, notify.NOW, False, quiet, OSLO) == evening
+    # Urgent goes at once; without quiet hours push goes at once too.
+    assert notify.due_time(evening, notify.PUSH, notify.NOW, True, quiet, OSLO) == evening
+    awake = Schedule(quiet=False)
+    assert notify.due_time(evening, notify.PUSH, notify.NOW, False, awake, OSLO) == evening
+    # Early morning, before the quiet hours end.
+    assert notify.due_time(at(day, 5), notify.PUSH, notify.NOW, False, quiet,
+                           OSLO) == at(day, 7)
+    # A digest at 22:00 is itself held until the morning for push, not for e-mail.
+    late = Schedule(digest_minute=22 * 60)
+    assert notify.due_time(at(day, 12), notify.PUSH, notify.DIGEST, False, late,
+                           OSLO) == morning
+    assert notify.due_time(at(day, 12), notify.EMAIL, notify.DIGEST, False, late,
+                           OSLO) == at(day, 22)
+
+
+def test_quiet_hours_over_a_daylight_saving_change():
+    # The night clocks go back in Norway (25 October 2026): 07:00 is still 07:00 local.
+    night = at(datetime.date(2026, 10, 24), 23)
+    due = notify.due_time(night, notify.PUSH, notify.NOW, False, Schedule(), OSLO)
+    assert local(due).hour == 7 and local(due).date() == datetime.date(2026, 10, 25)
+
+
+def test_the_daily_summary_comes_once_at_the_chosen_time(app, users, kids, smtp, t):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST,
+           Schedule(digest_minute=17 * 60))
+    staff_message(users, kids, subject="En")
+    staff_message(users, kids, subject="To")
+    assert not mails_to(smtp, "kari@example.org")
+    due = Notification.get(Notification.user == kari.id).due_at
+    assert (local(due).hour, local(due).minute) == (17, 0)
+    run_queue(app, due - datetime.timedelta(minutes=1))
+    assert not mails_to(smtp, "kari@example.org")
+    run_queue(app, due)
+    run_queue(app, due + datetime.timedelta(hours=1))
+    mails = mails_to(smtp, "kari@example.org")
+    assert len(mails) == 1
+    assert mails[0]["Subject"] == t("%(num)d new notification in Kontaktbok",
+                                    "%(num)d new notifications in Kontaktbok", 2)
+    assert t("New message from %(unit)s", unit="Solbakken skole") + " (2)" in body_of(mails[0])
+
+
+def test_quiet_hours_hold_push_until_morning_and_urgent_goes_at_once(app, users, kids,
+                                                                    smtp):
+    kari = users["kari"]
+    now_local = local(utcnow())
+    # Quiet hours around now, ending two hours from now.
+    start = (now_local.hour - 1) % 24 * 60
+    end = (now_local.hour + 2) % 24 * 60
+    choose(kari, notify.MESSAGE, {notify.PUSH},
+           schedule=Schedule(quiet_from=start, quiet_until=end))
+    staff_message(users, kids)
+    assert not mails_to(smtp, "kari@example.org")  # held (push, no device yet)
+    row = Notification.get(Notification.user == kari.id)
+    assert row.channel == notify.PUSH and row.status == notify.PENDING
+    run_queue(app, row.due_at)
+    # No device with push: e-mail takes over when the quiet hours are over.
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+    assert Notification.get_by_id(row.id).status == notify.FELL_BACK
+    smtp.messages.clear()
+    school = Unit.get(Unit.name == "Solbakken skole")
+    inbox.announce(users["rektor"], school, None, "Skolen er stengt", "Snø",
+                   inbox.new_form_token(), True, False, urgent=True)
+    assert len(mails_to(smtp, "kari@example.org")) == 1  # at once, in quiet hours
+
+
+# --- reliable ------------------------------------------------------------------------
+
+def test_a_failed_send_is_retried_later_and_arrives_once(app, users, kids, smtp):
+    smtp.refuse = 3  # the mail server is busy for the first three mails
+    staff_message(users, kids)
+    assert len(smtp.messages) == 0
+    waiting = list(Notification.select().where(Notification.status == notify.PENDING))
+    assert len(waiting) == 3 and all(n.attempts == 1 for n in waiting)
+    assert all(n.error.startswith("smtp") for n in waiting)
+    now = utcnow()
+    run_queue(app, now + datetime.timedelta(seconds=5))  # backoff: not yet
+    assert len(smtp.messages) == 0
+    run_queue(app, now + datetime.timedelta(seconds=31))
+    run_queue(app, now + datetime.timedelta(minutes=5))
+    assert sorted(to[0] for to, _ in smtp.messages) == [
+        "kari@example.org", "ola@example.org", "randi@example.org"]
+    ids = [m["Message-ID"] for _, m in smtp.messages]
+    assert len(set(ids)) == 3
+
+
+def test_publishing_the_same_event_twice_notifies_once(app, users, kids, smtp):
+    event = notify.Event(kind=notify.MESSAGE, source="x1", path="/messages/",
+                         recipients={users["kari"].id: None})
+    assert notify.publish(event) == 1
+    notify.publish(event)
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+
+
+def test_two_dispatchers_never_take_the_same_notification(app, users):
+    rows = [{"user": users["kari"].id, "event": notify.MESSAGE, "channel": notify.EMAIL,
+             "path": "/", "key": f"k{n}", "due_at": utcnow(), "created_at": utcnow()}
+            for n in range(10)]
+    Notification.insert_many(rows).execute()
+    first = notify._claim(utcnow(), 6)
+    second = notify._claim(utcnow(), 6)
+    assert len(first) == 6 and len(second) == 4
+    assert not {r.id for r in first} & {r.id for r in second}
+
+
+def test_after_the_last_try_it_fails_and_the_administrator_sees_it(app, client, login,
+                                                                   users, kids, smtp, t):
+    smtp.refuse = 100
+    staff_message(users, kids)
+    now = utcnow()
+    for minutes in (1, 3, 11, 43, 200):
+        run_queue(app, now + datetime.timedelta(minutes=minutes))
+    failed = Notification.select().where(Notification.status == notify.FAILED)
+    assert failed.count() == 3
+    login("admin")
+    page = text_of(client.get("/admin/notifications/"))
+    assert "Kari Hansen" in page and t("failed") in page
+
+
+def test_a_crashed_dispatcher_s_rows_are_taken_up_again(app, users, kids, smtp):
+    User.update(email="").where(User.username != "kari").execute()
+    row = Notification.create(user=users["kari"].id, event=notify.MESSAGE,
+                              channel=notify.EMAIL, path="/", key="crashed",
+                              status=notify.SENDING, claimed_at=utcnow())
+    run_queue(app)
+    assert Notification.get_by_id(row.id).status == notify.SENDING  # still its own
+    run_queue(app, utcnow() + datetime.timedelta(minutes=11))
+    assert Notification.get_by_id(row.id).status == notify.SENT
+
+
+# --- the queue ------------------------------------------------------------------------
+
+def test_the_worker_queue_runs_dispatch_from_sqlite(make_app, users_in_new_app):
+    app = users_in_new_app
+    queue = app.extensions["queue"]
+    assert type(queue.huey).__name__ == "SqliteHuey"
+    queue.huey.flush()
+    queue.wake()
+    assert queue.huey.pending_count() == 1
+    with smtp_server(app) as smtp:
+        notify.publish(notify.Event(kind=notify.MESSAGE, source="q", path="/",
+                                    recipients={User.get(username="kari").id: None}))
+        task = queue.huey.dequeue()
+        queue.huey.execute(task)
+        assert mails_to(smtp, "kari@example.org")
+
+
+@pytest.fixture
+def users_in_new_app(make_app):
+    from models import db as dbmod
+    from models import demo
+    from pathlib import Path
+    application = make_app(QUEUE_IMMEDIATE=False)
+    with dbmod.database.connection_context():
+        dbmod.migrate(str(Path(__file__).resolve().parent.parent / "migrations"))
+        demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
+    yield application
+    dbmod.close_all()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"),
+                    reason="TEST_REDIS_URL names a Redis server for the shared queue")
+def test_with_redis_the_queue_lives_in_redis(make_app):
+    app = make_app(REDIS_URL=os.environ["TEST_REDIS_URL"], QUEUE_IMMEDIATE=False)
+    queue = app.extensions["queue"]
+    assert type(queue.huey).__name__ == "RedisHuey"
+    queue.huey.flush()
+    queue.wake()
+    assert queue.huey.pending_count() == 1
+    assert queue.huey.dequeue().name == "dispatch"
+
+
+# --- the pages -----------------------------------------------------------------------
+
+PAGES = {
+    ("GET", "/account/notifications"): {None: 302, "*": 200},
+    ("POST", "/account/notifications"): {None: 302, "*": 303},
+    ("GET", "/admin/notifications/"): {None: 302, "admin": 200, "*": 404},
+    ("POST", "/admin/notifications/sms-cap"): {None: 302, "admin": 400, "*": 404},
+}
+CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
+        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
+
+
+@pytest.mark.parametrize("role", [None] + CAST)
+def test_route_matrix(client, login, role):
+    if role:
+        login(role)
+    form = {"digest": "1020", "quiet": "1", "quiet_from": "1260", "quiet_until": "420",
+            "email": "", "phone": ""}
+    for (method, url), expected in PAGES.items():
+        response = client.open(url, method=method, data=form if method == "POST" else None)
+        assert response.status_code == expected.get(role, expected["*"]), (url, role)
+
+
+def test_notified_page_matrix(app, client, login, users):
+    school = Unit.get(Unit.name == "Solbakken skole")
+    g1a = Group.get(Group.name == "1A")
+    thread, = inbox.announce(users["larer1a"], school, g1a, "Foreldremøte", SECRET,
+                             inbox.new_form_token(), True, False)
+    for role, status in (("larer1a", 200), ("rektor", 200), ("kari", 404), ("per", 404),
+                         ("styrer", 404), ("admin", 404), (None, 302)):
+        client.post("/logout")
+        if role:
+            login(role)
+        assert client.get(f"/messages/{thread.id}/notified").status_code == status, role
+
+
+def test_the_sender_sees_who_was_notified_and_who_has_read_it(app, client, login, users,
+                                                              smtp, t):
+    school = Unit.get(Unit.name == "Solbakken skole")
+    g1a = Group.get(Group.name == "1A")
+    User.update(paper_letters=True).where(User.username == "nina").execute()
+    thread, = inbox.announce(users["larer1a"], school, g1a, "Foreldremøte", SECRET,
+                             inbox.new_form_token(), True, False)
+    login("kari")
+    client.get(f"/messages/{thread.id}")  # Kari reads it
+    login("larer1a")
+    page = text_of(client.get(f"/messages/{thread.id}/notified"))
+    assert t("Read by %(read)d of %(all)d", read=1, all=5) in page
+    kari = page.split("Kari Hansen", 1)[1].split("Lise", 1)[0]
+    assert t("has read it") in kari and t("sent") in kari
+    assert t("Letter on paper") in page.split("Nina Lie", 1)[1]
+
+
+def test_guardians_choose_channels_modes_and_times(app, client, login, users, t):
+    login("kari")
+    page = text_of(client.get("/account/notifications"))
+    assert t("New messages and announcements") in page
+    assert t("Messages from guardians") not in page  # staff's events
+    # The demo municipality has no SMS gateway.
+    assert 'name="message-sms"' not in client.get("/account/notifications").get_data(
+        as_text=True)
+    response = client.post("/account/notifications", data={
+        "message-email": "1", "message-mode": "digest", "post-push": "1",
+        "digest": "960", "quiet": "1", "quiet_from": "1320", "quiet_until": "360",
+        "email": "kari.ny@example.org", "phone": "+47 912 34 567"})
+    assert response.status_code == 303
+    kari = User.get_by_id(users["kari"].id)
+    choices = notify.choices_of(kari)
+    assert choices[notify.MESSAGE] == Choice(frozenset({notify.EMAIL}), notify.DIGEST)
+    assert choices[notify.POST] == Choice(frozenset({notify.PUSH}))
+    assert not choices[notify.CONSENT].on  # unticked: off
+    assert notify.schedule_of(kari) == Schedule(960, True, 1320, 360)
+    assert (kari.email, kari.phone) == ("kari.ny@example.org", "+47 912 34 567")
+
+
+def test_staff_see_their_own_events(client, login, t):
+    login("rektor")
+    page = text_of(client.get("/account/notifications"))
+    assert t("Messages from guardians") in page and t("Leave applications to decide") in page
+    assert t("Answers to leave applications") not in page
+
+
+def test_a_mistake_comes_back_on_the_form_with_what_was_typed(client, login, users, t):
+    login("kari")
+    response = client.post("/account/notifications", data={
+        "message-email": "1", "digest": "999", "quiet_from": "1260",
+        "quiet_until": "420", "email": "kari-at-example", "phone": "ring meg"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert t("Write the e-mail address as name@example.no.") in page
+    assert t("Choose a time from the list.") in page
+    assert 'value="kari-at-example"' in response.get_data(as_text=True)
+    assert User.get_by_id(users["kari"].id).email == "kari@example.org"  # nothing saved
+
+
+def test_only_a_unit_leader_marks_an_announcement_urgent(app, client, login, users, t):
+    login("larer1a")
+    g1a = Group.get(Group.name == "1A")
+    form = {"to": f"group:{g1a.id}", "subject": "Stengt", "body": "Skolen er stengt",
+            "replies": "1", "urgent": "1", "token": inbox.new_form_token()}
+    assert t("Urgent: notify at once, also at night and past daily summaries") not in \
+        text_of(client.get("/messages/announce"))
+    response = client.post("/messages/announce", data=form)
+    assert response.status_code == 400
+    login("rektor")
+    assert t("Urgent: notify at once, also at night and past daily summaries") in \
+        text_of(client.get("/messages/announce"))
+    form["token"] = inbox.new_form_token()
+    assert client.post("/messages/announce", data=form).status_code == 303
+    from models.messages import Thread
+    assert Thread.get(Thread.subject == "Stengt").urgent
+
+
+@pytest.fixture
+def with_sms(app):
+    import dataclasses
+    from models import sms
+    from .sms_gateway import PASSWORD, USERNAME, FakeElks
+    with FakeElks() as gateway:
+        settings = sms.Settings(provider="46elks", username=USERNAME, password=PASSWORD,
+                                sender="Demo", url=gateway.url, monthly_cap=2)
+        app.config["MUNICIPALITY"] = dataclasses.replace(app.config["MUNICIPALITY"],
+                                                         sms=settings)
+        app.extensions["sms_gateway"] = sms.from_settings(settings)
+        yield gateway
+
+
+def test_sms_goes_through_the_gateway_until_the_monthly_cap(app, client, login, users,
+                                                            kids, smtp, with_sms, t):
+    for name in ("kari", "ola", "bestemor"):
+        choose(users[name], notify.MESSAGE, {notify.SMS})
+    staff_message(users, kids)
+    assert len(with_sms.sent) == 2  # the cap: 2 a month
+    assert all(SECRET not in m["message"] and "Emma" not in m["message"]
+               for m in with_sms.sent)
+    assert len(smtp.messages) == 1  # the third by e-mail instead
+    login("admin")
+    page = text_of(client.get("/admin/notifications/"))
+    assert t("Sent this month: %(sent)d of at most %(cap)d.", sent=2, cap=2) in page
+    assert client.post("/admin/notifications/sms-cap", data={"cap": "-1"}).status_code == 400
+    assert client.post("/admin/notifications/sms-cap", data={"cap": "10"}).status_code == 303
+    assert notify.sms_cap(2) == 10
+
+
+def test_the_administrator_sets_the_sms_cap(app, client, login, t):
+    login("admin")
+    response = client.post("/admin/notifications/sms-cap", data={"cap": "500"})
+    assert response.status_code == 400  # no gateway in the demo municipality
+    assert t("SMS is not set up in the municipality file.") in text_of(response)
+
+
+@pytest.mark.parametrize("username, url", [
+    ("kari", "/account/notifications"), ("rektor", "/account/notifications"),
+    ("admin", "/admin/notifications/"), ("larer1a", "/messages/{thread}/notified"),
+])
+def test_the_pages_cost_a_constant_small_number_of_queries(app, client, login, users,
+                                                           smtp, username, url):
+    from .test_pages import grow
+    school = Unit.get(Unit.name == "Solbakken skole")
+    g1a = Group.get(Group.name == "1A")
+    thread, = inbox.announce(users["larer1a"], school, g1a, "Foreldremøte", SECRET,
+                             inbox.new_form_token(), True, False)
+    url = url.format(thread=thread.id)
+    login(username)
+    before = queries_for(client, url)
+    grow(15)
+    smtp.refuse = 10
+    inbox.announce(users["larer1a"], school, g1a, "Igjen", SECRET, inbox.new_form_token(),
+                   True, False)
+    after = queries_for(client, url)
+    assert before == after, (url, before, after)
+    assert after <= 6, (url, after)
+
+
+# --- push ----------------------------------------------------------------------------
+
+@pytest.fixture
+def push_service():
+    from .push_service import PushService
+    service = PushService()
+    yield service
+    service.close()
+
+
+def subscribe(user, service):
+    from .push_service import Receiver
+    receiver = Receiver()
+    keys = receiver.subscription(service.endpoint())
+    notify.PushSubscription.create(user=user.id, endpoint=keys["endpoint"],
+                                   p256dh=keys["keys"]["p256dh"], auth=keys["keys"]["auth"])
+    return receiver
+
+
+def test_push_arrives_encrypted_and_says_nothing_of_the_message(app, users, kids, smtp,
+                                                                push_service, t):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    receiver = subscribe(kari, push_service)
+    thread = staff_message(users, kids)
+    assert len(push_service.received) == 1
+    sent = push_service.received[0]
+    assert SECRET.encode() not in sent.body  # encrypted on the wire
+    payload = json.loads(receiver.decrypt(sent.body))
+    assert payload["title"] == t("New message from %(unit)s", unit="Solbakken skole")
+    assert payload["url"].endswith(f"/messages/{thread.id}")
+    assert "Emma" not in json.dumps(payload, ensure_ascii=False)
+    assert sent.headers["Topic"] and sent.headers["TTL"]
+    assert not mails_to(smtp, "kari@example.org")  # push reached her: no e-mail
+
+
+def test_a_dead_push_device_is_forgotten_and_email_takes_over(app, users, kids, smtp,
+                                                              push_service):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    subscribe(kari, push_service)
+    push_service.status = 410
+    staff_message(users, kids)
+    assert not notify.PushSubscription.select().where(
+        notify.PushSubscription.user == kari.id).exists()
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+
+
+def test_a_push_service_that_is_down_is_retried_then_email_takes_over(app, users, kids,
+                                                                      smtp, push_service):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    subscribe(kari, push_service)
+    push_service.status = 503
+    staff_message(users, kids)
+    assert not mails_to(smtp, "kari@example.org")
+    now = utcnow()
+    for minutes in (1, 3, 11, 43):
+        run_queue(app, now + datetime.timedelta(minutes=minutes))
+    assert len(push_service.received) == notify.MAX_ATTEMPTS
+    assert len(mails_to(smtp, "kari@example.org")) == 1

@@ -1,0 +1,172 @@
+"""What a notification says, per channel, in the recipient's language, and the senders
+the queue calls (models/notify.dispatch). A notification names the kind of event and the
+sender's unit and links to Kontaktbok: never a message's text, a child's name, or any
+other personal detail, because e-mail, SMS and push leave the secure channel.
+"""
+import json
+import logging
+
+from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+from models import notify, sms
+from models.mail import Unavailable
+from models.notify import PushSubscription
+
+log = logging.getLogger("kontaktbok.notify")
+
+TITLES = {
+    notify.MESSAGE: _l("New message from %(unit)s"),
+    notify.REPLY: _l("New reply from %(unit)s"),
+    notify.CONSENT: _l("%(unit)s asks for your consent"),
+    notify.LEAVE: _l("%(unit)s has answered a leave application"),
+    notify.POST: _l("New post from %(unit)s"),
+    notify.GUARDIAN_MESSAGE: _l("New message from a guardian at %(unit)s"),
+    notify.LEAVE_APPLICATION: _l("New leave application at %(unit)s"),
+}
+# Without a unit (an event of the whole municipality).
+PLAIN_TITLES = {
+    notify.MESSAGE: _l("New message in Kontaktbok"),
+    notify.REPLY: _l("New reply in Kontaktbok"),
+    notify.CONSENT: _l("A consent waits for your answer"),
+    notify.LEAVE: _l("A leave application has been answered"),
+    notify.POST: _l("New post in Kontaktbok"),
+    notify.GUARDIAN_MESSAGE: _l("New message from a guardian"),
+    notify.LEAVE_APPLICATION: _l("New leave application"),
+}
+# Names of the events on the settings page.
+EVENT_NAMES = {
+    notify.MESSAGE: _l("New messages and announcements"),
+    notify.REPLY: _l("Replies in your conversations"),
+    notify.CONSENT: _l("Consents to answer, and reminders"),
+    notify.LEAVE: _l("Answers to leave applications"),
+    notify.POST: _l("New posts and photos from the group"),
+    notify.GUARDIAN_MESSAGE: _l("Messages from guardians"),
+    notify.LEAVE_APPLICATION: _l("Leave applications to decide"),
+}
+STATUS_NAMES = {
+    notify.PENDING: _l("waiting"),
+    notify.SENDING: _l("being sent"),
+    notify.SENT: _l("sent"),
+    notify.FAILED: _l("failed"),
+    notify.DROPPED: _l("not sent"),
+    notify.FELL_BACK: _l("not reached, e-mail instead"),
+}
+CHANNEL_NAMES = {notify.PUSH: _l("Push"), notify.EMAIL: _l("E-mail"), notify.SMS: _l("SMS")}
+
+
+def _language(user):
+    config = current_app.config
+    languages = config["MUNICIPALITY"].languages
+    return user.locale if user.locale in languages else config["MUNICIPALITY"].default_language
+
+
+def _url(path):
+    base = current_app.config["PUBLIC_URL"] or "http://localhost:5000"
+    return base.rstrip("/") + path
+
+
+def title(event, unit):
+    return str(TITLES[event] % {"unit": unit}) if unit else str(PLAIN_TITLES[event])
+
+
+def texts(note):
+    """(title, lines, link) for a note, in the current language."""
+    if len(note.events) == 1 and note.count == 1:
+        (event, unit), = note.events
+        heading = title(event, unit)
+        if note.urgent:
+            heading = gettext("Urgent: %(title)s", title=heading)
+        return heading, [], _url(note.path)
+    heading = ngettext("%(num)d new notification in Kontaktbok",
+                       "%(num)d new notifications in Kontaktbok", note.count)
+    lines = [f"{title(event, unit)} ({count})" if count > 1 else title(event, unit)
+             for (event, unit), count in sorted(note.events.items())]
+    return heading, lines, _url("/")
+
+
+def send_email(note):
+    user = note.user
+    if not user.email:
+        raise notify.Undeliverable("no e-mail address")
+    mailer = current_app.extensions["mailer"]
+    if not mailer.configured:
+        raise notify.Undeliverable("no mail server")
+    with force_locale(_language(user)):
+        heading, lines, link = texts(note)
+        body = "\n".join([
+            heading, "", *(f"- {line}" for line in lines), *([""] if lines else []),
+            gettext("Open Kontaktbok to read it: %(link)s", link=link), "",
+            gettext("For your privacy this e-mail never says more. You choose what you are "
+                    "told about, and how, here: %(link)s",
+                    link=_url("/account/notifications")),
+            "", current_app.config["MUNICIPALITY"].name,
+        ])
+    domain = mailer.sender.rpartition("@")[2] or "localhost"
+    try:
+        # The same Message-ID on a retry: a mail server or client that got it already
+        # drops the copy.
+        mailer.send(user.email, heading, body,
+                    message_id=f"<notification-{note.id}@{domain}>")
+    except Unavailable as error:
+        raise notify.Transient(f"smtp: {error}") from None
+
+
+def send_push(note):
+    devices = list(PushSubscription.select().where(PushSubscription.user == note.user.id))
+    if not devices:
+        raise notify.Undeliverable("no push device")
+    with force_locale(_language(note.user)):
+        heading, lines, link = texts(note)
+        body = gettext("Open Kontaktbok to read it.")
+    payload = json.dumps({"title": heading, "body": body, "url": link,
+                          "tag": f"n{note.id}"}, ensure_ascii=False).encode()
+    from models import webpush
+    keys = current_app.extensions.get("vapid") or webpush.vapid_keys(current_app.instance_path)
+    subject = current_app.config["PUBLIC_URL"] or f"mailto:{current_app.config['MAIL_FROM']}"
+    delivered, transient = 0, None
+    for device in devices:
+        try:
+            webpush.send(device.endpoint, device.p256dh, device.auth, payload, keys,
+                         subject, topic=f"n{note.id}",
+                         urgency="high" if note.urgent else "normal")
+            delivered += 1
+        except webpush.Gone:
+            device.delete_instance()
+        except notify.Transient as error:
+            transient = error
+        except notify.Undeliverable as error:
+            log.warning("push refused by %s: %s", _host(device.endpoint), error)
+    if delivered:
+        (PushSubscription.update(last_sent_at=notify.utcnow())
+         .where(PushSubscription.user == note.user.id).execute())
+        return
+    if transient is not None:
+        raise transient
+    raise notify.Undeliverable("no push device")
+
+
+def _host(url):
+    return url.split("/")[2] if "//" in url else "?"
+
+
+def send_sms(note):
+    settings = current_app.config["MUNICIPALITY"].sms
+    gateway = current_app.extensions.get("sms_gateway")
+    if settings is None or gateway is None:
+        raise notify.Undeliverable("sms not enabled")
+    number = sms.normalize_phone(note.user.phone, current_app.config["MUNICIPALITY"].country)
+    if number is None:
+        raise notify.Undeliverable("no mobile number")
+    from models.queue import local_zone
+    cap = notify.sms_cap(settings.monthly_cap)
+    if notify.sms_sent_since(notify.month_start(notify.utcnow(), local_zone())) >= cap:
+        raise notify.Undeliverable("monthly SMS cap reached")
+    with force_locale(_language(note.user)):
+        heading, _lines, link = texts(note)
+    gateway.send(number, f"{heading}: {link}")
+
+
+def senders():
+    return {notify.EMAIL: send_email, notify.PUSH: send_push, notify.SMS: send_sms}
