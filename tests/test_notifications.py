@@ -597,3 +597,12 @@ def test_a_push_service_that_is_down_is_retried_then_email_takes_over(app, users
         run_queue(app, now + datetime.timedelta(minutes=minutes))
     assert len(push_service.received) == notify.MAX_ATTEMPTS
     assert len(mails_to(smtp, "kari@example.org")) == 1
+
+
+def test_staff_cannot_change_their_own_address_here(client, login, users):
+    login("rektor")
+    response = client.post("/account/notifications", data={
+        "guardian_message-email": "1", "digest": "1020", "quiet_from": "1260",
+        "quiet_until": "420", "email": "someone.else@demo.kommune.no"})
+    assert response.status_code == 303
+    assert User.get_by_id(users["rektor"].id).email == "rektor@demo.kommune.no"
