@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
 from models import audit, consent_book, demo
+from models import notify as notify_model
 from models import queue as queue_model
 from models import sms as sms_model
 from models import posts as posts_model
@@ -41,6 +42,7 @@ from views.ratelimit import LoginLimiter, make_store
 
 ROOT = Path(__file__).resolve().parent
 MODES = ("demo", "production")
+NOTIFICATION_DAYS = 90
 log = logging.getLogger("kontaktbok")
 
 
@@ -344,6 +346,10 @@ def create_app(config=None):
                 click.echo(f"deleted post {post_id} ({published:%Y-%m-%d}, {files} files): "
                            f"{title}")
             click.echo(f"deleted {len(due)} posts older than {years} years")
+            # Notifications are a record of who was told what when, kept only as long
+            # as the administrator needs it to see failures.
+            gone = notify_model.purge(NOTIFICATION_DAYS)
+            click.echo(f"deleted {gone} notifications older than {NOTIFICATION_DAYS} days")
 
     @app.cli.command("import")
     @click.argument("path", type=click.Path(exists=True))

@@ -482,16 +482,22 @@ def guardians_with_access(child, day=None):
             .order_by(User.first_name, User.last_name))
 
 
-def guardian_pairs(child_ids, day=None):
+def guardian_pairs(child_ids, day=None, answering=False):
     """[(user id, child id)]: everyone who sees one of the children as guardian or
-    caregiver today, by the same rule as guardians_with_access, in one query."""
+    caregiver today, by the same rule as guardians_with_access, in one query. With
+    `answering`, only the guardians with parental responsibility, who answer consents
+    (a caregiver sees the child but does not decide for it)."""
     day = day or today()
     if not child_ids:
         return []
-    related = User.id.in_(
-        Guardianship.select(Guardianship.guardian).where(Guardianship.child == Child.id)
-        | CaregiverGrant.select(CaregiverGrant.caregiver)
-        .where(CaregiverGrant.child == Child.id))
+    guardians = Guardianship.select(Guardianship.guardian).where(
+        Guardianship.child == Child.id)
+    if answering:
+        related = User.id.in_(guardians.where(
+            Guardianship.responsibility.in_(WITH_RESPONSIBILITY)))
+    else:
+        related = User.id.in_(guardians | CaregiverGrant.select(CaregiverGrant.caregiver)
+                              .where(CaregiverGrant.child == Child.id))
     return list(Child.select(User.id, Child.id).join(User, on=related)
                 .where(Child.id.in_(list(child_ids))
                        & _guardian_condition(User.id, day, eighteenth_birthday_cutoff(day))

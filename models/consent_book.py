@@ -69,8 +69,8 @@ def _notify(consent, by, children):
     notify.publish(notify.Event(
         kind=notify.CONSENT, source=f"c{consent.id}", path="/children/{child}/consents",
         unit_id=unit,
-        recipients={user: child for user, child in access.guardian_pairs(ids)
-                    if user != by.id}))
+        recipients={user: child for user, child in
+                    access.guardian_pairs(ids, answering=True) if user != by.id}))
 
 
 # What applies ------------------------------------------------------------------------

@@ -13,7 +13,9 @@ message text, a child's name or any other personal detail.
 """
 import contextlib
 import datetime
+import logging
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,6 +26,8 @@ from .db import BaseModel, database, utcnow
 from .messages import Thread
 from .people import Child, User
 from .school import Unit
+
+log = logging.getLogger("kontaktbok.notify")
 
 # Events a guardian hears about, and events staff hear about.
 MESSAGE, REPLY, CONSENT, LEAVE, POST = "message", "reply", "consent", "leave", "post"
@@ -364,24 +368,41 @@ def _claim(now, limit):
     """Take up to `limit` due rows for this dispatcher. The status check in the UPDATE
     makes two dispatchers at once take different rows."""
     token = secrets.token_hex(8)
-    (Notification.update(status=PENDING, claim=None)
-     .where(Notification.status == SENDING, Notification.claimed_at < now - STALE_CLAIM)
-     .execute())
+    # A dispatcher that crashed (or a sender that hung) left rows claimed: they go back
+    # in line as a failed attempt, and fail for good after the last one, so one bad row
+    # cannot hold up the others forever.
+    stale = (Notification.status == SENDING) & (Notification.claimed_at < now - STALE_CLAIM)
+    (Notification.update(status=FAILED, claim=None, error="stopped while sending")
+     .where(stale & (Notification.attempts >= MAX_ATTEMPTS - 1)).execute())
+    (Notification.update(status=PENDING, claim=None, attempts=Notification.attempts + 1,
+                         error="stopped while sending")
+     .where(stale).execute())
     while True:
         ids = [row.id for row in Notification.select(Notification.id)
                .where(Notification.status == PENDING, Notification.due_at <= now)
                .order_by(Notification.due_at, Notification.id).limit(limit)]
         if not ids:
-            return []
+            return token, []
         with database.atomic():
             claimed = (Notification.update(status=SENDING, claim=token, claimed_at=now)
                        .where(Notification.id.in_(ids), Notification.status == PENDING)
                        .execute())
         if claimed:  # else another dispatcher took these first: look again
             break
-    return list(Notification.select(Notification, User, Unit)
-                .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
-                .where(Notification.claim == token).order_by(Notification.id))
+    # A person's daily summary is one message: take the rest of theirs that are due too,
+    # even past the batch's limit.
+    people = [user for (user,) in Notification.select(Notification.user)
+              .where(Notification.claim == token, Notification.digest == True)  # noqa: E712
+              .distinct().tuples()]
+    if people:
+        (Notification.update(status=SENDING, claim=token, claimed_at=now)
+         .where(Notification.status == PENDING, Notification.digest == True,  # noqa: E712
+                Notification.due_at <= now, Notification.user.in_(people))
+         .execute())
+    return token, list(Notification.select(Notification, User, Unit)
+                       .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
+                       .where(Notification.claim == token, Notification.status == SENDING)
+                       .order_by(Notification.id))
 
 
 def _still_allowed(row, day, known):
@@ -391,9 +412,13 @@ def _still_allowed(row, day, known):
     from . import access
     if not row.user.is_active or row.user.paper_letters:
         return False
-    key = (row.user_id, row.thread_id, row.child_id)
+    key = (row.user_id, row.thread_id, row.child_id, row.event)
     if key not in known:
-        if row.thread_id is not None:
+        if row.event == CONSENT and row.child_id is not None and row.thread_id is None:
+            known[key] = access.consent_child(row.user, row.child_id, day)[0] is not None
+        elif row.event == LEAVE_APPLICATION and row.child_id is not None:
+            known[key] = access.leave_decider(row.user, row.child_id, day) is not None
+        elif row.thread_id is not None:
             known[key] = access.thread_or_none(row.user, row.thread_id, day) is not None
         elif row.child_id is not None:
             known[key] = access.child_or_none(row.user, row.child_id, day) is not None
@@ -402,12 +427,15 @@ def _still_allowed(row, day, known):
     return known[key]
 
 
-def _mark(ids, **values):
+def _mark(ids, token, **values):
+    """Change rows this dispatcher still holds (a row taken back as stale is not
+    marked by the one that lost it)."""
     if ids:
-        Notification.update(**values).where(Notification.id.in_(ids)).execute()
+        (Notification.update(**values)
+         .where(Notification.id.in_(ids), Notification.claim == token).execute())
 
 
-def _fall_back(rows, now, reason):
+def _fall_back(rows, now, reason, token):
     """E-mail instead: one new e-mail row per failed row (unless the person already
     gets this by e-mail)."""
     with database.atomic():
@@ -418,7 +446,7 @@ def _fall_back(rows, now, reason):
                 thread=row.thread_id, child=row.child_id, path=row.path, urgent=row.urgent,
                 digest=row.digest, key=key, status=PENDING, due_at=now, created_at=now,
             ).on_conflict_ignore().execute()
-        _mark([r.id for r in rows], status=FELL_BACK, error=reason[:60], claim=None)
+        _mark([r.id for r in rows], token, status=FELL_BACK, error=reason[:60])
 
 
 def dispatch(senders, now=None, limit=200, day=None, known=None):
@@ -427,11 +455,11 @@ def dispatch(senders, now=None, limit=200, day=None, known=None):
     now = now or utcnow()
     known = {} if known is None else known
     outcome = defaultdict(int)
-    rows = _claim(now, limit)
+    token, rows = _claim(now, limit)
     allowed, lost = [], []
     for row in rows:
         (allowed if _still_allowed(row, day, known) else lost).append(row)
-    _mark([r.id for r in lost], status=DROPPED, error="no access", claim=None)
+    _mark([r.id for r in lost], token, status=DROPPED, error="no access", claim=None)
     if lost:
         outcome[DROPPED] += len(lost)
     # One note per digest (person and channel); one note per row otherwise.
@@ -439,46 +467,65 @@ def dispatch(senders, now=None, limit=200, day=None, known=None):
     for row in allowed:
         group = ("digest", row.user_id, row.channel) if row.digest else ("one", row.id)
         notes[group].append(row)
+    started = time.monotonic()
     for members in notes.values():
-        first = members[0]
-        events = defaultdict(int)
-        for member in members:
-            events[(member.event, member.unit.name if member.unit_id else "")] += 1
-        note = Note(id=first.id, user=first.user, channel=first.channel,
-                    events=dict(events), path=first.path if len(members) == 1 else "/",
-                    urgent=first.urgent, digest=first.digest)
         ids = [m.id for m in members]
-        try:
-            senders[first.channel](note)
-        except Undeliverable as reason:
-            if first.channel == EMAIL:
-                _mark(ids, status=DROPPED, error=str(reason) or "undeliverable", claim=None)
-                outcome[DROPPED] += len(ids)
-            else:
-                _fall_back(members, now, str(reason) or "undeliverable")
-                outcome[FELL_BACK] += len(ids)
+        if time.monotonic() - started > STALE_CLAIM.total_seconds() / 2:
+            # Slow senders: give the rest back before anyone could take them as stale.
+            _mark(ids, token, status=PENDING, claim=None)
             continue
-        except Transient as reason:
-            attempts = first.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                if first.channel == EMAIL:
-                    _mark(ids, status=FAILED, attempts=attempts, error=str(reason)[:60],
-                          claim=None)
-                    outcome[FAILED] += len(ids)
-                else:
-                    _mark(ids, attempts=attempts)
-                    _fall_back(members, now, str(reason) or "failed")
-                    outcome[FELL_BACK] += len(ids)
-            else:
-                _mark(ids, status=PENDING, attempts=attempts, error=str(reason)[:60], claim=None,
-                      due_at=now + backoff(attempts))
-                outcome["retry"] += len(ids)
-            continue
-        _mark(ids, status=SENT, sent_at=now, attempts=first.attempts + 1, claim=None,
-              error="")
-        outcome[SENT] += len(ids)
+        status = _send(senders, members, now, token)
+        outcome[status] += len(ids)
     return {status: count for status, count in outcome.items() if count}
 
+
+def _send(senders, members, now, token):
+    """Send one note for the rows and record how it went; returns the rows' status."""
+    first = members[0]
+    ids = [m.id for m in members]
+    events = defaultdict(int)
+    for member in members:
+        events[(member.event, member.unit.name if member.unit_id else "")] += 1
+    note = Note(id=first.id, user=first.user, channel=first.channel, events=dict(events),
+                path=first.path if len(members) == 1 else "/", urgent=first.urgent,
+                digest=first.digest)
+    try:
+        senders[first.channel](note)
+    except Undeliverable as reason:
+        if first.channel == EMAIL:
+            _mark(ids, token, status=DROPPED, error=str(reason)[:60] or "undeliverable",
+                  claim=None)
+            return DROPPED
+        _fall_back(members, now, str(reason) or "undeliverable", token)
+        return FELL_BACK
+    except Exception as error:  # noqa: BLE001 - a bug or an odd answer: try again later
+        if not isinstance(error, Transient):
+            log.exception("sending a %s notification failed", first.channel)
+            error = Transient(type(error).__name__)
+        attempts = first.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            _mark(ids, token, status=PENDING, attempts=attempts, error=str(error)[:60],
+                  claim=None, due_at=now + backoff(attempts))
+            return "retry"
+        if first.channel == EMAIL:
+            _mark(ids, token, status=FAILED, attempts=attempts, error=str(error)[:60],
+                  claim=None)
+            return FAILED
+        _mark(ids, token, attempts=attempts)
+        _fall_back(members, now, str(error) or "failed", token)
+        return FELL_BACK
+    # The claim stays on sent rows: one note is one message (models/notify.sms_sent_since).
+    _mark(ids, token, status=SENT, sent_at=now, attempts=first.attempts + 1, error="")
+    return SENT
+
+
+
+def purge(days, now=None):
+    """Delete notifications older than `days` that are done with (sent or not)."""
+    before = (now or utcnow()) - datetime.timedelta(days=days)
+    return (Notification.delete()
+            .where(Notification.created_at < before,
+                   Notification.status.not_in([PENDING, SENDING])).execute())
 
 
 # --- the SMS cap ------------------------------------------------------------------
@@ -509,9 +556,10 @@ def month_start(now, zone):
 
 
 def sms_sent_since(start):
-    return (Notification.select(fn.COUNT(Notification.id))
+    """SMS messages sent since a moment: a daily summary of several events is one."""
+    return (Notification.select(Notification.claim, Notification.user)
             .where(Notification.channel == SMS, Notification.status == SENT,
-                   Notification.sent_at >= start).scalar())
+                   Notification.sent_at >= start).distinct().count())
 
 
 # --- what the administrator and the sender see ----------------------------------------

@@ -1,6 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) for the tests that send e-mail."""
 import contextlib
 import email
+import email.policy
 import socket
 
 from aiosmtpd.controller import Controller
@@ -20,7 +21,8 @@ class Inbox:
         if self.refuse:
             self.refuse -= 1
             return "451 Try again later"
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content,
+                                                                      policy=email.policy.default)))
         return "250 OK"
 
 

@@ -157,6 +157,8 @@ def test_a_consent_request_reaches_the_guardians_of_the_group(app, users, kids, 
     to = sorted(to[0] for to, _ in smtp.messages)
     assert "kari@example.org" in to and "per@example.org" not in to
     assert "amina@example.org" not in to  # Ali is in 1B
+    # The grandmother sees Emma but does not decide for her: no consent to answer.
+    assert "randi@example.org" not in to
     mail = mails_to(smtp, "kari@example.org")[0]
     assert mail["Subject"] == t("%(unit)s asks for your consent", unit="Solbakken skole")
     assert "Skidag" not in body_of(mail)
@@ -289,8 +291,8 @@ def test_two_dispatchers_never_take_the_same_notification(app, users):
              "path": "/", "key": f"k{n}", "due_at": utcnow(), "created_at": utcnow()}
             for n in range(10)]
     Notification.insert_many(rows).execute()
-    first = notify._claim(utcnow(), 6)
-    second = notify._claim(utcnow(), 6)
+    _, first = notify._claim(utcnow(), 6)
+    _, second = notify._claim(utcnow(), 6)
     assert len(first) == 6 and len(second) == 4
     assert not {r.id for r in first} & {r.id for r in second}
 
@@ -307,6 +309,45 @@ def test_after_the_last_try_it_fails_and_the_administrator_sees_it(app, client, 
     login("admin")
     page = text_of(client.get("/admin/notifications/"))
     assert "Kari Hansen" in page and t("failed") in page
+
+
+def test_a_sender_that_breaks_holds_up_nobody_else(app, users, kids, smtp):
+    calls = []
+    email = app.extensions["notice_senders"][notify.EMAIL]
+
+    def broken(note):
+        calls.append(note.user.username)
+        if note.user.username == "kari":
+            raise ValueError("a bug")
+        return email(note)
+
+    senders = {**app.extensions["notice_senders"], notify.EMAIL: broken}
+    app.extensions["notice_senders"] = senders
+    staff_message(users, kids)
+    assert sorted(to[0] for to, _ in smtp.messages) == ["ola@example.org",
+                                                          "randi@example.org"]
+    now = utcnow()
+    for minutes in (1, 3, 11, 43):
+        run_queue(app, now + datetime.timedelta(minutes=minutes))
+    row = Notification.get(Notification.user == users["kari"].id,
+                           Notification.channel == notify.EMAIL)
+    assert (row.status, row.attempts, row.error) == (notify.FAILED, notify.MAX_ATTEMPTS,
+                                                     "ValueError")
+    assert calls.count("kari") == notify.MAX_ATTEMPTS
+    assert len(smtp.messages) == 2  # nobody got anything twice
+
+
+def test_a_daily_summary_is_one_message_even_past_a_batch(app, users, kids, smtp):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    for n in range(5):
+        staff_message(users, kids, subject=f"Melding {n}")
+    due = Notification.get(Notification.user == kari.id).due_at
+    with app.app_context():
+        notify.dispatch(app.extensions["notice_senders"], now=due, limit=2)
+        notify.dispatch(app.extensions["notice_senders"], now=due, limit=2)
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+    assert "(5)" in body_of(mails_to(smtp, "kari@example.org")[0])
 
 
 def test_a_crashed_dispatcher_s_rows_are_taken_up_again(app, users, kids, smtp):
@@ -498,6 +539,7 @@ def test_sms_goes_through_the_gateway_until_the_monthly_cap(app, client, login, 
     assert all(SECRET not in m["message"] and "Emma" not in m["message"]
                for m in with_sms.sent)
     assert len(smtp.messages) == 1  # the third by e-mail instead
+    assert notify.sms_sent_since(utcnow() - datetime.timedelta(days=1)) == 2
     login("admin")
     page = text_of(client.get("/admin/notifications/"))
     assert t("Sent this month: %(sent)d of at most %(cap)d.", sent=2, cap=2) in page
@@ -606,3 +648,27 @@ def test_staff_cannot_change_their_own_address_here(client, login, users):
         "quiet_until": "420", "email": "someone.else@demo.kommune.no"})
     assert response.status_code == 303
     assert User.get_by_id(users["rektor"].id).email == "rektor@demo.kommune.no"
+
+
+def test_an_address_of_someone_else_is_refused(client, login, users, t):
+    login("kari")
+    response = client.post("/account/notifications", data={
+        "digest": "1020", "quiet_from": "1260", "quiet_until": "420",
+        "email": "Randi@Example.org", "phone": ""})
+    assert response.status_code == 400
+    assert t("This address belongs to someone else in Kontaktbok. Use your own, or ask "
+             "the school or kindergarten.") in text_of(response)
+    assert User.get_by_id(users["kari"].id).email == "kari@example.org"
+
+
+def test_the_purge_deletes_old_notifications_but_not_waiting_ones(app, users):
+    old = utcnow() - datetime.timedelta(days=91)
+    for n, status in enumerate((notify.SENT, notify.FAILED, notify.PENDING)):
+        Notification.create(user=users["kari"].id, event=notify.MESSAGE,
+                            channel=notify.EMAIL, path="/", key=f"old{n}", status=status,
+                            created_at=old, due_at=old + datetime.timedelta(days=200))
+    Notification.create(user=users["kari"].id, event=notify.MESSAGE, channel=notify.EMAIL,
+                        path="/", key="new", status=notify.SENT)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "deleted 2 notifications older than 90 days" in result.output, result.output
+    assert {n.key for n in Notification.select()} == {"old2", "new"}

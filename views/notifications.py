@@ -28,16 +28,17 @@ HOURS = [h * 60 for h in range(24)]
 def _roles(user):
     """(the kinds of event the person can hear about: a guardian's, staff's, or both;
     whether they are staff), asked in one query."""
-    guardian, caregiver, staff = peewee.Select(columns=[
+    guardian, caregiver, staff, any_role = peewee.Select(columns=[
         fn.EXISTS(Guardianship.select(Guardianship.id)
                   .where(Guardianship.guardian == user.id)),
         fn.EXISTS(CaregiverGrant.select(CaregiverGrant.id)
                   .where(CaregiverGrant.caregiver == user.id)),
         fn.EXISTS(StaffRole.select(StaffRole.id)
                   .where((StaffRole.user == user.id) & (StaffRole.role != ADMINISTRATOR))),
+        fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == user.id)),
     ]).bind(database).tuples()[0]
     return ((notify.GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
-            + (notify.STAFF_EVENTS if staff else ())), bool(staff)
+            + (notify.STAFF_EVENTS if staff else ())), bool(any_role)
 
 
 def _channels():
@@ -58,11 +59,16 @@ def _minute(name, default, errors):
 
 def _contact(user, form, errors):
     """Rule 8: the person's own e-mail and mobile number (the register wins at the
-    next import). Errors keep what was typed."""
-    email = form.get("email", "").strip()[:EMAIL_MAX]
+    next import). Errors keep what was typed. Another person's address is refused: an
+    address finds an account elsewhere (a caregiver asked for by e-mail)."""
+    email = form.get("email", "").strip().lower()[:EMAIL_MAX]
     phone = form.get("phone", "").strip()[:PHONE_MAX]
     if email and not EMAIL.fullmatch(email):
         errors["email"] = _l("Write the e-mail address as name@example.no.")
+    elif email and email != (user.email or "").lower() and User.select().where(
+            (fn.LOWER(User.email) == email) & (User.id != user.id)).exists():
+        errors["email"] = _l("This address belongs to someone else in Kontaktbok. Use "
+                             "your own, or ask the school or kindergarten.")
     if phone and not PHONE.fullmatch(phone):
         errors["phone"] = _l("Write the phone number with digits only, for example "
                              "+47 912 34 567.")
@@ -90,7 +96,8 @@ def settings():
             quiet_until=_minute("quiet_until", notify.DEFAULT_QUIET[1], errors))
         # Staff's addresses come from the administrator or the roster (staff login may
         # match on the e-mail address): only guardians change their own here (rule 8).
-        email, phone = ((user.email, user.phone) if staff
+        # A code-login session may not change where its own codes could go.
+        email, phone = ((user.email, user.phone) if staff or user.lower_assurance
                         else _contact(user, form, errors))
         if not errors:
             with database.atomic():
@@ -116,6 +123,7 @@ def settings():
         events=events, channels=channels, choices=choices, schedule=schedule,
         errors=errors, typed=typed, hours=HOURS, event_names=EVENT_NAMES,
         channel_names=CHANNEL_NAMES, paper=user.paper_letters, staff=staff,
+        locked=staff or user.lower_assurance,
         sms_number_ok=sms.normalize_phone(typed["phone"],
                                           current_app.config["MUNICIPALITY"].country),
         push_devices=list(PushSubscription.select()

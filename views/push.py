@@ -4,6 +4,7 @@ worker, served from the root so that it may control every page."""
 import json
 import re
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import (Blueprint, abort, current_app, jsonify, redirect, request,
                    send_from_directory, url_for)
 from flask_babel import gettext
@@ -68,6 +69,10 @@ def _subscription(data):
     except ValueError:
         return None
     if len(point) != 65 or point[0] != 4 or len(secret) != 16:
+        return None
+    try:  # a point on the curve, or every later send to it would fail
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+    except ValueError:
         return None
     return endpoint, webpush.b64url(point), webpush.b64url(secret)
 
