@@ -488,8 +488,10 @@ def guardian_pairs(child_ids, day=None, answering=False):
     `answering`, only the guardians with parental responsibility, who answer consents
     (a caregiver sees the child but does not decide for it)."""
     day = day or today()
-    if not child_ids:
-        return []
+    if not isinstance(child_ids, peewee.Query):
+        child_ids = list(child_ids)
+        if not child_ids:
+            return []
     guardians = Guardianship.select(Guardianship.guardian).where(
         Guardianship.child == Child.id)
     if answering:
@@ -499,7 +501,7 @@ def guardian_pairs(child_ids, day=None, answering=False):
         related = User.id.in_(guardians | CaregiverGrant.select(CaregiverGrant.caregiver)
                               .where(CaregiverGrant.child == Child.id))
     return list(Child.select(User.id, Child.id).join(User, on=related)
-                .where(Child.id.in_(list(child_ids))
+                .where(Child.id.in_(child_ids)
                        & _guardian_condition(User.id, day, eighteenth_birthday_cutoff(day))
                        & (User.is_active == True))  # noqa: E712
                 .tuples())

@@ -187,6 +187,23 @@ def save_choices(user, choices, schedule):
                                 NotificationSchedule.quiet, NotificationSchedule.quiet_from,
                                 NotificationSchedule.quiet_until])
          .execute())
+        _reschedule(user, choices, schedule)
+
+
+def _reschedule(user, choices, schedule, now=None):
+    """What still waits follows the new choice: at once now, or at the new summary
+    time, or after the new quiet hours."""
+    now = now or utcnow()
+    for row in Notification.select().where(Notification.user == user.id,
+                                           Notification.status == PENDING,
+                                           Notification.attempts == 0):
+        choice = choices.get(row.event, DEFAULT_CHOICES[row.event])
+        digest = choice.mode == DIGEST and not row.urgent
+        due = due_time(now, row.channel, DIGEST if digest else NOW, row.urgent, schedule,
+                       _config["zone"])
+        if (due, digest) != (row.due_at, row.digest):
+            (Notification.update(due_at=due, digest=digest)
+             .where(Notification.id == row.id).execute())
 
 
 # --- time ---------------------------------------------------------------------------
@@ -504,8 +521,12 @@ def _send(senders, members, now, token):
             error = Transient(type(error).__name__)
         attempts = first.attempts + 1
         if attempts < MAX_ATTEMPTS:
+            due = now + backoff(attempts)
+            if first.channel in HELD_CHANNELS and not first.urgent:
+                due = due_time(due, first.channel, NOW, False, schedule_of(first.user),
+                               _config["zone"])
             _mark(ids, token, status=PENDING, attempts=attempts, error=str(error)[:60],
-                  claim=None, due_at=now + backoff(attempts))
+                  claim=None, due_at=due)
             return "retry"
         if first.channel == EMAIL:
             _mark(ids, token, status=FAILED, attempts=attempts, error=str(error)[:60],
@@ -591,16 +612,20 @@ class Recipient:
     sent_at: datetime.datetime | None
     read: bool
     paper: bool
+    has_access: bool = True
 
 
-def thread_status(thread_id, since):
-    """For an announcement: each guardian in it, how they were notified and whether
-    they have read it (read: opened the thread after the announcement)."""
+def thread_status(thread_id, with_access):
+    """For an announcement: each guardian in it, how they were notified, whether they
+    have read it (opened the thread after the announcement), and whether they still
+    have access (`with_access`: their ids)."""
     from .messages import GUARDIAN, ThreadParticipant
-    rows = (ThreadParticipant.select(ThreadParticipant.last_read_at, User.id,
+    read = ThreadParticipant.last_read_at >= Thread.created_at
+    rows = (ThreadParticipant.select(read.alias("has_read"), User.id,
                                      User.first_name, User.last_name, User.paper_letters,
                                      Notification.channel, Notification.status,
                                      Notification.sent_at)
+            .join(Thread, on=(ThreadParticipant.thread == Thread.id))
             .join(User, on=(ThreadParticipant.user == User.id))
             .join(Notification, peewee.JOIN.LEFT_OUTER,
                   on=((Notification.thread == ThreadParticipant.thread)
@@ -613,7 +638,8 @@ def thread_status(thread_id, since):
     for row in rows:
         person = people.setdefault(row.id, Recipient(
             f"{row.first_name} {row.last_name}", {}, None,
-            bool(row.last_read_at and row.last_read_at >= since), row.paper_letters))
+            bool(row.has_read), row.paper_letters,
+            row.id in with_access))
         if row.channel:
             person.channels[row.channel] = row.status
             if row.status == SENT and (person.sent_at is None or row.sent_at < person.sent_at):

@@ -672,3 +672,25 @@ def test_the_purge_deletes_old_notifications_but_not_waiting_ones(app, users):
     result = app.test_cli_runner().invoke(args=["purge"])
     assert "deleted 2 notifications older than 90 days" in result.output, result.output
     assert {n.key for n in Notification.select()} == {"old2", "new"}
+
+
+def test_what_waits_follows_a_changed_choice(app, users, kids, smtp):
+    kari = users["kari"]
+    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    staff_message(users, kids)
+    assert not mails_to(smtp, "kari@example.org")
+    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.NOW)  # at once, after all
+    run_queue(app)
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+
+
+def test_the_notified_page_says_who_no_longer_has_access(app, client, login, users, t):
+    school = Unit.get(Unit.name == "Solbakken skole")
+    g1a = Group.get(Group.name == "1A")
+    thread, = inbox.announce(users["larer1a"], school, g1a, "Foreldremøte", SECRET,
+                             inbox.new_form_token(), True, False)
+    Guardianship.delete().where(Guardianship.guardian == users["nina"].id).execute()
+    login("larer1a")
+    page = text_of(client.get(f"/messages/{thread.id}/notified"))
+    assert t("No longer has access") in page.split("Nina Lie", 1)[1]
+    assert t("No longer has access") not in page.split("Nina Lie", 1)[0]

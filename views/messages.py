@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 
 from models import access, attachments, audit, inbox, notify
 from models.db import utcnow
-from models.messages import ANNOUNCEMENT, CONVERSATION, Thread
+from models.messages import ANNOUNCEMENT, CONVERSATION
 from models.people import Child
+from models.school import Group, Unit
 from models.sensitive import concerns
 
 from .common import client_ip, render
@@ -313,8 +314,12 @@ def notified(thread_id):
     found = _thread_or_404(thread_id)
     if found.kind != ANNOUNCEMENT or _as_guardian(found) or not access.is_staff(current_user):
         abort(404)
-    sent_at = Thread.select(Thread.created_at).where(Thread.id == found.id).scalar()
-    people = notify.thread_status(found.id, sent_at)
+    children = access.children_in(Unit(id=found.unit_id),
+                                  Group(id=found.group_id) if found.group_id else None)
+    if found.child_id:
+        children = children.where(Child.id == found.child_id)
+    still = {user for user, _ in access.guardian_pairs(children.select(Child.id).order_by())}
+    people = notify.thread_status(found.id, still)
     return render("messages/notified.html", thread=found, people=people,
                   read=sum(p.read for p in people), channel_names=CHANNEL_NAMES,
                   status_names=STATUS_NAMES)
