@@ -31,7 +31,8 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("kari", "/messages/1"), ("rektor", "/messages/1"), ("kari", "/messages/unread"),
          ("kari", "/children/1/consents"), ("larer1a", "/groups/1/consents"),
          ("nina", "/groups/1/class-list"), ("kari", "/children/1/absence"),
-         ("larer1a", "/groups/1/absence"), ("kari", "/posts/")]
+         ("larer1a", "/groups/1/absence"), ("kari", "/posts/"),
+         ("kari", "/account/notifications"), ("admin", "/admin/notifications/")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 
