@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import peewee
 from peewee import fn
 
-from .db import BaseModel, database, utcnow
+from .db import BaseModel, Prepared, database, utcnow
 from .messages import Thread
 from .people import Child, User
 from .school import Unit
@@ -153,16 +153,29 @@ class Notification(BaseModel):
 
 # --- choices ------------------------------------------------------------------------
 
+_choices = Prepared(lambda user: NotificationChoice.select()
+                    .where(NotificationChoice.user == user), user=int)
+_schedules = Prepared(lambda user: NotificationSchedule.select()
+                      .where(NotificationSchedule.user == user), user=int)
+_devices = Prepared(lambda user: PushSubscription.select()
+                    .where(PushSubscription.user == user)
+                    .order_by(PushSubscription.created_at), user=int)
+
+
 def choices_of(user):
     """{event: Choice} for every event, the person's own or the default."""
-    chosen = {row.event: row.choice for row in
-              NotificationChoice.select().where(NotificationChoice.user == user.id)}
+    chosen = {row.event: row.choice for row in _choices(user=user.id)}
     return {event: chosen.get(event, DEFAULT_CHOICES[event]) for event in EVENTS}
 
 
 def schedule_of(user):
-    row = NotificationSchedule.get_or_none(NotificationSchedule.user == user.id)
-    return _schedule(row)
+    rows = _schedules(user=user.id)
+    return _schedule(rows[0] if rows else None)
+
+
+def devices_of(user):
+    """The person's devices with push turned on, oldest first."""
+    return _devices(user=user.id)
 
 
 def _schedule(row):
@@ -585,24 +598,33 @@ def sms_sent_since(start):
 
 # --- what the administrator and the sender see ----------------------------------------
 
+_summary = Prepared(lambda since: Notification.select(
+    Notification.channel, Notification.status, fn.COUNT(Notification.id))
+    .where(Notification.created_at >= since)
+    .group_by(Notification.channel, Notification.status).tuples(), since=datetime.date)
+
+_failures = Prepared(lambda since, limit: Notification.select(
+    Notification.created_at, Notification.channel, Notification.status,
+    Notification.event, Notification.error, Notification.attempts, Notification.unit,
+    User.first_name, User.last_name, Unit.name)
+    .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
+    .where((Notification.created_at >= since)
+           & Notification.status.in_([FAILED, FELL_BACK, DROPPED])
+           & (Notification.error != "no access"))
+    .order_by(Notification.created_at.desc()).limit(limit),
+    since=datetime.date, limit=int)
+
+
 def delivery_summary(since):
-    """{(channel, status): count} of notifications made since a moment."""
-    return {(channel, status): count for channel, status, count in
-            Notification.select(Notification.channel, Notification.status,
-                                fn.COUNT(Notification.id))
-            .where(Notification.created_at >= since)
-            .group_by(Notification.channel, Notification.status).tuples()}
+    """{(channel, status): count} of notifications made since a day."""
+    return {(channel, status): count for channel, status, count in _summary(since=since)}
 
 
 def failures(since, limit=50):
-    """Notifications that did not arrive through their channel, newest first, with the
-    recipient (the administrator fixes an address, or tells the person)."""
-    return list(Notification.select(Notification, User, Unit)
-                .join(User).switch(Notification).join(Unit, peewee.JOIN.LEFT_OUTER)
-                .where(Notification.created_at >= since,
-                       Notification.status.in_([FAILED, FELL_BACK, DROPPED]),
-                       Notification.error != "no access")
-                .order_by(Notification.created_at.desc()).limit(limit))
+    """Notifications that did not arrive through their channel since a day, newest
+    first, with the recipient (the administrator fixes an address, or tells the
+    person)."""
+    return _failures(since=since, limit=limit)
 
 
 @dataclass

@@ -23,7 +23,7 @@ CAP_MAX = 1_000_000
 
 def _page(status=200, typed=None, error=None):
     now = utcnow()
-    since = now - datetime.timedelta(days=DAYS)
+    since = now.date() - datetime.timedelta(days=DAYS)
     settings = current_app.config["MUNICIPALITY"].sms
     cap = sent = None
     if settings is not None:

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import audit, notify, sms
-from models.db import database
-from models.notify import CHANNELS, DIGEST, NOW, Choice, PushSubscription, Schedule
+from models.db import Prepared, database
+from models.notify import CHANNELS, DIGEST, NOW, Choice, Schedule
 from models.people import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
 
 from .common import client_ip, render
@@ -23,20 +23,23 @@ EMAIL_MAX, PHONE_MAX = 200, 40
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{5,20}")
 HOURS = [h * 60 for h in range(24)]
+HOUR_OPTIONS = [(minute, f"{minute // 60:02d}:00") for minute in HOURS]
+
+
+_roles_query = Prepared(lambda user: peewee.Select(columns=[
+    fn.EXISTS(Guardianship.select(Guardianship.id).where(Guardianship.guardian == user)),
+    fn.EXISTS(CaregiverGrant.select(CaregiverGrant.id)
+              .where(CaregiverGrant.caregiver == user)),
+    fn.EXISTS(StaffRole.select(StaffRole.id)
+              .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR))),
+    fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == user)),
+]).bind(database).tuples(), user=int)
 
 
 def _roles(user):
     """(the kinds of event the person can hear about: a guardian's, staff's, or both;
-    whether they are staff), asked in one query."""
-    guardian, caregiver, staff, any_role = peewee.Select(columns=[
-        fn.EXISTS(Guardianship.select(Guardianship.id)
-                  .where(Guardianship.guardian == user.id)),
-        fn.EXISTS(CaregiverGrant.select(CaregiverGrant.id)
-                  .where(CaregiverGrant.caregiver == user.id)),
-        fn.EXISTS(StaffRole.select(StaffRole.id)
-                  .where((StaffRole.user == user.id) & (StaffRole.role != ADMINISTRATOR))),
-        fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == user.id)),
-    ]).bind(database).tuples()[0]
+    whether they hold any staff role), asked in one query."""
+    guardian, caregiver, staff, any_role = _roles_query(user=user.id)[0]
     return ((notify.GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
             + (notify.STAFF_EVENTS if staff else ())), bool(any_role)
 
@@ -121,14 +124,12 @@ def settings():
     return render(
         "notifications/settings.html", status=400 if errors else 200,
         events=events, channels=channels, choices=choices, schedule=schedule,
-        errors=errors, typed=typed, hours=HOURS, event_names=EVENT_NAMES,
+        errors=errors, typed=typed, hours=HOUR_OPTIONS, event_names=EVENT_NAMES,
         channel_names=CHANNEL_NAMES, paper=user.paper_letters, staff=staff,
         locked=staff or user.lower_assurance,
         sms_number_ok=sms.normalize_phone(typed["phone"],
                                           current_app.config["MUNICIPALITY"].country),
-        push_devices=list(PushSubscription.select()
-                          .where(PushSubscription.user == user.id)
-                          .order_by(PushSubscription.created_at)),
+        push_devices=notify.devices_of(user),
         vapid_public_key=_vapid_public_key())
 
 
