@@ -120,14 +120,35 @@ def _applies_to(children, day):
     return Consent.closed_at.is_null() & (broad | (Consent.only_chosen & Consent.id.in_(chosen)))
 
 
-def _consents_query(children, day):
+def _asked_by(units):
+    """Consents that the whole municipality asks (the administrator's) or one of `units`
+    (a subquery of unit ids) asks: a group's consent is its unit's. Staff see these
+    only, whatever else is asked of the same children."""
+    return ((Consent.unit.is_null() & Consent.group.is_null()) | Consent.unit.in_(units)
+            | Consent.group.in_(Group.select(Group.id).where(Group.unit.in_(units))))
+
+
+def _staff_units(user, child, day):
+    """The units through which a member of staff reaches the child today."""
+    return Group.select(Group.unit).where(
+        Group.id.in_(access.staff_group_ids(user))
+        & Group.id.in_(Enrolment.select(Enrolment.group).where(
+            (Enrolment.child == child) & Enrolment.active(day))))
+
+
+def _consents_query(children, day, units=None):
+    """The open consents asking `children`; with `units`, only those they ask (see
+    `_asked_by`)."""
+    condition = _applies_to(children, day) & _latest_version()
+    if units is not None:
+        condition &= _asked_by(units)
     return (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
                            Consent.only_chosen, Consent.unit, Consent.group,
                            ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
                            ConsentItem.id, ConsentItem.key)
             .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
             .switch(Consent).join(ConsentItem, on=(ConsentItem.consent == Consent.id))
-            .where(_applies_to(children, day) & _latest_version())
+            .where(condition)
             .order_by(Consent.kind != PHOTO, Consent.created_at, Consent.id,
                       ConsentItem.position)
             .tuples())
@@ -142,11 +163,19 @@ def _in_group(group, day):
                                                    & Enrolment.active(day))
 
 
-# The pages' queries, their SQL built once: for one child, and for a group's children.
+# The pages' queries, their SQL built once: for one child (as its guardian, or as staff,
+# who see the consents of their own units), and for a group's children (the consents of
+# the group's unit: the table is that unit's staff's).
 _consents_of_child = Prepared(lambda child, day: _consents_query(_one_child(child), day),
                               child=int, day=datetime.date)
-_consents_of_group = Prepared(lambda group, day: _consents_query(_in_group(group, day), day),
-                              group=int, day=datetime.date)
+_consents_of_child_for_staff = Prepared(
+    lambda child, day, user: _consents_query(_one_child(child), day,
+                                             _staff_units(user, child, day)),
+    child=int, day=datetime.date, user=int)
+_consents_of_group = Prepared(
+    lambda group, day: _consents_query(_in_group(group, day), day,
+                                       Group.select(Group.unit).where(Group.id == group)),
+    group=int, day=datetime.date)
 
 
 def consents_for(children, day, language, fallback, rows=None):
@@ -281,8 +310,9 @@ class ChildConsents:
     consents: list          # [(ConsentLine, [ItemStatus, …]), …]
 
 
-def for_child(child, language, fallback, pupil_age=None, day=None):
-    """Everything the consent page of one child shows. Three queries."""
+def for_child(child, language, fallback, pupil_age=None, day=None, staff=None):
+    """Everything the consent page of one child shows. Three queries. For `staff` (the
+    member of staff reading it), only the consents of their own units."""
     day = day or today()
     guardians = responsible_guardians(None, _guardians_of_child(child=child.id)).get(
         child.id, [])
@@ -290,8 +320,9 @@ def for_child(child, language, fallback, pupil_age=None, day=None):
              if pupil_decides(child.birth_date, child.account_id, pupil_age, day) else None)
     deciders = _deciders(guardians, pupil, pupil is not None)
     rows = answer_rows(None, _answers_of_child(child=child.id))
-    consents = consents_for(None, day, language, fallback,
-                            _consents_of_child(child=child.id, day=day))
+    asked = (_consents_of_child(child=child.id, day=day) if staff is None else
+             _consents_of_child_for_staff(child=child.id, day=day, user=staff.id))
+    consents = consents_for(None, day, language, fallback, asked)
     return ChildConsents(guardians, pupil, [
         (c, [item_status(c, item, child.id, deciders, rows, day) for item in c.items])
         for c in consents])
@@ -379,9 +410,13 @@ class HistoryLine:
     channel: str
 
 
-def history(child_id):
-    """Every answer ever given about the child, newest first."""
+def history(child_id, staff=None, day=None):
+    """Every answer ever given about the child, newest first; for `staff`, about the
+    consents of their own units only."""
     recorder = User.alias("recorder")
+    condition = ConsentAnswer.child == child_id
+    if staff is not None:
+        condition &= _asked_by(_staff_units(staff, child_id, day or today()))
     rows = (ConsentAnswer.select(ConsentAnswer.at, User.first_name, User.last_name,
                                  recorder.first_name, recorder.last_name,
                                  ConsentVersion.consent, ConsentVersion.number,
@@ -389,8 +424,9 @@ def history(child_id):
             .join(User, on=(ConsentAnswer.guardian == User.id))
             .switch(ConsentAnswer).join(recorder, on=(ConsentAnswer.recorded_by == recorder.id))
             .switch(ConsentAnswer).join(ConsentVersion)
+            .join(Consent, on=(ConsentVersion.consent == Consent.id))
             .switch(ConsentAnswer).join(ConsentItem)
-            .where(ConsentAnswer.child == child_id)
+            .where(condition)
             .order_by(ConsentAnswer.id.desc()).tuples())
     return [HistoryLine(at, f"{gf} {gl}", f"{rf} {rl}", consent, number, key, value, channel)
             for at, gf, gl, rf, rl, consent, number, key, value, channel in rows]

@@ -21,7 +21,7 @@ from peewee import JOIN
 from . import access, audit, notify
 from .consents import GIVEN, PHOTO
 from .db import BaseModel, database, today, utcnow
-from .people import Child, Enrolment, User
+from .people import UNPROTECTED, Child, Enrolment, User
 from .school import Group, Unit
 
 USES = ("app", "web", "social", "name")
@@ -159,9 +159,9 @@ def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
                                      none_identifiable=upload.none_identifiable)
             for child in upload.tags:
                 MediaTag.create(media=media, child=child)
+        tagged = sorted({c for u in uploads for c in u.tags})
         audit.record("post.published", actor=author, obj=post, ip=ip, group=group_id,
-                     child=child_id, photos=len(uploads),
-                     tagged=sorted({c for u in uploads for c in u.tags}))
+                     child=child_id, photos=len(uploads), tagged=tagged, children=tagged)
         _notify(post, author)
     return post
 
@@ -230,7 +230,8 @@ def edit(post, editor, title, body, uses, changes, ip=""):
                 PostMedia.id == m).execute()
             if added or dropped:
                 audit.record("media.tagged", actor=editor, obj=media[m], ip=ip,
-                             post=post.id, added=sorted(added), removed=sorted(dropped))
+                             post=post.id, added=sorted(added), removed=sorted(dropped),
+                             children=added | dropped | {post.child_id})
         if removed:
             MediaTag.delete().where(MediaTag.media.in_(removed)).execute()
             PostMedia.delete().where(PostMedia.id.in_(removed)).execute()
@@ -239,7 +240,8 @@ def edit(post, editor, title, body, uses, changes, ip=""):
             ("uses", uses_of(post), ["app"] + [u for u in USES[1:] if u in uses]))
             if old != new]
         audit.record("post.edited", actor=editor, obj=post, ip=ip, changed=changed,
-                     removed=sorted(removed))
+                     removed=sorted(removed),
+                     children=set().union(*before.values()) | {post.child_id})
     return [name for m in removed for name in (media[m].stored_name, media[m].thumb_name)]
 
 
@@ -268,7 +270,7 @@ def republish(media, by, ip=""):
         return False
     with database.atomic():
         PostMedia.update(withdrawn_at=None).where(PostMedia.id == media.id).execute()
-        audit.record("media.republished", actor=by, obj=media, ip=ip)
+        audit.record("media.republished", actor=by, obj=media, ip=ip, children=tags)
     return True
 
 
@@ -284,8 +286,9 @@ class MediaLine:
     none_identifiable: bool
     withdrawn: bool
     seconds: float | None = None                  # a video's length; None for a photo
-    tags: list = field(default_factory=list)      # [(child id, name)]
+    tags: list = field(default_factory=list)      # [(child id, name)] the viewer may name
     shown: bool = True
+    others: int = 0     # children in it whose names the viewer may not see (rule 11)
 
     @property
     def video(self):
@@ -344,21 +347,26 @@ def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, po
     return query
 
 
-def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None):
+def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None, own=None):
     """The posts with their photos and who is in them, and whether each photo may be
-    shown: see `finish`."""
-    return finish(list(feed_query(condition, staff_expression, limit + 1, before, post_id)),
-                  limit)
+    shown: see `finish`. `own`: the viewer's own children, as for `media_query`."""
+    rows = list(feed_query(condition, staff_expression, limit + 1, before, post_id))
+    ids = [row[0] for row in rows[:limit]]
+    return finish(rows, limit, media_rows=media_query(ids, own))
 
 
-def media_query(posts):
-    """The photos of `posts` (ids, or a subquery of them) with who is in each."""
+def media_query(posts, own=None):
+    """The photos of `posts` (ids, or a subquery of them) with who is in each, whether
+    that child's address is protected and whether it is one of `own` (a subquery of the
+    viewer's own children's ids; None: none of them)."""
     tagged = Child.alias("tagged")
+    mine = tagged.id.in_(own) if own is not None else peewee.Value(False)
     return (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width, PostMedia.height,
                              PostMedia.thumb_width, PostMedia.thumb_height,
                              PostMedia.none_identifiable, PostMedia.withdrawn_at,
                              PostMedia.seconds, tagged.id,
-                             tagged.first_name, tagged.last_name)
+                             tagged.first_name, tagged.last_name,
+                             tagged.address_protection, mine)
             .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
             .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
             .where(PostMedia.post.in_(posts))
@@ -374,16 +382,22 @@ def tagged_in(posts):
 def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
     """Post rows from `feed_query` with their photos, who is in each, and whether each
     may be shown. Four queries (photos with tags, the photo consent), unless the caller
-    ran them already (`media_rows`, `consent`: {child: {use: status}})."""
+    ran them already (`media_rows` from `media_query`, `consent`: {child: {use:
+    status}}). Without `media_rows` nobody counts as the viewer's own child.
+
+    Who is in a photo is named to staff of the post; to a family only its own children,
+    and another child only when the post is marked for names, that child's name consent
+    is given and its address is not protected (rule 11). The rest are counted, unnamed."""
     posts = _lines(rows)
     more = len(posts) > limit
     posts = posts[:limit]
     by_id = {p.id: p for p in posts}
     if not posts:
         return posts, more
-    media = {}
+    media, own, protected = {}, set(), set()
     for (mid, post, width, height, tw, th, none, withdrawn, seconds, child, first,
-         last) in (media_query(list(by_id)) if media_rows is None else media_rows):
+         last, protection, mine) in (media_query(list(by_id)) if media_rows is None
+                                     else media_rows):
         if post not in by_id:
             continue  # the one post fetched beyond the page
         line = media.get(mid)
@@ -393,6 +407,10 @@ def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
             by_id[post].media.append(line)
         if child:
             line.tags.append((child, f"{first} {last}"))
+            if mine:
+                own.add(child)
+            if protection not in UNPROTECTED:
+                protected.add(child)
     group_posts = [p for p in posts if p.group is not None]
     children = {c for p in group_posts for m in p.media for c, _ in m.tags}
     status = consent if consent is not None else (photo_consent(children) if children else {})
@@ -401,6 +419,15 @@ def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
             lapsed = any(status.get(c, {}).get(use) != GIVEN
                          for c, _ in line.tags for use in post.uses)
             line.shown = not line.withdrawn and not lapsed
+    for post in posts:
+        if post.staff:
+            continue
+        for line in post.media:
+            named = [(c, name) for c, name in line.tags
+                     if c in own or ("name" in post.uses and c not in protected
+                                     and status.get(c, {}).get("name") == GIVEN)]
+            line.others = len(line.tags) - len(named)
+            line.tags = named
     return posts, more
 
 
@@ -426,13 +453,15 @@ def purge(posts, directory, remove):
     done = []
     for post in posts:
         names = [n for m in post.media for n in (m.stored_name, m.thumb_name)]
+        tagged = {t.child_id for m in post.media for t in m.tags} | {post.child_id}
         with database.atomic():
             media = PostMedia.select(PostMedia.id).where(PostMedia.post == post.id)
             MediaTag.delete().where(MediaTag.media.in_(media)).execute()
             PostMedia.delete().where(PostMedia.post == post.id).execute()
             Post.delete().where(Post.id == post.id).execute()
             audit.record("post.purged", obj=post, title=post.title,
-                         published=post.published_at.isoformat(), files=len(names))
+                         published=post.published_at.isoformat(), files=len(names),
+                         children=tagged)
         remove(directory, names)
         done.append((post.id, post.title, post.published_at, len(names)))
     return done

@@ -15,7 +15,7 @@ from models.db import today
 from models.people import Child, Enrolment
 from models.school import Group, Unit
 
-from .common import LANGUAGE_NAMES, client_ip, render
+from .common import LANGUAGE_NAMES, client_ip, parse_date, render
 
 bp = Blueprint("consent_setup", __name__, url_prefix="/consents")
 
@@ -108,14 +108,12 @@ def _check(form, languages):
             texts[code] = {"title": title, "text": text}
     deadline = None
     if form["deadline"]:
-        try:
-            deadline = datetime.date.fromisoformat(form["deadline"])
-        except ValueError:
+        deadline = parse_date(form["deadline"])  # a real date, years 1900-2199
+        if deadline is None:
             errors["deadline"] = _l("Write the date as YYYY-MM-DD, for example %(example)s.",
                                     example=(today() + datetime.timedelta(days=14)).isoformat())
-        else:
-            if deadline < today():
-                errors["deadline"] = _l("The deadline cannot be in the past.")
+        elif deadline < today():
+            errors["deadline"] = _l("The deadline cannot be in the past.")
     return errors, texts, deadline
 
 

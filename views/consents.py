@@ -35,26 +35,28 @@ def _pupil_age():
 
 
 def _child_page(child_id):
-    """(child, may answer, ChildConsents); 404 for anyone who may not see them. The
-    guardians with parental responsibility answer, or the pupil from the age the
-    municipality sets; staff with access read."""
+    """(child, may answer, ChildConsents, the user when reading as staff); 404 for anyone
+    who may not see them. The guardians with parental responsibility answer, or the
+    pupil from the age the municipality sets; staff with access read the consents of
+    their own units."""
     user = current_user._get_current_object()
     child, role = access.consent_child(user, child_id)
     if child is None:
         child, role = access.staff_child_or_none(user, child_id), "staff"
         if child is None:
             abort(404)
-    page = consent_book.for_child(child, *_languages(), pupil_age=_pupil_age())
+    staff = user if role == "staff" else None
+    page = consent_book.for_child(child, *_languages(), pupil_age=_pupil_age(), staff=staff)
     if role == "pupil" and not page.pupil:
         abort(404)  # pupils see this page only where and when they answer themselves
     may_answer = role == ("pupil" if page.pupil else "guardian")
-    return child, may_answer, page
+    return child, may_answer, page, staff
 
 
 @bp.route("/children/<int:child_id>/consents")
 @login_required
 def child(child_id):
-    found, may_answer, page = _child_page(child_id)
+    found, may_answer, page, _ = _child_page(child_id)
     return render("consents/child.html", child=found, may_answer=may_answer, page=page,
                   viewer_id=current_user.id, **_names())
 
@@ -97,11 +99,12 @@ def answer(child_id, item_id):
 @bp.route("/children/<int:child_id>/consents/history")
 @login_required
 def history(child_id):
-    found, _, page = _child_page(child_id)
+    found, _, page, staff = _child_page(child_id)
     titles = {c.id: c.title for c, _ in page.consents}
     labels = {(c.id, item.key): item.label for c, _ in page.consents for item in c.items}
-    return render("consents/history.html", child=found, lines=consent_book.history(found.id),
-                  titles=titles, labels=labels, **_names())
+    return render("consents/history.html", child=found,
+                  lines=consent_book.history(found.id, staff=staff), titles=titles,
+                  labels=labels, **_names())
 
 
 def _group_table(group_id):
@@ -132,6 +135,12 @@ def group_print(group_id):
                   day=today(), **_names())
 
 
+def _link(endpoint, **values):
+    """A link to put in a message: on PUBLIC_URL, never on the request's Host header
+    (the client chooses that one); relative where PUBLIC_URL is not set (demo)."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
 def _waiting(consents, table):
     """{consent id: [(child name, [guardian names])]} of answers still missing."""
     result = {}
@@ -156,14 +165,14 @@ def remind(group_id, consent_id):
     user = current_user._get_current_object()
     # Written in the municipality's language: the guardians read it, not the sender.
     language = current_app.config["MUNICIPALITY"].default_language
-    sent = 0
+    sent, reminded = 0, []
     with database.atomic():
         for row in table:
             to = sorted({g.id for item in consent.items if item.id in row.cells
                          for g in row.cells[item.id].waiting_for})
             if not to or row.pupil_decides:  # a pupil is not written to this way
                 continue
-            link = url_for("consents.child", child_id=row.id, _external=True)
+            link = _link("consents.child", child_id=row.id)
             with force_locale(language):
                 subject = gettext("Please answer: %(title)s", title=consent.title)
                 body = gettext("We are waiting for your answer about %(child)s: %(title)s. "
@@ -173,8 +182,9 @@ def remind(group_id, consent_id):
                                guardians=to, staff=[user], as_guardian=False,
                                event=notify.CONSENT)
             sent += len(to)
+            reminded.append(row.id)
         audit.record("consent.reminded", actor=user, ip=client_ip(), consent=consent.id,
-                     group=group_id, guardians=sent)
+                     group=group_id, guardians=sent, children=reminded)
     flash(ngettext("A reminder went to %(num)d guardian.",
                    "A reminder went to %(num)d guardians.", sent) if sent
           else _l("Everyone has answered."), "success")
