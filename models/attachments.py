@@ -2,29 +2,59 @@
 
 The content decides what a file is, never its name: JPEG, PNG and HEIC photos are
 opened and drawn again as new JPEG or PNG files, which leaves their metadata (location,
-camera, time) behind; a PDF must look like one and carry no scripts. Files are kept in a
-folder outside static/, under random names, and served only through the thread's own
-access rule (views/messages.py).
+camera, time) behind; a PDF is parsed (pypdf) and refused if anything in it can run,
+open, fetch or carry another file. Files are kept in a folder outside static/, under
+random names, and served only through the thread's own access rule
+(views/messages.py).
+
+Hostile files are refused before they cost much: a picture's size is read from its
+header and one over `max_pixels` (the IMAGE_MAX_PIXELS setting) is never decoded, and
+PDF parsing is bounded in objects, nesting and decompressed bytes.
 """
 import io
 import os
 import re
 import secrets
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pillow_heif
+import pypdf
+from pypdf import generic as pdf
 from PIL import Image, ImageOps
 
 pillow_heif.register_heif_opener()
-Image.MAX_IMAGE_PIXELS = 50_000_000  # a decompression bomb is refused, not opened
+# Pillow's own ceiling, above any sensible IMAGE_MAX_PIXELS: it warns past this and
+# refuses past twice this; _opened() turns the warning into a refusal as well.
+Image.MAX_IMAGE_PIXELS = 100_000_000
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 MAX_SIDE = 2560  # photos are made no larger than this: plenty for a phone screen
+# The default of IMAGE_MAX_PIXELS: a phone's usual photo is 12 MP, its full-resolution
+# mode 48 MP (iPhone HEIC, 8064 x 6048) or 50 MP (Samsung, 8160 x 6120). Decoding one at
+# this limit takes about 1 s and 350 MB (a PNG with transparency 500 MB); 200 MP modes
+# and bombs are refused from their header.
+IMAGE_MAX_PIXELS = 50_000_000
+DECODERS = {"jpeg": ["JPEG"], "png": ["PNG"], "heic": ["HEIF"]}  # nothing else is tried
+
+# Names that make a PDF act: run JavaScript, launch a program, open a link or another
+# file, submit or import form data, play media, or carry files or an XFA form inside.
+PDF_ACTIVE = frozenset({
+    "/JS", "/JavaScript", "/AA", "/Launch", "/URI", "/GoToR", "/GoToE", "/SubmitForm",
+    "/ImportData", "/Rendition", "/RichMedia", "/RichMediaExecute", "/EmbeddedFiles",
+    "/EmbeddedFile", "/EF", "/FileAttachment", "/XFA"})
+PDF_MAX_OBJECTS = 50_000      # a long report has a few thousand
+PDF_MAX_DEPTH = 32            # arrays and dictionaries inside each other
+PDF_MAX_ELEMENTS = 1_000_000  # values looked at in all
+PDF_MAX_INFLATED = 20_000_000  # bytes one compressed object stream may become
 
 
 class Refused(Exception):
-    """The file is not one we accept; the message says why (kind, size)."""
+    """The file is not one we accept; the reason says why: "kind", "size", "pixels"
+    (a picture larger than the limit), "pdf" (a PDF that can act, or is encrypted), and
+    for videos "length" and "resolution"."""
 
     def __init__(self, reason, filename):
         super().__init__(reason)
@@ -60,28 +90,53 @@ def safe_filename(name, extension):
     return f"{stem}{extension}"
 
 
-def prepare(name, data, max_bytes):
+@contextmanager
+def _opened(name, data, kind, max_pixels, side):
+    """The picture, its size checked from the header before any pixel is decoded, then
+    decoded no larger than needed for `side` (a JPEG decodes at 1/2 to 1/8 scale)."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its limit; a bomb is refused, not opened.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=DECODERS[kind])
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise Refused("pixels", name) from None
+    except (OSError, ValueError, SyntaxError):
+        raise Refused("kind", name) from None
+    with image:
+        if image.width * image.height > max_pixels:
+            raise Refused("pixels", name)
+        image.draft(None, (side, side))
+        try:
+            yield image
+        except (OSError, ValueError, SyntaxError):  # a picture broken past its header
+            raise Refused("kind", name) from None
+
+
+def _shrunk(image, mode, side):
+    """The picture in `mode`, at most `side` pixels wide and high, turned upright; made
+    small before it is turned, so that no second full-size copy is held."""
+    image = image if image.mode == mode else image.convert(mode)
+    image.thumbnail((side, side))
+    ImageOps.exif_transpose(image, in_place=True)  # keep the picture upright
+    return image
+
+
+def prepare(name, data, max_bytes, max_pixels=IMAGE_MAX_PIXELS):
     """Check one uploaded file and return what will be stored, or raise Refused."""
     if len(data) > max_bytes:
         raise Refused("size", name)
     kind = _kind(data[:32])
     if kind == "pdf":
-        if b"%%EOF" not in data[-2048:] or re.search(rb"/(JavaScript|JS|Launch)\b", data):
-            raise Refused("kind", name)
+        check_pdf(name, data)
         return Prepared(safe_filename(name, ".pdf"), data, PDF)
     if kind is None:
         raise Refused("kind", name)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep the picture upright
-            keep_alpha = kind == "png" and image.mode in ("RGBA", "LA", "P")
-            image = image.convert("RGBA" if keep_alpha else "RGB")
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            clean = Image.new(image.mode, image.size)  # pixels only, no metadata
-            clean.paste(image)
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise Refused("kind", name) from None
+    with _opened(name, data, kind, max_pixels, MAX_SIDE) as image:
+        keep_alpha = kind == "png" and image.mode in ("RGBA", "LA", "P")
+        image = _shrunk(image, "RGBA" if keep_alpha else "RGB", MAX_SIDE)
+        clean = Image.new(image.mode, image.size)  # pixels only, no metadata
+        clean.paste(image)
     out = io.BytesIO()
     if kind == "png":
         clean.save(out, "PNG", optimize=True)
@@ -91,6 +146,59 @@ def prepare(name, data, max_bytes):
         mimetype, extension = JPEG, ".jpg"
     return Prepared(safe_filename(name, extension), out.getvalue(), mimetype,
                     clean.width, clean.height)
+
+
+def check_pdf(name, data):
+    """Refuse a PDF that does not parse ("kind"), or that is encrypted or holds any of
+    PDF_ACTIVE in any of its objects, those in object streams included ("pdf"); the
+    parser decodes names, so `/J#61vaScript` is `/JavaScript`."""
+    if b"%%EOF" not in data[-2048:]:
+        raise Refused("kind", name)
+    try:
+        with pypdf.apply_configuration(zlib_maximum_output_length=PDF_MAX_INFLATED,
+                                       stream_decoding_work_maximum_length=PDF_MAX_INFLATED):
+            reader = pypdf.PdfReader(io.BytesIO(data),
+                                     xref_stream_maximum_entries=PDF_MAX_OBJECTS,
+                                     root_object_recovery_limit=PDF_MAX_OBJECTS)
+            if reader.is_encrypted:
+                raise Refused("pdf", name)
+            numbers = [(n, g) for g, table in reader.xref.items() for n in table]
+            numbers += [(n, 0) for n in reader.xref_objStm]
+            if len(numbers) > PDF_MAX_OBJECTS:
+                raise Refused("kind", name)
+            budget = [PDF_MAX_ELEMENTS]
+            objects = [reader.trailer] + [
+                reader.get_object(pdf.IndirectObject(n, g, reader)) for n, g in numbers]
+    except Refused:
+        raise
+    except Exception:  # hostile input breaks a parser in many ways: each is a refusal
+        raise Refused("kind", name) from None
+    for found in objects:
+        verdict = _inert(found, budget)
+        if verdict is not True:
+            raise Refused(verdict, name)
+
+
+def _inert(found, budget):
+    """True when one object holds no active name, looked at without following references
+    (every object is looked at on its own); else the reason to refuse. `budget` is how
+    many values may still be looked at."""
+    stack = [(found, 0)]
+    while stack:
+        value, depth = stack.pop()
+        budget[0] -= 1
+        if budget[0] < 0 or depth > PDF_MAX_DEPTH:
+            return "kind"
+        if isinstance(value, pdf.NameObject) and value in PDF_ACTIVE:
+            return "pdf"
+        if isinstance(value, pdf.DictionaryObject):  # streams too: their dictionary
+            for key, item in value.items():
+                if key in PDF_ACTIVE:
+                    return "pdf"
+                stack.append((item, depth + 1))
+        elif isinstance(value, pdf.ArrayObject):
+            stack.extend((item, depth + 1) for item in value)
+    return True
 
 
 THUMB_SIDE = 480  # a feed picture on a phone
@@ -116,20 +224,17 @@ def _jpeg(image, side, name):
                     clean.height)
 
 
-def prepare_photo(name, data, max_bytes):
+def prepare_photo(name, data, max_bytes, max_pixels=IMAGE_MAX_PIXELS):
     """Check an uploaded photo (JPEG, PNG or HEIC by content) and return a Photo, or
     raise Refused."""
     if len(data) > max_bytes:
         raise Refused("size", name)
-    if _kind(data[:32]) not in ("jpeg", "png", "heic"):
+    kind = _kind(data[:32])
+    if kind not in DECODERS:
         raise Refused("kind", name)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-            return Photo(_jpeg(upright, PHOTO_SIDE, name), _jpeg(upright, THUMB_SIDE, name))
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise Refused("kind", name) from None
+    with _opened(name, data, kind, max_pixels, PHOTO_SIDE) as image:
+        upright = _shrunk(image, "RGB", PHOTO_SIDE)
+        return Photo(_jpeg(upright, PHOTO_SIDE, name), _jpeg(upright, THUMB_SIDE, name))
 
 
 def store(directory, prepared):

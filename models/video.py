@@ -6,12 +6,15 @@ of the original file — location, camera, time, the phone's name — goes along
 first frame becomes the poster, a phone-sized JPEG drawn from pixels only.
 
 The content decides what a file is: an MP4/QuickTime (`ftyp` box) or a WebM/Matroska
-(EBML) container with a video stream that decodes. Anything longer than the configured
-number of seconds is refused before it is encoded.
+(EBML) container with a video stream that decodes. A video is refused before a frame is
+decoded when its header says it is longer than the configured number of seconds, larger
+than 4K or has more frames than that length at 240 frames a second; the header is not
+trusted further than that: decoding stops at the same limits, and FFmpeg's decoder is
+told the largest picture it may make.
 """
 import io
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from .attachments import THUMB_SIDE, Photo, Prepared, Refused, _jpeg, safe_filen
 
 MP4 = "video/mp4"
 MAX_SIDE = 1280
+MAX_PIXELS = 4096 * 2160  # 4K, the most a phone films by default (8K is refused)
+MAX_FPS = 240             # a phone's slow motion
 HEIF_BRANDS = (b"heic", b"heix", b"mif1", b"msf1", b"heim")
 
 
@@ -74,10 +79,36 @@ def prepare_video(name, stream, max_bytes, max_seconds):
         raise Refused("kind", name) from None
 
 
+@dataclass
+class _Limits:
+    """What decoding may reach before the video is refused: the header may have lied."""
+    name: str
+    seconds: float
+    frames: int
+    starts: dict = field(default_factory=dict)  # each stream's first time
+
+    def check(self, frame, stream, count):
+        """Refuse when a decoded `frame` of `stream` is further from the stream's first
+        than the length allowed, or when `count` video frames are more than allowed."""
+        if frame.time is not None:
+            start = self.starts.setdefault(stream.index, frame.time)
+            if frame.time - start > self.seconds:
+                raise Refused("length", self.name)
+        if count > self.frames:
+            raise Refused("length", self.name)
+
+
+def _decoder(source):
+    """The video stream, its decoder bounded to MAX_PIXELS per picture."""
+    video_in = source.streams.video[0]
+    video_in.codec_context.options = {"max_pixels": str(MAX_PIXELS)}
+    return video_in
+
+
 def _first_frame(stream):
     """The first picture and how far it is to be turned to be shown upright."""
     with av.open(stream, "r", metadata_errors="ignore") as source:
-        for frame in source.decode(video=0):
+        for frame in source.decode(_decoder(source)):
             return frame.to_image(), int(getattr(frame, "rotation", 0) or 0)
     raise Refused("kind", "")
 
@@ -86,15 +117,23 @@ def _encode(name, stream, max_seconds):
     with av.open(stream, "r", metadata_errors="ignore") as source:
         if not source.streams.video:
             raise Refused("kind", name)
-        seconds = _seconds(source, source.streams.video[0])
-    if seconds is None or seconds > max_seconds + 0.5:
+        video_in = source.streams.video[0]
+        seconds = _seconds(source, video_in)
+        width, height = video_in.codec_context.width, video_in.codec_context.height
+        declared_frames = video_in.frames
+    if not width or not height:
+        raise Refused("kind", name)
+    if width * height > MAX_PIXELS:
+        raise Refused("resolution", name)
+    limits = _Limits(name, max_seconds + 0.5, int((max_seconds + 1) * MAX_FPS))
+    if seconds is None or seconds > limits.seconds or declared_frames > limits.frames:
         raise Refused("length", name)
     stream.seek(0)
     poster, rotation = _first_frame(stream)
     stream.seek(0)
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "video.mp4"
-        width, height = _transcode(stream, out, rotation)
+        width, height = _transcode(stream, out, rotation, limits)
         data = out.read_bytes()
     if rotation % 180:
         width, height = height, width
@@ -105,11 +144,12 @@ def _encode(name, stream, max_seconds):
                  round(seconds, 1))
 
 
-def _transcode(stream, out, rotation):
+def _transcode(stream, out, rotation, limits):
     """Decode and encode again into the file `out` (moov first, so that playback starts
-    before the whole file is loaded); returns the stored width and height."""
+    before the whole file is loaded), within `limits`; returns the stored width and
+    height."""
     with av.open(stream, "r", metadata_errors="ignore") as source:
-        video_in = source.streams.video[0]
+        video_in = _decoder(source)
         audio_in = source.streams.audio[0] if source.streams.audio else None
         width, height = _size(video_in.codec_context.width, video_in.codec_context.height)
         rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
@@ -134,6 +174,7 @@ def _transcode(stream, out, rotation):
             wanted = [video_in] + ([audio_in] if audio_in is not None else [])
             for packet in source.demux(*wanted):
                 for frame in packet.decode():
+                    limits.check(frame, packet.stream, frames)
                     if packet.stream.type == "video":
                         frame = frame.reformat(width, height, "yuv420p")
                         frame.pts, frame.time_base = frames, 1 / rate

@@ -83,7 +83,11 @@ def subscribe():
     # JSON in, JSON out: a fetch must not be sent to the login page.
     if not current_user.is_authenticated:
         return _fail("login", 401)
-    found = _subscription(request.get_json(silent=True, force=True))
+    try:
+        data = request.get_json(silent=True, force=True)
+    except RecursionError:  # JSON nested thousands deep: not a subscription either
+        data = None
+    found = _subscription(data)
     if found is None:
         return _fail("invalid")
     endpoint, p256dh, auth = found
