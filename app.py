@@ -34,9 +34,10 @@ from models import webpush
 from views import (absence, account, admin, auth, brand, caregivers, class_list, code_login,
                    consent_setup, consents, deliveries, eid, errors, home, letters, messages,
                    notices, notifications, organisation, posts, push)
-from views.common import (LANGUAGE_NAMES, SessionCookies, csrf_token, email_link,
-                          layout_urls, local_time, security_headers, select_locale,
-                          static_version, template_gettext)
+from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token,
+                          email_link, layout_urls, local_time, refuse_nul,
+                          security_headers, select_locale, static_version,
+                          template_gettext)
 from views.labels import ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
@@ -135,6 +136,7 @@ def settings_from_environment(instance):
         "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
         "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
         "ATTACHMENT_MAX_MB": env_int("ATTACHMENT_MAX_MB", 10),
+        "IMAGE_MAX_PIXELS": env_int("IMAGE_MAX_PIXELS", 50_000_000),  # see models/attachments.py
         "POST_PHOTOS": env_int("POST_PHOTOS", 4),
         "POST_VIDEO_SECONDS": env_int("POST_VIDEO_SECONDS", 30),
         "POST_VIDEO_MAX_MB": env_int("POST_VIDEO_MAX_MB", 100),
@@ -192,6 +194,8 @@ def check_demo(config):
 def create_app(config=None):
     instance = Path(env_str("INSTANCE_PATH", str(ROOT / "instance")))
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    # Before any route is added: every <int:…> id is bounded (an impossible id is a 404).
+    app.url_map.converters["int"] = IdConverter
     settings = settings_from_environment(instance)
     settings.update(config or {})
     check_production(settings)
@@ -296,6 +300,7 @@ def create_app(config=None):
     app.jinja_env.globals["email_link"] = email_link
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages
+    app.before_request(refuse_nul)
     app.after_request(security_headers)
 
     @app.cli.command("migrate")

@@ -18,7 +18,7 @@ from models.people import Child, Enrolment
 from models.school import Group, Unit
 from models.sensitive import concerns
 
-from .common import client_ip, render
+from .common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
 from .labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
 
 bp = Blueprint("absence", __name__)
@@ -49,20 +49,22 @@ def _viewer(child_id):
 
 
 def _date(value, errors, key):
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError:
+    day = parse_date(value)
+    if day is None:
         errors[key] = _l("Write the date as YYYY-MM-DD, for example %(example)s.",
                          example=today().isoformat())
-        return None
+    return day
 
 
 def _time(value, errors, key):
     try:
-        return datetime.time.fromisoformat(value)
+        # HH:MM, or HH:MM:SS from a browser's time field; no fractions or time zone
+        if len(value) in (5, 8):
+            return datetime.time.fromisoformat(value)
     except ValueError:
-        errors[key] = _l("Write the time as HH:MM, for example 13:30.")
-        return None
+        pass
+    errors[key] = _l("Write the time as HH:MM, for example 13:30.")
+    return None
 
 
 def _read_report(staff=False):
@@ -263,16 +265,12 @@ def group_day(group_id):
     if found is None:
         abort(404)
     name, _, children = found
-    day = request.args.get("day", "")
-    try:
-        day = datetime.date.fromisoformat(day) if day else today()
-    except ValueError:
-        day = today()
+    day = date_from(request.args, "day", today())
     lines = absence.on_day_in_group(group_id, day)
     return render("absence/group.html", group_id=group_id, group_name=name, day=day,
                   lines=lines, children=children,
-                  previous=day - datetime.timedelta(days=1),
-                  following=day + datetime.timedelta(days=1), **_names())
+                  previous=max(day - datetime.timedelta(days=1), DATE_MIN),
+                  following=min(day + datetime.timedelta(days=1), DATE_MAX), **_names())
 
 
 # Leave ------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from models.roster import ImportRun
 from models.roster_data import RosterError
 from models.school import school_year_of
 
-from .common import client_ip, render
+from .common import client_ip, number_from, parse_number, render
 from .labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -129,8 +129,8 @@ def thread():
     _administrator_only()
     form = {"thread": request.form.get("thread", "").strip().lstrip("#"),
             "reason": request.form.get("reason", "").strip(), "errors": {}}
-    found = (access.thread_for_inspection(form["thread"])
-             if form["thread"].isdigit() else None)
+    number = parse_number(form["thread"])
+    found = access.thread_for_inspection(number) if number is not None else None
     if found is None:
         form["errors"]["thread"] = _l("No conversation has that number. The number is "
                                       "shown at the bottom of the conversation.")
@@ -141,7 +141,7 @@ def thread():
     if form["errors"]:
         return _entry_page(status=400, inspect=form)
     audit.record("thread.inspected", actor=current_user, obj=found, ip=client_ip(),
-                 reason=form["reason"])
+                 reason=form["reason"], child=found.child_id)
     return render("admin/thread.html", thread=found, reason=form["reason"],
                   people=inbox.participants(found), lines=inbox.messages(found),
                   files=inbox.attachments_by_message(found))
@@ -150,6 +150,8 @@ def thread():
 # Roster import ----------------------------------------------------------------------------
 
 PREVIEW_LINES = 200
+# The school years an import or a new group may be for (a typo like 20226 is refused).
+FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
 
 
 def _import_page(status=200, error=None, plan=None, token="", school_year=None):
@@ -189,7 +191,8 @@ def roster_import():
     if request.method == "GET":
         return _import_page()
     upload = request.files.get("file")
-    school_year = request.form.get("school_year", type=int) or school_year_of(today())
+    school_year = number_from(request.form, "school_year", school_year_of(today()),
+                              FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR)
     if not upload or not upload.filename:
         return _import_page(400, _l("Choose a roster file."), school_year=school_year)
     data = upload.read()

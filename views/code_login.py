@@ -12,7 +12,7 @@ from models import access, code_login, mail
 from models.people import WITH_RESPONSIBILITY, Guardianship, User
 
 from .auth import begin_session, safe_next
-from .common import client_ip, render
+from .common import client_ip, parse_number, render
 
 bp = Blueprint("code_login", __name__)
 log = logging.getLogger(__name__)
@@ -128,8 +128,8 @@ def manage(child_id):
     may_change = access.leave_decider(current_user._get_current_object(), child_id)
     errors, typed = {}, {}
     if request.method == "POST":
-        target = next((g for g in guardians
-                       if g.id == request.form.get("guardian", type=int)), None)
+        chosen = parse_number(request.form.get("guardian"))
+        target = next((g for g in guardians if g.id == chosen), None)
         if target is None:
             abort(404)
         if request.form.get("action") == "stop":

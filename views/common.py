@@ -7,13 +7,15 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import current_app, has_request_context, request, session, url_for
+from flask import abort, current_app, has_request_context, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import BaseLoader, pass_context
 from markupsafe import Markup, escape
+from werkzeug.routing import IntegerConverter
 
 LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska"}
 
@@ -88,6 +90,104 @@ def render(template, fragment=None, status=200, **context):
     response = current_app.make_response((render_template(name, **context), status))
     response.vary.add("HX-Request")
     return response
+
+
+# Numbers and dates from outside --------------------------------------------------------
+
+# The largest id a row can have: 18 digits. Every such number fits SQLite's INTEGER and
+# PostgreSQL's bigint (64 bits); a larger one does not find nothing in a query, it fails
+# in the driver (a 500). No table gets near 10**18 rows.
+ID_DIGITS = 18
+ID_MAX = 10 ** ID_DIGITS - 1
+_DIGITS = re.compile(r"[0-9]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# The dates a page or form accepts. Fixed, not relative to today, so a link stays valid;
+# wide enough for any birth date, school year or absence, and far enough from
+# date.min/date.max (years 1 and 9999) that a day's neighbours and a year either side can
+# always be computed.
+DATE_MIN, DATE_MAX = datetime.date(1900, 1, 1), datetime.date(2199, 12, 31)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: 0-9 only (a regex's \\d also takes other scripts' digits)
+    and at most ID_DIGITS of them, so a number no row can have matches no route — a 404
+    like any unknown address, for every method (a converter that refused it after the
+    match would make a 405 of it where another method's route has the same path)."""
+    regex = rf"[0-9]{{1,{ID_DIGITS}}}"
+
+
+def parse_number(text, low=0, high=ID_MAX):
+    """The whole number written in `text` (digits 0-9 only, as a form or link writes
+    it), or None when it is not one or lies outside low..high."""
+    text = (text or "").strip()
+    if not _DIGITS.fullmatch(text) or len(text) > ID_DIGITS:
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def parse_date(text):
+    """The date written YYYY-MM-DD in `text`, or None when it is not a real date within
+    DATE_MIN..DATE_MAX."""
+    text = (text or "").strip()
+    if not _ISO_DATE.fullmatch(text):  # fromisoformat also reads 20260101, 2026-W01-1
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if DATE_MIN <= day <= DATE_MAX else None
+
+
+REFUSED = _l("Something was wrong with what was sent")
+TRY_AGAIN = _l("Go back, check what you entered and try again.")
+NOT_A_NUMBER = _l("A number in the address or the form is not one this page can use. Go "
+                  "back and try again.")
+NOT_A_DATE = _l("Write the date as YYYY-MM-DD, a real date from the year %(first)d to "
+                "%(last)d.", first=DATE_MIN.year, last=DATE_MAX.year)
+
+
+def refuse(text):
+    """Stop the request with a 400 page (or fragment) that says what was wrong."""
+    abort(render("errors/error.html", "errors/_error.html", status=400, title=REFUSED,
+                 text=text))
+
+
+def refuse_nul():
+    """Before every request: no text a person sends holds a NUL character, and
+    PostgreSQL cannot store one (its driver fails: a 500). Refused as a whole, whatever
+    field it is in."""
+    view_args = request.view_args or {}
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                refuse(TRY_AGAIN)
+    if any("\x00" in value for value in view_args.values() if isinstance(value, str)):
+        refuse(TRY_AGAIN)
+
+
+def number_from(values, name, default=None, low=0, high=ID_MAX):
+    """A whole number from request.args/.form/.values: missing or empty → default; not
+    a whole number from low to high → a translated 400."""
+    text = values.get(name, "")
+    if not text.strip():
+        return default
+    number = parse_number(text, low, high)
+    if number is None:
+        refuse(NOT_A_NUMBER)
+    return number
+
+
+def date_from(values, name, default=None):
+    """A date from request.args/.form: missing or empty → default; not a real date
+    written YYYY-MM-DD between DATE_MIN and DATE_MAX → a translated 400."""
+    text = values.get(name, "")
+    if not text.strip():
+        return default
+    day = parse_date(text)
+    if day is None:
+        refuse(NOT_A_DATE)
+    return day
 
 
 def client_ip():
@@ -237,6 +337,9 @@ SECURITY_HEADERS = (
 )
 HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 VERSIONED = ("static", "brand.theme", "brand.logo")
+# The same for everyone and personal to nobody: these keep the caching their view chose
+# (the web app manifest for a day, the service worker revalidated on every visit).
+SHARED = ("push.manifest", "push.service_worker")
 
 
 def security_headers(response):
@@ -252,8 +355,10 @@ def security_headers(response):
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
         response.cache_control.no_cache = None
-    elif "Cache-Control" not in headers:
-        # Pages may show personal data: never keep them in any cache (unless the view
-        # chose otherwise, as the polled unread count does to answer 304s).
+    elif req.endpoint not in SHARED and "no-store" not in headers.get("Cache-Control", ""):
+        # Pages, photos, files and downloads may hold personal data: no browser or proxy
+        # keeps any of them, whatever the view asked for ("private, no-cache" still
+        # stores a photo on the phone's disk). An ETag still answers a conditional
+        # request with 304.
         headers["Cache-Control"] = "no-store"
     return response

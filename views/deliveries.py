@@ -12,7 +12,7 @@ from models.db import database, utcnow
 from models.queue import local_zone
 
 from .admin import _administrator_only
-from .common import client_ip, render
+from .common import client_ip, parse_number, render
 from .notices import CHANNEL_NAMES, EVENT_NAMES, STATUS_NAMES
 
 bp = Blueprint("deliveries", __name__, url_prefix="/admin/notifications")
@@ -52,11 +52,12 @@ def sms_cap():
     if current_app.config["MUNICIPALITY"].sms is None:
         return _page(400, error=_l("SMS is not set up in the municipality file."))
     typed = request.form.get("cap", "").strip()
-    if not typed.isdigit() or int(typed) > CAP_MAX:
-        return _page(400, typed=typed,
+    cap = parse_number(typed, 0, CAP_MAX)  # "²" is a digit to isdigit(), not to int()
+    if cap is None:
+        return _page(400, typed=typed[:20],
                      error=_l("Write a whole number from 0 to %(max)d.", max=CAP_MAX))
     with database.atomic():
-        notify.set_sms_cap(int(typed))
-        audit.record("sms.cap_set", actor=current_user, ip=client_ip(), cap=int(typed))
-    flash(_l("The monthly SMS cap is now %(num)d.", num=int(typed)), "success")
+        notify.set_sms_cap(cap)
+        audit.record("sms.cap_set", actor=current_user, ip=client_ip(), cap=cap)
+    flash(_l("The monthly SMS cap is now %(num)d.", num=cap), "success")
     return redirect(url_for("deliveries.index"), 303)

@@ -17,7 +17,8 @@ from models.messages import (ANNOUNCEMENT, GUARDIAN, Attachment, Message, Thread
 from models.people import UNPROTECTED, WITH_RESPONSIBILITY, Child, Guardianship, User
 from models.school import Group, Unit
 
-from .common import client_ip, local_time, render, render_template, wants_fragment
+from .common import (client_ip, local_time, parse_number, render, render_template,
+                     wants_fragment)
 
 bp = Blueprint("letters", __name__)
 
@@ -102,7 +103,8 @@ def mark(child_id):
         abort(404)
     if access.leave_decider(user, child.id) is None:
         abort(403)
-    guardian = _responsible_guardian(child, request.form.get("guardian", type=int))
+    guardian_id = parse_number(request.form.get("guardian"))
+    guardian = _responsible_guardian(child, guardian_id) if guardian_id is not None else None
     if guardian is None:
         abort(404)
     on = request.form.get("on") == "1"

@@ -17,7 +17,7 @@ from models.people import Child
 from models.school import Group, Unit
 from models.sensitive import concerns
 
-from .common import client_ip, render
+from .common import ID_MAX, client_ip, number_from, render
 from .notices import CHANNEL_NAMES, STATUS_NAMES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -39,7 +39,7 @@ def _thread_or_404(thread_id):
 def _as_guardian(thread):
     """Does the user act in this thread as a guardian (not as staff)?"""
     return any(p.user_id == current_user.id and p.role == "guardian"
-               for p in inbox.participants(thread))
+               for p in inbox.participants(thread, current_user.id))
 
 
 def _uploads(errors):
@@ -56,12 +56,18 @@ def _uploads(errors):
     for upload in files:
         try:
             prepared.append(attachments.prepare(upload.filename, upload.read(max_bytes + 1),
-                                                max_bytes))
+                                                max_bytes, config["IMAGE_MAX_PIXELS"]))
         except attachments.Refused as refused:
             errors["files"] = (
                 _l("%(name)s is larger than %(max)d MB. Choose the files again.",
                    name=refused.filename, max=config["ATTACHMENT_MAX_MB"])
                 if refused.reason == "size" else
+                _l("%(name)s has more than %(max)d megapixels. Choose the files again.",
+                   name=refused.filename, max=config["IMAGE_MAX_PIXELS"] // 1_000_000)
+                if refused.reason == "pixels" else
+                _l("%(name)s is a PDF with scripts, links or attached files, or locked "
+                   "with a password. Choose the files again.", name=refused.filename)
+                if refused.reason == "pdf" else
                 _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a PDF. Choose the files "
                    "again.", name=refused.filename))
             return []
@@ -100,11 +106,18 @@ def _check_text(body, confirmed, subject=None):
     return errors, warnings
 
 
+def _form_token():
+    """The form's one-time token (against a double send), or None for one the app did
+    not make (they are 22 characters; the column holds 64)."""
+    token = request.form.get("token", "")
+    return token if 0 < len(token) <= 64 else None
+
+
 @bp.route("/")
 @login_required
 def index():
-    page = request.args.get("page", 0, type=int)
-    group = request.args.get("group", type=int)
+    page = number_from(request.args, "page", 0, high=ID_MAX // inbox.PAGE_SIZE)
+    group = number_from(request.args, "group")
     needs_answer = request.args.get("answer") == "1"
     archived = request.args.get("archived") == "1"
     user = current_user._get_current_object()  # once, not through the proxy each time
@@ -112,7 +125,7 @@ def index():
     staff_groups = access.staff_groups(user) if staff else []
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
-    lines, more = inbox.inbox(user, page=max(page, 0), group=group,
+    lines, more = inbox.inbox(user, page=page, group=group,
                               needs_answer=needs_answer, archived=archived, staff=staff)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
@@ -129,7 +142,7 @@ def thread(thread_id):
 
 def _thread_page(found, body="", errors=None, warnings=None, status=200):
     user_id = current_user.id
-    people = inbox.participants(found)
+    people = inbox.participants(found, user_id)
     me = next((p for p in people if p.user_id == user_id), None)
     lines = inbox.messages(found)
     if (me is not None and status == 200
@@ -139,13 +152,15 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
         me is not None and (me.role == "staff" or found.replies_allowed))
     private_reply = (found.kind == ANNOUNCEMENT and found.child_id is None
                      and me is not None and me.role == "guardian")
-    guardians = [p for p in people if p.role == "guardian"]
+    shown = inbox.people_for(found, people, me)
+    # Read status of the guardians only for those who see them all (people_for).
+    guardians = [p for p in people if p.role == "guardian"] if shown.guardians_read else []
     unread_by = [p for p in guardians
                  if p.last_read_at is None or p.last_read_at < found.last_message_at]
     return render("messages/thread.html", status=status, thread=found, lines=lines,
                   files=inbox.attachments_by_message(found), withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
-                  people=people, me=me, may_reply=may_reply, body=body,
+                  shown=shown, me=me, may_reply=may_reply, body=body,
                   errors=errors or {}, warnings=warnings or [],
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
 
@@ -168,7 +183,7 @@ def reply(thread_id):
         try:
             with _stored(files):
                 private = inbox.reply_privately(found, current_user, body,
-                                                request.form.get("token") or None, files)
+                                                _form_token(), files)
         except inbox.Duplicate:
             return redirect(url_for("messages.index"), 303)
         if private is None:
@@ -176,7 +191,7 @@ def reply(thread_id):
         return redirect(url_for("messages.thread", thread_id=private.id), 303)
     try:
         with _stored(files):
-            inbox.reply(found, current_user, body, request.form.get("token") or None,
+            inbox.reply(found, current_user, body, _form_token(),
                         as_guardian=as_guardian, files=files)
     except inbox.Duplicate:
         pass  # the first send went through; show the thread as it is
@@ -222,7 +237,8 @@ def withdraw(thread_id, message_id):
     message = inbox.withdraw(found, message_id, current_user, window)
     if message is None:
         abort(403)
-    audit.record("message.withdrawn", actor=current_user, obj=message, ip=client_ip())
+    audit.record("message.withdrawn", actor=current_user, obj=message, ip=client_ip(),
+                 child=found.child_id)
     return redirect(url_for("messages.thread", thread_id=found.id), 303)
 
 
@@ -290,7 +306,7 @@ def announce():
             _, unit, group = target
             try:
                 threads = inbox.announce(current_user, unit, group, form["subject"],
-                                         form["body"], request.form.get("token") or None,
+                                         form["body"], _form_token(),
                                          form["replies"], form["per_child"],
                                          urgent=form["urgent"])
             except inbox.Duplicate:
@@ -365,13 +381,14 @@ def new():
                 with _stored(files):
                     created = inbox.start_thread(
                         option["unit"], child, form["subject"], form["body"], current_user,
-                        request.form.get("token") or None,
+                        _form_token(),
                         guardians=guardians if staff else [current_user],
                         staff=[current_user] if staff else option["staff"],
                         as_guardian=not staff, files=files)
             except inbox.Duplicate:
                 return redirect(url_for("messages.index"), 303)
-            audit.record("thread.started", actor=current_user, obj=created, ip=client_ip())
+            audit.record("thread.started", actor=current_user, obj=created, ip=client_ip(),
+                         child=created.child_id)
             return redirect(url_for("messages.thread", thread_id=created.id), 303)
     elif staff:
         form["guardians"] = [g.id for g in options[0]["guardians"]]

@@ -1,23 +1,27 @@
 """The person's notification settings: per kind of event the channels and at once or
-in the daily digest; the digest's time; quiet hours; where notifications go."""
+in the daily digest; the digest's time; quiet hours; where notifications go. A new
+e-mail address is used once its owner has opened the link sent to it."""
+import logging
 import re
 
 import peewee
 from peewee import fn
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import audit, notify, sms
+from models import audit, email_change, mail, notify, sms
 from models.db import Prepared, database
 from models.notify import CHANNELS, DIGEST, NOW, Choice, Schedule
 from models.people import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
 
-from .common import client_ip, render
+from .common import client_ip, parse_number, render
 from .notices import CHANNEL_NAMES, EVENT_NAMES
 
 bp = Blueprint("notifications", __name__, url_prefix="/account")
+log = logging.getLogger(__name__)
 
 EMAIL_MAX, PHONE_MAX = 200, 40
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -49,11 +53,7 @@ def _channels():
 
 
 def _minute(name, default, errors):
-    value = request.form.get(name, "")
-    try:
-        minute = int(value)
-    except ValueError:
-        minute = -1
+    minute = parse_number(request.form.get(name, ""))
     if minute not in HOURS:
         errors[name] = _l("Choose a time from the list.")
         return default
@@ -62,16 +62,12 @@ def _minute(name, default, errors):
 
 def _contact(user, form, errors):
     """Rule 8: the person's own e-mail and mobile number (the register wins at the
-    next import). Errors keep what was typed. Another person's address is refused: an
-    address finds an account elsewhere (a caregiver asked for by e-mail)."""
+    next import). Errors keep what was typed. Whether someone else uses the address is
+    never checked here (the answer would tell): a new address waits for its link."""
     email = form.get("email", "").strip().lower()[:EMAIL_MAX]
     phone = form.get("phone", "").strip()[:PHONE_MAX]
     if email and not EMAIL.fullmatch(email):
         errors["email"] = _l("Write the e-mail address as name@example.no.")
-    elif email and email != (user.email or "").lower() and User.select().where(
-            (fn.LOWER(User.email) == email) & (User.id != user.id)).exists():
-        errors["email"] = _l("This address belongs to someone else in Kontaktbok. Use "
-                             "your own, or ask the school or kindergarten.")
     if phone and not PHONE.fullmatch(phone):
         errors["phone"] = _l("Write the phone number with digits only, for example "
                              "+47 912 34 567.")
@@ -103,18 +99,26 @@ def settings():
         email, phone = ((user.email, user.phone) if staff or user.lower_assurance
                         else _contact(user, form, errors))
         if not errors:
+            # A new address (not a removed one) is used only once its link is opened.
+            new_email = email if email and email != (user.email or "").lower() else None
             with database.atomic():
                 notify.save_choices(user, choices, schedule)
                 changed = {}
-                if email != user.email:
+                if not email and user.email:
                     changed["email"] = True
                 if phone != user.phone:
                     changed["phone"] = True
                 if changed:
-                    User.update(email=email, phone=phone).where(User.id == user.id).execute()
+                    User.update(email=email if not new_email else user.email,
+                                phone=phone).where(User.id == user.id).execute()
                 audit.record("notifications.chosen", actor=user, obj=user, ip=client_ip(),
                              **changed)
+                token = (email_change.ask(user, new_email, ip=client_ip()) if new_email
+                         else None)
             flash(_l("Your notification settings are saved."), "success")
+            if token is not None and _send_link(new_email, token):
+                flash(_l("We have sent a link to %(address)s. Your e-mail address changes "
+                         "when you open it.", address=new_email), "success")
             return redirect(url_for("notifications.settings"), 303)
         typed = {"email": email, "phone": phone}
     else:
@@ -123,6 +127,7 @@ def settings():
         typed = {"email": user.email, "phone": user.phone}
     return render(
         "notifications/settings.html", status=400 if errors else 200,
+        pending_email=email_change.pending(user),
         events=events, channels=channels, choices=choices, schedule=schedule,
         errors=errors, typed=typed, hours=HOUR_OPTIONS, event_names=EVENT_NAMES,
         channel_names=CHANNEL_NAMES, paper=user.paper_letters, staff=staff,
@@ -131,6 +136,50 @@ def settings():
                                           current_app.config["MUNICIPALITY"].country),
         push_devices=notify.devices_of(user),
         vapid_public_key=_vapid_public_key())
+
+
+def _send_link(address, token):
+    """The confirmation link, to the new address only. False (with a message) when it
+    could not be sent."""
+    mailer = current_app.extensions["mailer"]
+    town = current_app.config["MUNICIPALITY"]
+    link = ((current_app.config["PUBLIC_URL"] or "http://localhost:5000").rstrip("/")
+            + url_for("notifications.confirm_email", token=token))
+    user = current_user._get_current_object()
+    with force_locale(user.locale or town.default_language):
+        subject = gettext("Confirm your e-mail address for Kontaktbok")
+        body = "\n".join([
+            gettext("Open the link to use this address in Kontaktbok: %(link)s", link=link),
+            gettext("It works for %(hours)d hours, when you are logged in.",
+                    hours=email_change.LINK_HOURS), "",
+            gettext("If you did not ask for it, you can ignore this e-mail."), "", town.name])
+    try:
+        if not mailer.configured:
+            raise mail.Unavailable("no mail server")
+        mailer.send(address, subject, body)
+    except mail.Unavailable as error:
+        log.warning("an address confirmation could not be sent: %s", error)
+        flash(_l("The link to confirm your new e-mail address could not be sent. Try "
+                 "again later."), "error")
+        return False
+    return True
+
+
+@bp.route("/email/<token>")
+@login_required
+def confirm_email(token):
+    """The link from the e-mail: the address is the person's from now on."""
+    address = email_change.confirm(current_user._get_current_object(), token[:100],
+                                   ip=client_ip())
+    if address is None:
+        return render("errors/error.html", "errors/_error.html", status=404,
+                      title=_l("This link is no longer valid"),
+                      text=_l("Links to confirm an e-mail address work once, for "
+                              "%(hours)d hours, for the person who asked. Change the "
+                              "address again on the notification settings page.",
+                              hours=email_change.LINK_HOURS))
+    flash(_l("Your e-mail address is now %(address)s.", address=address), "success")
+    return redirect(url_for("notifications.settings"), 303)
 
 
 def _vapid_public_key():

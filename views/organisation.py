@@ -18,8 +18,8 @@ from models.passwords import hash_password
 from models.people import ADMINISTRATOR, GROUP_ROLES, ROLES, Enrolment, StaffRole, User
 from models.school import UNIT_KINDS, Group, Unit, school_year_of
 
-from .admin import _administrator_only
-from .common import client_ip, render
+from .admin import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, _administrator_only
+from .common import client_ip, parse_number, render
 from .labels import ROLE_NAMES, UNIT_KIND_NAMES
 
 bp = Blueprint("organisation", __name__, url_prefix="/admin/organisation")
@@ -97,14 +97,16 @@ def add_group():
     _administrator_only()
     form = {"errors": {}}
     errors = form["errors"]
-    unit = Unit.get_or_none(Unit.id == request.form.get("unit", type=int))
     form["unit"] = request.form.get("unit", "")
+    unit_id = parse_number(form["unit"])
+    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id is not None else None
     if unit is None:
         errors["unit"] = _l("Choose the unit.")
     name = _text(form, "name", errors, _l("Write the group's name (at most %(max)d "
                                           "characters).", max=NAME_MAX))
-    year = form["school_year"] = request.form.get("school_year", type=int)
-    if year is None or not 2000 <= year <= 2100:
+    form["school_year"] = request.form.get("school_year", "").strip()[:10]
+    year = parse_number(form["school_year"], FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR)
+    if year is None:
         errors["school_year"] = _l("Write the year the school year starts, such as 2026.")
     if errors:
         return _page(400, {"group": form})
@@ -143,11 +145,12 @@ def add_staff():
         errors["role"] = _l("Choose a role.")
     place = form["place"] = request.form.get("place", "")
     unit = group = None
-    if place.startswith("g") and place[1:].isdigit():
-        group = Group.get_or_none(Group.id == int(place[1:]))
+    number = parse_number(place[1:])
+    if place.startswith("g") and number is not None:
+        group = Group.get_or_none(Group.id == number)
         unit = Unit.get_or_none(Unit.id == group.unit_id) if group else None
-    elif place.startswith("u") and place[1:].isdigit():
-        unit = Unit.get_or_none(Unit.id == int(place[1:]))
+    elif place.startswith("u") and number is not None:
+        unit = Unit.get_or_none(Unit.id == number)
     if unit is None:
         errors["place"] = _l("Choose where the role is.")
     elif role in GROUP_ROLES and group is None:

@@ -19,7 +19,7 @@ from models.people import Enrolment, eighteenth_birthday_cutoff
 from models.posts import MediaTag, Post, PostMedia
 from models.school import Group
 
-from .common import client_ip, render, wants_fragment
+from .common import client_ip, number_from, render, wants_fragment
 from .labels import PHOTO_USES, translated
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
@@ -48,7 +48,9 @@ def _ids(**ids):
     return [ids[f"p{n}"] for n in range(_SLOTS)]
 
 
-_photos = Prepared(lambda **ids: posts.media_query(_ids(**ids)), **_IDS)
+_photos = Prepared(lambda user, day, adult_cutoff, **ids: posts.media_query(
+    _ids(**ids), access.guarded_child_ids(user, day, adult_cutoff)),
+    user=int, day=datetime.date, adult_cutoff=datetime.date, **_IDS)
 _consents = Prepared(lambda day, **ids: consent_book._consents_query(
     posts.tagged_in(_ids(**ids)), day), day=datetime.date, **_IDS)
 _guardians = Prepared(lambda **ids: consent_book._guardians_query(
@@ -74,13 +76,15 @@ def _feed(before=None, post_id=None):
     slots = {f"p{n}": ids[n] for n in range(_SLOTS)}
     consent = posts.photo_consent_from(_consents(day=day, **slots), _guardians(**slots),
                                        _answers(**slots), day)
-    return posts.finish(rows, media_rows=_photos(**slots), consent=consent)
+    photos = _photos(user=params["user"], day=day, adult_cutoff=params["adult_cutoff"],
+                     **slots)
+    return posts.finish(rows, media_rows=photos, consent=consent)
 
 
 @bp.route("/")
 @login_required
 def index():
-    before = request.args.get("before", type=int)
+    before = number_from(request.args, "before")
     lines, more = _feed(before=before)
     context = {"lines": lines, "more": more, **translated(use_names=PHOTO_USES)}
     if before is not None and wants_fragment():
@@ -124,8 +128,8 @@ def _target():
     """(unit id, group id, child id, children who may be tagged, name) for ?group= or
     ?child=, among those the member of staff reaches; 404 otherwise."""
     user = current_user._get_current_object()
-    group_id = request.values.get("group", type=int)
-    child_id = request.values.get("child", type=int)
+    group_id = number_from(request.values, "group")
+    child_id = number_from(request.values, "child")
     if group_id is not None:
         found = access.staff_group_children(user, group_id)
         if found is None:
@@ -242,8 +246,8 @@ def _prepare(upload):
                                     config["POST_VIDEO_SECONDS"])
         return _Prepared(attachments.Photo(found.file, found.poster.thumb), found.seconds)
     max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
-    return _Prepared(attachments.prepare_photo(upload.filename,
-                                               upload.read(max_bytes + 1), max_bytes), None)
+    return _Prepared(attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
+                                               max_bytes, config["IMAGE_MAX_PIXELS"]), None)
 
 
 def _refusal(refused):
@@ -256,6 +260,11 @@ def _refusal(refused):
         is_video = refused.filename.lower().endswith((".mp4", ".mov", ".webm", ".m4v"))
         return _l("%(name)s is larger than %(max)d MB.", name=refused.filename,
                   max=config["POST_VIDEO_MAX_MB" if is_video else "ATTACHMENT_MAX_MB"])
+    if refused.reason == "pixels":
+        return _l("%(name)s has more than %(max)d megapixels.", name=refused.filename,
+                  max=config["IMAGE_MAX_PIXELS"] // 1_000_000)
+    if refused.reason == "resolution":
+        return _l("%(name)s is a video larger than 4K.", name=refused.filename)
     return _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a video (MP4, MOV, WebM).",
               name=refused.filename)
 
@@ -386,10 +395,11 @@ def republish(post_id, media_id):
 def remove(post_id, media_id):
     found = _staff_media(post_id, media_id)
     with database.atomic():
+        tagged = [t.child_id for t in found.tags]
         MediaTag.delete().where(MediaTag.media == found.id).execute()
         PostMedia.delete().where(PostMedia.id == found.id).execute()
         audit.record("media.removed", actor=current_user._get_current_object(), obj=found,
-                     ip=client_ip(), post=post_id)
+                     ip=client_ip(), post=post_id, children=tagged)
     attachments.remove(current_app.config["ATTACHMENT_DIR"],
                        [found.stored_name, found.thumb_name])
     flash(_l("The photo is removed."), "success")
@@ -409,9 +419,12 @@ def archive(child_id):
         abort(404)
     tagged_in = (PostMedia.select(PostMedia.post).join(MediaTag)
                  .where(MediaTag.child == child.id))
-    condition, as_staff = access.post_condition(user)
+    day = today()
+    cutoff = eighteenth_birthday_cutoff(day)
+    condition, as_staff = access.post_condition(user, day, cutoff)
     lines, _ = posts.feed(condition & ((Post.child == child.id) | Post.id.in_(tagged_in)),
-                          as_staff.alias("staff"), limit=10_000)
+                          as_staff.alias("staff"), limit=10_000,
+                          own=access.guarded_child_ids(user, day, cutoff))
     directory = Path(current_app.config["ATTACHMENT_DIR"])
     names = {m.id: m for m in PostMedia.select().where(
         PostMedia.post.in_([p.id for p in lines]))}
