@@ -1,8 +1,9 @@
 """The domain. `MODELS` lists every table in creation order."""
 from .absence import Absence, LeaveApplication
-from .audit import AuditEvent
+from .audit import AuditChild, AuditEvent
 from .class_list import ClassListShare
 from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
+from .email_change import EmailChange
 from .messages import Attachment, Message, Thread, ThreadParticipant
 from .notify import (Notification, NotificationChoice, NotificationSchedule,
                      PushSubscription, Setting)
@@ -18,9 +19,11 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           Message, Attachment, Consent, ConsentItem, ConsentVersion, ConsentChild,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
-          NotificationSchedule, PushSubscription, Notification, Setting]
+          NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
+          EmailChange]
 
-__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditEvent",
+__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditChild", "AuditEvent",
+           "EmailChange",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",

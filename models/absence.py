@@ -99,14 +99,15 @@ def change(absence, by, ip="", **fields):
     with database.atomic():
         Absence.update(**fields).where(Absence.id == absence.id).execute()
         audit.record("absence.changed", actor=by, obj=absence, ip=ip,
-                     fields=sorted(fields))
+                     fields=sorted(fields), child=absence.child_id)
 
 
 def withdraw(absence, by, ip=""):
     with database.atomic():
         (Absence.update(withdrawn_at=utcnow())
          .where((Absence.id == absence.id) & Absence.withdrawn_at.is_null()).execute())
-        audit.record("absence.withdrawn", actor=by, obj=absence, ip=ip)
+        audit.record("absence.withdrawn", actor=by, obj=absence, ip=ip,
+                     child=absence.child_id)
 
 
 def of_child(child_id):
@@ -238,7 +239,7 @@ def decide(application, by, approve, reason, ip=""):
                            end_date=application.end_date, reason=LEAVE,
                            reported_by=application.applied_by_id, leave=application.id)
         audit.record("leave.approved" if approve else "leave.declined", actor=by,
-                     obj=application, ip=ip, reason=reason)
+                     obj=application, ip=ip, reason=reason, child=application.child_id)
         child = Child.get_by_id(application.child_id)
         notify.publish(notify.Event(
             kind=notify.LEAVE, source=f"l{application.id}",
@@ -262,7 +263,8 @@ def withdraw_leave(application, by, ip=""):
                    .where((LeaveApplication.id == application.id)
                           & (LeaveApplication.status == PENDING)).execute())
         if changed:
-            audit.record("leave.withdrawn", actor=by, obj=application, ip=ip)
+            audit.record("leave.withdrawn", actor=by, obj=application, ip=ip,
+                         child=application.child_id)
     return bool(changed)
 
 

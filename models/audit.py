@@ -49,6 +49,12 @@ class AuditEvent(BaseModel):
         raise AppendOnlyError("audit events cannot be deleted")
 
     @property
+    def children(self):
+        """The ids of the children the event concerns."""
+        return sorted(c for (c,) in AuditChild.select(AuditChild.child_id)
+                      .where(AuditChild.event == self.id).tuples())
+
+    @property
     def details(self):
         return json.loads(self.detail or "{}")
 
@@ -73,28 +79,64 @@ class AuditEvent(BaseModel):
         if action:
             query = query.where(cls.action == action)
         if child_id is not None:
-            # Details are written with sorted keys: `"child": 12` ends in , or }.
-            named = (cls.detail.contains(f'"child": {child_id},')
-                     | cls.detail.endswith(f'"child": {child_id}}}'))
-            query = query.where(((cls.object_type == "child") & (cls.object_id == child_id))
-                                | named)
+            query = query.where(cls.id.in_(AuditChild.select(AuditChild.event)
+                                           .where(AuditChild.child_id == child_id)))
         return [EventLine(*row) for row in query.order_by(cls.at.desc(), cls.id.desc())
                 .limit(limit).tuples()]
 
 
-def record(action, actor=None, obj=None, ip="", **detail):
+class AuditChild(BaseModel):
+    """A child an audit event concerns, so that the log of one child (rule 12: "who has
+    seen my child's data") is an index lookup and finds every kind of event about it.
+    A plain id, as in AuditEvent: the log outlives the child's record."""
+    event = peewee.ForeignKeyField(AuditEvent, backref="+", on_delete="CASCADE")
+    child_id = peewee.IntegerField()
+
+    class Meta:
+        indexes = ((("child_id", "event"), True),)
+
+    def save(self, *args, **kwargs):
+        if self.id is not None:
+            raise AppendOnlyError("audit events cannot be changed")
+        return super().save(*args, **kwargs)
+
+    @classmethod
+    def update(cls, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be changed")
+
+    @classmethod
+    def delete(cls):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+def record(action, actor=None, obj=None, ip="", children=(), **detail):
     """Write one audit event. Never put a national identity number or a password in
-    `detail`."""
-    return AuditEvent.create(
+    `detail`.
+
+    Every event that concerns a child names it: as `obj`, as `child` in `detail`, or,
+    for an event about several children (who is in a photo), as `children` (ids, kept
+    in the index only)."""
+    concerned = {c for c in children if c is not None}
+    if isinstance(detail.get("child"), int):
+        concerned.add(detail["child"])
+    object_type = (getattr(obj, "audit_type", type(obj).__name__.lower())
+                   if obj is not None else "")
+    if object_type == "child":
+        concerned.add(obj.id)
+    # Callers that change something write the event inside their own transaction.
+    event = AuditEvent.create(
         actor_id=actor.id if actor is not None else None,
         actor_name=actor.name if actor is not None else "",
         action=action,
-        object_type=(getattr(obj, "audit_type", type(obj).__name__.lower())
-                     if obj is not None else ""),
+        object_type=object_type,
         object_id=obj.id if obj is not None else None,
         ip=ip or "",
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
     )
+    if concerned:
+        AuditChild.insert_many([(event.id, child) for child in sorted(concerned)],
+                               fields=[AuditChild.event, AuditChild.child_id]).execute()
+    return event
 
 
 _recent = Prepared(lambda limit: AuditEvent.select(

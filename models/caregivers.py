@@ -2,14 +2,23 @@
 adult close to the child to get access; every other such guardian approves in the app;
 a leader of the child's unit confirms; any of the guardians can end it at once.
 
+The person is named as the requester typed them, and only that name is ever shown to
+the family and the leader: the typed e-mail address is never looked up among the
+accounts (it would tell the requester who uses an address). When the leader confirms,
+an invitation link goes to that address; the invited person opens it and accepts,
+logged in with an account of that address (or with a one-time code sent to it, which
+makes them an account). Only then does the grant belong to an account.
+
 Whether a grant gives access is decided in models/access.py (rule 1), never here.
 """
 import datetime
+import hashlib
+import secrets
 from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from . import audit
+from . import audit, code_login
 from .db import Prepared, database, today, utcnow
 from .people import (DECLINED, WITH_RESPONSIBILITY, WITHDRAWN_GRANT, CaregiverApproval,
                      CaregiverGrant, Child, Enrolment, Guardianship, User)
@@ -38,16 +47,25 @@ class GrantLine:
     confirmed: bool
     ended: bool
     end_reason: str
+    accepted: bool
 
     def waiting_for(self, guardians):
         return [g for g in guardians if g.id not in self.approved_by]
+
+
+def _typed(grant, account_first="", account_last=""):
+    """The name the requester typed. Grants made in code without one (the demo's)
+    have their account's."""
+    if grant.first_name or grant.last_name:
+        return f"{grant.first_name} {grant.last_name}".strip()
+    return f"{account_first} {account_last}".strip()
 
 
 def grants(child_id):
     """Every grant for the child, newest first (ended ones too, for the record)."""
     caregiver, requester = User.alias("caregiver"), User.alias("requester")
     rows = (CaregiverGrant.select(CaregiverGrant, caregiver, requester)
-            .join(caregiver, on=(CaregiverGrant.caregiver == caregiver.id))
+            .join(caregiver, JOIN.LEFT_OUTER, on=(CaregiverGrant.caregiver == caregiver.id))
             .switch(CaregiverGrant)
             .join(requester, JOIN.LEFT_OUTER, on=(CaregiverGrant.requested_by == requester.id))
             .where(CaregiverGrant.child == child_id)
@@ -60,37 +78,33 @@ def grants(child_id):
         approvals.setdefault(grant_id, set()).add(guardian_id)
     lines = []
     for grant in rows:
-        person = grant.caregiver
+        person = grant.caregiver if grant.caregiver_id else None
         lines.append(GrantLine(
-            grant.id, person.name, person.email or person.phone, grant.relation,
+            grant.id, _typed(grant, *((person.first_name, person.last_name) if person
+                                      else ())),
+            grant.email or grant.phone or (person.email or person.phone if person else ""),
+            grant.relation,
             grant.requested_by.name if grant.requested_by_id else "", grant.created_at,
             frozenset(approvals.get(grant.id, ())), grant.confirmed_at is not None,
-            grant.revoked_at is not None, grant.end_reason))
+            grant.revoked_at is not None, grant.end_reason, grant.caregiver_id is not None))
     return lines
 
 
 def request(child, requester, first_name, last_name, email, phone, relation, ip=""):
-    """Ask for access for another adult; the requester's own approval is given. The
-    adult's account is found by e-mail, else made (without a password: they log in
-    the way the municipality lets people without parental responsibility log in)."""
+    """Ask for access for another adult, named and reached as typed; the requester's own
+    approval is given. No account is looked up or made here (see the module's note)."""
     email = email.strip().lower()
     with database.atomic():
-        person = (User.select().where(User.email == email).first() if email else None)
-        if person is None:
-            person = User.create(username=email or f"caregiver-{phone}-{utcnow():%Y%m%d%H%M%S}",
-                                 first_name=first_name, last_name=last_name, email=email,
-                                 phone=phone)
-        if person.id == requester.id:
+        if email and email in {(requester.email or "").lower(),
+                               (requester.code_login_email or "").lower()}:
             raise Refused("self")
-        if Guardianship.select().where((Guardianship.child == child.id)
-                                       & (Guardianship.guardian == person.id)).exists():
-            raise Refused("parent")  # a parent is never a caregiver (barneloven § 47)
-        if CaregiverGrant.select().where((CaregiverGrant.child == child.id)
-                                         & (CaregiverGrant.caregiver == person.id)
-                                         & CaregiverGrant.revoked_at.is_null()).exists():
+        if email and CaregiverGrant.select().where(
+                (CaregiverGrant.child == child.id) & (fn.LOWER(CaregiverGrant.email) == email)
+                & CaregiverGrant.revoked_at.is_null()).exists():
             raise Refused("exists")
-        grant = CaregiverGrant.create(caregiver=person, child=child, requested_by=requester,
-                                      relation=relation)
+        grant = CaregiverGrant.create(child=child, requested_by=requester, relation=relation,
+                                      first_name=first_name, last_name=last_name,
+                                      email=email, phone=phone)
         CaregiverApproval.create(grant=grant, guardian=requester)
         audit.record("caregiver.requested", actor=requester, obj=grant, ip=ip,
                      child=child.id, relation=relation)
@@ -110,7 +124,8 @@ def approve(grant, guardian, ip=""):
                 (CaregiverApproval.grant == grant.id)
                 & (CaregiverApproval.guardian == guardian.id)).exists():
             CaregiverApproval.create(grant=grant, guardian=guardian)
-            audit.record("caregiver.approved", actor=guardian, obj=grant, ip=ip)
+            audit.record("caregiver.approved", actor=guardian, obj=grant, ip=ip,
+                         child=grant.child_id)
 
 
 def end(grant, guardian, reason, ip=""):
@@ -120,7 +135,7 @@ def end(grant, guardian, reason, ip=""):
          .where((CaregiverGrant.id == grant.id) & CaregiverGrant.revoked_at.is_null())
          .execute())
         audit.record("caregiver.declined" if reason == DECLINED else "caregiver.withdrawn",
-                     actor=guardian, obj=grant, ip=ip)
+                     actor=guardian, obj=grant, ip=ip, child=grant.child_id)
 
 
 def _all_approved():
@@ -143,6 +158,8 @@ class ConfirmLine:
     child: str
     requested_by: str
     confirmed: bool
+    child_id: int
+    accepted: bool
 
 
 def for_leader(unit_ids, day=None):
@@ -153,11 +170,14 @@ def for_leader(unit_ids, day=None):
     caregiver, requester = User.alias("caregiver"), User.alias("requester")
     in_units = (Enrolment.select(Enrolment.child).join(Group)
                 .where(Enrolment.active(day) & Group.unit.in_(unit_ids)))
-    rows = (CaregiverGrant.select(CaregiverGrant.id, caregiver.first_name, caregiver.last_name,
+    rows = (CaregiverGrant.select(CaregiverGrant.id, CaregiverGrant.first_name,
+                                  CaregiverGrant.last_name, caregiver.first_name,
+                                  caregiver.last_name,
                                   CaregiverGrant.relation, Child.first_name, Child.last_name,
                                   requester.first_name, requester.last_name,
-                                  CaregiverGrant.confirmed_at)
-            .join(caregiver, on=(CaregiverGrant.caregiver == caregiver.id))
+                                  CaregiverGrant.confirmed_at, Child.id,
+                                  CaregiverGrant.caregiver)
+            .join(caregiver, JOIN.LEFT_OUTER, on=(CaregiverGrant.caregiver == caregiver.id))
             .switch(CaregiverGrant).join(Child)
             .switch(CaregiverGrant)
             .join(requester, JOIN.LEFT_OUTER, on=(CaregiverGrant.requested_by == requester.id))
@@ -165,24 +185,111 @@ def for_leader(unit_ids, day=None):
                    & (CaregiverGrant.confirmed_at.is_null(False) | _all_approved()))
             .order_by(CaregiverGrant.confirmed_at.is_null(False), Child.first_name).tuples())
     lines = []
-    for gid, cf, cl, relation, kf, kl, rf, rl, confirmed_at in rows:
-        lines.append(ConfirmLine(gid, f"{cf} {cl}", relation, f"{kf} {kl}",
-                                 f"{rf} {rl}" if rf else "", confirmed_at is not None))
+    for (gid, tf, tl, cf, cl, relation, kf, kl, rf, rl, confirmed_at, child_id,
+         account) in rows:
+        lines.append(ConfirmLine(gid, _typed(CaregiverGrant(first_name=tf, last_name=tl),
+                                             cf or "", cl or ""),
+                                 relation, f"{kf} {kl}", f"{rf} {rl}" if rf else "",
+                                 confirmed_at is not None, child_id, account is not None))
     return lines
 
 
+def _digest(token):
+    """Invitation links are random and long: a plain hash keeps a copy of the database
+    from holding live links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_invitation(grant_id):
+    """A fresh invitation link's token for the grant (an earlier link stops working)."""
+    token = secrets.token_urlsafe(32)
+    (CaregiverGrant.update(invitation_hash=_digest(token), invited_at=utcnow())
+     .where(CaregiverGrant.id == grant_id).execute())
+    return token
+
+
 def confirm(grant_id, leader, unit_ids, ip=""):
-    """The leader confirms a fully approved request for a child of their units."""
+    """The leader confirms a fully approved request for a child of their units. Returns
+    the token of the invitation to send to the person's address, or None when there is
+    no such request."""
     line = next((g for g in for_leader(unit_ids) if g.id == grant_id and not g.confirmed),
                 None)
     if line is None:
-        return False
+        return None
     with database.atomic():
         (CaregiverGrant.update(confirmed_at=utcnow(), confirmed_by=leader.id)
          .where(CaregiverGrant.id == grant_id).execute())
+        token = _new_invitation(grant_id)
         audit.record("caregiver.confirmed", actor=leader, obj=CaregiverGrant(id=grant_id),
-                     ip=ip)
-    return True
+                     ip=ip, child=line.child_id)
+    return token
+
+
+def invite_again(grant_id, leader, unit_ids, ip=""):
+    """A new invitation for a confirmed grant nobody has accepted yet (the mail was
+    lost, or went astray): returns its token, or None."""
+    line = next((g for g in for_leader(unit_ids)
+                 if g.id == grant_id and g.confirmed and not g.accepted), None)
+    if line is None:
+        return None
+    with database.atomic():
+        token = _new_invitation(grant_id)
+        audit.record("caregiver.invited", actor=leader, obj=CaregiverGrant(id=grant_id),
+                     ip=ip, child=line.child_id)
+    return token
+
+
+def invitation(token):
+    """The confirmed, open, not yet accepted grant the link belongs to, or None."""
+    if not token or len(token) > 100:
+        return None
+    return (CaregiverGrant.select().where(
+        (CaregiverGrant.invitation_hash == _digest(token))
+        & CaregiverGrant.revoked_at.is_null() & CaregiverGrant.confirmed_at.is_null(False)
+        & CaregiverGrant.caregiver.is_null()).first())
+
+
+def addressed_to(grant, user):
+    """The account is one of the invited address: its e-mail, or the address it logs
+    in to with codes."""
+    return grant.email.lower() in {(user.email or "").strip().lower(),
+                                   (user.code_login_email or "").strip().lower()}
+
+
+def accept(grant, user, ip=""):
+    """The invited person, logged in with an account of the invited address, accepts:
+    from now on the grant is that account's. Raises Refused for the wrong account, a
+    parent of the child, or someone who already has access."""
+    if not addressed_to(grant, user):
+        raise Refused("address")
+    if Guardianship.select().where((Guardianship.child == grant.child_id)
+                                   & (Guardianship.guardian == user.id)).exists():
+        raise Refused("parent")  # a parent is never a caregiver (barneloven § 47)
+    if CaregiverGrant.select().where((CaregiverGrant.child == grant.child_id)
+                                     & (CaregiverGrant.caregiver == user.id)
+                                     & CaregiverGrant.revoked_at.is_null()).exists():
+        raise Refused("exists")
+    with database.atomic():
+        taken = (CaregiverGrant.update(caregiver=user.id, accepted_at=utcnow(),
+                                       invitation_hash=None)
+                 .where((CaregiverGrant.id == grant.id) & CaregiverGrant.caregiver.is_null()
+                        & CaregiverGrant.revoked_at.is_null()).execute())
+        if not taken:
+            raise Refused("gone")
+        audit.record("caregiver.accepted", actor=user, obj=grant, ip=ip, child=grant.child_id)
+
+
+def invitee_account(grant):
+    """The account a login code for the invited address goes to: the one that already
+    logs in with codes there, or a new one in the typed name (the invited person proves
+    the address with the code before it is used)."""
+    found = code_login.holder(grant.email)
+    if found is not None:
+        return found
+    return User.create(username=f"caregiver-{secrets.token_hex(8)}",
+                       first_name=grant.first_name, last_name=grant.last_name,
+                       email=grant.email, phone=grant.phone, code_login_email=grant.email,
+                       code_login_since=utcnow())
 
 
 @dataclass(frozen=True)

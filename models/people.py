@@ -146,8 +146,11 @@ class CaregiverGrant(BaseModel):
     """Access for another adult close to the child (a grandparent, say), asked for by a
     guardian with parental responsibility (seed 000). It counts only while every
     guardian with parental responsibility has approved it and once the unit leader has
-    confirmed it; any of those guardians can end it at once."""
-    caregiver = peewee.ForeignKeyField(User, backref="caregiver_grants", on_delete="CASCADE")
+    confirmed it; any of those guardians can end it at once. The person is named as the
+    requester typed them; `caregiver` stays empty until the invited person accepts,
+    logged in (models/caregivers.py)."""
+    caregiver = peewee.ForeignKeyField(User, null=True, backref="caregiver_grants",
+                                       on_delete="CASCADE")
     child = peewee.ForeignKeyField(Child, backref="caregiver_grants", on_delete="CASCADE")
     created_at = peewee.DateTimeField(default=utcnow)
     revoked_at = peewee.DateTimeField(null=True)
@@ -157,6 +160,13 @@ class CaregiverGrant(BaseModel):
     confirmed_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     ended_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     end_reason = peewee.CharField(max_length=10, default="")
+    first_name = peewee.CharField(max_length=100, default="")
+    last_name = peewee.CharField(max_length=100, default="")
+    email = peewee.CharField(max_length=200, default="")
+    phone = peewee.CharField(max_length=40, default="")
+    invitation_hash = peewee.CharField(max_length=64, null=True, unique=True)
+    invited_at = peewee.DateTimeField(null=True)
+    accepted_at = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("caregiver", "child"), False),)

@@ -1,16 +1,23 @@
 """Caregiver access (seed 000, rule 1): asked for by a guardian with parental
 responsibility, approved by every other one, confirmed by a leader of the child's unit,
-ended at once by any of them."""
+ended at once by any of them. The person is named as the requester typed them; the
+grant finds its account only when the invited person accepts, logged in."""
+import re
+import time
+
 import pytest
 
 from models import access
 from models.audit import AuditEvent
 from models.people import CaregiverApproval, CaregiverGrant, User
 
+from .cast import ROLES
+from .cast import ROLES
 from .helpers import text_of
+from .matrix import Matrix, everyone
+from .smtp import smtp_server
+from .matrix import Matrix, everyone, only
 
-CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
-        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
 ANNE = {"first_name": "Anne", "last_name": "Nabo", "email": "anne@example.org",
         "phone": "", "relation": "family_friend"}
 
@@ -27,63 +34,247 @@ def ask_for_anne(client, child, **changes):
     return client.post(f"/children/{child.id}/caregivers", data={**ANNE, **changes})
 
 
-@pytest.mark.parametrize("role", [None] + CAST)
-def test_route_matrix(client, login, kids, role):
-    emma = kids["Emma"].id
-    bestemor = grant_of("bestemor").id
+PARENTS = {"kari", "ola"}
+ROUTES = Matrix({
+    ("GET", "/children/{emma}/caregivers"): only(PARENTS),
+    ("POST", "/children/{emma}/caregivers"): only(PARENTS, 400),  # empty
+    ("POST", "/children/{emma}/caregivers/{bestemor_grant}/approve"): only(PARENTS, 303),
+    ("GET", "/caregivers/"): only({"rektor", "styrer"}),
+    ("POST", "/caregivers/{pending}/confirm"): only({"rektor"}, 303),
+    ("POST", "/children/{emma}/caregivers/{bestemor_grant}/withdraw"): only(PARENTS, 303),
+    ("POST", "/children/{emma}/caregivers/999999/withdraw"): everyone(404),
+    ("POST", "/children/{emma}/caregivers/{pending}/decline"): only(PARENTS, 303),
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(client, login, ids, kids, role):
     # A request every guardian approved, waiting for the school to confirm.
     pending = CaregiverGrant.create(caregiver=User.get(User.username == "nina"),
-                                    child=emma, relation="other")
+                                    child=kids["Emma"], relation="other")
     for guardian in ("kari", "ola"):
         CaregiverApproval.create(grant=pending, guardian=User.get(User.username == guardian))
-    if role:
-        login(role)
-    parents = {"kari", "ola"}
-    expected = {
-        ("GET", f"/children/{emma}/caregivers"): 200 if role in parents else 404,
-        ("POST", f"/children/{emma}/caregivers"): 400 if role in parents else 404,  # empty
-        ("POST", f"/children/{emma}/caregivers/{bestemor}/approve"):
-            303 if role in parents else 404,
-        ("GET", "/caregivers/"): 200 if role in {"rektor", "styrer"} else 404,
-        ("POST", f"/caregivers/{pending.id}/confirm"): 303 if role == "rektor" else 404,
-        ("POST", f"/children/{emma}/caregivers/{bestemor}/withdraw"):
-            303 if role in parents else 404,
-        ("POST", f"/children/{emma}/caregivers/999999/withdraw"): 404,
-    }
-    for (method, url), status in expected.items():
-        response = client.open(url, method=method, data={} if method == "POST" else None)
-        want = 302 if role is None else status
-        assert response.status_code == want, (role, method, url, response.status_code)
+    ROUTES.check(client, login, role,
+                 {**ids, "bestemor_grant": grant_of("bestemor").id, "pending": pending.id},
+                 data={})
 
 
-def test_access_needs_every_guardian_and_the_leader(client, login, kids, t):
+# The routes of an invitation (a link anyone may hold: an unknown token is a 404 to
+# everyone), and a leader's sending it again.
+INVITATIONS = Matrix({
+    ("GET", "/caregivers/invitation/no-such-token"): everyone(404, anonymous=404),
+    ("POST", "/caregivers/invitation/no-such-token"): everyone(404),
+    ("POST", "/caregivers/invitation/no-such-token/code"): everyone(404, anonymous=404),
+    ("POST", "/caregivers/999999/invite"): everyone(404),
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_invitation_route_matrix(client, login, ids, role):
+    INVITATIONS.check(client, login, role, ids)
+
+
+@pytest.fixture
+def inbox(app):
+    with smtp_server(app) as server:
+        yield server.messages
+
+
+def asked(email):
+    return CaregiverGrant.get(CaregiverGrant.email == email)
+
+
+def mail_to(inbox, address, count=1):
+    """The newest mail to the address (code mails are sent beside the request: wait)."""
+    for _ in range(100):
+        found = [m for to, m in inbox if address in to]
+        if len(found) >= count:
+            return found[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {address}")
+
+
+def body_of(message):
+    return message.get_body().get_content()
+
+
+def invitation_path(inbox, address, count=1):
+    return re.search(r"https?://[^/\s]+(/caregivers/invitation/\S+)",
+                     body_of(mail_to(inbox, address, count))).group(1)
+
+
+def approve_and_confirm(client, login, child, grant, leader="rektor"):
+    login("ola")
+    assert client.post(f"/children/{child.id}/caregivers/{grant.id}/approve").status_code == 303
+    login(leader)
+    assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 303
+
+
+def log_in_with_invited_code(client, inbox, path, address):
+    """Logged out, from the invitation: a code to the invited address, then back."""
+    client.post("/logout")
+    page = client.get(path)
+    assert page.status_code == 200
+    answer = client.post(f"{path}/code")
+    assert answer.status_code == 303
+    code = re.search(r"\b(\d{6})\b", body_of(mail_to(inbox, address, 2))).group(1)
+    entered = client.post(answer.headers["Location"], data={"code": code})
+    assert entered.status_code == 302 and entered.headers["Location"] == path
+    return entered
+
+
+def test_access_needs_every_guardian_the_leader_and_the_invited_person(client, login, kids,
+                                                                       inbox, t):
     emma = kids["Emma"]
     login("kari")
     assert ask_for_anne(client, emma).status_code == 303
-    assert not sees("anne@example.org", emma)
+    grant = asked("anne@example.org")
+    assert grant.caregiver_id is None
     page = text_of(client.get(f"/children/{emma.id}/caregivers"))
+    assert "Anne Nabo" in page
     assert t("Waiting for approval from %(names)s", names="Ola Hansen") in page
 
     login("rektor")
     assert "Anne Nabo" not in text_of(client.get("/caregivers/"))  # not yet for the leader
-
     login("ola")
-    grant = grant_of("anne@example.org")
     assert client.post(f"/children/{emma.id}/caregivers/{grant.id}/approve").status_code == 303
-    assert not sees("anne@example.org", emma)  # approved, not yet confirmed
-
     login("styrer")  # leads the kindergarten, not Emma's school
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 404
+    assert not inbox
     login("rektor")
     assert "Anne Nabo" in text_of(client.get("/caregivers/"))
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 303
-    assert sees("anne@example.org", emma)
-    assert not sees("anne@example.org", kids["Noah"])
+    assert t("Invited by e-mail: waiting for the person to accept") in text_of(
+        client.get("/caregivers/"))
+
+    # The invitation names nobody: e-mail leaves the secure channel.
+    invitation = mail_to(inbox, "anne@example.org")
+    for name in ("Emma", "Hansen", "Kari", "Anne"):
+        assert name not in body_of(invitation)
+    path = invitation_path(inbox, "anne@example.org")
+    assert not CaregiverGrant.get_by_id(grant.id).caregiver_id  # nobody has it yet
+
+    # Anne has no account: a code to the invited address makes her one, and she accepts.
+    log_in_with_invited_code(client, inbox, path, "anne@example.org")
+    page = text_of(client.get(path))
+    assert "Emma Hansen" in page and "Kari Hansen" in page
+    assert client.post(path).status_code == 303
+    anne = User.get_by_id(CaregiverGrant.get_by_id(grant.id).caregiver_id)
+    assert (anne.name, anne.code_login_email) == ("Anne Nabo", "anne@example.org")
+    assert "Emma Hansen" in text_of(client.get("/"))
+    assert sees(anne.username, emma) and not sees(anne.username, kids["Noah"])
+    assert client.get(path).status_code == 404  # the link works once
+
+    # Next time she logs in with a code to her address, as anyone allowed codes does.
+    client.post("/logout")
+    client.post("/login/code", data={"email": "anne@example.org"})
+    code = re.search(r"\b(\d{6})\b", body_of(mail_to(inbox, "anne@example.org", 3))).group(1)
+    assert client.post("/login/code/enter", data={"code": code}).status_code == 302
+    assert "Emma Hansen" in text_of(client.get("/"))
 
     actions = [e.action for e in AuditEvent.select().where(
         AuditEvent.object_type == "caregivergrant", AuditEvent.object_id == grant.id)
         .order_by(AuditEvent.id)]
-    assert actions == ["caregiver.requested", "caregiver.approved", "caregiver.confirmed"]
+    assert actions == ["caregiver.requested", "caregiver.approved", "caregiver.confirmed",
+                       "caregiver.accepted"]
+
+
+def test_a_typed_address_never_reveals_whose_account_it_is(client, login, kids, users, inbox,
+                                                         t):
+    """Finding 5 of issue 15: asking for "Test Person, lise@example.org" showed Lise Berg's
+    name. The family and the leader see the typed name, before and after; Lise's account
+    gets the access only when she, logged in, accepts."""
+    emma = kids["Emma"]
+    login("kari")
+    assert ask_for_anne(client, emma, first_name="Test", last_name="Person",
+                        email="Lise@Example.org", relation="grandparent").status_code == 303
+    grant = asked("lise@example.org")
+    assert grant.caregiver_id is None
+    relation = t("Grandparent")
+    page = text_of(client.get(f"/children/{emma.id}/caregivers"))
+    assert f"Test Person – {relation}" in page and "Lise" not in page
+    approve_and_confirm(client, login, emma, grant)
+    assert "Lise" not in text_of(client.get("/caregivers/"))
+    assert "Test Person" in text_of(client.get("/caregivers/"))
+    assert not sees("lise", emma)
+
+    login("lise")  # her own account, logged in as usual, opens the link
+    path = invitation_path(inbox, "lise@example.org")
+    assert client.post(path).status_code == 303
+    assert sees("lise", emma)
+    assert "Emma Hansen" in text_of(client.get("/"))
+    for guardian in ("kari", "ola"):
+        login(guardian)
+        page = text_of(client.get(f"/children/{emma.id}/caregivers"))
+        assert f"Test Person – {relation}" in page and "Lise" not in page
+        assert t("Has access") in page
+
+
+def test_only_an_account_of_the_invited_address_accepts(client, login, kids, inbox, t):
+    emma = kids["Emma"]
+    login("kari")
+    ask_for_anne(client, emma)
+    grant = asked("anne@example.org")
+    approve_and_confirm(client, login, emma, grant)
+    path = invitation_path(inbox, "anne@example.org")
+    login("nina")  # the link reached someone else, logged in with another account
+    page = client.get(path)
+    assert "Emma" not in text_of(page)
+    assert t("This invitation was sent to another e-mail address than the one of the "
+             "account you are logged in with. Log out, open the link again and log in "
+             "with a code sent to the address the invitation came to.") in text_of(page)
+    assert client.post(path).status_code == 403
+    assert not sees("nina", emma)
+    assert client.get("/caregivers/invitation/not-a-real-token").status_code == 404
+
+
+def test_a_parent_is_never_made_a_caregiver(client, login, kids, inbox, t):
+    """Per is Emma's father without parental responsibility (barneloven § 47): asking
+    for his address tells Kari nothing, and his acceptance is refused."""
+    emma = kids["Emma"]
+    login("kari")
+    assert ask_for_anne(client, emma, first_name="Per", last_name="Olsen",
+                        email="per@example.org").status_code == 303
+    grant = asked("per@example.org")
+    approve_and_confirm(client, login, emma, grant)
+    login("per")
+    response = client.post(invitation_path(inbox, "per@example.org"))
+    assert response.status_code == 403
+    assert t("You are a parent of the child. A parent without parental responsibility "
+             "cannot be given access in Kontaktbok; the school or kindergarten gives "
+             "information on request.") in text_of(response)
+    assert CaregiverGrant.get_by_id(grant.id).caregiver_id is None
+    assert not sees("per", emma)
+
+
+def test_a_new_invitation_replaces_the_old_link(client, login, kids, inbox):
+    emma = kids["Emma"]
+    login("kari")
+    ask_for_anne(client, emma)
+    grant = asked("anne@example.org")
+    approve_and_confirm(client, login, emma, grant)
+    first = invitation_path(inbox, "anne@example.org")
+    assert client.post(f"/caregivers/{grant.id}/invite").status_code == 303
+    second = invitation_path(inbox, "anne@example.org", 2)
+    assert first != second
+    client.post("/logout")
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    login("styrer")
+    assert client.post(f"/caregivers/{grant.id}/invite").status_code == 404
+
+
+def test_an_ended_request_has_no_invitation(client, login, kids, inbox):
+    emma = kids["Emma"]
+    login("kari")
+    ask_for_anne(client, emma)
+    grant = asked("anne@example.org")
+    approve_and_confirm(client, login, emma, grant)
+    path = invitation_path(inbox, "anne@example.org")
+    login("ola")
+    assert client.post(f"/children/{emma.id}/caregivers/{grant.id}/withdraw").status_code == 303
+    client.post("/logout")
+    assert client.get(path).status_code == 404
 
 
 def test_any_guardian_ends_the_access_at_once_and_the_caregiver_is_told(client, login, kids,
@@ -105,25 +296,12 @@ def test_a_declined_request_never_gives_access(client, login, kids):
     emma = kids["Emma"]
     login("kari")
     ask_for_anne(client, emma)
-    grant = grant_of("anne@example.org")
+    grant = asked("anne@example.org")
     login("ola")
     assert client.post(f"/children/{emma.id}/caregivers/{grant.id}/decline").status_code == 303
     login("rektor")
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 404
-    assert not sees("anne@example.org", emma)
-
-
-def test_a_parent_is_never_made_a_caregiver(client, login, kids, t):
-    """Per is Emma's father without parental responsibility (barneloven § 47)."""
-    login("kari")
-    response = ask_for_anne(client, kids["Emma"], first_name="Per", last_name="Olsen",
-                            email="per@example.org")
-    assert response.status_code == 400
-    assert t("This person is a parent of the child. A parent without parental "
-             "responsibility cannot be given access in Kontaktbok; the school or "
-             "kindergarten gives information on request.") in text_of(response)
-    assert not CaregiverGrant.select().where(
-        CaregiverGrant.caregiver == User.get(User.username == "per")).exists()
+    assert grant.invitation_hash is None and CaregiverGrant.get_by_id(grant.id).invited_at is None
 
 
 def test_bad_input_is_explained_and_kept(client, login, kids, t):
@@ -135,22 +313,27 @@ def test_bad_input_is_explained_and_kept(client, login, kids, t):
     assert t("Write an e-mail address like name@example.org.") in page
     assert 'value="anne-at-example"' in response.get_data(as_text=True)
     assert 'value="Nabo"' in response.get_data(as_text=True)
+    missing = ask_for_anne(client, kids["Emma"], email="", phone="+47 900 00 099")
+    assert missing.status_code == 400
+    assert t("Write the person's e-mail address: the invitation goes there.") in text_of(missing)
     response = ask_for_anne(client, kids["Emma"])
     assert response.status_code == 303
-    again = ask_for_anne(client, kids["Emma"])
+    again = ask_for_anne(client, kids["Emma"], email="ANNE@example.org")
     assert again.status_code == 400
     assert t("This person already has access, or has been asked for.") in text_of(again)
+    own = ask_for_anne(client, kids["Emma"], email="kari@example.org")
+    assert t("You already have access yourself.") in text_of(own)
 
 
-def test_the_kindergarten_leader_confirms_for_a_kindergarten_child(client, login, kids):
+def test_the_kindergarten_leader_confirms_for_a_kindergarten_child(client, login, kids, inbox):
     noah = kids["Noah"]
     login("kari")
     ask_for_anne(client, noah)
-    grant = grant_of("anne@example.org")
+    grant = asked("anne@example.org")
     login("ola")
     client.post(f"/children/{noah.id}/caregivers/{grant.id}/approve")
     login("rektor")
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 404
     login("styrer")
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 303
-    assert sees("anne@example.org", noah)
+    assert mail_to(inbox, "anne@example.org")

@@ -6,7 +6,9 @@ import pytest
 
 from models.audit import AppendOnlyError, AuditEvent, record
 
+from .cast import ROLES
 from .helpers import text_of
+from .matrix import Matrix, everyone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,3 +206,105 @@ def test_a_hostile_translation_stays_text(app):
             views.common.get_translations = original
     assert "49" not in html and "<b>" not in html
     assert html.count("&lt;b&gt;bold&lt;/b&gt;") == 2
+
+
+# Caching of personal responses, and what the server says about itself (issue 15, finding 9)
+
+def test_personal_media_files_and_downloads_are_never_stored(client, login, kids):
+    """Photos were sent `private, no-cache`, which lets the browser keep them on disk: a
+    withdrawn photo or a child's archive could outlive the session on a shared PC."""
+    from models.posts import Post, PostMedia
+
+    login("kari")
+    post = Post.get(Post.title == "Vi lager drager")
+    media = PostMedia.get(PostMedia.post == post.id)
+    for url in (f"/posts/{post.id}/media/{media.id}",
+                f"/posts/{post.id}/media/{media.id}/thumb",
+                f"/posts/archive/{kids['Emma'].id}.zip", "/", "/messages/",
+                f"/posts/{post.id}", "/no-such-page"):
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert response.headers["Cache-Control"] == "no-store", url
+        response.close()
+
+
+def test_the_polled_unread_count_is_not_stored_and_still_answers_304(client, login):
+    login("kari")
+    first = client.get("/messages/unread")
+    assert first.headers["Cache-Control"] == "no-store"
+    again = client.get("/messages/unread", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "no-store"
+
+
+def test_only_versioned_static_files_and_shared_app_files_are_cached(client, login):
+    login("kari")
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    response = client.get(css)
+    assert "immutable" in response.headers["Cache-Control"]
+    response.close()
+    unversioned = client.get("/static/css/app.css")
+    assert unversioned.headers["Cache-Control"] == "no-store"
+    unversioned.close()
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.cache_control.public and not manifest.cache_control.no_store
+
+
+def test_gunicorn_does_not_name_itself(database_url, app, tmp_path):
+    """A real gunicorn, started as `make run` starts it, from the repository (where it
+    reads gunicorn.conf.py), on loopback."""
+    import http.client
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import SECRET
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
+           "INSTANCE_PATH": str(tmp_path / "instance")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
+         "--access-logfile", "-", "app:create_app()"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        response = None
+        for _ in range(200):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/login")
+                response = connection.getresponse()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode()
+                time.sleep(0.1)
+        assert response is not None and response.status == 200
+        assert response.getheader("Server") is None
+        assert "gunicorn" not in str(response.headers).lower()
+        assert response.getheader("Cache-Control") == "no-store"
+        connection.close()
+        # A one-time link's token never reaches the access log.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/caregivers/invitation/secret-token-123")
+        connection.getresponse().read()
+        connection.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log = server.stdout.read().decode()
+        server.stdout.close()
+        server.stderr.close()
+    assert "/caregivers/invitation/" in log and "secret-token-123" not in log
+
+
+# A link confirming a new e-mail address (views/notifications.py): only its asker uses it.
+EMAIL_LINKS = Matrix({("GET", "/account/email/no-such-token"): everyone(404)})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_email_link_route_matrix(client, login, ids, role):
+    EMAIL_LINKS.check(client, login, role, ids)
