@@ -13,7 +13,9 @@ from models.audit import AuditEvent
 from models.db import utcnow
 from models.sessions import LoginSession
 
+from .cast import ROLES
 from .helpers import text_of
+from .matrix import Matrix, expect, only
 from .smtp import smtp_server
 
 ADDRESS = "nina.lie@example.org"
@@ -119,6 +121,22 @@ def test_a_code_works_once_for_ten_minutes_and_five_tries(client, login, users, 
     assert code_login.new_code(nina) is None
 
 
+@pytest.mark.clock("2026-11-18 08:00", tick=False)
+def test_a_code_lasts_ten_minutes_and_five_an_hour_on_the_apps_clock(client, login, users,
+                                                                       inbox, clock):
+    allow_nina(client, login, users)
+    nina = users["nina"]
+    code = code_login.new_code(nina)
+    clock.advance(minutes=10)
+    assert code_login.check(ADDRESS, code) is None  # ten minutes to the second
+    codes = [code_login.new_code(nina) for _ in range(code_login.CODES_PER_HOUR - 1)]
+    assert code_login.new_code(nina) is None  # five within the hour
+    clock.advance(minutes=9, seconds=59)
+    assert code_login.check(ADDRESS, codes[-1]).id == nina.id
+    clock.advance(minutes=40, seconds=1)  # the first code is more than an hour old
+    assert code_login.new_code(nina) is not None
+
+
 def test_a_wrong_code_comes_back_on_the_form(client, login, users, inbox, t):
     allow_nina(client, login, users)
     answer = log_in_with_code(client, code="12345x")
@@ -170,3 +188,17 @@ def test_staff_cannot_be_given_a_code_login(client, login, users, t):
     assert t("%(name)s works here and logs in with a staff account: a code would get "
              "around it.", name="Nina Lie") in text_of(answer)
     assert code_login.holder(ADDRESS) is None
+
+
+# Who may allow it: a subject teacher sees the page but cannot change it.
+ROUTES = Matrix({
+    ("GET", "/children/{jonas}/code-login"): only({"rektor", "larer1a", "faglarer"}),
+    ("POST", "/children/{jonas}/code-login"): expect(
+        only({"rektor", "larer1a"}, 400),  # not an address
+        data={"guardian": "{nina}", "action": "allow", "email": "nina.lie"}),
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(client, login, ids, role):
+    ROUTES.check(client, login, role, ids)

@@ -16,10 +16,10 @@ from models.messages import Message, Thread, ThreadParticipant
 from models.people import Child, Enrolment, Guardianship, User
 from models.school import Group
 
+from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of
+from .matrix import HTMX_MODE, Matrix, everyone, only
 
-CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
-        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
 
 
 # The effective status ----------------------------------------------------------------
@@ -91,39 +91,25 @@ ANSWERS_FOR_EMMA = {"kari", "ola"}
 SEES_1A_TABLE = {"rektor", "larer1a", "faglarer"}
 
 
-@pytest.mark.parametrize("role", [None] + CAST)
-def test_route_matrix(client, login, kids, role):
+ROUTES = Matrix({
+    ("GET", "/children/{emma}/consents"): only(SEES_EMMA),
+    ("GET", "/children/{emma}/consents/history"): only(SEES_EMMA),
+    ("POST", "/children/{emma}/consents/{app_item}"): only(ANSWERS_FOR_EMMA, 303),
+    ("POST", "/children/{emma}/consents/{app_item}", HTMX_MODE): only(ANSWERS_FOR_EMMA),
+    ("GET", "/groups/{g1a}/consents"): only(SEES_1A_TABLE),
+    ("GET", "/groups/{g1a}/consents/print"): only(SEES_1A_TABLE),
+    ("POST", "/groups/{g1a}/consents/{trip}/remind"): only(SEES_1A_TABLE, 303),
+    ("GET", "/children/999999/consents"): everyone(404),
+    ("GET", "/groups/999999/consents"): everyone(404),
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(client, login, ids, role):
     """Every consent route × every role: 404 for anyone the rule leaves out, htmx
-    fragments included."""
-    if role:
-        login(role)
-    emma = kids["Emma"].id
-    g1a = Group.get(Group.name == "1A").id
-    trip = Consent.get(Consent.kind != PHOTO).id
-    app_item = items()["app"].id
-    expected = {
-        ("GET", f"/children/{emma}/consents", None): 200 if role in SEES_EMMA else 404,
-        ("GET", f"/children/{emma}/consents/history", None):
-            200 if role in SEES_EMMA else 404,
-        ("POST", f"/children/{emma}/consents/{app_item}", None):
-            303 if role in ANSWERS_FOR_EMMA else 404,
-        ("POST", f"/children/{emma}/consents/{app_item}", "htmx"):
-            200 if role in ANSWERS_FOR_EMMA else 404,
-        ("GET", f"/groups/{g1a}/consents", None): 200 if role in SEES_1A_TABLE else 404,
-        ("GET", f"/groups/{g1a}/consents/print", None):
-            200 if role in SEES_1A_TABLE else 404,
-        ("POST", f"/groups/{g1a}/consents/{trip}/remind", None):
-            303 if role in SEES_1A_TABLE else 404,
-        ("GET", "/children/999999/consents", None): 404,
-        ("GET", "/groups/999999/consents", None): 404,
-    }
-    for (method, url, kind), status in expected.items():
-        data = {"answer": "no"} if method == "POST" else None
-        response = client.open(url, method=method, data=data,
-                               headers=HTMX if kind == "htmx" else None)
-        # Not logged in: the login page, or for htmx a 401 with HX-Redirect to it.
-        want = (401 if kind == "htmx" else 302) if role is None else status
-        assert response.status_code == want, (role, method, url, kind, response.status_code)
+    fragments included; not logged in, the login page (401 with HX-Redirect for htmx)."""
+    ROUTES.check(client, login, role, {**ids, "app_item": items()["app"].id},
+                 data={"answer": "no"})
 
 
 def test_staff_read_a_childs_consents_but_cannot_answer(client, login, kids, t):
@@ -365,24 +351,20 @@ def new_consent(client, **fields):
     return client.post("/consents/new", data=data)
 
 
-@pytest.mark.parametrize("role", [None] + CAST)
-def test_definition_route_matrix(client, login, role):
-    if role:
-        login(role)
-    trip_id = trip().id
-    leaders = {"rektor", "styrer", "admin"}
-    expected = {
-        ("GET", "/consents/"): 200 if role in leaders else 404,
-        ("GET", "/consents/new"): 200 if role in leaders else 404,
-        ("GET", f"/consents/{trip_id}/edit"): 200 if role in MANAGERS else 404,
-        ("POST", f"/consents/{trip_id}/edit"): 400 if role in MANAGERS else 404,  # no text
-        ("POST", f"/consents/{trip_id}/close"): 303 if role in MANAGERS else 404,
-        ("GET", f"/consents/{photo().id}/edit"): 404,  # the built-in one is not edited here
-    }
-    for (method, url), status in expected.items():
-        response = client.open(url, method=method, data={} if method == "POST" else None)
-        want = 302 if role is None else status
-        assert response.status_code == want, (role, method, url, response.status_code)
+DEFINITION_ROUTES = Matrix({
+    ("GET", "/consents/"): only({"rektor", "styrer", "admin"}),
+    ("GET", "/consents/new"): only({"rektor", "styrer", "admin"}),
+    ("POST", "/consents/new"): only({"rektor", "styrer", "admin"}, 400),  # no text
+    ("GET", "/consents/{trip}/edit"): only(MANAGERS),
+    ("POST", "/consents/{trip}/edit"): only(MANAGERS, 400),  # no text
+    ("POST", "/consents/{trip}/close"): only(MANAGERS, 303),
+    ("GET", "/consents/{photo}/edit"): everyone(404),  # the built-in one is not edited here
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_definition_route_matrix(client, login, ids, role):
+    DEFINITION_ROUTES.check(client, login, role, ids, data={})
 
 
 def test_a_unit_leader_asks_a_group_and_its_guardians_see_it(client, login, kids, users, t):
@@ -536,3 +518,78 @@ def test_a_pupil_under_the_age_does_not_answer(app, client, login, pupil_jonas):
     login("nina")
     assert client.post(f"/children/{pupil_jonas.id}/consents/{items()['web'].id}",
                        data={"answer": "yes"}).status_code == 303
+
+
+# Staff see the consents of their own units (issue 15, finding 10) -------------------------
+
+PHOTO_TITLE, TRIP_TITLE = "Bilder, film og lyd", "Tur til Mjøsa"
+
+
+def test_staff_see_only_the_consents_of_their_own_units(client, login, kids, users):
+    """The school asks 1A about a trip; Emma is in 1A and in the SFO group. The SFO's
+    staff see the municipality's photo consent for her, not the school's trip."""
+    emma, sfo_group = kids["Emma"], Group.get(Group.name == "SFO 1–2")
+    g1a = Group.get(Group.name == "1A")
+    agree = ConsentItem.get(ConsentItem.consent == trip())
+    ConsentAnswer.create(item=agree, version=ConsentVersion.get(ConsentVersion.consent
+                                                                == trip()),
+                         child=emma, guardian=users["kari"], answer=YES,
+                         recorded_by=users["kari"])
+    login("sfo")
+    for url in (f"/groups/{sfo_group.id}/consents", f"/groups/{sfo_group.id}/consents/print",
+                f"/children/{emma.id}/consents"):
+        page = text_of(client.get(url))
+        assert "Emma" in page and PHOTO_TITLE in page, url
+        assert TRIP_TITLE not in page, url
+    fragment = client.get(f"/groups/{sfo_group.id}/consents", headers=HTMX)
+    assert TRIP_TITLE not in fragment.get_data(as_text=True)
+    sfo_history = client.get(f"/children/{emma.id}/consents/history").get_data(as_text=True)
+    assert client.post(f"/groups/{sfo_group.id}/consents/{trip().id}/remind").status_code == 404
+
+    for staff in ("larer1a", "rektor"):
+        login(staff)
+        assert TRIP_TITLE in text_of(client.get(f"/groups/{g1a.id}/consents")), staff
+        assert TRIP_TITLE in text_of(client.get(f"/children/{emma.id}/consents")), staff
+    school_history = client.get(f"/children/{emma.id}/consents/history").get_data(
+        as_text=True)
+    # Kari's yes to the trip is a line of the school's history, not of the SFO's.
+    assert school_history.count("<li>") == sfo_history.count("<li>") + 1
+    login("kari")  # a guardian sees everything asked of her child
+    page = text_of(client.get(f"/children/{emma.id}/consents"))
+    assert TRIP_TITLE in page and PHOTO_TITLE in page
+
+
+# Reminder links (issue 15, finding 6) ---------------------------------------------------
+
+def reminder_bodies(app, client, host):
+    """The messages a reminder about the trip writes, asked for with a Host header
+    the client chose (the session cookie sent along, as a browser would)."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    client.set_cookie(name, client.get_cookie(name).value, domain=host)
+    g1a = Group.get(Group.name == "1A").id
+    before = Message.select(peewee.fn.MAX(Message.id)).scalar()
+    response = client.post(f"/groups/{g1a}/consents/{trip().id}/remind",
+                           headers={"Host": host})
+    assert response.status_code == 303
+    return [m.body for m in Message.select().where(Message.id > before)]
+
+
+def test_a_reminder_links_to_the_public_address_whatever_the_host_header(app, client,
+                                                                         login, kids):
+    app.config["PUBLIC_URL"] = "https://kontaktbok.example.no/"
+    login("larer1a")
+    bodies = reminder_bodies(app, client, "evil.example")
+    assert len(bodies) == 2
+    for body in bodies:
+        assert "evil.example" not in body
+        assert "https://kontaktbok.example.no/children/" in body
+        assert body.count("://") == 1
+
+
+def test_without_a_public_address_a_reminder_links_relatively(app, client, login, kids):
+    login("larer1a")
+    bodies = reminder_bodies(app, client, "evil.example")
+    assert {kids["Emma"].id, kids["Sara"].id} == {
+        int(body.split("/children/")[1].split("/")[0]) for body in bodies}
+    for body in bodies:
+        assert "evil.example" not in body and "://" not in body

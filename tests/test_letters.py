@@ -15,12 +15,11 @@ from models.people import (ADDRESS_PROTECTION, UNPROTECTED, Child, Enrolment, Gu
                            User)
 from models.school import Group
 
+from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of
+from .matrix import Matrix, everyone, expect, only
 
 ROOT = Path(__file__).resolve().parent.parent
-CAST = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor",
-        "rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg", "admin"]
-ANONYMOUS = None
 BODY = "Vi går på tur til skogen fredag.\nTa med matpakke og regntøy.\n\nHilsen 1A"
 
 
@@ -62,28 +61,22 @@ def letter_of(response, name):
 
 # Who may do what --------------------------------------------------------------------------
 
-MARK = {ANONYMOUS: 302, "rektor": 303, "larer1a": 303,
-        # They see Emma but may not change how her guardians are reached.
-        "faglarer": 403, "sfo": 403, "kari": 403, "ola": 403, "bestemor": 403,
-        "*": 404}
-PRINT = {ANONYMOUS: 302, "rektor": 200, "larer1a": 200,
-         # Guardians read the announcement itself; the print page is not theirs, and
-         # whether it exists is not told.
-         "*": 404}
+# Guardians read the announcement itself; the print page is not theirs, and whether it
+# exists is not told. faglarer, sfo and the guardians see Emma but may not change how her
+# guardians are reached.
+ROUTES = Matrix({
+    ("POST", "/children/{emma}/paper-letters"): expect(
+        only({"rektor", "larer1a"}, 303) | {role: 403 for role in (
+            "faglarer", "sfo", "kari", "ola", "bestemor")},
+        data={"guardian": "{kari}", "on": "1"}),
+    ("GET", "/messages/{letter_thread}/letters"): only({"rektor", "larer1a"}),
+    ("GET", "/children/{emma}/paper-letters"): everyone(405, anonymous=405),
+})
 
 
-@pytest.mark.parametrize("role", [ANONYMOUS] + CAST)
-def test_route_matrix(client, login, users, kids, role, announce):
-    thread = announce()[0]
-    if role:
-        login(role)
-    mark = client.post(f"/children/{kids['Emma'].id}/paper-letters",
-                       data={"guardian": users["kari"].id, "on": "1"})
-    assert mark.status_code == MARK.get(role, MARK["*"]), ("mark", role, mark.status_code)
-    printed = client.get(letters_url(thread))
-    assert printed.status_code == PRINT.get(role, PRINT["*"]), ("print", role,
-                                                                 printed.status_code)
-    assert client.get(f"/children/{kids['Emma'].id}/paper-letters").status_code == 405
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(client, login, ids, role, announce):
+    ROUTES.check(client, login, role, {**ids, "letter_thread": announce()[0].id})
 
 
 def test_a_conversation_has_no_letters(client, login, users):

@@ -1,0 +1,209 @@
+"""The whole app, crawled as every member of the cast, against the rules that must hold
+on every page (DESIGN.md rules 1, 3, 7 and 11).
+
+Each user follows every link, GET form and hx-get from the home page, and every page is
+fetched plain and as an htmx fragment; then every page any other user reached is replayed
+as this user. On every response:
+
+- no server error;
+- no child the user may not see (rules 1–3) is named, and no adult of another family
+  (name, e-mail, phone, address) appears — except what that family ticked in a class list
+  the user sees (rule 7), and a child tagged in a post marked for names whose name
+  consent is given (rule 11);
+- a child or guardian with a protected address is named only to their own family and to
+  staff with access, whatever they ticked or consented to;
+- no national identity number but one's own, and that one masked.
+
+Who may see whom is read from the database (guardianships, grants, class-list shares,
+post tags), so a new page, fragment or demo object is covered without being listed.
+"""
+import re
+import time
+from html import escape
+from dataclasses import dataclass
+
+import pytest
+
+from models import access
+from models.absence import Absence
+from models.class_list import ClassListShare
+from models.people import CaregiverGrant, Child, Guardianship, User
+from models.posts import MediaTag, Post, PostMedia, missing_consent
+from models.protect import mask
+
+from .cast import CAST
+from .crawl import crawl, replay
+
+CLASS_LIST = re.compile(r"^/groups/(\d+)/class-list")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One thing that tells who a person is, as it could appear on a page."""
+    owner: tuple  # ("child", id) or ("adult", id)
+    kind: str
+    pattern: re.Pattern
+
+
+def _word(text):
+    return re.compile(r"(?<![\w])" + re.escape(text) + r"(?![\w])")
+
+
+def traces():
+    """Every trace of every child and every adult who is not staff."""
+    found = []
+    for child in Child.select():
+        owner = ("child", child.id)
+        found += [Trace(owner, "name", _word(child.name)),
+                  Trace(owner, "child_name", _word(child.first_name))]
+        if child.address:
+            found.append(Trace(owner, "address", _word(child.address)))
+    adults = (User.select().where(User.id.in_(Guardianship.select(Guardianship.guardian))
+                                  | User.id.in_(CaregiverGrant.select(
+                                      CaregiverGrant.caregiver))))
+    for adult in adults:
+        owner = ("adult", adult.id)
+        found.append(Trace(owner, "my_name", _word(adult.name)))
+        for kind in ("email", "phone", "address"):
+            if getattr(adult, kind):
+                found.append(Trace(owner, kind, _word(getattr(adult, kind))))
+    return found
+
+
+def national_ids():
+    """(owner, number) of everyone with a national identity number."""
+    return ([(("child", c.id), c.national_id.reveal()) for c in Child.select()
+             if c.national_id] +
+            [(("adult", u.id), u.national_id.reveal()) for u in User.select()
+             if u.national_id])
+
+
+class Rules:
+    """Who `user` may see, from the database."""
+
+    def __init__(self, user):
+        self.user = user
+        children = {c.id for c in access.children(user)} if user else set()
+        adults = {user.id} if user else set()
+        adults |= {g for (g,) in Guardianship.select(Guardianship.guardian).where(
+            Guardianship.child.in_(list(children))).tuples()}
+        adults |= {g for (g,) in CaregiverGrant.select(CaregiverGrant.caregiver).where(
+            CaregiverGrant.child.in_(list(children))
+            & CaregiverGrant.caregiver.is_null(False)).tuples()}
+        self.owners = {("child", c) for c in children} | {("adult", a) for a in adults}
+        self.protected = ({("child", c.id) for c in Child.select() if c.is_protected} |
+                          {("adult", u.id) for u in User.select() if u.is_protected})
+        # Who picks a child up is typed by the family, for the staff who see the child.
+        self.typed = [text for (text,) in Absence.select(Absence.picked_up_by).where(
+            Absence.child.in_(list(children)) & (Absence.picked_up_by != "")).tuples()]
+        self.shared = self._class_list_shares()
+        self.named_in_posts = self._named_in_posts()
+
+    @staticmethod
+    def _class_list_shares():
+        """{group id: {(owner, kind)}}: what each family ticked in each class list."""
+        shared = {}
+        for share in ClassListShare.select():
+            traces = shared.setdefault(share.group_id, set())
+            if share.child_name:
+                traces |= {(("child", share.child_id), "name"),
+                           (("child", share.child_id), "child_name")}
+            for kind in ("my_name", "email", "phone", "address"):
+                if getattr(share, kind):
+                    traces.add((("adult", share.guardian_id), kind))
+        return shared
+
+    @staticmethod
+    def _named_in_posts():
+        """Children tagged in a post marked for names, with their name consent given."""
+        tagged = {child for (child,) in MediaTag.select(MediaTag.child)
+                  .join(PostMedia).join(Post).where(Post.with_names == True)  # noqa: E712
+                  .tuples()}
+        lacking = {child for child, _ in missing_consent(sorted(tagged), ["name"])}
+        return {("child", child) for child in tagged - lacking}
+
+    def allows(self, trace, url):
+        if trace.owner in self.owners:
+            return True
+        if trace.owner in self.protected:
+            return False  # never by a share or a consent
+        group = CLASS_LIST.match(url)
+        if group and (trace.owner, trace.kind) in self.shared.get(int(group[1]), ()):
+            return True
+        if url.startswith("/posts") and trace.owner in self.named_in_posts and \
+                trace.kind in ("name", "child_name"):
+            return True
+        return False
+
+
+def violations(pages, rules, all_traces, numbers):
+    own = {number for owner, number in numbers
+           if rules.user and owner == ("adult", rules.user.id)}
+    found = []
+    for page in pages:
+        where = (rules.user.username if rules.user else "anonymous", page.url,
+                 "htmx" if page.htmx else "page")
+        if page.status >= 500:
+            found.append((*where, f"HTTP {page.status}"))
+            continue
+        text = page.text
+        for typed in rules.typed:
+            text = text.replace(typed, "").replace(escape(typed), "")
+        if not text:
+            continue
+        for trace in all_traces:
+            if trace.pattern.search(text) and not rules.allows(trace, page.url):
+                found.append((*where, f"{trace.kind} of {trace.owner}: "
+                              f"{trace.pattern.pattern}"))
+        for owner, number in numbers:
+            if number in text:
+                found.append((*where, f"national id of {owner} unmasked"))
+            elif number not in own and owner not in rules.owners and \
+                    mask(number) in text:
+                found.append((*where, f"national id of {owner}, masked"))
+    return found
+
+
+def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, login, capsys):
+    began = time.perf_counter()
+    all_traces, numbers = traces(), national_ids()
+    crawls = {}
+    anonymous = app.test_client()
+    crawls[None] = crawl(anonymous, None, start="/login")
+    for username in CAST:
+        client = app.test_client()
+        _login(client, username)
+        crawls[username] = crawl(client, username)
+    replays = {}
+    every_url = set().union(*(c.urls for c in crawls.values()))
+    for username in [None] + CAST:
+        client = app.test_client()
+        if username:
+            _login(client, username)
+        replays[username] = replay(client, username, every_url - crawls[username].urls)
+
+    found = []
+    for username in [None] + CAST:
+        rules = Rules(User.get(User.username == username) if username else None)
+        found += violations(crawls[username].pages + replays[username].pages, rules,
+                            all_traces, numbers)
+    requests = sum(len(c.pages) for c in crawls.values()) + \
+        sum(len(r.pages) for r in replays.values())
+    with capsys.disabled():
+        print(f"\ncrawl: {len(every_url)} pages × {len(CAST) + 1} users × 2 modes "
+              f"(own {sum(len(c.pages) for c in crawls.values())}, replayed "
+              f"{sum(len(r.pages) for r in replays.values())}; {requests} requests) "
+              f"in {time.perf_counter() - began:.1f} s")
+    assert not found, "\n".join(map(str, sorted(set(found))))
+    # The crawl reaches what it must, or it proves nothing.
+    assert len(every_url) > 50
+    for username in CAST:
+        assert len(crawls[username].urls) > 3, username
+
+
+def _login(client, username):
+    from models.sessions import LoginSession
+    token = LoginSession.start(User.get(User.username == username))
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
