@@ -115,6 +115,12 @@ def guarded_children(user, day=None):
         _guardian_condition(user, day, eighteenth_birthday_cutoff(day)))
 
 
+def guarded_child_ids(user, day, adult_cutoff):
+    """Ids of the children the user sees as a guardian or caregiver, as a subquery
+    that a prepared query can hold (`adult_cutoff` as for `post_condition`)."""
+    return Child.select(Child.id).where(_guardian_condition(user, day, adult_cutoff))
+
+
 def staff_children(user, day=None):
     day = day or today()
     return Child.select().where(_staff_condition(user, day))
