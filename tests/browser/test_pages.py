@@ -245,7 +245,7 @@ def test_pages_fit_the_narrowest_phone(open_session, username):
 MESSAGE_PAGES = [("kari", "inbox", "/messages/"), ("kari", "thread", "DENTIST"),
                  ("kari", "compose", "EMMA"), ("larer1a", "inbox", "/messages/?answer=1"),
                  ("larer1a", "compose", "EMMA"), ("larer1a", "announce", "/messages/announce"),
-                 ("larer1a", "announcement", "MEETING")]
+                 ("larer1a", "announcement", "MEETING"), ("nina", "announcement", "MEETING")]
 
 
 @each_locale
@@ -323,6 +323,7 @@ FEATURE_PAGES = [
     ("larer1a", "absence-day", "/groups/G1A/absence"),
     ("rektor", "absence-leave", "/leave/"),
     ("kari", "posts-feed", "/posts/"),
+    ("nina", "posts-feed", "/posts/"),
     ("kari", "posts-post", "SKIS"),
     ("larer1a", "posts-compose", "/posts/new?group=G1A"),
     ("bhg", "posts-withdrawn", "/posts/withdrawn"),
