@@ -1,5 +1,6 @@
 """The database handle, the base model, and the connection per request."""
 import datetime
+import time
 from urllib.parse import parse_qsl, unquote, urlparse
 
 import peewee
@@ -22,13 +23,58 @@ class BaseModel(peewee.Model):
         legacy_table_names = False
 
 
-def today():
-    """The local calendar day (the server runs in the municipality's time zone, TZ)."""
-    return datetime.date.today()
+class Clock:
+    """The app's one clock: every reading of the time in models/ and views/ goes through
+    it (utcnow, today, now_local below), so a test can set it to a chosen instant and
+    move it on (tests/conftest.py, the `clock` fixture) and no test depends on the hour,
+    the weekday or the date it happens to run at. Unset, it is the system clock."""
+
+    def __init__(self):
+        self._instant = None  # the instant it was set to (aware, UTC), or None
+        self._since = None  # time.monotonic() when set, when it runs on from there
+
+    def now(self):
+        """The current instant, aware, in UTC."""
+        if self._instant is None:
+            return datetime.datetime.now(datetime.timezone.utc)
+        if self._since is None:
+            return self._instant
+        return self._instant + datetime.timedelta(seconds=time.monotonic() - self._since)
+
+    def set(self, instant, tick=True):
+        """Show `instant` (aware) from now on: running on from it by default, so that
+        what happens in a row keeps its order; standing still with tick=False."""
+        if instant.tzinfo is None:
+            raise ValueError("the clock is set to an aware datetime")
+        self._instant = instant.astimezone(datetime.timezone.utc)
+        self._since = time.monotonic() if tick else None
+
+    def advance(self, delta=None, **parts):
+        """Move on by a timedelta (or by days=…, hours=…, minutes=…, seconds=…)."""
+        self.set(self.now() + (delta or datetime.timedelta(**parts)),
+                 tick=self._instant is None or self._since is not None)
+
+    def reset(self):
+        """Back to the system clock."""
+        self._instant = self._since = None
+
+
+clock = Clock()
 
 
 def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    """Now in UTC, naive: how the tables store moments."""
+    return clock.now().replace(tzinfo=None)
+
+
+def now_local(zone=None):
+    """Now in `zone`, or in the server's own time zone (TZ)."""
+    return clock.now().astimezone(zone)
+
+
+def today():
+    """The local calendar day (the server runs in the municipality's time zone, TZ)."""
+    return now_local().date()
 
 
 def open_database(url):

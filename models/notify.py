@@ -383,6 +383,7 @@ class Note:
     path: str
     urgent: bool = False
     digest: bool = False
+    at: datetime.datetime | None = None  # the dispatch's now (UTC, naive): when it is sent
 
     @property
     def count(self):
@@ -518,7 +519,7 @@ def _send(senders, members, now, token):
         events[(member.event, member.unit.name if member.unit_id else "")] += 1
     note = Note(id=first.id, user=first.user, channel=first.channel, events=dict(events),
                 path=first.path if len(members) == 1 else "/", urgent=first.urgent,
-                digest=first.digest)
+                digest=first.digest, at=now)
     try:
         senders[first.channel](note)
     except Undeliverable as reason:

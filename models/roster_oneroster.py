@@ -59,6 +59,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from . import db
 from .roster import line
 from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
                           Roster, RosterError, StaffRow, UnitRow)
@@ -209,7 +210,7 @@ def _guardianships(users, everyone, gone_users, children, guardians, overrides):
 
 def _enrollments(files, groups, gone_classes, everyone, gone_users, children, staff):
     """Adds today's classes to the children; returns the teachers' and aides' roles."""
-    today = datetime.date.today()
+    today = db.today()
     rows, _ = _table(files, "enrollments.csv", ("classSourcedId", "userSourcedId", "role"),
                      optional=True)
     roles = []

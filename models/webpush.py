@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from . import audit
-from .db import database, utcnow
+from .db import clock, database, utcnow
 from .notify import PushSubscription, Transient, Undeliverable
 
 log = logging.getLogger("kontaktbok.push")
@@ -122,7 +122,7 @@ class Vapid:
         """A signed JWT for one push service (`audience`: its origin). Reused while it
         has more than half its life left: signing for every message of a school-wide
         announcement would cost more than the encryption."""
-        now = now or datetime.datetime.now(datetime.timezone.utc)
+        now = now or clock.now()
         cached = self._tokens.get((audience, subject))
         if cached and cached[1] - now > TOKEN_LIFETIME / 2:
             return cached[0]

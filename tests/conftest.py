@@ -3,7 +3,9 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (each test then gets a
 schema of its own, dropped afterwards). The same tests run on both, without skips.
 """
+import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale, gettext, ngettext
@@ -21,6 +23,30 @@ ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 use_fast_hashing_for_tests()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "clock(instant, tick=True): the app's clock shows this instant (ISO "
+        "8601; without an offset, Oslo time) from before the test's app is built")
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The app's one clock (models/db.py). A test that depends on the hour, the weekday
+    or the date says which instant it needs: `@pytest.mark.clock("2026-11-18 10:00")`
+    sets it before the app and its demo data exist; `clock.set(aware datetime)` and
+    `clock.advance(hours=…)` move it during the test. Back to the system clock after
+    each test. (The time-bound test files also run under libfaketime at night and
+    around midnight: .ci/clock.)"""
+    marker = request.node.get_closest_marker("clock")
+    if marker is not None:
+        instant = datetime.datetime.fromisoformat(marker.args[0])
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=ZoneInfo("Europe/Oslo"))
+        dbmod.clock.set(instant, **marker.kwargs)
+    yield dbmod.clock
+    dbmod.clock.reset()
 
 
 @pytest.fixture
@@ -102,3 +128,10 @@ def login(client):
             session["_fresh"] = True
         return user
     return as_user
+
+
+@pytest.fixture
+def ids(app):
+    """The demo objects' ids by name, for route templates (tests/cast.py)."""
+    from .cast import demo_ids
+    return demo_ids()

@@ -134,6 +134,20 @@ def test_active_session_continues(client):
     assert client.get("/").status_code == 200
 
 
+@pytest.mark.clock("2026-11-18 08:00", tick=False)
+def test_the_session_limits_count_on_the_apps_clock(client, clock):
+    post_login(client, "kari")
+    for _ in range(24):  # a request every 29 minutes keeps it open, for 11 h 36 min
+        clock.advance(minutes=29)
+        assert client.get("/").status_code == 200
+    clock.advance(minutes=25)  # 12 h 1 min after logging in: the absolute limit
+    assert client.get("/").status_code == 302
+    post_login(client, "kari")
+    clock.advance(minutes=30, seconds=1)  # idle for just over 30 minutes
+    assert client.get("/").status_code == 302
+    assert LoginSession.select().count() == 0
+
+
 def test_expired_session_on_htmx_request_redirects_the_whole_page(client):
     post_login(client, "kari")
     age_session(idle={"minutes": 31}, age={"minutes": 31})

@@ -161,7 +161,9 @@ def send_sms(note):
         raise notify.Undeliverable("no mobile number")
     from models.queue import local_zone
     cap = notify.sms_cap(settings.monthly_cap)
-    if notify.sms_sent_since(notify.month_start(notify.utcnow(), local_zone())) >= cap:
+    # The month of the sending (note.at, the dispatch's now): a row is marked sent then.
+    if notify.sms_sent_since(notify.month_start(note.at or notify.utcnow(),
+                                                local_zone())) >= cap:
         raise notify.Undeliverable("monthly SMS cap reached")
     with force_locale(_language(note.user)):
         heading, _lines, link = texts(note)
