@@ -59,6 +59,7 @@ def make_eighteen_today(child):
     child.save()
 
 
+@pytest.mark.clock("2026-11-18 10:00")  # not a 29 February
 def test_a_guardian_who_loses_access_to_the_child_loses_its_threads(users, kids):
     make_eighteen_today(kids["Emma"])
     # Kari has no other child at the school, so the class announcement goes too.
