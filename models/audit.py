@@ -21,16 +21,8 @@ class AppendOnlyError(Exception):
 EventLine = namedtuple("EventLine", "at actor_name action object_type object_id ip")
 
 
-class AuditEvent(BaseModel):
-    at = peewee.DateTimeField(default=utcnow, index=True)
-    # Plain ids and a name snapshot, not foreign keys: the log outlives the accounts.
-    actor_id = peewee.IntegerField(null=True, index=True)
-    actor_name = peewee.CharField(max_length=200, default="")
-    action = peewee.CharField(max_length=60, index=True)
-    object_type = peewee.CharField(max_length=40, default="")
-    object_id = peewee.IntegerField(null=True)
-    ip = peewee.CharField(max_length=45, default="")
-    detail = peewee.TextField(default="{}")
+class AppendOnly(BaseModel):
+    """Rows the application only ever adds (the database refuses the rest too)."""
 
     def save(self, *args, **kwargs):
         if self.id is not None:
@@ -47,6 +39,18 @@ class AuditEvent(BaseModel):
     @classmethod
     def delete(cls):
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class AuditEvent(AppendOnly):
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    # Plain ids and a name snapshot, not foreign keys: the log outlives the accounts.
+    actor_id = peewee.IntegerField(null=True, index=True)
+    actor_name = peewee.CharField(max_length=200, default="")
+    action = peewee.CharField(max_length=60, index=True)
+    object_type = peewee.CharField(max_length=40, default="")
+    object_id = peewee.IntegerField(null=True)
+    ip = peewee.CharField(max_length=45, default="")
+    detail = peewee.TextField(default="{}")
 
     @property
     def children(self):
@@ -85,7 +89,7 @@ class AuditEvent(BaseModel):
                 .limit(limit).tuples()]
 
 
-class AuditChild(BaseModel):
+class AuditChild(AppendOnly):
     """A child an audit event concerns, so that the log of one child (rule 12: "who has
     seen my child's data") is an index lookup and finds every kind of event about it.
     A plain id, as in AuditEvent: the log outlives the child's record."""
@@ -94,19 +98,6 @@ class AuditChild(BaseModel):
 
     class Meta:
         indexes = ((("child_id", "event"), True),)
-
-    def save(self, *args, **kwargs):
-        if self.id is not None:
-            raise AppendOnlyError("audit events cannot be changed")
-        return super().save(*args, **kwargs)
-
-    @classmethod
-    def update(cls, *args, **kwargs):
-        raise AppendOnlyError("audit events cannot be changed")
-
-    @classmethod
-    def delete(cls):
-        raise AppendOnlyError("audit events cannot be deleted")
 
 
 def record(action, actor=None, obj=None, ip="", children=(), **detail):

@@ -291,7 +291,11 @@ class People:
     another)."""
     staff: list
     children: list  # [ChildPeople, …]
-    guardians_read: bool  # whether the guardians' read status is shown
+    readers: list  # the guardians whose read status the viewer sees: all, or none
+
+    @property
+    def guardians_read(self):
+        return bool(self.readers)
 
     @property
     def count(self):
@@ -317,12 +321,12 @@ def people_for(thread, people, me):
         groups = [ChildPeople(key[0], by_child[key]) for key in sorted(by_child)]
         if others:
             groups.append(ChildPeople(None, others))
-        return People(staff, groups, True)
+        return People(staff, groups, guardians)
     if thread.child_id is None:
-        return People([], [], False)
+        return People([], [], [])
     family = [(p, kind) for p in guardians for child_id, _, kind in p.children
               if child_id == thread.child_id]
-    return People(staff, [ChildPeople(thread.child_name, family)] if family else [], False)
+    return People(staff, [ChildPeople(thread.child_name, family)] if family else [], [])
 
 
 def mark_read(thread, user, at=None):

@@ -110,6 +110,16 @@ def approve_and_confirm(client, login, child, grant, leader="rektor"):
     assert client.post(f"/caregivers/{grant.id}/confirm").status_code == 303
 
 
+def invite_anne(client, login, child, inbox):
+    """Kari asks for Anne, Ola approves, the school confirms: the grant and the path of
+    the invitation mailed to Anne."""
+    login("kari")
+    ask_for_anne(client, child)
+    grant = asked("anne@example.org")
+    approve_and_confirm(client, login, child, grant)
+    return grant, invitation_path(inbox, "anne@example.org")
+
+
 def log_in_with_invited_code(client, inbox, path, address):
     """Logged out, from the invitation: a code to the invited address, then back."""
     client.post("/logout")
@@ -212,11 +222,7 @@ def test_a_typed_address_never_reveals_whose_account_it_is(client, login, kids, 
 
 def test_only_an_account_of_the_invited_address_accepts(client, login, kids, inbox, t):
     emma = kids["Emma"]
-    login("kari")
-    ask_for_anne(client, emma)
-    grant = asked("anne@example.org")
-    approve_and_confirm(client, login, emma, grant)
-    path = invitation_path(inbox, "anne@example.org")
+    grant, path = invite_anne(client, login, emma, inbox)
     login("nina")  # the link reached someone else, logged in with another account
     page = client.get(path)
     assert "Emma" not in text_of(page)
@@ -249,11 +255,7 @@ def test_a_parent_is_never_made_a_caregiver(client, login, kids, inbox, t):
 
 def test_a_new_invitation_replaces_the_old_link(client, login, kids, inbox):
     emma = kids["Emma"]
-    login("kari")
-    ask_for_anne(client, emma)
-    grant = asked("anne@example.org")
-    approve_and_confirm(client, login, emma, grant)
-    first = invitation_path(inbox, "anne@example.org")
+    grant, first = invite_anne(client, login, emma, inbox)
     assert client.post(f"/caregivers/{grant.id}/invite").status_code == 303
     second = invitation_path(inbox, "anne@example.org", 2)
     assert first != second
@@ -266,11 +268,7 @@ def test_a_new_invitation_replaces_the_old_link(client, login, kids, inbox):
 
 def test_an_ended_request_has_no_invitation(client, login, kids, inbox):
     emma = kids["Emma"]
-    login("kari")
-    ask_for_anne(client, emma)
-    grant = asked("anne@example.org")
-    approve_and_confirm(client, login, emma, grant)
-    path = invitation_path(inbox, "anne@example.org")
+    grant, path = invite_anne(client, login, emma, inbox)
     login("ola")
     assert client.post(f"/children/{emma.id}/caregivers/{grant.id}/withdraw").status_code == 303
     client.post("/logout")

@@ -153,8 +153,7 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
     private_reply = (found.kind == ANNOUNCEMENT and found.child_id is None
                      and me is not None and me.role == "guardian")
     shown = inbox.people_for(found, people, me)
-    # Read status of the guardians only for those who see them all (people_for).
-    guardians = [p for p in people if p.role == "guardian"] if shown.guardians_read else []
+    guardians = shown.readers
     unread_by = [p for p in guardians
                  if p.last_read_at is None or p.last_read_at < found.last_message_at]
     return render("messages/thread.html", status=status, thread=found, lines=lines,
