@@ -463,3 +463,36 @@ def test_previewing_a_roster_import(open_session, live_app, translate, tmp_path,
     session.page.locator("details summary").click()
     assert "Emma Nord" in session.page.inner_text("details")
     check_page(session, "admin-import-preview", locale, (360, 740))
+
+
+@each_locale
+def test_a_caregiver_invitation_from_the_mail_to_the_child(open_session, live_app, locale):
+    """The invited person opens the link logged out (how to go on), then logged in at the
+    invited address (whom it is for), at phone size."""
+    from models import caregivers
+    from models import db as dbmod
+    from models.people import Child, User
+    with live_app.app_context(), dbmod.database.connection_context():
+        users = {u.username: u for u in User.select()}
+        emma = Child.get(Child.first_name == "Emma")
+        # Randi is already Emma's caregiver: Lise, by her own address, is invited.
+        grant = caregivers.request(emma, users["kari"], "Test", "Person",
+                                   f"lise+{locale}@example.org", "", "other")
+        caregivers.approve(grant, users["ola"])
+        users["lise"].code_login_email = f"lise+{locale}@example.org"
+        users["lise"].save()
+        token = caregivers.confirm(grant.id, users["rektor"], [emma_unit(emma)])
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.goto(f"/caregivers/invitation/{token}")
+    check_page(session, "caregiver-invitation-anonymous", locale, (360, 740))
+    session.log_in("lise")
+    session.goto(f"/caregivers/invitation/{token}")
+    assert "Emma Hansen" in session.page.inner_text("main")
+    check_page(session, "caregiver-invitation-lise", locale, (360, 740))
+
+
+def emma_unit(emma):
+    from models.people import Enrolment
+    from models.school import Group, Unit
+    return (Unit.select(Unit.id).join(Group).join(Enrolment)
+            .where((Enrolment.child == emma) & (Unit.kind == "school")).scalar())
