@@ -115,8 +115,7 @@ def media(post_id, media_id, size=None):
     name = stored.thumb_name if size == "thumb" else stored.stored_name
     response = send_file(Path(current_app.config["ATTACHMENT_DIR"]) / name,
                          mimetype=stored.mimetype, max_age=0, conditional=True, etag=True)
-    # Private, and asked again each time: a withdrawn photo must not live on in a cache.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Stored by no browser (views/common.py): a withdrawn photo must not live on in one.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Disposition"] = "inline"
     return response
