@@ -12,11 +12,14 @@ as this user. On every response:
   consent is given (rule 11);
 - a child or guardian with a protected address is named only to their own family and to
   staff with access, whatever they ticked or consented to;
-- no national identity number but one's own, and that one masked.
+- no national identity number but one's own, and that one masked;
+- a consent a unit asks is named only to that unit's staff and to the families of its
+  children (staff of another unit never see it).
 
 Who may see whom is read from the database (guardianships, grants, class-list shares,
 post tags), so a new page, fragment or demo object is covered without being listed.
 """
+import json
 import re
 import time
 from html import escape
@@ -27,7 +30,10 @@ import pytest
 from models import access
 from models.absence import Absence
 from models.class_list import ClassListShare
-from models.people import CaregiverGrant, Child, Guardianship, User
+from models.consents import PHOTO, Consent, ConsentVersion
+from models.people import (ADMINISTRATOR, CaregiverGrant, Child, Enrolment, Guardianship,
+                           StaffRole, User)
+from models.school import Group
 from models.posts import MediaTag, Post, PostMedia, missing_consent
 from models.protect import mask
 
@@ -70,6 +76,16 @@ def traces():
     return found
 
 
+def consent_traces():
+    """The titles of the consents units ask, in every language."""
+    found = []
+    for version in ConsentVersion.select().join(Consent).where(Consent.kind != PHOTO):
+        for text in json.loads(version.texts).values():
+            found.append(Trace(("consent", version.consent_id), "title",
+                               _word(text["title"])))
+    return found
+
+
 def national_ids():
     """(owner, number) of everyone with a national identity number."""
     return ([(("child", c.id), c.national_id.reveal()) for c in Child.select()
@@ -90,7 +106,8 @@ class Rules:
         adults |= {g for (g,) in CaregiverGrant.select(CaregiverGrant.caregiver).where(
             CaregiverGrant.child.in_(list(children))
             & CaregiverGrant.caregiver.is_null(False)).tuples()}
-        self.owners = {("child", c) for c in children} | {("adult", a) for a in adults}
+        self.owners = ({("child", c) for c in children} | {("adult", a) for a in adults}
+                       | self._consents(user, children))
         self.protected = ({("child", c.id) for c in Child.select() if c.is_protected} |
                           {("adult", u.id) for u in User.select() if u.is_protected})
         # Who picks a child up is typed by the family, for the staff who see the child.
@@ -98,6 +115,26 @@ class Rules:
             Absence.child.in_(list(children)) & (Absence.picked_up_by != "")).tuples()]
         self.shared = self._class_list_shares()
         self.named_in_posts = self._named_in_posts()
+
+    @staticmethod
+    def _consents(user, children):
+        """The consents the user may know of: the municipality's, those of the units
+        the user works in (all of them for the administrator), and those of the units
+        and groups the user's or seen children attend."""
+        if user is None:
+            return set()
+        roles = list(StaffRole.select().where(StaffRole.user == user))
+        units = {r.unit_id for r in roles} | {g.unit_id for g in Group.select().where(
+            Group.id.in_([r.group_id for r in roles if r.group_id]))}
+        everything = any(r.role == ADMINISTRATOR for r in roles)
+        attended = set(Enrolment.select(Enrolment.group).where(
+            Enrolment.child.in_(list(children) or [0])).tuples())
+        groups = {g for (g,) in attended}
+        families = {u for (u,) in Group.select(Group.unit).where(
+            Group.id.in_(list(groups) or [0])).tuples()}
+        return {("consent", c.id) for c in Consent.select().where(Consent.kind != PHOTO)
+                if everything or c.unit_id is None or c.unit_id in units
+                or (c.group_id in groups if c.group_id else c.unit_id in families)}
 
     @staticmethod
     def _class_list_shares():
@@ -166,7 +203,7 @@ def violations(pages, rules, all_traces, numbers):
 
 def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, login, capsys):
     began = time.perf_counter()
-    all_traces, numbers = traces(), national_ids()
+    all_traces, numbers = traces() + consent_traces(), national_ids()
     crawls = {}
     anonymous = app.test_client()
     crawls[None] = crawl(anonymous, None, start="/login")
