@@ -19,25 +19,25 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
-from models import audit, consent_book, demo
-from models import notify as notify_model
-from models import queue as queue_model
-from models import sms as sms_model
-from models import posts as posts_model
-from models.attachments import remove as remove_files
-from models.mail import Mailer
-from models.passwords import hash_password
-from models.people import ADMINISTRATOR, StaffRole, User
+from models import audit, demo
 from models import db as dbmod
 from models import protect
-from models import webpush
+from models.consent import consent_book
+from models.login.passwords import hash_password
+from models.messaging.attachments import remove as remove_files
+from models.notifications import notify as notify_model
+from models.notifications import queue as queue_model
+from models.notifications import sms as sms_model
+from models.notifications import webpush
+from models.notifications.mail import Mailer
+from models.posts import posts as posts_model
+from models.school.tables import ADMINISTRATOR, StaffRole, User
 from views import (absence, account, admin, auth, brand, caregivers, class_list, code_login,
                    consent_setup, consents, deliveries, eid, errors, home, letters, messages,
                    notices, notifications, organisation, posts, push)
-from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token,
-                          email_link, layout_urls, local_time, refuse_nul,
-                          security_headers, select_locale, static_version,
-                          template_gettext)
+from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
+                          layout_urls, local_time, refuse_nul, security_headers, select_locale,
+                          static_version, template_gettext)
 from views.labels import ROLE_NAMES
 from views.ratelimit import LoginLimiter, make_store
 
@@ -367,9 +367,9 @@ def create_app(config=None):
         """Import a roster (a Kontaktbok CSV folder or zip, a OneRoster 1.1 CSV zip, or an
         SS 12000 JSON file): shows what will be added, changed and ended, then applies
         it all or nothing."""
-        from models import roster as roster_model
-        from models.roster_data import RosterError
-        from models.school import school_year_of
+        from models.roster import roster as roster_model
+        from models.roster.rows import RosterError
+        from models.school.units import school_year_of
         source = Path(path)
         year = school_year or school_year_of(dbmod.today())
         try:

@@ -10,7 +10,8 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import oidc, sms
+from models.login import oidc
+from models.notifications import sms
 
 LANGUAGES = ("nb", "nn", "sv")
 COUNTRIES = ("NO", "SE")

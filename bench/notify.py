@@ -31,12 +31,12 @@ from playhouse.test_utils import count_queries  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
-from models import inbox, notify  # noqa: E402
 from models.db import today, utcnow  # noqa: E402
-from models.notify import Notification  # noqa: E402
-from models.people import (UNIT_LEADER, Child, Enrolment, Guardianship,  # noqa: E402
-                           StaffRole, User)
-from models.school import Group, Unit, school_year_of  # noqa: E402
+from models.messaging import inbox
+from models.notifications import notify  # noqa: E402
+from models.notifications.notify import Notification  # noqa: E402
+from models.school.tables import UNIT_LEADER, Child, Enrolment, Guardianship, StaffRole, User
+from models.school.units import Group, Unit, school_year_of  # noqa: E402
 from tests.smtp import smtp_server  # noqa: E402
 from timing import database_url  # noqa: E402
 

@@ -20,10 +20,10 @@ from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
 from models import demo  # noqa: E402
 from models.db import utcnow  # noqa: E402
-from models.people import User  # noqa: E402
-from models.posts import MediaTag, Post, PostMedia  # noqa: E402
-from models.school import Group  # noqa: E402
-from models.sessions import LoginSession  # noqa: E402
+from models.login.sessions import LoginSession  # noqa: E402
+from models.posts.posts import MediaTag, Post, PostMedia  # noqa: E402
+from models.school.tables import User  # noqa: E402
+from models.school.units import Group  # noqa: E402
 from timing import database_url, timed  # noqa: E402
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
-from models import roster  # noqa: E402
+from models.roster import roster  # noqa: E402
 from timing import database_url  # noqa: E402
 
 YEAR = 2026

@@ -95,8 +95,8 @@ def query_counts():
     from app import create_app
     from models import db as dbmod
     from models import demo
-    from models.people import Child, Enrolment, Guardianship, StaffRole, User
-    from models.school import Group, Unit
+    from models.school.tables import Child, Enrolment, Guardianship, StaffRole, User
+    from models.school.units import Group, Unit
 
     tmp = tempfile.mkdtemp()
     os.environ["INSTANCE_PATH"] = tmp

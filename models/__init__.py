@@ -1,18 +1,18 @@
 """The domain. `MODELS` lists every table in creation order."""
-from .absence import Absence, LeaveApplication
-from .audit import AuditChild, AuditEvent
-from .class_list import ClassListShare
-from .consents import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
-from .email_change import EmailChange
-from .messages import Attachment, Message, Thread, ThreadParticipant
-from .notify import (Notification, NotificationChoice, NotificationSchedule,
-                     PushSubscription, Setting)
-from .people import (CaregiverApproval, CaregiverGrant, Child, EndedGuardianship, Enrolment,
-                     Guardianship, StaffRole, User)
-from .posts import MediaTag, Post, PostMedia
-from .roster import ImportRun
-from .school import Group, Unit
-from .sessions import LoginSession
+from models.absence.absence import Absence, LeaveApplication
+from models.audit import AuditChild, AuditEvent
+from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
+from models.login.email_change import EmailChange
+from models.login.sessions import LoginSession
+from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
+from models.notifications.notify import (Notification, NotificationChoice, NotificationSchedule,
+                                         PushSubscription, Setting)
+from models.posts.posts import MediaTag, Post, PostMedia
+from models.roster.roster import ImportRun
+from models.school.class_list import ClassListShare
+from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, EndedGuardianship,
+                                  Enrolment, Guardianship, StaffRole, User)
+from models.school.units import Group, Unit
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,

@@ -11,7 +11,7 @@ from collections import namedtuple
 import peewee
 from peewee import fn
 
-from .db import BaseModel, Prepared, utcnow
+from models.db import BaseModel, Prepared, utcnow
 
 
 class AppendOnlyError(Exception):

@@ -5,21 +5,25 @@ is loaded, so the children are always the ages the cast describes.
 """
 import datetime
 
-from . import attachments, audit, consent_book, notify, posts
-from .absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
-from .class_list import ClassListShare
-from .consents import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
-                       ConsentVersion)
-from .db import database, today, utcnow
-from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
-                       ThreadParticipant)
-from .passwords import hash_password
-from .posts import Post
-from .people import (CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF, SFO_STAFF,
-                     UNIT_LEADER, ADMINISTRATOR, CaregiverApproval, CaregiverGrant, Child,
-                     Enrolment, Guardianship, StaffRole, User)
-from .protect import index_of
-from .school import Group, Unit, school_year_of
+from models import audit
+from models.absence.absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
+from models.consent import consent_book
+from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
+                                   ConsentVersion)
+from models.db import database, today, utcnow
+from models.login.passwords import hash_password
+from models.messaging import attachments
+from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
+                                     ThreadParticipant)
+from models.notifications import notify
+from models.posts import posts
+from models.posts.posts import Post
+from models.protect import index_of
+from models.school.class_list import ClassListShare
+from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF,
+                                  SFO_STAFF, UNIT_LEADER, CaregiverApproval, CaregiverGrant, Child,
+                                  Enrolment, Guardianship, StaffRole, User)
+from models.school.units import Group, Unit, school_year_of
 
 PASSWORD = "kontaktbok-demo"
 

@@ -5,12 +5,12 @@ Emma's father without parental responsibility, three parents of other children (
 a protected address), Emma's grandmother with caregiver access, school, after-school and
 kindergarten staff, and the administrator.
 """
-from models.absence import LeaveApplication
-from models.consents import Consent
-from models.messages import Thread
-from models.people import Child, User
-from models.posts import Post
-from models.school import Group, Unit
+from models.absence.absence import LeaveApplication
+from models.consent.tables import Consent
+from models.messaging.tables import Thread
+from models.posts.posts import Post
+from models.school.tables import Child, User
+from models.school.units import Group, Unit
 
 ANONYMOUS = None
 GUARDIANS = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor"]

@@ -13,9 +13,9 @@ from flask_babel import force_locale, gettext, ngettext
 from app import create_app
 from models import db as dbmod
 from models import demo
-from models.passwords import use_fast_hashing_for_tests
-from models.people import Child, User
-from models.sessions import LoginSession
+from models.login.passwords import use_fast_hashing_for_tests
+from models.login.sessions import LoginSession
+from models.school.tables import Child, User
 
 from .helpers import empty_database
 

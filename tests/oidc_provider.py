@@ -299,7 +299,7 @@ def idporten_settings(issuer, **changes):
     """The municipality file's ID-porten provider, pointed at this provider."""
     from dataclasses import replace
 
-    from models import oidc
+    from models.login import oidc
     return replace(oidc.Provider(
         id="idporten", label="ID-porten", audience="guardians", issuer=issuer,
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, scopes=("openid", "profile"),

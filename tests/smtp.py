@@ -6,7 +6,7 @@ import socket
 
 from aiosmtpd.controller import Controller
 
-from models.mail import Mailer
+from models.notifications.mail import Mailer
 
 
 class Inbox:

@@ -5,14 +5,14 @@ import datetime
 
 import pytest
 
-from models import absence
-from models.absence import (APPROVED, DECLINED, ILL, LEAVE, NOTICED, PENDING, Absence,
-                            LeaveApplication)
+from models.absence import absence
+from models.absence.absence import (APPROVED, DECLINED, ILL, LEAVE, NOTICED, PENDING, Absence,
+                                    LeaveApplication)
 from models.audit import AuditEvent
 from models.db import today
-from models.messages import Message, ThreadParticipant
-from models.people import Enrolment, User
-from models.school import Group
+from models.messaging.tables import Message, ThreadParticipant
+from models.school.tables import Enrolment, User
+from models.school.units import Group
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -9,8 +9,8 @@ import pytest
 
 from models import access
 from models.db import today
-from models.people import (CaregiverApproval, CaregiverGrant, Enrolment, Guardianship,
-                           User, eighteenth_birthday_cutoff)
+from models.school.tables import (CaregiverApproval, CaregiverGrant, Enrolment, Guardianship, User,
+                                  eighteenth_birthday_cutoff)
 
 SCHOOL, SFO, KINDERGARTEN = "Solbakken skole", "Solbakken SFO", "Regnbuen barnehage"
 

@@ -4,8 +4,8 @@ import pytest
 
 from models import access, audit
 from models.audit import AuditEvent
-from models.people import Child, StaffRole, User
-from models.school import Group, Unit
+from models.school.tables import Child, StaffRole, User
+from models.school.units import Group, Unit
 
 from .helpers import text_of
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from models.messages import Attachment, Message, Thread
+from models.messaging.tables import Attachment, Message, Thread
 
 from .helpers import text_of
 from .test_thread_access import DENTIST
@@ -101,8 +101,8 @@ def test_the_content_decides_not_the_name(client, login, t, name, content):
 def test_size_and_count_limits(make_app, app, login, t):
     small = make_app(ATTACHMENT_MAX_MB=1, ATTACHMENTS_PER_MESSAGE=2)
     client = small.test_client()
-    from models.people import User
-    from models.sessions import LoginSession
+    from models.school.tables import User
+    from models.login.sessions import LoginSession
     with client.session_transaction() as session:
         session["_user_id"] = LoginSession.start(User.get(User.username == "kari"))
     big = photo(size=(800, 800), gps=False, noise=True)

@@ -6,11 +6,14 @@ import datetime
 
 import pytest
 
-from models import absence, audit, caregivers, class_list, posts
+from models import audit
+from models.absence import absence
 from models.audit import AuditChild, AuditEvent
-from models.people import Child, User
-from models.posts import MediaEdit, Post, PostMedia
-from models.school import Group
+from models.posts import posts
+from models.posts.posts import MediaEdit, Post, PostMedia
+from models.school import caregivers, class_list
+from models.school.tables import Child, User
+from models.school.units import Group
 
 from .helpers import text_of
 

@@ -6,9 +6,9 @@ import os
 import pytest
 
 from models.audit import AuditEvent
-from models.passwords import check_password
-from models.people import User
-from models.sessions import LoginSession
+from models.login.passwords import check_password
+from models.login.sessions import LoginSession
+from models.school.tables import User
 from views.ratelimit import LoginLimiter, MemoryStore, RedisStore
 
 from .helpers import HTMX, text_of

@@ -9,7 +9,7 @@ import pytest
 
 from models import access
 from models.audit import AuditEvent
-from models.people import CaregiverApproval, CaregiverGrant, User
+from models.school.tables import CaregiverApproval, CaregiverGrant, User
 
 from .cast import ROLES
 from .cast import ROLES

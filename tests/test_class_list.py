@@ -7,10 +7,10 @@ import datetime
 import pytest
 
 from models.audit import AuditEvent
-from models.class_list import ClassListShare, choices
 from models.db import today
-from models.people import Child, Enrolment, Guardianship, User
-from models.school import Group
+from models.school.class_list import ClassListShare, choices
+from models.school.tables import Child, Enrolment, Guardianship, User
+from models.school.units import Group
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models import db, oidc
+from models import db
+from models.login import oidc
 from tests.oidc_provider import CLIENT_ID, idporten_settings, kontaktbok_client, start_provider
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from models import code_login
 from models.audit import AuditEvent
 from models.db import utcnow
-from models.sessions import LoginSession
+from models.login import code_login
+from models.login.sessions import LoginSession
 
 from .cast import ROLES
 from .helpers import text_of
@@ -83,8 +83,8 @@ def test_a_code_session_cannot_change_consents_sharing_or_caregivers(client, log
                                                                      inbox, kids, t):
     _, jonas = allow_nina(client, login, users)
     assert log_in_with_code(client, inbox=inbox).status_code == 302
-    from models import consent_book
-    from models.consents import PHOTO
+    from models.consent import consent_book
+    from models.consent.tables import PHOTO
     item = next(s.item for c, statuses in consent_book.for_child(
         kids["Jonas"], "nb", "nb").consents if c.kind == PHOTO for s in statuses)
     refused = client.post(f"/children/{jonas}/consents/{item.id}", data={"answer": "yes"})
@@ -178,8 +178,8 @@ def test_stopping_it_ends_the_codes_and_their_sessions(client, app, login, users
 
 def test_staff_cannot_be_given_a_code_login(client, login, users, t):
     """A code would get around the staff account's own login (and its roles)."""
-    from models.people import StaffRole
-    from models.school import Group
+    from models.school.tables import StaffRole
+    from models.school.units import Group
     StaffRole.create(user=users["nina"], role="group_staff",
                      unit=Group.get(Group.name == "1B").unit_id,
                      group=Group.get(Group.name == "1B"))

@@ -176,7 +176,7 @@ def test_unsupported_database_url_is_refused(make_app):
 
 def test_the_first_administrator_is_made_on_the_command_line(app, client):
     from models.audit import AuditEvent
-    from models.people import StaffRole, User
+    from models.school.tables import StaffRole, User
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-admin", "Kommune-IT", "--first-name", "Ida",
                                  "--last-name", "IT"], input="a long enough secret\n" * 2)

@@ -6,15 +6,15 @@ import json
 import peewee
 import pytest
 
-from models import consent_book
 from models.audit import AuditEvent
-from models.consents import (GIVEN, NO, PHOTO, REFUSED, WAITING, WITHDRAWN, YES, Consent,
-                             ConsentAnswer, ConsentItem, ConsentVersion, effective,
-                             renewal_cutoff)
+from models.consent import consent_book
+from models.consent.tables import (GIVEN, NO, PHOTO, REFUSED, WAITING, WITHDRAWN, YES, Consent,
+                                   ConsentAnswer, ConsentItem, ConsentVersion, effective,
+                                   renewal_cutoff)
 from models.db import today, utcnow
-from models.messages import Message, Thread, ThreadParticipant
-from models.people import Child, Enrolment, Guardianship, User
-from models.school import Group
+from models.messaging.tables import Message, Thread, ThreadParticipant
+from models.school.tables import Child, Enrolment, Guardianship, User
+from models.school.units import Group
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

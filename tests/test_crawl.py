@@ -28,14 +28,14 @@ from dataclasses import dataclass
 import pytest
 
 from models import access
-from models.absence import Absence
-from models.class_list import ClassListShare
-from models.consents import PHOTO, Consent, ConsentVersion
-from models.people import (ADMINISTRATOR, CaregiverGrant, Child, Enrolment, Guardianship,
-                           StaffRole, User)
-from models.school import Group
-from models.posts import MediaTag, Post, PostMedia, missing_consent
+from models.absence.absence import Absence
+from models.consent.tables import PHOTO, Consent, ConsentVersion
+from models.posts.posts import MediaTag, Post, PostMedia, missing_consent
 from models.protect import mask
+from models.school.class_list import ClassListShare
+from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, Enrolment, Guardianship,
+                                  StaffRole, User)
+from models.school.units import Group
 
 from .cast import CAST
 from .crawl import crawl, replay
@@ -239,7 +239,7 @@ def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, log
 
 
 def _login(client, username):
-    from models.sessions import LoginSession
+    from models.login.sessions import LoginSession
     token = LoginSession.start(User.get(User.username == username))
     with client.session_transaction() as session:
         session["_user_id"] = token

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from models.db import Prepared, today
-from models.people import Child, User
+from models.school.tables import Child, User
 
 
 def test_prepared_query_substitutes_its_parameters_every_call(app):

@@ -8,9 +8,10 @@ from dataclasses import replace
 
 import pytest
 
-from models import demo, oidc
+from models import demo
 from models.audit import AuditEvent
-from models.sessions import LoginSession
+from models.login import oidc
+from models.login.sessions import LoginSession
 from tests.oidc_provider import (CLIENT_ID, idporten_settings, kontaktbok_client,
                                  staff_settings, start_provider)
 

@@ -18,11 +18,11 @@ import pypdf
 import pytest
 from PIL import Image
 
-from models.messages import Attachment, Message, Thread
-from models.notify import PushSubscription
-from models.posts import Post, PostMedia
-from models.roster import ImportRun
-from models.school import Group, Unit
+from models.messaging.tables import Attachment, Message, Thread
+from models.notifications.notify import PushSubscription
+from models.posts.posts import Post, PostMedia
+from models.roster.roster import ImportRun
+from models.school.units import Group, Unit
 
 from . import media
 from .helpers import text_of
@@ -222,8 +222,8 @@ def test_a_picture_bomb_is_refused_from_its_header(app, client, login, t, name, 
 def test_the_pixel_limit_is_a_setting(make_app, app):
     small = make_app(IMAGE_MAX_PIXELS=200_000)
     client = small.test_client()
-    from models.people import User
-    from models.sessions import LoginSession
+    from models.school.tables import User
+    from models.login.sessions import LoginSession
     with client.session_transaction() as session:
         session["_user_id"] = LoginSession.start(User.get(User.username == "kari"))
     out = io.BytesIO()
@@ -467,7 +467,7 @@ def test_deeply_nested_ss12000_json_is_refused(app, client, login, t, tmp_path):
 
 
 def test_a_real_ss12000_file_is_not_too_deep():
-    from models import roster_ss12000
+    from models.roster import ss12000 as roster_ss12000
     data = (ROOT / "tests" / "data" / "roster" / "ss12000" / "ekby.json").read_bytes()
     assert not roster_ss12000.too_deep(data)
     nested = json.dumps({"a": "[[[[" * 100, "b": [[[{"c": "]]}}"}]]]}).encode()

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale, gettext
 
-from models import inbox
 from models.audit import AuditEvent
 from models.db import today
-from models.messages import Thread
-from models.people import (ADDRESS_PROTECTION, UNPROTECTED, Child, Enrolment, Guardianship,
-                           User)
-from models.school import Group
+from models.messaging import inbox
+from models.messaging.tables import Thread
+from models.school.tables import (ADDRESS_PROTECTION, UNPROTECTED, Child, Enrolment, Guardianship,
+                                  User)
+from models.school.units import Group
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of
@@ -169,7 +169,7 @@ def test_a_stranger_or_someone_elses_guardian_is_not_found(client, login, users,
 
 
 def test_marking_needs_the_csrf_token(make_app, app, users, kids):
-    from models.sessions import LoginSession
+    from models.login.sessions import LoginSession
     strict = make_app(WTF_CSRF_ENABLED=True)
     client = strict.test_client()
     with client.session_transaction() as session:

@@ -9,11 +9,11 @@ import re
 import pytest
 from flask import Response
 
-from models import inbox
 from models.db import today, utcnow
-from models.messages import Thread, ThreadParticipant
-from models.people import CaregiverGrant, Child, Enrolment, Guardianship, User
-from models.school import Group, Unit
+from models.messaging import inbox
+from models.messaging.tables import Thread, ThreadParticipant
+from models.school.tables import CaregiverGrant, Child, Enrolment, Guardianship, User
+from models.school.units import Group, Unit
 
 from .helpers import HTMX, queries_for, text_of
 from .test_thread_access import MEETING

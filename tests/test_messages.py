@@ -7,9 +7,9 @@ import pytest
 
 from models import audit
 from models.db import today
-from models.messages import Attachment, Message, Thread, ThreadParticipant
-from models.people import Child, Enrolment, Guardianship, User
-from models.school import Group
+from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
+from models.school.tables import Child, Enrolment, Guardianship, User
+from models.school.units import Group
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of
@@ -291,7 +291,7 @@ def test_a_new_message_appears_in_an_open_thread(client, login, app):
     assert poll in html
     assert client.get(poll, headers=HTMX).status_code == 204
     teacher = app.test_client()
-    token = __import__("models.sessions", fromlist=["LoginSession"]).LoginSession.start(
+    token = __import__("models.login.sessions", fromlist=["LoginSession"]).LoginSession.start(
         User.get(User.username == "larer1a"))
     with teacher.session_transaction() as session:
         session["_user_id"] = token
@@ -366,7 +366,7 @@ def test_your_own_reply_never_counts_as_unread(client, login):
     before = text_of(client.get("/messages/unread"))
     client.post(f"/messages/{dentist}", data={"body": "Takk igjen!", "token": "own"})
     assert text_of(client.get("/messages/unread")) == before
-    from models import inbox
+    from models.messaging import inbox
     lines, _ = inbox.inbox(User.get(User.username == "kari"))
     assert not next(line for line in lines if line.id == dentist).unread
 

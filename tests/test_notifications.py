@@ -10,12 +10,18 @@ import os
 import pytest
 from flask_babel import force_locale, gettext
 
-from models import access, absence, consent_book, email_change, inbox, notify, posts
+from models import access
+from models.absence import absence
+from models.consent import consent_book
 from models.db import today, utcnow
-from models.notify import Choice, Notification, Schedule
-from models.people import Guardianship, User
-from models.queue import ZONES
-from models.school import Group, Unit
+from models.login import email_change
+from models.messaging import inbox
+from models.notifications import notify
+from models.notifications.notify import Choice, Notification, Schedule
+from models.notifications.queue import ZONES
+from models.posts import posts
+from models.school.tables import Guardianship, User
+from models.school.units import Group, Unit
 
 from .cast import ROLES
 from .helpers import queries_for, text_of
@@ -513,14 +519,14 @@ def test_only_a_unit_leader_marks_an_announcement_urgent(app, client, login, use
         text_of(client.get("/messages/announce"))
     form["token"] = inbox.new_form_token()
     assert client.post("/messages/announce", data=form).status_code == 303
-    from models.messages import Thread
+    from models.messaging.tables import Thread
     assert Thread.get(Thread.subject == "Stengt").urgent
 
 
 @pytest.fixture
 def with_sms(app):
     import dataclasses
-    from models import sms
+    from models.notifications import sms
     from .sms_gateway import PASSWORD, USERNAME, FakeElks
     with FakeElks() as gateway:
         settings = sms.Settings(provider="46elks", username=USERNAME, password=PASSWORD,

@@ -8,9 +8,9 @@ import pytest
 from models import audit
 from models.audit import AuditEvent
 from models.db import today
-from models.people import Child, Enrolment, Guardianship, StaffRole, User
-from models.school import Group, Unit
-from models.sessions import LoginSession
+from models.login.sessions import LoginSession
+from models.school.tables import Child, Enrolment, Guardianship, StaffRole, User
+from models.school.units import Group, Unit
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of
@@ -287,7 +287,7 @@ def test_reading_the_access_log_needs_a_reason_and_is_logged(client, login, t, u
 
 def test_administration_works_on_a_new_empty_installation(make_app, database_url):
     from models import db as dbmod
-    from models.people import StaffRole
+    from models.school.tables import StaffRole
     app = make_app()
     with dbmod.database.connection_context():
         dbmod.migrate(str(ROOT / "migrations"))

@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from models.consents import PHOTO, PHOTO_ITEMS, YES, Consent, ConsentAnswer, ConsentVersion
-from models.posts import MediaTag, Post, PostMedia
-from models.school import Group
+from models.consent.tables import PHOTO, PHOTO_ITEMS, YES, Consent, ConsentAnswer, ConsentVersion
+from models.posts.posts import MediaTag, Post, PostMedia
+from models.school.units import Group
 
 from .helpers import HTMX
 

@@ -11,13 +11,13 @@ import av
 import pytest
 from PIL import Image
 
-from models import consent_book
 from models.audit import AuditEvent
-from models.consents import PHOTO, Consent, ConsentVersion
+from models.consent import consent_book
+from models.consent.tables import PHOTO, Consent, ConsentVersion
 from models.db import utcnow
-from models.people import User
-from models.posts import MediaTag, Post, PostMedia
-from models.school import Group
+from models.posts.posts import MediaTag, Post, PostMedia
+from models.school.tables import User
+from models.school.units import Group
 
 from . import media as test_media
 from .cast import ROLES

@@ -9,15 +9,14 @@ import zipfile
 import pytest
 from flask_babel import force_locale, gettext
 
-from models import roster
 from models.audit import AuditEvent
 from models.db import migrate
-from models.messages import Thread
-from models.people import (Child, EndedGuardianship, Enrolment, Guardianship, StaffRole,
-                           User)
+from models.messaging.tables import Thread
 from models.protect import index_of
-from models.roster_data import RosterError
-from models.school import Group, Unit
+from models.roster import roster
+from models.roster.rows import RosterError
+from models.school.tables import Child, EndedGuardianship, Enrolment, Guardianship, StaffRole, User
+from models.school.units import Group, Unit
 
 from .conftest import ROOT
 from .helpers import text_of
@@ -226,7 +225,7 @@ def test_the_register_overwrites_contact_details_and_the_guardian_is_told(empty)
     assert result.counts == {"guardians.changed": 1}
     kari = User.get_by_id(kari.id)
     assert kari.email == "kari@example.org" and kari.contact_updated_at is not None
-    from models.passwords import hash_password
+    from models.login.passwords import hash_password
     User.update(username="kari", password_hash=hash_password("a long enough secret")).where(
         User.id == kari.id).execute()
     client = empty.test_client()

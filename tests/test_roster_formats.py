@@ -10,9 +10,9 @@ from flask import Flask
 from flask_babel import Babel, force_locale
 from flask_babel.speaklater import LazyString
 
-from models import roster_oneroster, roster_ss12000
-from models.people import ROLES
-from models.roster_data import RosterError
+from models.roster import oneroster as roster_oneroster, ss12000 as roster_ss12000
+from models.roster.rows import RosterError
+from models.school.tables import ROLES
 
 DATA = Path(__file__).parent / "data" / "roster"
 FUTURE, PAST = "2999-01-01", "2000-01-01"

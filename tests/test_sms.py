@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import municipality
-from models import sms
-from models.notify import Transient, Undeliverable
+from models.notifications import sms
+from models.notifications.notify import Transient, Undeliverable
 
 from .sms_gateway import PASSWORD, USERNAME, FakeElks
 

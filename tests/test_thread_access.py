@@ -5,11 +5,11 @@ import datetime
 import pytest
 
 from models import access
-from models.db import today
 from models.audit import AuditEvent
-from models.messages import Thread, ThreadParticipant
-from models.people import Enrolment, StaffRole
-from models.school import Group
+from models.db import today
+from models.messaging.tables import Thread, ThreadParticipant
+from models.school.tables import Enrolment, StaffRole
+from models.school.units import Group
 
 from .helpers import text_of
 

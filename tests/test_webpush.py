@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
 from app import StartupError
-from models import notify, webpush
 from models.audit import AuditEvent
-from models.notify import PushSubscription
-from models.sessions import LoginSession
+from models.login.sessions import LoginSession
+from models.notifications import notify, webpush
+from models.notifications.notify import PushSubscription
 
 from .cast import ROLES
 from .matrix import Matrix, everyone

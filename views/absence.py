@@ -10,16 +10,18 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import absence, access, inbox
-from models.absence import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
-                            PENDING, WHOLE_DAY, Absence, LeaveApplication)
+from models import access
+from models.absence import absence
+from models.absence.absence import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
+                                    PENDING, WHOLE_DAY, Absence, LeaveApplication)
 from models.db import today
-from models.people import Child, Enrolment
-from models.school import Group, Unit
-from models.sensitive import concerns
+from models.messaging import inbox
+from models.messaging.sensitive import concerns
+from models.school.tables import Child, Enrolment
+from models.school.units import Group, Unit
 
-from .common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
-from .labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
+from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
+from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
 
 bp = Blueprint("absence", __name__)
 
@@ -311,7 +313,7 @@ def apply_leave(child_id):
 def _tell_guardians(child, application, applicant):
     """Every guardian with parental responsibility hears of the application, in a
     conversation with the school the decision is later written into."""
-    from models.consent_book import responsible_guardians
+    from models.consent.consent_book import responsible_guardians
     guardians = [g.id for g in responsible_guardians([child.id]).get(child.id, [])]
     unit = (Unit.select().join(Group).join(Enrolment)
             .where((Enrolment.child == child.id) & Enrolment.active(today()))

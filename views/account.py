@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 
-from models.people import User
+from models.school.tables import User
 
-from .auth import safe_next
-from .common import enabled_languages
+from views.auth import safe_next
+from views.common import enabled_languages
 
 bp = Blueprint("account", __name__)
 

@@ -18,17 +18,19 @@ from flask_login import current_user, login_required
 
 from peewee import JOIN
 
-from models import access, audit, inbox, roster
+from models import access, audit
 from models.audit import AuditEvent
 from models.db import database, today
-from models.people import Child, User, installation_counts
+from models.messaging import inbox
 from models.protect import index_of, open_bytes, seal_bytes
-from models.roster import ImportRun
-from models.roster_data import RosterError
-from models.school import school_year_of
+from models.roster import roster
+from models.roster.roster import ImportRun
+from models.roster.rows import RosterError
+from models.school.tables import Child, User, installation_counts
+from models.school.units import school_year_of
 
-from .common import client_ip, number_from, parse_number, render
-from .labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated
+from views.common import client_ip, number_from, parse_number, render
+from views.labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

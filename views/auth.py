@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired, Length
 
 from models import audit
 from models.db import database
-from models.passwords import check_password
-from models.people import User
-from models.sessions import LoginSession
+from models.login.passwords import check_password
+from models.login.sessions import LoginSession
+from models.school.tables import User
 
-from .common import client_ip, render
+from views.common import client_ip, render
 
 bp = Blueprint("auth", __name__)
 
@@ -148,7 +148,7 @@ def logout():
     logout_user()
     session.clear()
     flash(_l("You are logged out."), "info")
-    from .eid import provider_logout_url  # noqa: PLC0415  (the blueprints import each other)
+    from views.eid import provider_logout_url  # noqa: PLC0415  (the blueprints import each other)
     elsewhere = provider_logout_url(row)
     if elsewhere:
         # A page that moves on by itself, not a redirect: a form's redirect to another

@@ -11,12 +11,17 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, caregivers, code_login, consent_book, mail
-from models.people import CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT, CaregiverGrant, Child
+from models import access
+from models.consent import consent_book
+from models.login import code_login
+from models.notifications import mail
+from models.school import caregivers
+from models.school.tables import (CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT, CaregiverGrant,
+                                  Child)
 
-from .code_login import ASKED, _code_mail, _limited, _send, refuse_lower_assurance
-from .common import client_ip, render
-from .labels import RELATION_NAMES
+from views.code_login import ASKED, _code_mail, _limited, _send, refuse_lower_assurance
+from views.common import client_ip, render
+from views.labels import RELATION_NAMES
 
 bp = Blueprint("caregivers", __name__)
 log = logging.getLogger(__name__)

@@ -5,14 +5,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, class_list
+from models import access
 from models.db import today
-from models.people import Enrolment
-from models.school import Group, Unit
+from models.school import class_list
+from models.school.tables import Enrolment
+from models.school.units import Group, Unit
 
-from .code_login import refuse_lower_assurance
-from .common import client_ip, render, wants_fragment
-from .labels import SHARE_FIELDS, SHARED_FIELD_COUNTS
+from views.code_login import refuse_lower_assurance
+from views.common import client_ip, render, wants_fragment
+from views.labels import SHARED_FIELD_COUNTS, SHARE_FIELDS
 
 bp = Blueprint("class_list", __name__)
 

@@ -8,11 +8,13 @@ from flask import (Blueprint, abort, current_app, flash, redirect, request, sess
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, code_login, mail
-from models.people import WITH_RESPONSIBILITY, Guardianship, User
+from models import access
+from models.login import code_login
+from models.notifications import mail
+from models.school.tables import WITH_RESPONSIBILITY, Guardianship, User
 
-from .auth import begin_session, safe_next
-from .common import client_ip, parse_number, render
+from views.auth import begin_session, safe_next
+from views.common import client_ip, parse_number, render
 
 bp = Blueprint("code_login", __name__)
 log = logging.getLogger(__name__)

@@ -10,12 +10,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, consent_book
+from models import access
+from models.consent import consent_book
 from models.db import today
-from models.people import Child, Enrolment
-from models.school import Group, Unit
+from models.school.tables import Child, Enrolment
+from models.school.units import Group, Unit
 
-from .common import LANGUAGE_NAMES, client_ip, parse_date, render
+from views.common import LANGUAGE_NAMES, client_ip, parse_date, render
 
 bp = Blueprint("consent_setup", __name__, url_prefix="/consents")
 

@@ -9,14 +9,17 @@ from flask_babel import force_locale, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit, consent_book, inbox, notify
-from models.consents import NO, YES
+from models import access, audit
+from models.consent import consent_book
+from models.consent.tables import NO, YES
 from models.db import database, today
+from models.messaging import inbox
+from models.notifications import notify
 
-from .code_login import refuse_lower_assurance
-from .common import client_ip, render, wants_fragment
-from .labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
-                     translated)
+from views.code_login import refuse_lower_assurance
+from views.common import client_ip, render, wants_fragment
+from views.labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
+                          translated)
 
 bp = Blueprint("consents", __name__)
 

@@ -7,13 +7,14 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import audit, notify
+from models import audit
 from models.db import database, utcnow
-from models.queue import local_zone
+from models.notifications import notify
+from models.notifications.queue import local_zone
 
-from .admin import _administrator_only
-from .common import client_ip, parse_number, render
-from .notices import CHANNEL_NAMES, EVENT_NAMES, STATUS_NAMES
+from views.admin import _administrator_only
+from views.common import client_ip, parse_number, render
+from views.notices import CHANNEL_NAMES, EVENT_NAMES, STATUS_NAMES
 
 bp = Blueprint("deliveries", __name__, url_prefix="/admin/notifications")
 

@@ -15,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 
 from peewee import fn
 
-from models import audit, oidc
-from models.people import StaffRole, User
+from models import audit
+from models.login import oidc
+from models.login.sessions import LoginSession
 from models.protect import index_of
-from models.sessions import LoginSession
+from models.school.tables import StaffRole, User
 
-from .auth import begin_session, safe_next
-from .common import client_ip, render
+from views.auth import begin_session, safe_next
+from views.common import client_ip, render
 
 bp = Blueprint("eid", __name__, url_prefix="/login/eid")
 

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from .common import render
+from views.common import render
 
 MESSAGES = {
     400: (_l("Something was wrong with what was sent"),

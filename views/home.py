@@ -4,12 +4,14 @@ import datetime
 from flask import Blueprint, current_app
 from flask_login import current_user, login_required
 
-from models import absence, access, caregivers
+from models import access
+from models.absence import absence
 from models.db import today, utcnow
-from models.people import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
+from models.school import caregivers
+from models.school.tables import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
 
-from .common import render
-from .labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
+from views.common import render
+from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
 
 bp = Blueprint("home", __name__)
 

@@ -12,13 +12,13 @@ from peewee import fn
 
 from models import access, audit
 from models.db import database, today
-from models.messages import (ANNOUNCEMENT, GUARDIAN, Attachment, Message, Thread,
-                             ThreadParticipant)
-from models.people import UNPROTECTED, WITH_RESPONSIBILITY, Child, Guardianship, User
-from models.school import Group, Unit
+from models.messaging.tables import (ANNOUNCEMENT, GUARDIAN, Attachment, Message, Thread,
+                                     ThreadParticipant)
+from models.school.tables import UNPROTECTED, WITH_RESPONSIBILITY, Child, Guardianship, User
+from models.school.units import Group, Unit
 
-from .common import (client_ip, local_time, parse_number, render, render_template,
-                     wants_fragment)
+from views.common import (client_ip, local_time, parse_number, render, render_template,
+                          wants_fragment)
 
 bp = Blueprint("letters", __name__)
 

@@ -10,15 +10,17 @@ from flask import Blueprint, abort, current_app, redirect, request, send_file, u
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, attachments, audit, inbox, notify
+from models import access, audit
 from models.db import utcnow
-from models.messages import ANNOUNCEMENT, CONVERSATION
-from models.people import Child
-from models.school import Group, Unit
-from models.sensitive import concerns
+from models.messaging import attachments, inbox
+from models.messaging.sensitive import concerns
+from models.messaging.tables import ANNOUNCEMENT, CONVERSATION
+from models.notifications import notify
+from models.school.tables import Child
+from models.school.units import Group, Unit
 
-from .common import ID_MAX, client_ip, number_from, render
-from .notices import CHANNEL_NAMES, STATUS_NAMES
+from views.common import ID_MAX, client_ip, number_from, render
+from views.notices import CHANNEL_NAMES, STATUS_NAMES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 

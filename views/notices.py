@@ -10,9 +10,9 @@ from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from models import notify, sms
-from models.mail import Unavailable
-from models.notify import PushSubscription
+from models.notifications import notify, sms
+from models.notifications.mail import Unavailable
+from models.notifications.notify import PushSubscription
 
 log = logging.getLogger("kontaktbok.notify")
 
@@ -122,7 +122,7 @@ def send_push(note):
         body = gettext("Open Kontaktbok to read it.")
     payload = json.dumps({"title": heading, "body": body, "url": link,
                           "tag": f"n{note.id}"}, ensure_ascii=False).encode()
-    from models import webpush
+    from models.notifications import webpush
     keys = current_app.extensions.get("vapid") or webpush.vapid_keys(current_app.instance_path)
     subject = current_app.config["PUBLIC_URL"] or f"mailto:{current_app.config['MAIL_FROM']}"
     delivered, transient = 0, None
@@ -159,7 +159,7 @@ def send_sms(note):
     number = sms.normalize_phone(note.user.phone, current_app.config["MUNICIPALITY"].country)
     if number is None:
         raise notify.Undeliverable("no mobile number")
-    from models.queue import local_zone
+    from models.notifications.queue import local_zone
     cap = notify.sms_cap(settings.monthly_cap)
     # The month of the sending (note.at, the dispatch's now): a row is marked sent then.
     if notify.sms_sent_since(notify.month_start(note.at or notify.utcnow(),

@@ -12,13 +12,15 @@ from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import audit, email_change, mail, notify, sms
+from models import audit
 from models.db import Prepared, database
-from models.notify import CHANNELS, DIGEST, NOW, Choice, Schedule
-from models.people import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
+from models.login import email_change
+from models.notifications import mail, notify, sms
+from models.notifications.notify import CHANNELS, DIGEST, NOW, Choice, Schedule
+from models.school.tables import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
 
-from .common import client_ip, parse_number, render
-from .notices import CHANNEL_NAMES, EVENT_NAMES
+from views.common import client_ip, parse_number, render
+from views.notices import CHANNEL_NAMES, EVENT_NAMES
 
 bp = Blueprint("notifications", __name__, url_prefix="/account")
 log = logging.getLogger(__name__)

@@ -14,13 +14,13 @@ from peewee import JOIN, IntegrityError, fn
 
 from models import audit
 from models.db import database, today
-from models.passwords import hash_password
-from models.people import ADMINISTRATOR, GROUP_ROLES, ROLES, Enrolment, StaffRole, User
-from models.school import UNIT_KINDS, Group, Unit, school_year_of
+from models.login.passwords import hash_password
+from models.school.tables import ADMINISTRATOR, GROUP_ROLES, ROLES, Enrolment, StaffRole, User
+from models.school.units import UNIT_KINDS, Group, Unit, school_year_of
 
-from .admin import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, _administrator_only
-from .common import client_ip, parse_number, render
-from .labels import ROLE_NAMES, UNIT_KIND_NAMES
+from views.admin import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, _administrator_only
+from views.common import client_ip, parse_number, render
+from views.labels import ROLE_NAMES, UNIT_KIND_NAMES
 
 bp = Blueprint("organisation", __name__, url_prefix="/admin/organisation")
 

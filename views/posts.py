@@ -13,14 +13,17 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from flask_login import current_user, login_required
 
-from models import access, attachments, audit, consent_book, posts, video
+from models import access, audit
+from models.consent import consent_book
 from models.db import Prepared, database, today
-from models.people import Enrolment, eighteenth_birthday_cutoff
-from models.posts import MediaTag, Post, PostMedia
-from models.school import Group
+from models.messaging import attachments
+from models.posts import posts, video
+from models.posts.posts import MediaTag, Post, PostMedia
+from models.school.tables import Enrolment, eighteenth_birthday_cutoff
+from models.school.units import Group
 
-from .common import client_ip, number_from, render, wants_fragment
-from .labels import PHOTO_USES, translated
+from views.common import client_ip, number_from, render, wants_fragment
+from views.labels import PHOTO_USES, translated
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 

@@ -11,9 +11,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import webpush
+from models.notifications import webpush
 
-from .common import client_ip
+from views.common import client_ip
 
 bp = Blueprint("push", __name__)
 

@@ -17,8 +17,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from models import db as dbmod
 from models import demo
-from models.passwords import use_fast_hashing_for_tests
-from models.people import User
+from models.login.passwords import use_fast_hashing_for_tests
+from models.school.tables import User
 
 from ..helpers import empty_database
 

@@ -5,7 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from models import demo, oidc
+from models import demo
+from models.login import oidc
 from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
                                  start_provider)
 

@@ -252,8 +252,8 @@ MESSAGE_PAGES = [("kari", "inbox", "/messages/"), ("kari", "thread", "DENTIST"),
 @pytest.mark.parametrize("username, name, url", MESSAGE_PAGES)
 def test_message_pages(open_session, live_app, username, name, url, locale):
     from models import db as dbmod
-    from models.messages import Thread
-    from models.people import Child
+    from models.messaging.tables import Thread
+    from models.school.tables import Child
     with live_app.app_context(), dbmod.database.connection_context():
         dentist = Thread.get(Thread.subject == "Tannlege torsdag").id
         emma = Child.get(Child.first_name == "Emma").id
@@ -268,11 +268,11 @@ def test_message_pages(open_session, live_app, username, name, url, locale):
 
 def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session, live_app):
     from models import db as dbmod
-    from models.messages import Thread
+    from models.messaging.tables import Thread
     with live_app.app_context(), dbmod.database.connection_context():
         gym = Thread.get(Thread.subject == "Gymtøy").id
-    from models import inbox
-    from models.people import User
+    from models.messaging import inbox
+    from models.school.tables import User
     with live_app.app_context(), dbmod.database.connection_context():
         # The meeting invitation at least is unread (other tests may have read more).
         unread = inbox.unread_count(User.get(User.username == "kari"))
@@ -295,8 +295,8 @@ def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session,
 
 def _ids(live_app):
     from models import db as dbmod
-    from models.people import Child
-    from models.school import Group
+    from models.school.tables import Child
+    from models.school.units import Group
     with live_app.app_context(), dbmod.database.connection_context():
         return ({c.first_name: c.id for c in Child.select()},
                 Group.get(Group.name == "1A").id)
@@ -339,7 +339,7 @@ FEATURE_PAGES = [
 @pytest.mark.parametrize("username, name, url", FEATURE_PAGES)
 def test_feature_pages(open_session, live_app, username, name, url, locale):
     from models import db as dbmod
-    from models.posts import Post
+    from models.posts.posts import Post
     children, g1a = _ids(live_app)
     with live_app.app_context(), dbmod.database.connection_context():
         skis = Post.get(Post.title == "Første gang på ski").id
@@ -469,9 +469,9 @@ def test_previewing_a_roster_import(open_session, live_app, translate, tmp_path,
 def test_a_caregiver_invitation_from_the_mail_to_the_child(open_session, live_app, locale):
     """The invited person opens the link logged out (how to go on), then logged in at the
     invited address (whom it is for), at phone size."""
-    from models import caregivers
+    from models.school import caregivers
     from models import db as dbmod
-    from models.people import Child, User
+    from models.school.tables import Child, User
     with live_app.app_context(), dbmod.database.connection_context():
         users = {u.username: u for u in User.select()}
         emma = Child.get(Child.first_name == "Emma")
@@ -492,7 +492,7 @@ def test_a_caregiver_invitation_from_the_mail_to_the_child(open_session, live_ap
 
 
 def emma_unit(emma):
-    from models.people import Enrolment
-    from models.school import Group, Unit
+    from models.school.tables import Enrolment
+    from models.school.units import Group, Unit
     return (Unit.select(Unit.id).join(Group).join(Enrolment)
             .where((Enrolment.child == emma) & (Unit.kind == "school")).scalar())

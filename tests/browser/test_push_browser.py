@@ -12,9 +12,9 @@ import json
 import pytest
 
 from models import db as dbmod
-from models import webpush
-from models.notify import PushSubscription
-from models.people import User
+from models.notifications import webpush
+from models.notifications.notify import PushSubscription
+from models.school.tables import User
 
 from ..push_service import PushService, Receiver
 from .test_pages import check_page

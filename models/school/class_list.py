@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import peewee
 
-from . import access, audit
-from .db import BaseModel, Prepared, database, today, utcnow
-from .people import Child, Enrolment, Guardianship, User, eighteenth_birthday_cutoff
-from .school import Group
+from models import access, audit
+from models.db import BaseModel, Prepared, database, today, utcnow
+from models.school.tables import Child, Enrolment, Guardianship, User, eighteenth_birthday_cutoff
+from models.school.units import Group
 
 FIELDS = ("child_name", "my_name", "email", "phone", "address")
 UNPROTECTED = "ugradert"

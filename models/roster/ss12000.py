@@ -73,9 +73,9 @@ from array import array
 
 from flask_babel import lazy_gettext as _l
 
-from . import db
-from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
-                          Roster, RosterError, StaffRow, UnitRow)
+from models import db
+from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
+                                RosterError, StaffRow, UnitRow)
 
 GROUP_TYPES = ("Klass", "Avdelning", "Undervisning", "Mentor")
 NOT_SCHOOL = {"FS", "FTH", "OPPFTH"}

@@ -11,11 +11,11 @@ import secrets
 import peewee
 from peewee import fn
 
-from . import audit
-from .db import BaseModel, database, utcnow
-from .people import StaffRole, User
-from .protect import index_of
-from .sessions import LoginSession
+from models import audit
+from models.db import BaseModel, database, utcnow
+from models.login.sessions import LoginSession
+from models.protect import index_of
+from models.school.tables import StaffRole, User
 
 CODE_MINUTES = 10
 CODE_TRIES = 5

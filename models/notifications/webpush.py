@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from . import audit
-from .db import clock, database, utcnow
-from .notify import PushSubscription, Transient, Undeliverable
+from models import audit
+from models.db import clock, database, utcnow
+from models.notifications.notify import PushSubscription, Transient, Undeliverable
 
 log = logging.getLogger("kontaktbok.push")
 

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from . import audit, code_login
-from .db import Prepared, database, today, utcnow
-from .people import (DECLINED, WITH_RESPONSIBILITY, WITHDRAWN_GRANT, CaregiverApproval,
-                     CaregiverGrant, Child, Enrolment, Guardianship, User)
-from .school import Group
+from models import audit
+from models.db import Prepared, database, today, utcnow
+from models.login import code_login
+from models.school.tables import (DECLINED, WITHDRAWN_GRANT, WITH_RESPONSIBILITY,
+                                  CaregiverApproval, CaregiverGrant, Child, Enrolment,
+                                  Guardianship, User)
+from models.school.units import Group
 
 NOTICE_DAYS = 30  # how long an ended grant is explained on the caregiver's home page
 

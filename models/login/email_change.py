@@ -8,10 +8,10 @@ import secrets
 
 import peewee
 
-from . import audit
-from .code_login import masked
-from .db import BaseModel, database, utcnow
-from .people import User
+from models import audit
+from models.db import BaseModel, database, utcnow
+from models.login.code_login import masked
+from models.school.tables import User
 
 LINK_HOURS = 24
 

@@ -18,9 +18,9 @@ import json
 
 import peewee
 
-from .db import BaseModel, utcnow
-from .people import Child, User
-from .school import Group, Unit
+from models.db import BaseModel, utcnow
+from models.school.tables import Child, User
+from models.school.units import Group, Unit
 
 PHOTO = "photo"
 CUSTOM = "custom"

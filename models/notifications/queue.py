@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from huey import RedisHuey, SqliteHuey, crontab
 
-from . import notify
-from .db import database
+from models.db import database
+from models.notifications import notify
 
 log = logging.getLogger("kontaktbok.queue")
 ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 import peewee
 from peewee import fn
 
-from .db import BaseModel, Prepared, database, utcnow
-from .messages import Thread
-from .people import Child, User
-from .school import Unit
+from models.db import BaseModel, Prepared, database, utcnow
+from models.messaging.tables import Thread
+from models.school.tables import Child, User
+from models.school.units import Unit
 
 log = logging.getLogger("kontaktbok.notify")
 
@@ -440,7 +440,7 @@ def _still_allowed(row, day, known):
     """May the recipient still see what the notification is about? (A guardian who lost
     access before a digest went out hears nothing more.) `known` keeps the answers of
     this dispatch run: an e-mail taking over from push asks the same question."""
-    from . import access
+    from models import access
     if not row.user.is_active or row.user.paper_letters:
         return False
     key = (row.user_id, row.thread_id, row.child_id, row.event)
@@ -642,7 +642,7 @@ def thread_status(thread_id, with_access):
     """For an announcement: each guardian in it, how they were notified, whether they
     have read it (opened the thread after the announcement), and whether they still
     have access (`with_access`: their ids)."""
-    from .messages import GUARDIAN, ThreadParticipant
+    from models.messaging.tables import GUARDIAN, ThreadParticipant
     read = ThreadParticipant.last_read_at >= Thread.created_at
     rows = (ThreadParticipant.select(read.alias("has_read"), User.id,
                                      User.first_name, User.last_name, User.paper_letters,

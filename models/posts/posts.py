@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 import peewee
 from peewee import JOIN
 
-from . import access, audit, notify
-from .consents import GIVEN, PHOTO
-from .db import BaseModel, database, today, utcnow
-from .people import UNPROTECTED, Child, Enrolment, User
-from .school import Group, Unit
+from models import access, audit
+from models.consent.tables import GIVEN, PHOTO
+from models.db import BaseModel, database, today, utcnow
+from models.notifications import notify
+from models.school.tables import UNPROTECTED, Child, Enrolment, User
+from models.school.units import Group, Unit
 
 USES = ("app", "web", "social", "name")
 
@@ -82,7 +83,7 @@ def uses_of(post):
 def photo_consent(child_ids, day=None):
     """{child id: {use: status}} of the photo consent, in three queries. A child with
     no guardian and no answer is left out: no consent for any use."""
-    from . import consent_book
+    from models.consent import consent_book
     if not child_ids:
         return {}
     day = day or today()
@@ -95,7 +96,7 @@ def photo_consent(child_ids, day=None):
 def photo_consent_from(consent_rows, guardian_rows, answer_rows, day=None):
     """The photo consent's status per child and use, from the consents, guardians and
     answers of the children (rows the caller fetched, or queries)."""
-    from . import consent_book
+    from models.consent import consent_book
     day = day or today()
     photo = [c for c in consent_book.consents_for(None, day, "en", "en", consent_rows)
              if c.kind == PHOTO]

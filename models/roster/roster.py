@@ -48,14 +48,14 @@ import peewee
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 
-from . import audit
-from .db import BaseModel, database, today, utcnow
-from .people import (ROLES, Child, EndedGuardianship, Enrolment, Guardianship, StaffRole,
-                     User)
-from .protect import index_of
-from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
-                          Roster, RosterError, StaffRow, UnitRow)
-from .school import UNIT_KINDS, Group, Unit
+from models import audit
+from models.db import BaseModel, database, today, utcnow
+from models.protect import index_of
+from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
+                                RosterError, StaffRow, UnitRow)
+from models.school.tables import (ROLES, Child, EndedGuardianship, Enrolment, Guardianship,
+                                  StaffRole, User)
+from models.school.units import UNIT_KINDS, Group, Unit
 
 PROTECTION = ("ugradert", "klientadresse", "fortrolig", "strengtFortrolig")
 RESPONSIBILITY_WORDS = {"shared": "shared", "sole": "sole", "none": "none",
@@ -93,7 +93,7 @@ def read(name, data, school_year):
     if data[:4] == b"PK\x03\x04":
         return read_files(unzipped(name, data), name, school_year)
     if data.lstrip()[:1] == b"{":
-        from . import roster_ss12000
+        from models.roster import ss12000 as roster_ss12000
         return "ss12000", roster_ss12000.read(data, name, school_year)
     raise RosterError(name, _l("is neither a zip of CSV files nor an SS 12000 JSON "
                                 "file"))
@@ -149,7 +149,7 @@ def read_files(files, source, school_year):
     if "units.csv" in files:
         return "kontaktbok", read_kontaktbok(files, source)
     if "orgs.csv" in files or "manifest.csv" in files:
-        from . import roster_oneroster
+        from models.roster import oneroster as roster_oneroster
         return "oneroster", roster_oneroster.read(files, source, school_year)
     raise RosterError(source, _l("holds neither units.csv (Kontaktbok CSV) nor orgs.csv "
                                  "(OneRoster)"))

@@ -6,9 +6,9 @@ thread is decided in models/access.py (rule 3 of DESIGN.md), never here.
 """
 import peewee
 
-from .db import BaseModel, utcnow
-from .people import Child, User
-from .school import Group, Unit
+from models.db import BaseModel, utcnow
+from models.school.tables import Child, User
+from models.school.units import Group, Unit
 
 CONVERSATION = "conversation"
 ANNOUNCEMENT = "announcement"

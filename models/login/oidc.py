@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
-from .db import clock
+from models.db import clock
 
 METADATA_SECONDS = 6 * 3600     # ID-porten advises caching about a day; six hours
 KEYS_SECONDS = 3600

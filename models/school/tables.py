@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import peewee
 from peewee import fn
 
-from .db import BaseModel, Prepared, utcnow
-from .protect import ProtectedField, mask
-from .school import Group, Unit
+from models.db import BaseModel, Prepared, utcnow
+from models.protect import ProtectedField, mask
+from models.school.units import Group, Unit
 
 # Address protection as the population registers name it. Norway (Folkeregisteret):
 # ugradert, klientadresse, fortrolig (former code 7), strengtFortrolig (former code 6).

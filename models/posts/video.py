@@ -21,7 +21,7 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from .attachments import THUMB_SIDE, Photo, Prepared, Refused, _jpeg, safe_filename
+from models.messaging.attachments import THUMB_SIDE, Photo, Prepared, Refused, _jpeg, safe_filename
 
 MP4 = "video/mp4"
 MAX_SIDE = 1280

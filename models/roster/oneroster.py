@@ -59,10 +59,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
-from . import db
-from .roster import line
-from .roster_data import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow,
-                          Roster, RosterError, StaffRow, UnitRow)
+from models import db
+from models.roster.roster import line
+from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
+                                RosterError, StaffRow, UnitRow)
 
 KINDS = ("school", "sfo", "kindergarten")
 RESPONSIBILITY = ("shared", "sole", "none")

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import peewee
 
-from . import access, audit, notify
-from .db import BaseModel, Prepared, database, today, utcnow
-from .messages import Thread
-from .people import Child, Enrolment, User
-from .school import Group, Unit
+from models import access, audit
+from models.db import BaseModel, Prepared, database, today, utcnow
+from models.messaging.tables import Thread
+from models.notifications import notify
+from models.school.tables import Child, Enrolment, User
+from models.school.units import Group, Unit
 
 ILL, APPOINTMENT, OTHER = "ill", "appointment", "other"
 GUARDIAN_REASONS = (ILL, APPOINTMENT, OTHER)

@@ -8,9 +8,9 @@ import secrets
 
 import peewee
 
-from .db import BaseModel, Prepared, utcnow
-from .protect import ProtectedText
-from .people import User
+from models.db import BaseModel, Prepared, utcnow
+from models.protect import ProtectedText
+from models.school.tables import User
 
 # Writing last_seen on every request would double the writes; a minute is precise enough
 # for an idle timeout counted in tens of minutes.

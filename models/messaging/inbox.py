@@ -7,13 +7,14 @@ from dataclasses import dataclass
 import peewee
 from peewee import JOIN, fn
 
-from . import access, notify
-from .db import Prepared, database, today, utcnow
-from .messages import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment, Message,
-                       Thread, ThreadParticipant)
-from .people import (CaregiverGrant, Child, Enrolment, Guardianship, User,
-                     eighteenth_birthday_cutoff)
-from .school import Group, Unit
+from models import access
+from models.db import Prepared, database, today, utcnow
+from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment,
+                                     Message, Thread, ThreadParticipant)
+from models.notifications import notify
+from models.school.tables import (CaregiverGrant, Child, Enrolment, Guardianship, User,
+                                  eighteenth_birthday_cutoff)
+from models.school.units import Group, Unit
 
 PAGE_SIZE = 30
 

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from .notify import Transient, Undeliverable
+from models.notifications.notify import Transient, Undeliverable
 
 log = logging.getLogger("kontaktbok.sms")
 

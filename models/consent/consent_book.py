@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, fn
 
-from . import access, audit, notify
-from .consent_texts import photo_texts
-from .consents import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
-                       ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
-                       current_answer, effective, renewal_cutoff, text_in)
-from .db import Prepared, database, today, utcnow
-from .people import (WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User,
-                     birthday_cutoff)
-from .school import Group, Unit
+from models import access, audit
+from models.consent.tables import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
+                                   ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
+                                   current_answer, effective, renewal_cutoff, text_in)
+from models.consent.texts import photo_texts
+from models.db import Prepared, database, today, utcnow
+from models.notifications import notify
+from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User,
+                                  birthday_cutoff)
+from models.school.units import Group, Unit
 
 
 def ensure_photo_consent(municipality):
@@ -393,7 +394,7 @@ def answer(child_id, consent, item, guardian, value, day=None, ip=""):
                      answer=stored, child=child_id)
         if consent.kind == PHOTO and stored in (NO, WITHDRAWN):
             # Revocation carries through, at once and in the same transaction.
-            from . import posts
+            from models.posts import posts
             posts.withdraw_for(child_id, item.key, by=guardian, ip=ip)
     return row
 

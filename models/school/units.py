@@ -1,7 +1,7 @@
 """Units (school, SFO/fritidshem, kindergarten) and their groups."""
 import peewee
 
-from .db import BaseModel
+from models.db import BaseModel
 
 UNIT_KINDS = ("school", "sfo", "kindergarten")
 

@@ -1,0 +1,1 @@
+"""Absence reports from guardians, absence noticed by staff, and leave applications."""

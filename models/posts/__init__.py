@@ -1,0 +1,1 @@
+"""Posts with photos and films: publishing under consent, the feed, and purging."""

@@ -1,0 +1,3 @@
+"""The school and its people: units, groups, children, guardians, staff roles and
+caregivers (the tables), and what guardians and leaders do with them (caregiver
+requests, the class list, the home pages' overviews)."""
