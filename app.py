@@ -19,9 +19,8 @@ from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import municipality
-from models import audit, demo
+from models import audit, demo, protect
 from models import db as dbmod
-from models import protect
 from models.consent import consent_book
 from models.login.passwords import hash_password
 from models.messaging.attachments import remove as remove_files
@@ -369,7 +368,7 @@ def create_app(config=None):
         it all or nothing."""
         from models.roster import roster as roster_model
         from models.roster.rows import RosterError
-        from models.school.units import school_year_of
+        from models.school.tables import school_year_of
         source = Path(path)
         year = school_year or school_year_of(dbmod.today())
         try:

@@ -23,13 +23,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
-from models import db as dbmod  # noqa: E402
-from models.db import utcnow  # noqa: E402
-from models.login.passwords import use_fast_hashing_for_tests  # noqa: E402
-from models.login.sessions import LoginSession  # noqa: E402
-from models.messaging.tables import Message, Thread, ThreadParticipant  # noqa: E402
-from models.school.tables import Child, Enrolment, Guardianship, StaffRole, User  # noqa: E402
-from models.school.units import Group, Unit  # noqa: E402
+from models import db as dbmod
+from models.db import utcnow
+from models.login.passwords import use_fast_hashing_for_tests
+from models.login.sessions import LoginSession
+from models.messaging.tables import Message, Thread, ThreadParticipant
+from models.school.tables import Child, Enrolment, Group, Guardianship, StaffRole, Unit, User
 from timing import database_url, timed  # noqa: E402
 
 CHUNK = 5000

@@ -30,15 +30,15 @@ from peewee import fn  # noqa: E402
 from playhouse.test_utils import count_queries  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import db as dbmod  # noqa: E402
-from models.db import today, utcnow  # noqa: E402
+from models import db as dbmod
+from models.db import today, utcnow
 from models.messaging import inbox
-from models.notifications import notify  # noqa: E402
-from models.notifications.notify import Notification  # noqa: E402
-from models.school.tables import UNIT_LEADER, Child, Enrolment, Guardianship, StaffRole, User
-from models.school.units import Group, Unit, school_year_of  # noqa: E402
+from models.notifications.tables import Notification
+from models.school.tables import (UNIT_LEADER, Child, Enrolment, Group, Guardianship, StaffRole,
+                                  Unit, User, school_year_of)
 from tests.smtp import smtp_server  # noqa: E402
 from timing import database_url  # noqa: E402
+from models.notifications.tables import EMAIL, FELL_BACK, PENDING, SENT
 
 GROUPS = 20
 TIMEOUT = 150  # seconds for one dispatch: a queue that never stops is a failure
@@ -103,7 +103,7 @@ def dispatch_at():
     the moment they end, so the run does not depend on the time of day."""
     with dbmod.database.connection_context():
         latest = (Notification.select(fn.MAX(Notification.due_at))
-                  .where(Notification.status == notify.PENDING).scalar())
+                  .where(Notification.status == PENDING).scalar())
     if isinstance(latest, str):
         latest = datetime.datetime.fromisoformat(latest)
     return max(utcnow(), latest or utcnow()) + datetime.timedelta(seconds=1)
@@ -208,8 +208,8 @@ def main():
     print(f"\n{'notification rows':31} " + ", ".join(
         f"{channel} {status} {count:,}"
         for (channel, status), count in sorted(statuses.items())))
-    email_rows = sum(c for (channel, _), c in statuses.items() if channel == notify.EMAIL)
-    sent = statuses.get((notify.EMAIL, notify.SENT), 0)
+    email_rows = sum(c for (channel, _), c in statuses.items() if channel == EMAIL)
+    sent = statuses.get((EMAIL, SENT), 0)
     ids = collections.Counter(message["Message-ID"] for _, message in messages)
     recipients = collections.Counter(to for tos, _ in messages for to in tos)
     print(f"{'e-mails the server received':31} {len(messages):,} (e-mail rows "
@@ -220,7 +220,7 @@ def main():
     for n, (written, mails, _, _, merged) in enumerate(runs, 1):
         if mails != written:
             failures.append(f"announcement {n}: {written} push rows, {mails} e-mails")
-        if merged[notify.SENT] != mails or merged[notify.FELL_BACK] != written:
+        if merged[SENT] != mails or merged[FELL_BACK] != written:
             failures.append(f"announcement {n}: the dispatch said {dict(merged)}")
     if not len(messages) == email_rows == sent:
         failures.append(f"{email_rows} e-mail rows, {sent} sent, {len(messages)} received")

@@ -17,13 +17,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
-from models import db as dbmod  # noqa: E402
-from models import demo  # noqa: E402
-from models.db import utcnow  # noqa: E402
-from models.login.sessions import LoginSession  # noqa: E402
-from models.posts.posts import MediaTag, Post, PostMedia  # noqa: E402
-from models.school.tables import User  # noqa: E402
-from models.school.units import Group  # noqa: E402
+from models import db as dbmod
+from models import demo
+from models.db import utcnow
+from models.login.sessions import LoginSession
+from models.posts.tables import MediaTag, Post, PostMedia
+from models.school.tables import Group, User
 from timing import database_url, timed  # noqa: E402
 
 

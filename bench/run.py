@@ -96,7 +96,7 @@ def query_counts():
     from models import db as dbmod
     from models import demo
     from models.school.tables import Child, Enrolment, Guardianship, StaffRole, User
-    from models.school.units import Group, Unit
+    from models.school.tables import Group, Unit
 
     tmp = tempfile.mkdtemp()
     os.environ["INSTANCE_PATH"] = tmp

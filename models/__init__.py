@@ -1,18 +1,17 @@
 """The domain. `MODELS` lists every table in creation order."""
-from models.absence.absence import Absence, LeaveApplication
+from models.absence.tables import Absence, LeaveApplication
 from models.audit import AuditChild, AuditEvent
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from models.login.email_change import EmailChange
 from models.login.sessions import LoginSession
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
-from models.notifications.notify import (Notification, NotificationChoice, NotificationSchedule,
+from models.notifications.tables import (Notification, NotificationChoice, NotificationSchedule,
                                          PushSubscription, Setting)
-from models.posts.posts import MediaTag, Post, PostMedia
-from models.roster.roster import ImportRun
-from models.school.class_list import ClassListShare
-from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, EndedGuardianship,
-                                  Enrolment, Guardianship, StaffRole, User)
-from models.school.units import Group, Unit
+from models.posts.tables import MediaTag, Post, PostMedia
+from models.roster.tables import ImportRun
+from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
+                                  EndedGuardianship, Enrolment, Group, Guardianship, StaffRole,
+                                  Unit, User)
 
 MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           CaregiverApproval, StaffRole, LoginSession, AuditEvent, Thread, ThreadParticipant,

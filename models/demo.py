@@ -6,7 +6,7 @@ is loaded, so the children are always the ages the cast describes.
 import datetime
 
 from models import audit
-from models.absence.absence import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
+from models.absence.tables import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
 from models.consent import consent_book
 from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
                                    ConsentVersion)
@@ -17,13 +17,12 @@ from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF
                                      ThreadParticipant)
 from models.notifications import notify
 from models.posts import posts
-from models.posts.posts import Post
+from models.posts.tables import Post
 from models.protect import index_of
-from models.school.class_list import ClassListShare
 from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF,
                                   SFO_STAFF, UNIT_LEADER, CaregiverApproval, CaregiverGrant, Child,
-                                  Enrolment, Guardianship, StaffRole, User)
-from models.school.units import Group, Unit, school_year_of
+                                  ClassListShare, Enrolment, Group, Guardianship, StaffRole, Unit,
+                                  User, school_year_of)
 
 PASSWORD = "kontaktbok-demo"
 

@@ -5,12 +5,11 @@ Emma's father without parental responsibility, three parents of other children (
 a protected address), Emma's grandmother with caregiver access, school, after-school and
 kindergarten staff, and the administrator.
 """
-from models.absence.absence import LeaveApplication
+from models.absence.tables import LeaveApplication
 from models.consent.tables import Consent
 from models.messaging.tables import Thread
-from models.posts.posts import Post
-from models.school.tables import Child, User
-from models.school.units import Group, Unit
+from models.posts.tables import Post
+from models.school.tables import Child, Group, Unit, User
 
 ANONYMOUS = None
 GUARDIANS = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor"]

@@ -6,16 +6,15 @@ import datetime
 import pytest
 
 from models.absence import absence
-from models.absence.absence import (APPROVED, DECLINED, ILL, LEAVE, NOTICED, PENDING, Absence,
-                                    LeaveApplication)
+from models.absence.tables import (APPROVED, DECLINED, ILL, LEAVE, NOTICED, PENDING, Absence,
+                                   LeaveApplication)
 from models.audit import AuditEvent
 from models.db import today
 from models.messaging.tables import Message, ThreadParticipant
-from models.school.tables import Enrolment, User
-from models.school.units import Group
+from models.school.tables import Enrolment, Group, User
 
 from .cast import ROLES
-from .helpers import HTMX, queries_for, text_of
+from .helpers import queries_for, text_of
 from .matrix import HTMX_MODE, Matrix, only
 
 SEES_EMMA = {"kari", "ola", "bestemor", "rektor", "larer1a", "faglarer", "sfo"}

@@ -4,8 +4,7 @@ import pytest
 
 from models import access, audit
 from models.audit import AuditEvent
-from models.school.tables import Child, StaffRole, User
-from models.school.units import Group, Unit
+from models.school.tables import Child, Group, StaffRole, Unit, User
 
 from .helpers import text_of
 

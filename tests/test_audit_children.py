@@ -10,12 +10,13 @@ from models import audit
 from models.absence import absence
 from models.audit import AuditChild, AuditEvent
 from models.posts import posts
-from models.posts.posts import MediaEdit, Post, PostMedia
+from models.posts.posts import MediaEdit
+from models.posts.tables import Post, PostMedia
 from models.school import caregivers, class_list
-from models.school.tables import Child, User
-from models.school.units import Group
+from models.school.tables import Child, Group, User
 
 from .helpers import text_of
+from models.absence.tables import ILL
 
 MONDAY = datetime.date(2031, 3, 3)
 
@@ -89,7 +90,7 @@ def test_every_event_about_a_child_names_it(client, login, kids, users):
     be)."""
     emma, jonas = kids["Emma"], kids["Jonas"]
     kari, ola, nina, rektor = (person(n) for n in ("kari", "ola", "nina", "rektor"))
-    reported = absence.report(emma.id, kari, MONDAY, MONDAY, absence.ILL)
+    reported = absence.report(emma.id, kari, MONDAY, MONDAY, ILL)
     absence.change(reported, kari, end_date=MONDAY + datetime.timedelta(days=1))
     absence.withdraw(reported, kari)
     for approve in (True, False):

@@ -12,11 +12,10 @@ from models.audit import AuditEvent
 from models.school.tables import CaregiverApproval, CaregiverGrant, User
 
 from .cast import ROLES
-from .cast import ROLES
 from .helpers import text_of
 from .matrix import Matrix, everyone
 from .smtp import smtp_server
-from .matrix import Matrix, everyone, only
+from .matrix import only
 
 ANNE = {"first_name": "Anne", "last_name": "Nabo", "email": "anne@example.org",
         "phone": "", "relation": "family_friend"}

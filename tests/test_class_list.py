@@ -8,9 +8,8 @@ import pytest
 
 from models.audit import AuditEvent
 from models.db import today
-from models.school.class_list import ClassListShare, choices
-from models.school.tables import Child, Enrolment, Guardianship, User
-from models.school.units import Group
+from models.school.class_list import choices
+from models.school.tables import Child, ClassListShare, Enrolment, Group, Guardianship, User
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -179,7 +179,7 @@ def test_stopping_it_ends_the_codes_and_their_sessions(client, app, login, users
 def test_staff_cannot_be_given_a_code_login(client, login, users, t):
     """A code would get around the staff account's own login (and its roles)."""
     from models.school.tables import StaffRole
-    from models.school.units import Group
+    from models.school.tables import Group
     StaffRole.create(user=users["nina"], role="group_staff",
                      unit=Group.get(Group.name == "1B").unit_id,
                      group=Group.get(Group.name == "1B"))

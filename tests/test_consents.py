@@ -13,8 +13,7 @@ from models.consent.tables import (GIVEN, NO, PHOTO, REFUSED, WAITING, WITHDRAWN
                                    renewal_cutoff)
 from models.db import today, utcnow
 from models.messaging.tables import Message, Thread, ThreadParticipant
-from models.school.tables import Child, Enrolment, Guardianship, User
-from models.school.units import Group
+from models.school.tables import Child, Enrolment, Group, Guardianship, User
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -25,17 +25,15 @@ import time
 from html import escape
 from dataclasses import dataclass
 
-import pytest
 
 from models import access
-from models.absence.absence import Absence
+from models.absence.tables import Absence
 from models.consent.tables import PHOTO, Consent, ConsentVersion
-from models.posts.posts import MediaTag, Post, PostMedia, missing_consent
+from models.posts.posts import missing_consent
+from models.posts.tables import MediaTag, Post, PostMedia
 from models.protect import mask
-from models.school.class_list import ClassListShare
-from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, Enrolment, Guardianship,
-                                  StaffRole, User)
-from models.school.units import Group
+from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, ClassListShare, Enrolment,
+                                  Group, Guardianship, StaffRole, User)
 
 from .cast import CAST
 from .crawl import crawl, replay

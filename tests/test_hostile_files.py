@@ -19,10 +19,10 @@ import pytest
 from PIL import Image
 
 from models.messaging.tables import Attachment, Message, Thread
-from models.notifications.notify import PushSubscription
-from models.posts.posts import Post, PostMedia
-from models.roster.roster import ImportRun
-from models.school.units import Group, Unit
+from models.notifications.tables import PushSubscription
+from models.posts.tables import Post, PostMedia
+from models.roster.tables import ImportRun
+from models.school.tables import Group, Unit
 
 from . import media
 from .helpers import text_of

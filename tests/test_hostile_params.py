@@ -21,9 +21,8 @@ from babel.messages.pofile import read_po
 from models import access
 from models import db as dbmod
 from models.notifications import notify, sms
-from models.posts.posts import Post
-from models.school.tables import Guardianship
-from models.school.units import Unit
+from models.posts.tables import Post
+from models.school.tables import Guardianship, Unit
 from views.common import DATE_MAX, DATE_MIN, ID_MAX, parse_date, parse_number
 from views.deliveries import CAP_MAX
 

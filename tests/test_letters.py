@@ -11,9 +11,8 @@ from models.audit import AuditEvent
 from models.db import today
 from models.messaging import inbox
 from models.messaging.tables import Thread
-from models.school.tables import (ADDRESS_PROTECTION, UNPROTECTED, Child, Enrolment, Guardianship,
-                                  User)
-from models.school.units import Group
+from models.school.tables import (ADDRESS_PROTECTION, UNPROTECTED, Child, Enrolment, Group,
+                                  Guardianship, User)
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

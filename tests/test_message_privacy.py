@@ -12,8 +12,7 @@ from flask import Response
 from models.db import today, utcnow
 from models.messaging import inbox
 from models.messaging.tables import Thread, ThreadParticipant
-from models.school.tables import CaregiverGrant, Child, Enrolment, Guardianship, User
-from models.school.units import Group, Unit
+from models.school.tables import CaregiverGrant, Child, Enrolment, Group, Guardianship, Unit, User
 
 from .helpers import HTMX, queries_for, text_of
 from .test_thread_access import MEETING

@@ -8,8 +8,7 @@ import pytest
 from models import audit
 from models.db import today
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
-from models.school.tables import Child, Enrolment, Guardianship, User
-from models.school.units import Group
+from models.school.tables import Child, Enrolment, Group, Guardianship, User
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -17,16 +17,18 @@ from models.db import today, utcnow
 from models.login import email_change
 from models.messaging import inbox
 from models.notifications import notify
-from models.notifications.notify import Choice, Notification, Schedule
 from models.notifications.queue import ZONES
+from models.notifications.tables import Choice, Notification, Schedule
 from models.posts import posts
-from models.school.tables import Guardianship, User
-from models.school.units import Group, Unit
+from models.school.tables import Group, Guardianship, Unit, User
 
 from .cast import ROLES
 from .helpers import queries_for, text_of
 from .matrix import Matrix, everyone, only
 from .smtp import smtp_server
+from models.notifications.tables import (CONSENT, DIGEST, DROPPED, EMAIL, FAILED, FELL_BACK,
+                                         MAX_ATTEMPTS, MESSAGE, NOW, PENDING, POST, PUSH, SENDING,
+                                         SENT, SMS, PushSubscription)
 
 SECRET = "Emma har vondt i magen"  # a message's text: never in a notification
 # A Wednesday morning in Oslo: push and SMS are not held by quiet hours unless a test
@@ -67,7 +69,7 @@ def local(moment):
     return moment.replace(tzinfo=datetime.timezone.utc).astimezone(OSLO)
 
 
-def choose(user, event, channels, mode=notify.NOW, schedule=None):
+def choose(user, event, channels, mode=NOW, schedule=None):
     choices = notify.choices_of(user)
     choices[event] = Choice(frozenset(channels), mode)
     notify.save_choices(user, choices, schedule or Schedule())
@@ -110,14 +112,14 @@ def test_the_parent_without_responsibility_is_never_told(app, users, kids, smtp)
 
 def test_a_guardian_who_lost_access_is_told_nothing_more(app, users, kids, smtp):
     ola = users["ola"]
-    choose(ola, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    choose(ola, MESSAGE, {EMAIL}, DIGEST)
     staff_message(users, kids)
     assert not mails_to(smtp, "ola@example.org")  # waits for the day's summary
     Guardianship.delete().where(Guardianship.guardian == ola.id).execute()
     run_queue(app, utcnow() + datetime.timedelta(days=1))
     assert not mails_to(smtp, "ola@example.org")
     row = Notification.get(Notification.user == ola.id)
-    assert (row.status, row.error) == (notify.DROPPED, "no access")
+    assert (row.status, row.error) == (DROPPED, "no access")
 
 
 def test_paper_letters_mean_no_electronic_notification(app, users, kids, smtp):
@@ -183,7 +185,7 @@ def test_new_posts_are_off_until_asked_for(app, users, kids, smtp):
 
     publish("Første skoledag")
     assert not smtp.messages
-    choose(users["kari"], notify.POST, {notify.EMAIL})
+    choose(users["kari"], POST, {EMAIL})
     publish("Andre skoledag")
     assert [to[0] for to, _ in smtp.messages] == ["kari@example.org"]
 
@@ -200,34 +202,34 @@ def test_quiet_hours_hold_push_and_sms_but_not_email():
     quiet = Schedule()
     evening = at(day, 22, 30)
     morning = at(day + datetime.timedelta(days=1), 7)
-    assert notify.due_time(evening, notify.PUSH, notify.NOW, False, quiet, OSLO) == morning
-    assert notify.due_time(evening, notify.SMS, notify.NOW, False, quiet, OSLO) == morning
-    assert notify.due_time(evening, notify.EMAIL, notify.NOW, False, quiet, OSLO) == evening
+    assert notify.due_time(evening, PUSH, NOW, False, quiet, OSLO) == morning
+    assert notify.due_time(evening, SMS, NOW, False, quiet, OSLO) == morning
+    assert notify.due_time(evening, EMAIL, NOW, False, quiet, OSLO) == evening
     # Urgent goes at once; without quiet hours push goes at once too.
-    assert notify.due_time(evening, notify.PUSH, notify.NOW, True, quiet, OSLO) == evening
+    assert notify.due_time(evening, PUSH, NOW, True, quiet, OSLO) == evening
     awake = Schedule(quiet=False)
-    assert notify.due_time(evening, notify.PUSH, notify.NOW, False, awake, OSLO) == evening
+    assert notify.due_time(evening, PUSH, NOW, False, awake, OSLO) == evening
     # Early morning, before the quiet hours end.
-    assert notify.due_time(at(day, 5), notify.PUSH, notify.NOW, False, quiet,
+    assert notify.due_time(at(day, 5), PUSH, NOW, False, quiet,
                            OSLO) == at(day, 7)
     # A digest at 22:00 is itself held until the morning for push, not for e-mail.
     late = Schedule(digest_minute=22 * 60)
-    assert notify.due_time(at(day, 12), notify.PUSH, notify.DIGEST, False, late,
+    assert notify.due_time(at(day, 12), PUSH, DIGEST, False, late,
                            OSLO) == morning
-    assert notify.due_time(at(day, 12), notify.EMAIL, notify.DIGEST, False, late,
+    assert notify.due_time(at(day, 12), EMAIL, DIGEST, False, late,
                            OSLO) == at(day, 22)
 
 
 def test_quiet_hours_over_a_daylight_saving_change():
     # The night clocks go back in Norway (25 October 2026): 07:00 is still 07:00 local.
     night = at(datetime.date(2026, 10, 24), 23)
-    due = notify.due_time(night, notify.PUSH, notify.NOW, False, Schedule(), OSLO)
+    due = notify.due_time(night, PUSH, NOW, False, Schedule(), OSLO)
     assert local(due).hour == 7 and local(due).date() == datetime.date(2026, 10, 25)
 
 
 def test_the_daily_summary_comes_once_at_the_chosen_time(app, users, kids, smtp, t):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST,
+    choose(kari, MESSAGE, {EMAIL}, DIGEST,
            Schedule(digest_minute=17 * 60))
     staff_message(users, kids, subject="En")
     staff_message(users, kids, subject="To")
@@ -252,16 +254,16 @@ def test_quiet_hours_hold_push_until_morning_and_urgent_goes_at_once(app, users,
     # Quiet hours around now, ending two hours from now.
     start = (now_local.hour - 1) % 24 * 60
     end = (now_local.hour + 2) % 24 * 60
-    choose(kari, notify.MESSAGE, {notify.PUSH},
+    choose(kari, MESSAGE, {PUSH},
            schedule=Schedule(quiet_from=start, quiet_until=end))
     staff_message(users, kids)
     assert not mails_to(smtp, "kari@example.org")  # held (push, no device yet)
     row = Notification.get(Notification.user == kari.id)
-    assert row.channel == notify.PUSH and row.status == notify.PENDING
+    assert row.channel == PUSH and row.status == PENDING
     run_queue(app, row.due_at)
     # No device with push: e-mail takes over when the quiet hours are over.
     assert len(mails_to(smtp, "kari@example.org")) == 1
-    assert Notification.get_by_id(row.id).status == notify.FELL_BACK
+    assert Notification.get_by_id(row.id).status == FELL_BACK
     smtp.messages.clear()
     school = Unit.get(Unit.name == "Solbakken skole")
     inbox.announce(users["rektor"], school, None, "Skolen er stengt", "Snø",
@@ -275,7 +277,7 @@ def test_a_failed_send_is_retried_later_and_arrives_once(app, users, kids, smtp)
     smtp.refuse = 3  # the mail server is busy for the first three mails
     staff_message(users, kids)
     assert len(smtp.messages) == 0
-    waiting = list(Notification.select().where(Notification.status == notify.PENDING))
+    waiting = list(Notification.select().where(Notification.status == PENDING))
     assert len(waiting) == 3 and all(n.attempts == 1 for n in waiting)
     assert all(n.error.startswith("smtp") for n in waiting)
     now = utcnow()
@@ -290,7 +292,7 @@ def test_a_failed_send_is_retried_later_and_arrives_once(app, users, kids, smtp)
 
 
 def test_publishing_the_same_event_twice_notifies_once(app, users, kids, smtp):
-    event = notify.Event(kind=notify.MESSAGE, source="x1", path="/messages/",
+    event = notify.Event(kind=MESSAGE, source="x1", path="/messages/",
                          recipients={users["kari"].id: None})
     assert notify.publish(event) == 1
     notify.publish(event)
@@ -298,7 +300,7 @@ def test_publishing_the_same_event_twice_notifies_once(app, users, kids, smtp):
 
 
 def test_two_dispatchers_never_take_the_same_notification(app, users):
-    rows = [{"user": users["kari"].id, "event": notify.MESSAGE, "channel": notify.EMAIL,
+    rows = [{"user": users["kari"].id, "event": MESSAGE, "channel": EMAIL,
              "path": "/", "key": f"k{n}", "due_at": utcnow(), "created_at": utcnow()}
             for n in range(10)]
     Notification.insert_many(rows).execute()
@@ -315,7 +317,7 @@ def test_after_the_last_try_it_fails_and_the_administrator_sees_it(app, client, 
     now = utcnow()
     for minutes in (1, 3, 11, 43, 200):
         run_queue(app, now + datetime.timedelta(minutes=minutes))
-    failed = Notification.select().where(Notification.status == notify.FAILED)
+    failed = Notification.select().where(Notification.status == FAILED)
     assert failed.count() == 3
     login("admin")
     page = text_of(client.get("/admin/notifications/"))
@@ -324,7 +326,7 @@ def test_after_the_last_try_it_fails_and_the_administrator_sees_it(app, client, 
 
 def test_a_sender_that_breaks_holds_up_nobody_else(app, users, kids, smtp):
     calls = []
-    email = app.extensions["notice_senders"][notify.EMAIL]
+    email = app.extensions["notice_senders"][EMAIL]
 
     def broken(note):
         calls.append(note.user.username)
@@ -332,7 +334,7 @@ def test_a_sender_that_breaks_holds_up_nobody_else(app, users, kids, smtp):
             raise ValueError("a bug")
         return email(note)
 
-    senders = {**app.extensions["notice_senders"], notify.EMAIL: broken}
+    senders = {**app.extensions["notice_senders"], EMAIL: broken}
     app.extensions["notice_senders"] = senders
     staff_message(users, kids)
     assert sorted(to[0] for to, _ in smtp.messages) == ["ola@example.org",
@@ -341,16 +343,16 @@ def test_a_sender_that_breaks_holds_up_nobody_else(app, users, kids, smtp):
     for minutes in (1, 3, 11, 43):
         run_queue(app, now + datetime.timedelta(minutes=minutes))
     row = Notification.get(Notification.user == users["kari"].id,
-                           Notification.channel == notify.EMAIL)
-    assert (row.status, row.attempts, row.error) == (notify.FAILED, notify.MAX_ATTEMPTS,
+                           Notification.channel == EMAIL)
+    assert (row.status, row.attempts, row.error) == (FAILED, MAX_ATTEMPTS,
                                                      "ValueError")
-    assert calls.count("kari") == notify.MAX_ATTEMPTS
+    assert calls.count("kari") == MAX_ATTEMPTS
     assert len(smtp.messages) == 2  # nobody got anything twice
 
 
 def test_a_daily_summary_is_one_message_even_past_a_batch(app, users, kids, smtp):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    choose(kari, MESSAGE, {EMAIL}, DIGEST)
     for n in range(5):
         staff_message(users, kids, subject=f"Melding {n}")
     due = Notification.get(Notification.user == kari.id).due_at
@@ -363,13 +365,13 @@ def test_a_daily_summary_is_one_message_even_past_a_batch(app, users, kids, smtp
 
 def test_a_crashed_dispatcher_s_rows_are_taken_up_again(app, users, kids, smtp):
     User.update(email="").where(User.username != "kari").execute()
-    row = Notification.create(user=users["kari"].id, event=notify.MESSAGE,
-                              channel=notify.EMAIL, path="/", key="crashed",
-                              status=notify.SENDING, claimed_at=utcnow())
+    row = Notification.create(user=users["kari"].id, event=MESSAGE,
+                              channel=EMAIL, path="/", key="crashed",
+                              status=SENDING, claimed_at=utcnow())
     run_queue(app)
-    assert Notification.get_by_id(row.id).status == notify.SENDING  # still its own
+    assert Notification.get_by_id(row.id).status == SENDING  # still its own
     run_queue(app, utcnow() + datetime.timedelta(minutes=11))
-    assert Notification.get_by_id(row.id).status == notify.SENT
+    assert Notification.get_by_id(row.id).status == SENT
 
 
 # --- the queue ------------------------------------------------------------------------
@@ -382,7 +384,7 @@ def test_the_worker_queue_runs_dispatch_from_sqlite(make_app, users_in_new_app):
     queue.wake()
     assert queue.huey.pending_count() == 1
     with smtp_server(app) as smtp:
-        notify.publish(notify.Event(kind=notify.MESSAGE, source="q", path="/",
+        notify.publish(notify.Event(kind=MESSAGE, source="q", path="/",
                                     recipients={User.get(username="kari").id: None}))
         task = queue.huey.dequeue()
         queue.huey.execute(task)
@@ -476,9 +478,9 @@ def test_guardians_choose_channels_modes_and_times(app, client, login, users, t)
     assert response.status_code == 303
     kari = User.get_by_id(users["kari"].id)
     choices = notify.choices_of(kari)
-    assert choices[notify.MESSAGE] == Choice(frozenset({notify.EMAIL}), notify.DIGEST)
-    assert choices[notify.POST] == Choice(frozenset({notify.PUSH}))
-    assert not choices[notify.CONSENT].on  # unticked: off
+    assert choices[MESSAGE] == Choice(frozenset({EMAIL}), DIGEST)
+    assert choices[POST] == Choice(frozenset({PUSH}))
+    assert not choices[CONSENT].on  # unticked: off
     assert notify.schedule_of(kari) == Schedule(960, True, 1320, 360)
     # The new address waits for its owner to open the link sent to it.
     assert (kari.email, kari.phone) == ("kari@example.org", "+47 912 34 567")
@@ -540,7 +542,7 @@ def with_sms(app):
 def test_sms_goes_through_the_gateway_until_the_monthly_cap(app, client, login, users,
                                                             kids, smtp, with_sms, t):
     for name in ("kari", "ola", "bestemor"):
-        choose(users[name], notify.MESSAGE, {notify.SMS})
+        choose(users[name], MESSAGE, {SMS})
     staff_message(users, kids)
     assert len(with_sms.sent) == 2  # the cap: 2 a month
     assert all(SECRET not in m["message"] and "Emma" not in m["message"]
@@ -599,7 +601,7 @@ def subscribe(user, service):
     from .push_service import Receiver
     receiver = Receiver()
     keys = receiver.subscription(service.endpoint())
-    notify.PushSubscription.create(user=user.id, endpoint=keys["endpoint"],
+    PushSubscription.create(user=user.id, endpoint=keys["endpoint"],
                                    p256dh=keys["keys"]["p256dh"], auth=keys["keys"]["auth"])
     return receiver
 
@@ -607,7 +609,7 @@ def subscribe(user, service):
 def test_push_arrives_encrypted_and_says_nothing_of_the_message(app, users, kids, smtp,
                                                                 push_service, t):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    choose(kari, MESSAGE, {PUSH}, schedule=Schedule(quiet=False))
     receiver = subscribe(kari, push_service)
     thread = staff_message(users, kids)
     assert len(push_service.received) == 1
@@ -624,19 +626,19 @@ def test_push_arrives_encrypted_and_says_nothing_of_the_message(app, users, kids
 def test_a_dead_push_device_is_forgotten_and_email_takes_over(app, users, kids, smtp,
                                                               push_service):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    choose(kari, MESSAGE, {PUSH}, schedule=Schedule(quiet=False))
     subscribe(kari, push_service)
     push_service.status = 410
     staff_message(users, kids)
-    assert not notify.PushSubscription.select().where(
-        notify.PushSubscription.user == kari.id).exists()
+    assert not PushSubscription.select().where(
+        PushSubscription.user == kari.id).exists()
     assert len(mails_to(smtp, "kari@example.org")) == 1
 
 
 def test_a_push_service_that_is_down_is_retried_then_email_takes_over(app, users, kids,
                                                                       smtp, push_service):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.PUSH}, schedule=Schedule(quiet=False))
+    choose(kari, MESSAGE, {PUSH}, schedule=Schedule(quiet=False))
     subscribe(kari, push_service)
     push_service.status = 503
     staff_message(users, kids)
@@ -644,7 +646,7 @@ def test_a_push_service_that_is_down_is_retried_then_email_takes_over(app, users
     now = utcnow()
     for minutes in (1, 3, 11, 43):
         run_queue(app, now + datetime.timedelta(minutes=minutes))
-    assert len(push_service.received) == notify.MAX_ATTEMPTS
+    assert len(push_service.received) == MAX_ATTEMPTS
     assert len(mails_to(smtp, "kari@example.org")) == 1
 
 
@@ -688,12 +690,12 @@ def test_a_new_address_is_used_once_its_link_is_opened(client, login, users, smt
 
 def test_the_purge_deletes_old_notifications_but_not_waiting_ones(app, users):
     old = utcnow() - datetime.timedelta(days=91)
-    for n, status in enumerate((notify.SENT, notify.FAILED, notify.PENDING)):
-        Notification.create(user=users["kari"].id, event=notify.MESSAGE,
-                            channel=notify.EMAIL, path="/", key=f"old{n}", status=status,
+    for n, status in enumerate((SENT, FAILED, PENDING)):
+        Notification.create(user=users["kari"].id, event=MESSAGE,
+                            channel=EMAIL, path="/", key=f"old{n}", status=status,
                             created_at=old, due_at=old + datetime.timedelta(days=200))
-    Notification.create(user=users["kari"].id, event=notify.MESSAGE, channel=notify.EMAIL,
-                        path="/", key="new", status=notify.SENT)
+    Notification.create(user=users["kari"].id, event=MESSAGE, channel=EMAIL,
+                        path="/", key="new", status=SENT)
     result = app.test_cli_runner().invoke(args=["purge"])
     assert "deleted 2 notifications older than 90 days" in result.output, result.output
     assert {n.key for n in Notification.select()} == {"old2", "new"}
@@ -701,10 +703,10 @@ def test_the_purge_deletes_old_notifications_but_not_waiting_ones(app, users):
 
 def test_what_waits_follows_a_changed_choice(app, users, kids, smtp):
     kari = users["kari"]
-    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.DIGEST)
+    choose(kari, MESSAGE, {EMAIL}, DIGEST)
     staff_message(users, kids)
     assert not mails_to(smtp, "kari@example.org")
-    choose(kari, notify.MESSAGE, {notify.EMAIL}, notify.NOW)  # at once, after all
+    choose(kari, MESSAGE, {EMAIL}, NOW)  # at once, after all
     run_queue(app)
     assert len(mails_to(smtp, "kari@example.org")) == 1
 
@@ -742,7 +744,7 @@ def test_at_night_a_message_waits_for_the_morning(app, users, kids, smtp, clock)
 def test_the_sms_cap_starts_again_at_midnight_oslo_time(app, client, login, users, kids,
                                                        smtp, with_sms, clock, t):
     for name in ("kari", "ola", "bestemor"):
-        choose(users[name], notify.MESSAGE, {notify.SMS}, schedule=Schedule(quiet=False))
+        choose(users[name], MESSAGE, {SMS}, schedule=Schedule(quiet=False))
     staff_message(users, kids)
     assert len(with_sms.sent) == 2  # December's two
     # Half past midnight in Oslo is still 31 December in UTC: a new month all the same.

@@ -9,8 +9,7 @@ from models import audit
 from models.audit import AuditEvent
 from models.db import today
 from models.login.sessions import LoginSession
-from models.school.tables import Child, Enrolment, Guardianship, StaffRole, User
-from models.school.units import Group, Unit
+from models.school.tables import Child, Enrolment, Group, Guardianship, StaffRole, Unit, User
 
 from .cast import ROLES
 from .helpers import HTMX, queries_for, text_of

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from models.consent.tables import PHOTO, PHOTO_ITEMS, YES, Consent, ConsentAnswer, ConsentVersion
-from models.posts.posts import MediaTag, Post, PostMedia
-from models.school.units import Group
+from models.posts.tables import MediaTag, Post, PostMedia
+from models.school.tables import Group
 
 from .helpers import HTMX
 

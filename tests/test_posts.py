@@ -15,9 +15,8 @@ from models.audit import AuditEvent
 from models.consent import consent_book
 from models.consent.tables import PHOTO, Consent, ConsentVersion
 from models.db import utcnow
-from models.posts.posts import MediaTag, Post, PostMedia
-from models.school.tables import User
-from models.school.units import Group
+from models.posts.tables import MediaTag, Post, PostMedia
+from models.school.tables import Group, User
 
 from . import media as test_media
 from .cast import ROLES

@@ -15,11 +15,12 @@ from models.messaging.tables import Thread
 from models.protect import index_of
 from models.roster import roster
 from models.roster.rows import RosterError
-from models.school.tables import Child, EndedGuardianship, Enrolment, Guardianship, StaffRole, User
-from models.school.units import Group, Unit
+from models.school.tables import (Child, EndedGuardianship, Enrolment, Group, Guardianship,
+                                  StaffRole, Unit, User)
 
 from .conftest import ROOT
 from .helpers import text_of
+from models.roster.tables import ImportRun
 
 YEAR = 2026
 EMMA, JONAS, SARA = "14032000101", "02062000102", "21092000103"
@@ -135,7 +136,7 @@ def test_a_first_import_previews_then_adds_everything(empty):
     assert User.get(User.username == "rektor.nord").email == "rita@nordby.no"
     assert AuditEvent.get(AuditEvent.action == "roster.imported").details[
         "children.added"] == 3
-    assert roster.ImportRun.select().count() == 1
+    assert ImportRun.select().count() == 1
 
 
 def test_the_same_file_again_changes_nothing(empty):
@@ -177,7 +178,7 @@ def test_a_crash_while_applying_leaves_nothing_half_written(empty, monkeypatch):
     with pytest.raises(RuntimeError):
         roster.apply(preview)
     assert not Child.select().exists() and not User.select().exists()
-    assert not roster.ImportRun.select().exists()
+    assert not ImportRun.select().exists()
 
 
 def test_a_pupil_who_left_is_ended_not_deleted_and_staff_lose_access(empty):

@@ -213,7 +213,7 @@ def test_a_hostile_translation_stays_text(app):
 def test_personal_media_files_and_downloads_are_never_stored(client, login, kids):
     """Photos were sent `private, no-cache`, which lets the browser keep them on disk: a
     withdrawn photo or a child's archive could outlive the session on a shared PC."""
-    from models.posts.posts import Post, PostMedia
+    from models.posts.tables import Post, PostMedia
 
     login("kari")
     post = Post.get(Post.title == "Vi lager drager")

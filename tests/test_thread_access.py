@@ -8,8 +8,7 @@ from models import access
 from models.audit import AuditEvent
 from models.db import today
 from models.messaging.tables import Thread, ThreadParticipant
-from models.school.tables import Enrolment, StaffRole
-from models.school.units import Group
+from models.school.tables import Enrolment, Group, StaffRole
 
 from .helpers import text_of
 

@@ -22,7 +22,7 @@ from app import StartupError
 from models.audit import AuditEvent
 from models.login.sessions import LoginSession
 from models.notifications import notify, webpush
-from models.notifications.notify import PushSubscription
+from models.notifications.tables import PushSubscription
 
 from .cast import ROLES
 from .matrix import Matrix, everyone

@@ -12,16 +12,16 @@ from flask_login import current_user, login_required
 
 from models import access
 from models.absence import absence
-from models.absence.absence import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
-                                    PENDING, WHOLE_DAY, Absence, LeaveApplication)
+from models.absence.tables import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
+                                   PENDING, WHOLE_DAY, Absence, LeaveApplication)
 from models.db import today
 from models.messaging import inbox
 from models.messaging.sensitive import concerns
-from models.school.tables import Child, Enrolment
-from models.school.units import Group, Unit
+from models.school.tables import Child, Enrolment, Group, Unit
 
 from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
+from models.absence.tables import MAX_DAYS, NOTE_MAX, OTHER
 
 bp = Blueprint("absence", __name__)
 
@@ -85,8 +85,8 @@ def _check_report(form, earliest, staff=False, confirmed=False):
     if start and end:
         if end < start:
             errors["end"] = _l("The last day cannot be before the first.")
-        elif (end - start).days >= absence.MAX_DAYS:
-            errors["end"] = _l("One report covers at most %(num)d days.", num=absence.MAX_DAYS)
+        elif (end - start).days >= MAX_DAYS:
+            errors["end"] = _l("One report covers at most %(num)d days.", num=MAX_DAYS)
         if start < earliest:
             errors["start"] = _l("Absence can be reported at most %(num)d days back. For "
                                  "older days, contact the school or kindergarten.",
@@ -102,8 +102,8 @@ def _check_report(form, earliest, staff=False, confirmed=False):
             errors["end"] = _l("Arriving late or leaving early is for one day at a time.")
     if not staff and form["reason"] not in GUARDIAN_REASONS:
         errors["reason"] = _l("Choose a reason.")
-    if len(form["note"]) > absence.NOTE_MAX:
-        errors["note"] = _l("The note can be at most %(max)d characters.", max=absence.NOTE_MAX)
+    if len(form["note"]) > NOTE_MAX:
+        errors["note"] = _l("The note can be at most %(max)d characters.", max=NOTE_MAX)
     if len(form["picked_up_by"]) > 100:
         errors["picked_up_by"] = _l("The name can be at most %(max)d characters.", max=100)
     warnings = [] if confirmed or errors or not form["note"] else sorted(concerns(form["note"]))
@@ -247,7 +247,7 @@ def pickup(child_id):
                                         max=100)
         if not errors:
             absence.report(found.id, current_user._get_current_object(), today(), today(),
-                           absence.OTHER, part=LEAVES_EARLY, at_time=at_time,
+                           OTHER, part=LEAVES_EARLY, at_time=at_time,
                            picked_up_by=form["picked_up_by"], ip=client_ip())
             flash(_l("Registered: %(name)s is picked up at %(time)s by %(by)s.",
                      name=found.first_name, time=at_time.strftime("%H:%M"),
@@ -290,9 +290,9 @@ def apply_leave(child_id):
     if start and end:
         if end < start:
             errors["end"] = _l("The last day cannot be before the first.")
-        elif (end - start).days >= absence.MAX_DAYS:
+        elif (end - start).days >= MAX_DAYS:
             errors["end"] = _l("One application covers at most %(num)d days.",
-                               num=absence.MAX_DAYS)
+                               num=MAX_DAYS)
         if start < today():
             errors["start"] = _l("Apply for leave before it starts.")
     if not form["reason"]:

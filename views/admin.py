@@ -24,10 +24,9 @@ from models.db import database, today
 from models.messaging import inbox
 from models.protect import index_of, open_bytes, seal_bytes
 from models.roster import roster
-from models.roster.roster import ImportRun
 from models.roster.rows import RosterError
-from models.school.tables import Child, User, installation_counts
-from models.school.units import school_year_of
+from models.roster.tables import ImportRun
+from models.school.tables import Child, User, installation_counts, school_year_of
 
 from views.common import client_ip, number_from, parse_number, render
 from views.labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated

@@ -8,8 +8,7 @@ from flask_login import current_user, login_required
 from models import access
 from models.db import today
 from models.school import class_list
-from models.school.tables import Enrolment
-from models.school.units import Group, Unit
+from models.school.tables import Enrolment, Group, Unit
 
 from views.code_login import refuse_lower_assurance
 from views.common import client_ip, render, wants_fragment

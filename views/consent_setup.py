@@ -13,8 +13,7 @@ from flask_login import current_user, login_required
 from models import access
 from models.consent import consent_book
 from models.db import today
-from models.school.tables import Child, Enrolment
-from models.school.units import Group, Unit
+from models.school.tables import Child, Enrolment, Group, Unit
 
 from views.common import LANGUAGE_NAMES, client_ip, parse_date, render
 

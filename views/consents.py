@@ -14,12 +14,12 @@ from models.consent import consent_book
 from models.consent.tables import NO, YES
 from models.db import database, today
 from models.messaging import inbox
-from models.notifications import notify
 
 from views.code_login import refuse_lower_assurance
 from views.common import client_ip, render, wants_fragment
 from views.labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
                           translated)
+from models.notifications.tables import CONSENT
 
 bp = Blueprint("consents", __name__)
 
@@ -183,7 +183,7 @@ def remind(group_id, consent_id):
                                title=consent.title, link=link)
             inbox.start_thread(unit_id, row.id, subject, body, user, inbox.new_form_token(),
                                guardians=to, staff=[user], as_guardian=False,
-                               event=notify.CONSENT)
+                               event=CONSENT)
             sent += len(to)
             reminded.append(row.id)
         audit.record("consent.reminded", actor=user, ip=client_ip(), consent=consent.id,

@@ -15,6 +15,7 @@ from models.notifications.queue import local_zone
 from views.admin import _administrator_only
 from views.common import client_ip, parse_number, render
 from views.notices import CHANNEL_NAMES, EVENT_NAMES, STATUS_NAMES
+from models.notifications.tables import CHANNELS, STATUSES
 
 bp = Blueprint("deliveries", __name__, url_prefix="/admin/notifications")
 
@@ -32,7 +33,7 @@ def _page(status=200, typed=None, error=None):
         sent = notify.sms_sent_since(notify.month_start(now, local_zone()))
     summary = notify.delivery_summary(since)
     return render("admin/notifications.html", status=status, days=DAYS, summary=summary,
-                  channels=notify.CHANNELS, statuses=notify.STATUSES,
+                  channels=CHANNELS, statuses=STATUSES,
                   failures=notify.failures(since), sms=settings, cap=cap, sent=sent,
                   typed=typed if typed is not None else cap, error=error,
                   channel_names=CHANNEL_NAMES, status_names=STATUS_NAMES,

@@ -14,8 +14,8 @@ from models import access, audit
 from models.db import database, today
 from models.messaging.tables import (ANNOUNCEMENT, GUARDIAN, Attachment, Message, Thread,
                                      ThreadParticipant)
-from models.school.tables import UNPROTECTED, WITH_RESPONSIBILITY, Child, Guardianship, User
-from models.school.units import Group, Unit
+from models.school.tables import (UNPROTECTED, WITH_RESPONSIBILITY, Child, Group, Guardianship,
+                                  Unit, User)
 
 from views.common import (client_ip, local_time, parse_number, render, render_template,
                           wants_fragment)

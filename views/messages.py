@@ -16,8 +16,7 @@ from models.messaging import attachments, inbox
 from models.messaging.sensitive import concerns
 from models.messaging.tables import ANNOUNCEMENT, CONVERSATION
 from models.notifications import notify
-from models.school.tables import Child
-from models.school.units import Group, Unit
+from models.school.tables import Child, Group, Unit
 
 from views.common import ID_MAX, client_ip, number_from, render
 from views.notices import CHANNEL_NAMES, STATUS_NAMES

@@ -12,48 +12,51 @@ from flask_babel import lazy_gettext as _l
 
 from models.notifications import notify, sms
 from models.notifications.mail import Unavailable
-from models.notifications.notify import PushSubscription
+from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_BACK,
+                                         GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
+                                         PENDING, POST, PUSH, REPLY, SENDING, SENT, SMS,
+                                         PushSubscription)
 
 log = logging.getLogger("kontaktbok.notify")
 
 TITLES = {
-    notify.MESSAGE: _l("New message from %(unit)s"),
-    notify.REPLY: _l("New reply from %(unit)s"),
-    notify.CONSENT: _l("%(unit)s asks for your consent"),
-    notify.LEAVE: _l("%(unit)s has answered a leave application"),
-    notify.POST: _l("New post from %(unit)s"),
-    notify.GUARDIAN_MESSAGE: _l("New message from a guardian at %(unit)s"),
-    notify.LEAVE_APPLICATION: _l("New leave application at %(unit)s"),
+    MESSAGE: _l("New message from %(unit)s"),
+    REPLY: _l("New reply from %(unit)s"),
+    CONSENT: _l("%(unit)s asks for your consent"),
+    LEAVE: _l("%(unit)s has answered a leave application"),
+    POST: _l("New post from %(unit)s"),
+    GUARDIAN_MESSAGE: _l("New message from a guardian at %(unit)s"),
+    LEAVE_APPLICATION: _l("New leave application at %(unit)s"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
-    notify.MESSAGE: _l("New message in Kontaktbok"),
-    notify.REPLY: _l("New reply in Kontaktbok"),
-    notify.CONSENT: _l("A consent waits for your answer"),
-    notify.LEAVE: _l("A leave application has been answered"),
-    notify.POST: _l("New post in Kontaktbok"),
-    notify.GUARDIAN_MESSAGE: _l("New message from a guardian"),
-    notify.LEAVE_APPLICATION: _l("New leave application"),
+    MESSAGE: _l("New message in Kontaktbok"),
+    REPLY: _l("New reply in Kontaktbok"),
+    CONSENT: _l("A consent waits for your answer"),
+    LEAVE: _l("A leave application has been answered"),
+    POST: _l("New post in Kontaktbok"),
+    GUARDIAN_MESSAGE: _l("New message from a guardian"),
+    LEAVE_APPLICATION: _l("New leave application"),
 }
 # Names of the events on the settings page.
 EVENT_NAMES = {
-    notify.MESSAGE: _l("New messages and announcements"),
-    notify.REPLY: _l("Replies in your conversations"),
-    notify.CONSENT: _l("Consents to answer, and reminders"),
-    notify.LEAVE: _l("Answers to leave applications"),
-    notify.POST: _l("New posts and photos from the group"),
-    notify.GUARDIAN_MESSAGE: _l("Messages from guardians"),
-    notify.LEAVE_APPLICATION: _l("Leave applications to decide"),
+    MESSAGE: _l("New messages and announcements"),
+    REPLY: _l("Replies in your conversations"),
+    CONSENT: _l("Consents to answer, and reminders"),
+    LEAVE: _l("Answers to leave applications"),
+    POST: _l("New posts and photos from the group"),
+    GUARDIAN_MESSAGE: _l("Messages from guardians"),
+    LEAVE_APPLICATION: _l("Leave applications to decide"),
 }
 STATUS_NAMES = {
-    notify.PENDING: _l("waiting"),
-    notify.SENDING: _l("being sent"),
-    notify.SENT: _l("sent"),
-    notify.FAILED: _l("failed"),
-    notify.DROPPED: _l("not sent"),
-    notify.FELL_BACK: _l("not reached, e-mail instead"),
+    PENDING: _l("waiting"),
+    SENDING: _l("being sent"),
+    SENT: _l("sent"),
+    FAILED: _l("failed"),
+    DROPPED: _l("not sent"),
+    FELL_BACK: _l("not reached, e-mail instead"),
 }
-CHANNEL_NAMES = {notify.PUSH: _l("Push"), notify.EMAIL: _l("E-mail"), notify.SMS: _l("SMS")}
+CHANNEL_NAMES = {PUSH: _l("Push"), EMAIL: _l("E-mail"), SMS: _l("SMS")}
 
 
 def _language(user):
@@ -171,4 +174,4 @@ def send_sms(note):
 
 
 def senders():
-    return {notify.EMAIL: send_email, notify.PUSH: send_push, notify.SMS: send_sms}
+    return {EMAIL: send_email, PUSH: send_push, SMS: send_sms}

@@ -16,11 +16,13 @@ from models import audit
 from models.db import Prepared, database
 from models.login import email_change
 from models.notifications import mail, notify, sms
-from models.notifications.notify import CHANNELS, DIGEST, NOW, Choice, Schedule
+from models.notifications.tables import CHANNELS, DIGEST, NOW, Choice, Schedule
 from models.school.tables import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
 
 from views.common import client_ip, parse_number, render
 from views.notices import CHANNEL_NAMES, EVENT_NAMES
+from models.notifications.tables import (DEFAULT_DIGEST_MINUTE, DEFAULT_QUIET, GUARDIAN_EVENTS,
+                                         STAFF_EVENTS)
 
 bp = Blueprint("notifications", __name__, url_prefix="/account")
 log = logging.getLogger(__name__)
@@ -46,8 +48,8 @@ def _roles(user):
     """(the kinds of event the person can hear about: a guardian's, staff's, or both;
     whether they hold any staff role), asked in one query."""
     guardian, caregiver, staff, any_role = _roles_query(user=user.id)[0]
-    return ((notify.GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
-            + (notify.STAFF_EVENTS if staff else ())), bool(any_role)
+    return ((GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
+            + (STAFF_EVENTS if staff else ())), bool(any_role)
 
 
 def _channels():
@@ -91,10 +93,10 @@ def settings():
             choices[event] = Choice(picked, DIGEST if form.get(f"{event}-mode") == DIGEST
                                     else NOW)
         schedule = Schedule(
-            digest_minute=_minute("digest", notify.DEFAULT_DIGEST_MINUTE, errors),
+            digest_minute=_minute("digest", DEFAULT_DIGEST_MINUTE, errors),
             quiet=bool(form.get("quiet")),
-            quiet_from=_minute("quiet_from", notify.DEFAULT_QUIET[0], errors),
-            quiet_until=_minute("quiet_until", notify.DEFAULT_QUIET[1], errors))
+            quiet_from=_minute("quiet_from", DEFAULT_QUIET[0], errors),
+            quiet_until=_minute("quiet_until", DEFAULT_QUIET[1], errors))
         # Staff's addresses come from the administrator or the roster (staff login may
         # match on the e-mail address): only guardians change their own here (rule 8).
         # A code-login session may not change where its own codes could go.

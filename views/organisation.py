@@ -15,8 +15,8 @@ from peewee import JOIN, IntegrityError, fn
 from models import audit
 from models.db import database, today
 from models.login.passwords import hash_password
-from models.school.tables import ADMINISTRATOR, GROUP_ROLES, ROLES, Enrolment, StaffRole, User
-from models.school.units import UNIT_KINDS, Group, Unit, school_year_of
+from models.school.tables import (ADMINISTRATOR, GROUP_ROLES, ROLES, UNIT_KINDS, Enrolment, Group,
+                                  StaffRole, Unit, User, school_year_of)
 
 from views.admin import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, _administrator_only
 from views.common import client_ip, parse_number, render

@@ -18,9 +18,8 @@ from models.consent import consent_book
 from models.db import Prepared, database, today
 from models.messaging import attachments
 from models.posts import posts, video
-from models.posts.posts import MediaTag, Post, PostMedia
-from models.school.tables import Enrolment, eighteenth_birthday_cutoff
-from models.school.units import Group
+from models.posts.tables import MediaTag, Post, PostMedia
+from models.school.tables import Enrolment, Group, eighteenth_birthday_cutoff
 
 from views.common import client_ip, number_from, render, wants_fragment
 from views.labels import PHOTO_USES, translated

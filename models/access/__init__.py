@@ -16,9 +16,8 @@ from models.db import Prepared, today
 from models.messaging.tables import GUARDIAN, STAFF, Thread, ThreadParticipant
 from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_ROLES, UNIT_LEADER,
                                   UNIT_WIDE_ROLES, WITH_RESPONSIBILITY, CaregiverApproval,
-                                  CaregiverGrant, Child, Enrolment, Guardianship, StaffRole, User,
-                                  eighteenth_birthday_cutoff)
-from models.school.units import Group, Unit
+                                  CaregiverGrant, Child, Enrolment, Group, Guardianship, StaffRole,
+                                  Unit, User, eighteenth_birthday_cutoff)
 
 
 # Guardians and caregivers (rules 1 and 2) ---------------------------------------------
@@ -797,7 +796,7 @@ def post_condition(user, day=None, adult_cutoff=None):
     group posts of the groups the user reaches (as a guardian of a child enrolled in it,
     or as staff), and individual posts about a child the user sees (as guardian or
     staff). The administrator reads none."""
-    from models.posts.posts import Post
+    from models.posts.tables import Post
     day = day or today()
     if adult_cutoff is None:
         adult_cutoff = eighteenth_birthday_cutoff(day)

@@ -17,9 +17,9 @@ from models.consent.tables import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDR
 from models.consent.texts import photo_texts
 from models.db import Prepared, database, today, utcnow
 from models.notifications import notify
-from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User,
-                                  birthday_cutoff)
-from models.school.units import Group, Unit
+from models.notifications.tables import CONSENT
+from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Group, Guardianship, Unit,
+                                  User, birthday_cutoff)
 
 
 def ensure_photo_consent(municipality):
@@ -68,7 +68,7 @@ def _notify(consent, by, children):
     unit = consent.unit_id or (Group.get_by_id(consent.group_id).unit_id
                                if consent.group_id else None)
     notify.publish(notify.Event(
-        kind=notify.CONSENT, source=f"c{consent.id}", path="/children/{child}/consents",
+        kind=CONSENT, source=f"c{consent.id}", path="/children/{child}/consents",
         unit_id=unit,
         recipients={user: child for user, child in
                     access.guardian_pairs(ids, answering=True) if user != by.id}))

@@ -19,8 +19,7 @@ import json
 import peewee
 
 from models.db import BaseModel, utcnow
-from models.school.tables import Child, User
-from models.school.units import Group, Unit
+from models.school.tables import Child, Group, Unit, User
 
 PHOTO = "photo"
 CUSTOM = "custom"

@@ -12,9 +12,9 @@ from models.db import Prepared, database, today, utcnow
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment,
                                      Message, Thread, ThreadParticipant)
 from models.notifications import notify
-from models.school.tables import (CaregiverGrant, Child, Enrolment, Guardianship, User,
-                                  eighteenth_birthday_cutoff)
-from models.school.units import Group, Unit
+from models.notifications.tables import GUARDIAN_MESSAGE, MESSAGE, REPLY
+from models.school.tables import (CaregiverGrant, Child, Enrolment, Group, Guardianship, Unit,
+                                  User, eighteenth_birthday_cutoff)
 
 PAGE_SIZE = 30
 
@@ -404,7 +404,7 @@ def _notify(thread, message, sender, as_guardian, kind=None, urgent=False):
     recipients = {user: None for user, role in rows if role == wanted}
     if not recipients:
         return
-    kind = kind or (notify.GUARDIAN_MESSAGE if as_guardian else notify.REPLY)
+    kind = kind or (GUARDIAN_MESSAGE if as_guardian else REPLY)
     notify.publish(notify.Event(
         kind=kind, source=f"m{message.id}", path=f"/messages/{thread.id}",
         unit_id=thread.unit_id, thread_id=thread.id,
@@ -445,7 +445,7 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
         message = _add_message(thread, sender, body, token, as_guardian, files)
         _mark_sent(thread, sender, message.created_at)
         _notify(thread, message, sender, as_guardian,
-                kind=None if as_guardian else event or notify.MESSAGE)
+                kind=None if as_guardian else event or MESSAGE)
     return thread
 
 
@@ -479,7 +479,7 @@ def announce(sender, unit, group, subject, body, token, replies_allowed, per_chi
             message = _add_message(thread, sender, body,
                                    token if n == 0 else f"{token}:{n}", False)
             _mark_sent(thread, sender, message.created_at)
-            _notify(thread, message, sender, False, kind=notify.MESSAGE, urgent=urgent)
+            _notify(thread, message, sender, False, kind=MESSAGE, urgent=urgent)
             threads.append(thread)
     return threads
 

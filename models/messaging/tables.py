@@ -7,8 +7,7 @@ thread is decided in models/access.py (rule 3 of DESIGN.md), never here.
 import peewee
 
 from models.db import BaseModel, utcnow
-from models.school.tables import Child, User
-from models.school.units import Group, Unit
+from models.school.tables import Child, Group, Unit, User
 
 CONVERSATION = "conversation"
 ANNOUNCEMENT = "announcement"

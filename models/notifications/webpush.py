@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from models import audit
 from models.db import clock, database, utcnow
-from models.notifications.notify import PushSubscription, Transient, Undeliverable
+from models.notifications.notify import Transient, Undeliverable
+from models.notifications.tables import PushSubscription
 
 log = logging.getLogger("kontaktbok.push")
 

@@ -20,58 +20,11 @@ from peewee import JOIN
 
 from models import access, audit
 from models.consent.tables import GIVEN, PHOTO
-from models.db import BaseModel, database, today, utcnow
+from models.db import database, today, utcnow
 from models.notifications import notify
-from models.school.tables import UNPROTECTED, Child, Enrolment, User
-from models.school.units import Group, Unit
-
-USES = ("app", "web", "social", "name")
-
-
-class Post(BaseModel):
-    unit = peewee.ForeignKeyField(Unit, backref="+", on_delete="CASCADE")
-    group = peewee.ForeignKeyField(Group, null=True, backref="+", on_delete="CASCADE")
-    child = peewee.ForeignKeyField(Child, null=True, backref="+", on_delete="CASCADE")
-    title = peewee.CharField(max_length=200)
-    body = peewee.TextField(default="")
-    author = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
-    published_at = peewee.DateTimeField(default=utcnow, index=True)
-    # Uses beyond the app that the post's photos are meant for (consent per use).
-    for_web = peewee.BooleanField(default=False)
-    for_social = peewee.BooleanField(default=False)
-    with_names = peewee.BooleanField(default=False)
-    edited_at = peewee.DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("group", "published_at"), False), (("child", "published_at"), False))
-
-
-class PostMedia(BaseModel):
-    post = peewee.ForeignKeyField(Post, backref="media", on_delete="CASCADE")
-    position = peewee.IntegerField(default=0)
-    stored_name = peewee.CharField(max_length=64, unique=True)
-    thumb_name = peewee.CharField(max_length=64, unique=True)
-    mimetype = peewee.CharField(max_length=50)
-    size = peewee.IntegerField()
-    width = peewee.IntegerField()
-    height = peewee.IntegerField()
-    thumb_width = peewee.IntegerField()
-    thumb_height = peewee.IntegerField()
-    none_identifiable = peewee.BooleanField(default=False)
-    withdrawn_at = peewee.DateTimeField(null=True)
-    seconds = peewee.FloatField(null=True)  # a video's length; None for a photo
-
-    @property
-    def is_video(self):
-        return self.mimetype.startswith("video/")
-
-
-class MediaTag(BaseModel):
-    media = peewee.ForeignKeyField(PostMedia, backref="tags", on_delete="CASCADE")
-    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
-
-    class Meta:
-        indexes = ((("media", "child"), True), (("child",), False))
+from models.notifications.tables import POST
+from models.posts.tables import USES, MediaTag, Post, PostMedia
+from models.school.tables import UNPROTECTED, Child, Enrolment, Group, Unit, User
 
 
 def uses_of(post):
@@ -179,7 +132,7 @@ def _notify(post, author):
                  else query.where(Group.unit == post.unit_id))
         children = [c for (c,) in query.distinct().tuples()]
     notify.publish(notify.Event(
-        kind=notify.POST, source=f"p{post.id}", path=f"/posts/{post.id}",
+        kind=POST, source=f"p{post.id}", path=f"/posts/{post.id}",
         unit_id=post.unit_id,
         recipients={user: child for user, child in access.guardian_pairs(children)
                     if user != author.id}))

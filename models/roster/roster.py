@@ -44,18 +44,17 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-import peewee
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 
 from models import audit
-from models.db import BaseModel, database, today, utcnow
+from models.db import database, today, utcnow
 from models.protect import index_of
 from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
                                 RosterError, StaffRow, UnitRow)
-from models.school.tables import (ROLES, Child, EndedGuardianship, Enrolment, Guardianship,
-                                  StaffRole, User)
-from models.school.units import UNIT_KINDS, Group, Unit
+from models.roster.tables import ImportRun
+from models.school.tables import (ROLES, UNIT_KINDS, Child, EndedGuardianship, Enrolment, Group,
+                                  Guardianship, StaffRole, Unit, User)
 
 PROTECTION = ("ugradert", "klientadresse", "fortrolig", "strengtFortrolig")
 RESPONSIBILITY_WORDS = {"shared": "shared", "sole": "sole", "none": "none",
@@ -70,19 +69,6 @@ ZIP_MAX_MEMBERS = 100
 ZIP_MAX_FOLDERS = 3
 ZIP_MAX_BYTES = 100 * 1024 * 1024
 ZIP_CHUNK = 1024 * 1024
-
-
-class ImportRun(BaseModel):
-    """One applied import: when, by whom, from which file, and how much it changed."""
-    at = peewee.DateTimeField(default=utcnow)
-    by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
-    source = peewee.CharField(max_length=200)
-    format = peewee.CharField(max_length=20)
-    counts = peewee.TextField()  # JSON: {"children.added": 3, …}
-
-    @property
-    def count_dict(self):
-        return json.loads(self.counts)
 
 
 # Reading ----------------------------------------------------------------------------------

@@ -22,9 +22,8 @@ from models import audit
 from models.db import Prepared, database, today, utcnow
 from models.login import code_login
 from models.school.tables import (DECLINED, WITHDRAWN_GRANT, WITH_RESPONSIBILITY,
-                                  CaregiverApproval, CaregiverGrant, Child, Enrolment,
+                                  CaregiverApproval, CaregiverGrant, Child, Enrolment, Group,
                                   Guardianship, User)
-from models.school.units import Group
 
 NOTICE_DAYS = 30  # how long an ended grant is explained on the caregiver's home page
 

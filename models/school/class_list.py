@@ -14,28 +14,12 @@ from dataclasses import dataclass
 import peewee
 
 from models import access, audit
-from models.db import BaseModel, Prepared, database, today, utcnow
-from models.school.tables import Child, Enrolment, Guardianship, User, eighteenth_birthday_cutoff
-from models.school.units import Group
+from models.db import Prepared, database, today, utcnow
+from models.school.tables import (Child, ClassListShare, Enrolment, Guardianship, User,
+                                  eighteenth_birthday_cutoff)
 
 FIELDS = ("child_name", "my_name", "email", "phone", "address")
 UNPROTECTED = "ugradert"
-
-
-class ClassListShare(BaseModel):
-    """What one guardian shares about one child in one group."""
-    guardian = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
-    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
-    group = peewee.ForeignKeyField(Group, backref="+", on_delete="CASCADE")
-    child_name = peewee.BooleanField(default=False)
-    my_name = peewee.BooleanField(default=False)
-    email = peewee.BooleanField(default=False)
-    phone = peewee.BooleanField(default=False)
-    address = peewee.BooleanField(default=False)
-    updated_at = peewee.DateTimeField(default=utcnow)
-
-    class Meta:
-        indexes = ((("guardian", "child", "group"), True), (("group", "child"), False))
 
 
 def choices(guardian_id, child_id, group_id):

@@ -1,4 +1,5 @@
-"""People: user accounts, children, guardianships, caregiver grants, staff roles."""
+"""The school and its people: units and groups, user accounts, children, enrolments,
+guardianships, caregiver grants, staff roles, and what guardians share in class lists."""
 import datetime
 from dataclasses import dataclass
 
@@ -7,7 +8,33 @@ from peewee import fn
 
 from models.db import BaseModel, Prepared, utcnow
 from models.protect import ProtectedField, mask
-from models.school.units import Group, Unit
+
+UNIT_KINDS = ("school", "sfo", "kindergarten")
+
+
+def school_year_of(day):
+    """The school year a day belongs to, named by the calendar year it starts (August)."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+class Unit(BaseModel):
+    name = peewee.CharField(max_length=200)
+    kind = peewee.CharField(max_length=20, choices=[(k, k) for k in UNIT_KINDS])
+    phone = peewee.CharField(max_length=40, default="")
+    email = peewee.CharField(max_length=200, default="")
+    address = peewee.CharField(max_length=300, default="")
+    source_id = peewee.CharField(max_length=100, null=True, unique=True)  # roster import
+
+
+class Group(BaseModel):
+    unit = peewee.ForeignKeyField(Unit, backref="groups", on_delete="CASCADE")
+    name = peewee.CharField(max_length=100)
+    school_year = peewee.IntegerField()
+    source_id = peewee.CharField(max_length=100, null=True, unique=True)  # roster import
+
+    class Meta:
+        indexes = ((("unit", "school_year", "name"), True),)
+
 
 # Address protection as the population registers name it. Norway (Folkeregisteret):
 # ugradert, klientadresse, fortrolig (former code 7), strengtFortrolig (former code 6).
@@ -241,3 +268,19 @@ _counts = Prepared(lambda: peewee.Select(columns=[
 def installation_counts():
     """What the installation holds, for the administrator: numbers, no names."""
     return Counts(*_counts()[0])
+
+
+class ClassListShare(BaseModel):
+    """What one guardian shares about one child in one group."""
+    guardian = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    child = peewee.ForeignKeyField(Child, backref="+", on_delete="CASCADE")
+    group = peewee.ForeignKeyField(Group, backref="+", on_delete="CASCADE")
+    child_name = peewee.BooleanField(default=False)
+    my_name = peewee.BooleanField(default=False)
+    email = peewee.BooleanField(default=False)
+    phone = peewee.BooleanField(default=False)
+    address = peewee.BooleanField(default=False)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("guardian", "child", "group"), True), (("group", "child"), False))

@@ -296,7 +296,7 @@ def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session,
 def _ids(live_app):
     from models import db as dbmod
     from models.school.tables import Child
-    from models.school.units import Group
+    from models.school.tables import Group
     with live_app.app_context(), dbmod.database.connection_context():
         return ({c.first_name: c.id for c in Child.select()},
                 Group.get(Group.name == "1A").id)
@@ -339,7 +339,7 @@ FEATURE_PAGES = [
 @pytest.mark.parametrize("username, name, url", FEATURE_PAGES)
 def test_feature_pages(open_session, live_app, username, name, url, locale):
     from models import db as dbmod
-    from models.posts.posts import Post
+    from models.posts.tables import Post
     children, g1a = _ids(live_app)
     with live_app.app_context(), dbmod.database.connection_context():
         skis = Post.get(Post.title == "Første gang på ski").id
@@ -493,6 +493,6 @@ def test_a_caregiver_invitation_from_the_mail_to_the_child(open_session, live_ap
 
 def emma_unit(emma):
     from models.school.tables import Enrolment
-    from models.school.units import Group, Unit
+    from models.school.tables import Group, Unit
     return (Unit.select(Unit.id).join(Group).join(Enrolment)
             .where((Enrolment.child == emma) & (Unit.kind == "school")).scalar())

@@ -13,7 +13,7 @@ import pytest
 
 from models import db as dbmod
 from models.notifications import webpush
-from models.notifications.notify import PushSubscription
+from models.notifications.tables import PushSubscription
 from models.school.tables import User
 
 from ..push_service import PushService, Receiver
