@@ -17,6 +17,8 @@ from jinja2 import BaseLoader, pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 
+from models import access
+
 LANGUAGE_NAMES = {"nb": "Norsk bokmål", "nn": "Norsk nynorsk", "sv": "Svenska"}
 
 CSP = "; ".join((
@@ -188,6 +190,18 @@ def date_from(values, name, default=None):
     if day is None:
         refuse(NOT_A_DATE)
     return day
+
+
+def administrators_only(blueprint):
+    """Every route of the blueprint is the administrator's: others are sent to log in,
+    or get 404 (a page they may not use is not there), before the view runs."""
+    @blueprint.before_request
+    def _administrators_only():
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not access.is_administrator(current_user):
+            abort(404)
+    return blueprint
 
 
 def client_ip():
