@@ -9,6 +9,7 @@ import pytest
 
 from models import access
 from models.db import today
+from models.school import overview
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Enrolment, Guardianship, User,
                                   eighteenth_birthday_cutoff)
 
@@ -76,7 +77,7 @@ def make_eighteen_on(child, birthday):
 
 def home_page_children(user, day=None):
     """The children on the guardian's home page (its own prepared query)."""
-    return {card.name.split()[0] for card in access.guardian_overview(user, day)}
+    return {card.name.split()[0] for card in overview.guardian_overview(user, day)}
 
 
 def visible(user, day=None):

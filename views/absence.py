@@ -12,16 +12,13 @@ from flask_login import current_user, login_required
 
 from models import access
 from models.absence import absence
-from models.absence.tables import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, NOTICED, PARTS,
-                                   PENDING, WHOLE_DAY, Absence, LeaveApplication)
+from models.absence.tables import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, MAX_DAYS,
+                                   NOTE_MAX, NOTICED, OTHER, PARTS, WHOLE_DAY, school_days)
 from models.db import today
-from models.messaging import inbox
 from models.messaging.sensitive import concerns
-from models.school.tables import Child, Enrolment, Group, Unit
 
 from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
-from models.absence.tables import MAX_DAYS, NOTE_MAX, OTHER
 
 bp = Blueprint("absence", __name__)
 
@@ -37,17 +34,10 @@ def _policy():
 
 def _viewer(child_id):
     """(child, "guardian" | "responsible" | "staff"); 404 for anyone else."""
-    user = current_user._get_current_object()
-    child = access.answering_child(user, child_id)
-    if child is not None:
-        return child, "responsible"
-    child = access.guardian_child_or_none(user, child_id)
-    if child is not None:
-        return child, "guardian"
-    child = access.staff_child_or_none(user, child_id)
+    child, role = access.absence_viewer(current_user._get_current_object(), child_id)
     if child is None:
         abort(404)
-    return child, "staff"
+    return child, role
 
 
 def _date(value, errors, key):
@@ -121,8 +111,7 @@ def _page(child, role, form=None, errors=None, warnings=None, leave_form=None,
     return render("absence/child.html", status=status, child=child, role=role,
                   records=records, leave=absence.leave_of_child(child.id),
                   totals=absence.totals(records, term), term=term,
-                  changeable={a.id for a in records if a.reported_by_id == current_user.id
-                              and not a.by_staff and absence.changeable(a)},
+                  changeable=access.changeable_reports(current_user, records),
                   form=form or {"start": today().isoformat(), "end": "", "part": WHOLE_DAY,
                                 "time": "", "picked_up_by": "", "reason": "", "note": ""},
                   errors=errors or {}, warnings=warnings or [],
@@ -159,10 +148,8 @@ def report(child_id):
 
 
 def _own_report(child, absence_id):
-    row = (Absence.select().where((Absence.id == absence_id) & (Absence.child == child.id)
-                                  & (Absence.reported_by == current_user.id)
-                                  & (Absence.by_staff == False)).first())  # noqa: E712
-    if row is None or not absence.changeable(row):
+    row = access.own_report_or_none(current_user, child.id, absence_id)
+    if row is None:
         abort(404)
     return row
 
@@ -303,38 +290,26 @@ def apply_leave(child_id):
     if errors:
         return _page(found, role, leave_form=form, leave_errors=errors, status=400)
     user = current_user._get_current_object()
-    application = absence.apply_for_leave(found.id, user, start, end, form["reason"],
-                                          ip=client_ip())
-    _tell_guardians(found, application, user)
+    absence.apply_for_leave(found.id, user, start, end, form["reason"], ip=client_ip(),
+                            telling=_leave_texts(found, user, start, end, form["reason"]))
     flash(_l("The application is sent. You see the decision here."), "success")
     return redirect(url_for("absence.child", child_id=found.id), 303)
 
 
-def _tell_guardians(child, application, applicant):
-    """Every guardian with parental responsibility hears of the application, in a
-    conversation with the school the decision is later written into."""
-    from models.consent.consent_book import responsible_guardians
-    guardians = [g.id for g in responsible_guardians([child.id]).get(child.id, [])]
-    unit = (Unit.select().join(Group).join(Enrolment)
-            .where((Enrolment.child == child.id) & Enrolment.active(today()))
-            .order_by(Unit.kind != "school", Unit.name).first())
-    if unit is None:
-        return
+def _leave_texts(child, applicant, start, end, reason):
+    """The subject and first message of the conversation in which every guardian with
+    parental responsibility hears of a leave application, in the municipality's
+    language."""
     with force_locale(_policy().default_language):
         subject = gettext("Leave application for %(name)s, %(start)s–%(end)s",
-                          name=child.first_name,
-                          start=application.start_date.strftime("%d.%m."),
-                          end=application.end_date.strftime("%d.%m.%Y"))
+                          name=child.first_name, start=start.strftime("%d.%m."),
+                          end=end.strftime("%d.%m.%Y"))
         body = gettext("%(who)s applies for leave for %(name)s from %(start)s to %(end)s "
                        "(%(days)d school days). Reason: %(reason)s",
                        who=applicant.name, name=child.name,
-                       start=application.start_date.strftime("%d.%m.%Y"),
-                       end=application.end_date.strftime("%d.%m.%Y"),
-                       days=application.days, reason=application.reason)
-    thread = inbox.start_thread(unit, child, subject, body, applicant, inbox.new_form_token(),
-                                guardians=guardians, staff=[], as_guardian=True)
-    LeaveApplication.update(thread=thread.id).where(
-        LeaveApplication.id == application.id).execute()
+                       start=start.strftime("%d.%m.%Y"), end=end.strftime("%d.%m.%Y"),
+                       days=school_days(start, end), reason=reason)
+    return subject, body
 
 
 @bp.route("/children/<int:child_id>/leave/<int:leave_id>/withdraw", methods=["POST"])
@@ -343,8 +318,7 @@ def withdraw_leave(child_id, leave_id):
     found, role = _viewer(child_id)
     if role != "responsible":
         abort(404)
-    application = LeaveApplication.get_or_none((LeaveApplication.id == leave_id)
-                                               & (LeaveApplication.child == found.id))
+    application = absence.leave_application_of(found.id, leave_id)
     if application is None or not absence.withdraw_leave(
             application, current_user._get_current_object(), ip=client_ip()):
         abort(404)
@@ -353,34 +327,7 @@ def withdraw_leave(child_id, leave_id):
 
 
 def _pending_for(user):
-    """(pending applications for children in the user's units or groups, the ids of
-    those the user may decide); None for someone who decides no leave. Three queries."""
-    units, groups = access.leave_scope(user)
-    if not units and not groups:
-        return None, set()
-    in_scope = Enrolment.select(Enrolment.child).join(Group).where(
-        Enrolment.active(today()) & (Group.unit.in_(units) | Group.id.in_(groups)))
-    applications = list(LeaveApplication.select(LeaveApplication, Child)
-                        .join(Child, on=(LeaveApplication.child == Child.id))
-                        .where((LeaveApplication.status == PENDING)
-                               & LeaveApplication.child.in_(in_scope))
-                        .order_by(LeaveApplication.start_date))
-    places = {}
-    for child, group, unit in (Enrolment.select(Enrolment.child, Group.id, Group.unit)
-                               .join(Group)
-                               .where(Enrolment.active(today())
-                                      & Enrolment.child.in_([a.child_id
-                                                             for a in applications]))
-                               .tuples()):
-        places.setdefault(child, []).append((group, unit))
-    limit = _policy().teacher_leave_days
-    may_decide = set()
-    for a in applications:
-        mine = places.get(a.child_id, [])
-        if any(unit in units for _, unit in mine) or (
-                a.days <= limit and any(group in groups for group, _ in mine)):
-            may_decide.add(a.id)
-    return applications, may_decide
+    return access.leave_to_decide_all(user, _policy().teacher_leave_days)
 
 
 @bp.route("/leave/")
@@ -397,13 +344,11 @@ def pending():
 @login_required
 def decide(leave_id):
     user = current_user._get_current_object()
-    application = LeaveApplication.get_or_none(LeaveApplication.id == leave_id)
+    application, may_decide = access.leave_to_decide(user, leave_id,
+                                                     _policy().teacher_leave_days)
     if application is None:
         abort(404)
-    decider = access.leave_decider(user, application.child_id)
-    if decider is None:
-        abort(404)
-    if decider == "teacher" and application.days > _policy().teacher_leave_days:
+    if not may_decide:
         abort(403)  # longer leave is the unit leader's to decide
     approve = request.form.get("decision") == "approve"
     reason = request.form.get("reason", "").strip()
@@ -416,21 +361,18 @@ def decide(leave_id):
                               if request.form.get("decision") == "decline"
                               else _l("Choose approve or decline.")},
                       typed={application.id: reason}, **_names())
-    if not absence.decide(application, user, approve, reason, ip=client_ip()):
+    if not absence.decide(application, user, approve, reason, ip=client_ip(),
+                          telling=_decision_text(approve, reason)):
         abort(409)
-    _tell_decision(application, user, approve, reason)
     flash(_l("The decision is sent to the guardians."), "success")
     return redirect(url_for("absence.pending"), 303)
 
 
-def _tell_decision(application, decider, approve, reason):
-    """The decision goes into the application's conversation, if there is one."""
-    thread = application.thread
-    if thread is None:
-        return
+def _decision_text(approve, reason):
+    """The decision as it is written into the application's conversation."""
     with force_locale(_policy().default_language):
         body = (gettext("The leave is approved.") if approve
                 else gettext("The leave is declined."))
         if reason:
             body += " " + gettext("Reason: %(reason)s", reason=reason)
-    inbox.reply(thread, decider, body, inbox.new_form_token(), as_guardian=False)
+    return body

@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, redirect, request, session, url_for
 from flask_login import current_user
 
-from models.school.tables import User
+from models.school import own_settings
 
-from views.auth import safe_next
 from views.common import enabled_languages
+from views.login_common import safe_next
 
 bp = Blueprint("account", __name__)
 
@@ -17,5 +17,5 @@ def language():
         abort(400)
     session["locale"] = locale
     if current_user.is_authenticated and current_user.locale != locale:
-        User.update(locale=locale).where(User.id == current_user.id).execute()
+        own_settings.save_locale(current_user, locale)
     return redirect(safe_next(request.form.get("next")) or url_for("home.index"), 303)

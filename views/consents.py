@@ -9,24 +9,23 @@ from flask_babel import force_locale, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit
-from models.consent import consent_book
+from models import access
+from models.consent import consent_book, reminders
 from models.consent.tables import NO, YES
-from models.db import database, today
-from models.messaging import inbox
+from models.db import today
+from models.posts import photo_consent
 
 from views.code_login import refuse_lower_assurance
 from views.common import client_ip, render, wants_fragment
-from views.labels import (ANSWER_NAMES, CHANNEL_NAMES, PHOTO_SHORT, STATUS_NAMES, STATUS_SHORT,
-                          translated)
-from models.notifications.tables import CONSENT
+from views.labels import (ANSWER_NAMES, CONSENT_CHANNEL_NAMES, CONSENT_STATUS_NAMES, PHOTO_SHORT,
+                          STATUS_SHORT, translated)
 
 bp = Blueprint("consents", __name__)
 
 def _names():
-    return translated(status_names=STATUS_NAMES, status_short=STATUS_SHORT,
+    return translated(status_names=CONSENT_STATUS_NAMES, status_short=STATUS_SHORT,
                       answer_names=ANSWER_NAMES, photo_short=PHOTO_SHORT,
-                      channel_names=CHANNEL_NAMES)
+                      channel_names=CONSENT_CHANNEL_NAMES)
 
 
 def _languages():
@@ -50,9 +49,9 @@ def _child_page(child_id):
             abort(404)
     staff = user if role == "staff" else None
     page = consent_book.for_child(child, *_languages(), pupil_age=_pupil_age(), staff=staff)
-    if role == "pupil" and not page.pupil:
+    may_answer = access.may_answer_consents(role, page.pupil)
+    if may_answer is None:
         abort(404)  # pupils see this page only where and when they answer themselves
-    may_answer = role == ("pupil" if page.pupil else "guardian")
     return child, may_answer, page, staff
 
 
@@ -74,9 +73,10 @@ def answer(child_id, item_id):
     if user.lower_assurance:
         return refuse_lower_assurance()
     page = consent_book.for_child(found, *_languages(), pupil_age=_pupil_age())
-    if role == "pupil" and not page.pupil:
+    may_answer = access.may_answer_consents(role, page.pupil)
+    if may_answer is None:
         abort(404)
-    if role != ("pupil" if page.pupil else "guardian"):
+    if not may_answer:
         abort(403)  # the pupil answers for themselves now
     match = next(((c, s) for c, statuses in page.consents for s in statuses
                   if s.item.id == item_id), None)
@@ -86,7 +86,7 @@ def answer(child_id, item_id):
     value = request.form.get("answer")
     if value not in (YES, NO):
         abort(400)
-    consent_book.answer(found.id, consent, match[1].item, user, value, ip=client_ip())
+    photo_consent.answer(found.id, consent, match[1].item, user, value, ip=client_ip())
     if wants_fragment():
         page = consent_book.for_child(found, *_languages(), pupil_age=_pupil_age())
         status = next(s for c, statuses in page.consents for s in statuses
@@ -168,26 +168,20 @@ def remind(group_id, consent_id):
     user = current_user._get_current_object()
     # Written in the municipality's language: the guardians read it, not the sender.
     language = current_app.config["MUNICIPALITY"].default_language
-    sent, reminded = 0, []
-    with database.atomic():
-        for row in table:
-            to = sorted({g.id for item in consent.items if item.id in row.cells
-                         for g in row.cells[item.id].waiting_for})
-            if not to or row.pupil_decides:  # a pupil is not written to this way
-                continue
-            link = _link("consents.child", child_id=row.id)
-            with force_locale(language):
-                subject = gettext("Please answer: %(title)s", title=consent.title)
-                body = gettext("We are waiting for your answer about %(child)s: %(title)s. "
-                               "You answer here: %(link)s", child=row.name,
-                               title=consent.title, link=link)
-            inbox.start_thread(unit_id, row.id, subject, body, user, inbox.new_form_token(),
-                               guardians=to, staff=[user], as_guardian=False,
-                               event=CONSENT)
-            sent += len(to)
-            reminded.append(row.id)
-        audit.record("consent.reminded", actor=user, ip=client_ip(), consent=consent.id,
-                     group=group_id, guardians=sent, children=reminded)
+    to_remind = []
+    for row in table:
+        to = sorted({g.id for item in consent.items if item.id in row.cells
+                     for g in row.cells[item.id].waiting_for})
+        if not to or row.pupil_decides:  # a pupil is not written to this way
+            continue
+        link = _link("consents.child", child_id=row.id)
+        with force_locale(language):
+            subject = gettext("Please answer: %(title)s", title=consent.title)
+            body = gettext("We are waiting for your answer about %(child)s: %(title)s. "
+                           "You answer here: %(link)s", child=row.name,
+                           title=consent.title, link=link)
+        to_remind.append((row.id, to, subject, body))
+    sent = reminders.send_reminders(consent, group_id, unit_id, user, to_remind, ip=client_ip())
     flash(ngettext("A reminder went to %(num)d guardian.",
                    "A reminder went to %(num)d guardians.", sent) if sent
           else _l("Everyone has answered."), "success")

@@ -7,8 +7,7 @@ from flask_login import current_user, login_required
 from models import access
 from models.absence import absence
 from models.db import today, utcnow
-from models.school import caregivers
-from models.school.tables import ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER
+from models.school import caregivers, overview
 
 from views.common import render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
@@ -21,9 +20,9 @@ _absent_today = absence.on_day_for_staff(access.staff_group_ids)
 @bp.route("/")
 @login_required
 def index():
-    children = access.guardian_overview(current_user)
-    roles, units = access.staff_overview(current_user)
-    is_admin = any(role.role == ADMINISTRATOR for role in roles)
+    children = overview.guardian_overview(current_user)
+    roles, units = overview.staff_overview(current_user)
+    is_admin, decides_leave = access.home_roles(role.role for role in roles)
     information_only = not children and not roles and access.is_information_only(current_user)
     # A pupil with their own login, where pupils answer consents about themselves.
     own = (access.own_children(current_user)
@@ -40,5 +39,5 @@ def index():
                   contact_updated=updated,
                   is_admin=is_admin, information_only=information_only, own=own,
                   ended=caregivers.recently_ended(current_user), absent=absent,
-                  leave_decider=any(r.role in (UNIT_LEADER, CONTACT_TEACHER) for r in roles),
+                  leave_decider=decides_leave,
                   **translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS))

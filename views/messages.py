@@ -11,15 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access, audit
-from models.db import utcnow
-from models.messaging import attachments, inbox
+from models.db import today, utcnow
+from models.messaging import attachments, inbox, letters, recipients, thread_page
 from models.messaging.sensitive import concerns
-from models.messaging.tables import ANNOUNCEMENT, CONVERSATION
-from models.notifications import notify
-from models.school.tables import Child, Group, Unit
+from models.messaging.tables import ANNOUNCEMENT, STAFF
+from models.notifications import deliveries
 
 from views.common import ID_MAX, client_ip, number_from, render
-from views.notices import CHANNEL_NAMES, STATUS_NAMES
+from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -39,8 +38,8 @@ def _thread_or_404(thread_id):
 
 def _as_guardian(thread):
     """Does the user act in this thread as a guardian (not as staff)?"""
-    return any(p.user_id == current_user.id and p.role == "guardian"
-               for p in inbox.participants(thread, current_user.id))
+    return access.acts_as_guardian(thread_page.participants(thread, current_user.id),
+                                   current_user.id)
 
 
 def _uploads(errors):
@@ -143,24 +142,24 @@ def thread(thread_id):
 
 def _thread_page(found, body="", errors=None, warnings=None, status=200):
     user_id = current_user.id
-    people = inbox.participants(found, user_id)
+    people = thread_page.participants(found, user_id)
     me = next((p for p in people if p.user_id == user_id), None)
-    lines = inbox.messages(found)
+    lines = thread_page.messages(found)
     if (me is not None and status == 200
             and (me.last_read_at is None or me.last_read_at < found.last_message_at)):
-        inbox.mark_read(found, user_id)
-    may_reply = found.kind == CONVERSATION or (
-        me is not None and (me.role == "staff" or found.replies_allowed))
-    private_reply = (found.kind == ANNOUNCEMENT and found.child_id is None
-                     and me is not None and me.role == "guardian")
-    shown = inbox.people_for(found, people, me)
+        thread_page.mark_read(found, user_id)
+    may_reply, private_reply = access.reply_rights(found, me)
+    paper = (letters.paper_letter_count(found, today())
+             if found.kind == ANNOUNCEMENT and (me is None or me.role == STAFF) else 0)
+    shown = thread_page.people_for(found, people, me)
     guardians = shown.readers
     unread_by = [p for p in guardians
                  if p.last_read_at is None or p.last_read_at < found.last_message_at]
     return render("messages/thread.html", status=status, thread=found, lines=lines,
-                  files=inbox.attachments_by_message(found), withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
+                  files=thread_page.attachments_by_message(found),
+                  withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
-                  shown=shown, me=me, may_reply=may_reply, body=body,
+                  shown=shown, me=me, may_reply=may_reply, body=body, paper=paper,
                   errors=errors or {}, warnings=warnings or [],
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
 
@@ -170,14 +169,14 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
 def reply(thread_id):
     found = _thread_or_404(thread_id)
     as_guardian = _as_guardian(found)
-    if found.kind == ANNOUNCEMENT and as_guardian and not found.replies_allowed:
+    if not access.may_reply_as(found, as_guardian):
         abort(403)
     body = request.form.get("body", "").strip()
     errors, warnings = _check_text(body, request.form.get("confirm") == "1")
     files = _uploads(errors)
     if errors or warnings:
         return _thread_page(found, body, errors, warnings, status=400 if errors else 200)
-    if found.kind == ANNOUNCEMENT and found.child_id is None and as_guardian:
+    if access.replies_privately(found, as_guardian):
         # Everyone of the group is in the shared thread: the answer goes to the sender
         # alone, in a conversation of its own.
         try:
@@ -204,7 +203,7 @@ def attachment(thread_id, attachment_id):
     """A file of a message, under the very rule of its thread; photos shown in the page,
     PDFs downloaded."""
     found = _thread_or_404(thread_id)
-    stored = inbox.attachment_in(found, attachment_id)
+    stored = thread_page.attachment_in(found, attachment_id)
     if stored is None:
         abort(404)
     path = Path(current_app.config["ATTACHMENT_DIR"]) / stored.stored_name
@@ -248,13 +247,13 @@ def newer(thread_id, message_id):
     """New messages for an open thread (htmx polling): the messages after the last one
     shown, and a new poller; 204 when there is nothing new."""
     found = _thread_or_404(thread_id)
-    lines = inbox.messages(found, after=message_id)
+    lines = thread_page.messages(found, after=message_id)
     if not lines:
         return "", 204
-    inbox.mark_read(found, current_user)
+    thread_page.mark_read(found, current_user)
     return render("messages/_newer.html", thread=found, lines=lines, last_id=lines[-1].id,
                   withdrawable=_withdrawable(lines),
-                  files=inbox.attachments_by_message(found))
+                  files=thread_page.attachments_by_message(found))
 
 
 def _withdrawable(lines):
@@ -292,7 +291,7 @@ def announce():
             "per_child": request.form.get("per_child") == "1",
             "urgent": request.form.get("urgent") == "1"}
     # Only a unit leader marks an announcement urgent (past digests and quiet hours).
-    led = {unit.id for key, unit, _ in targets if key.startswith("unit:")}
+    led = access.urgent_units(targets)
     errors, warnings = {}, []
     if request.method == "POST":
         errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
@@ -330,23 +329,18 @@ def notified(thread_id):
     found = _thread_or_404(thread_id)
     if found.kind != ANNOUNCEMENT or _as_guardian(found) or not access.is_staff(current_user):
         abort(404)
-    children = access.children_in(Unit(id=found.unit_id),
-                                  Group(id=found.group_id) if found.group_id else None)
-    if found.child_id:
-        children = children.where(Child.id == found.child_id)
-    still = {user for user, _ in access.guardian_pairs(children.select(Child.id).order_by())}
-    people = notify.thread_status(found.id, still)
+    still = recipients.announcement_guardian_ids(found)
+    people = deliveries.thread_status(found.id, still)
     return render("messages/notified.html", thread=found, people=people,
-                  read=sum(p.read for p in people), channel_names=CHANNEL_NAMES,
-                  status_names=STATUS_NAMES)
+                  read=sum(p.read for p in people), channel_names=NOTIFICATION_CHANNEL_NAMES,
+                  status_names=NOTIFICATION_STATUS_NAMES)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     staff = access.is_staff(current_user)
-    children = list((access.staff_children if staff else access.guarded_children)(
-        current_user).order_by(Child.first_name, Child.last_name))
+    children = access.children_to_write_about(current_user, staff)
     child_id = request.values.get("child", type=int)
     if child_id is None:
         if len(children) == 1:
@@ -356,7 +350,7 @@ def new():
     child = next((c for c in children if c.id == child_id), None)
     if child is None:
         abort(404)
-    options = _recipients(child, staff)
+    options = recipients.write_options(current_user, child, staff)
     if not options:
         abort(404)
     form = {"subject": request.form.get("subject", "").strip(),
@@ -395,23 +389,3 @@ def new():
     return render("messages/new.html", status=400 if errors else 200, child=child,
                   options=options, staff=staff, form=form, errors=errors,
                   warnings=warnings, token=inbox.new_form_token())
-
-
-def _recipients(child, staff):
-    """Who the user may write to about the child.
-
-    A guardian: each of the child's units as a whole (every member of staff rule 3
-    allows reads it), or one of the staff attached to the child's groups. Staff: the
-    child's guardians with access, in the unit through which they reach the child."""
-    if staff:
-        units = list(access.staff_units_for(current_user, child))
-        if not units:
-            return []
-        return [{"key": f"unit:{units[0].id}", "unit": units[0], "staff": [],
-                 "guardians": list(access.guardians_with_access(child))}]
-    options = [{"key": f"unit:{unit.id}", "unit": unit, "staff": [], "label": unit.name}
-               for unit in access.units_of_child(child)]
-    for user, role, unit in access.staff_of_child(child):
-        options.append({"key": f"staff:{user.id}", "unit": unit, "staff": [user],
-                        "label": user.name, "role": role})
-    return options

@@ -4,25 +4,20 @@ e-mail address is used once its owner has opened the link sent to it."""
 import logging
 import re
 
-import peewee
-from peewee import fn
-
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import audit
-from models.db import Prepared, database
+from models import access
 from models.login import email_change
-from models.notifications import mail, notify, sms
-from models.notifications.tables import CHANNELS, DIGEST, NOW, Choice, Schedule
-from models.school.tables import ADMINISTRATOR, CaregiverGrant, Guardianship, StaffRole, User
+from models.notifications import mail, preferences, sms
+from models.notifications.tables import (CHANNELS, DEFAULT_DIGEST_MINUTE, DEFAULT_QUIET, DIGEST,
+                                         NOW, Choice, Schedule)
+from models.school import own_settings
 
 from views.common import client_ip, parse_number, render
-from views.notices import CHANNEL_NAMES, EVENT_NAMES
-from models.notifications.tables import (DEFAULT_DIGEST_MINUTE, DEFAULT_QUIET, GUARDIAN_EVENTS,
-                                         STAFF_EVENTS)
+from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_EVENT_NAMES
 
 bp = Blueprint("notifications", __name__, url_prefix="/account")
 log = logging.getLogger(__name__)
@@ -32,24 +27,6 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE = re.compile(r"\+?[0-9 ()-]{5,20}")
 HOURS = [h * 60 for h in range(24)]
 HOUR_OPTIONS = [(minute, f"{minute // 60:02d}:00") for minute in HOURS]
-
-
-_roles_query = Prepared(lambda user: peewee.Select(columns=[
-    fn.EXISTS(Guardianship.select(Guardianship.id).where(Guardianship.guardian == user)),
-    fn.EXISTS(CaregiverGrant.select(CaregiverGrant.id)
-              .where(CaregiverGrant.caregiver == user)),
-    fn.EXISTS(StaffRole.select(StaffRole.id)
-              .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR))),
-    fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == user)),
-]).bind(database).tuples(), user=int)
-
-
-def _roles(user):
-    """(the kinds of event the person can hear about: a guardian's, staff's, or both;
-    whether they hold any staff role), asked in one query."""
-    guardian, caregiver, staff, any_role = _roles_query(user=user.id)[0]
-    return ((GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
-            + (STAFF_EVENTS if staff else ())), bool(any_role)
 
 
 def _channels():
@@ -82,7 +59,7 @@ def _contact(user, form, errors):
 @login_required
 def settings():
     user = current_user._get_current_object()
-    events, staff = _roles(user)
+    events, staff = access.events_heard(user)
     channels = _channels()
     errors = {}
     if request.method == "POST":
@@ -103,22 +80,9 @@ def settings():
         email, phone = ((user.email, user.phone) if staff or user.lower_assurance
                         else _contact(user, form, errors))
         if not errors:
-            # A new address (not a removed one) is used only once its link is opened.
-            new_email = email if email and email != (user.email or "").lower() else None
-            with database.atomic():
-                notify.save_choices(user, choices, schedule)
-                changed = {}
-                if not email and user.email:
-                    changed["email"] = True
-                if phone != user.phone:
-                    changed["phone"] = True
-                if changed:
-                    User.update(email=email if not new_email else user.email,
-                                phone=phone).where(User.id == user.id).execute()
-                audit.record("notifications.chosen", actor=user, obj=user, ip=client_ip(),
-                             **changed)
-                token = (email_change.ask(user, new_email, ip=client_ip()) if new_email
-                         else None)
+            token = own_settings.save_notification_settings(user, choices, schedule, email, phone,
+                                                       ip=client_ip())
+            new_email = email if token is not None else None
             flash(_l("Your notification settings are saved."), "success")
             if token is not None and _send_link(new_email, token):
                 flash(_l("We have sent a link to %(address)s. Your e-mail address changes "
@@ -126,19 +90,19 @@ def settings():
             return redirect(url_for("notifications.settings"), 303)
         typed = {"email": email, "phone": phone}
     else:
-        choices = notify.choices_of(user)
-        schedule = notify.schedule_of(user)
+        choices = preferences.choices_of(user)
+        schedule = preferences.schedule_of(user)
         typed = {"email": user.email, "phone": user.phone}
     return render(
         "notifications/settings.html", status=400 if errors else 200,
         pending_email=email_change.pending(user),
         events=events, channels=channels, choices=choices, schedule=schedule,
-        errors=errors, typed=typed, hours=HOUR_OPTIONS, event_names=EVENT_NAMES,
-        channel_names=CHANNEL_NAMES, paper=user.paper_letters, staff=staff,
+        errors=errors, typed=typed, hours=HOUR_OPTIONS, event_names=NOTIFICATION_EVENT_NAMES,
+        channel_names=NOTIFICATION_CHANNEL_NAMES, paper=user.paper_letters, staff=staff,
         locked=staff or user.lower_assurance,
         sms_number_ok=sms.normalize_phone(typed["phone"],
                                           current_app.config["MUNICIPALITY"].country),
-        push_devices=notify.devices_of(user),
+        push_devices=preferences.devices_of(user),
         vapid_public_key=_vapid_public_key())
 
 

@@ -4,7 +4,7 @@
 The reason is a structured choice, never free text about health: Oslo was fined in 2019
 partly for free-text absence fields that collected health data. A short note is allowed
 (a time, who picks up), with the same reminder as messages. Who may see a child's
-absences is rule 1 and 3's business (models/access.py): the views ask there first.
+absences is rule 1 and 3's business (models/access/): the views ask there first.
 """
 import datetime
 from dataclasses import dataclass
@@ -14,15 +14,12 @@ from models import access, audit
 from models.absence.tables import (APPROVED, DECLINED, LEAVE, PENDING, WHOLE_DAY, WITHDRAWN,
                                    Absence, LeaveApplication, school_days)
 from models.db import Prepared, database, today, utcnow
+from models.messaging import inbox, recipients
 from models.notifications import notify
 from models.notifications.tables import LEAVE as LEAVE_DECIDED
 from models.notifications.tables import LEAVE_APPLICATION
-from models.school.tables import Child, Enrolment, Group, Unit
-
-
-def changeable(absence, day=None):
-    """A guardian may change or withdraw their report until its last day has passed."""
-    return absence.withdrawn_at is None and absence.end_date >= (day or today())
+from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Group, Guardianship, Unit,
+                                  User)
 
 
 def report(child_id, by, start, end, reason, part=WHOLE_DAY, at_time=None,
@@ -150,7 +147,11 @@ _leave_of_child = Prepared(lambda child: LeaveApplication.select()
                                      LeaveApplication.id.desc()), child=int)
 
 
-def apply_for_leave(child_id, by, start, end, reason, ip=""):
+def apply_for_leave(child_id, by, start, end, reason, ip="", telling=None):
+    """A leave application, its audit row and the notice to those who decide it, in one
+    transaction; with `telling` (subject, text), also the conversation in which every
+    guardian with parental responsibility hears of it, where the decision is later
+    written."""
     with database.atomic():
         row = LeaveApplication.create(child=child_id, start_date=start, end_date=end,
                                       reason=reason, applied_by=by)
@@ -161,12 +162,41 @@ def apply_for_leave(child_id, by, start, end, reason, ip=""):
             unit_id=_unit_of(child_id),
             recipients={user: child_id for user in access.leave_deciders(child_id)
                         if user != by.id}))
+        if telling is not None:
+            _tell_guardians(row, by, *telling)
     return row
 
 
-def decide(application, by, approve, reason, ip=""):
+_responsible_guardians = Prepared(
+    lambda child: Guardianship.select(Guardianship.guardian)
+    .join(User, on=(Guardianship.guardian == User.id))
+    .where((Guardianship.child == child)
+           & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
+           & (User.is_active == True))  # noqa: E712
+    .order_by(User.first_name, User.last_name).tuples(), child=int)
+
+
+def _tell_guardians(application, applicant, subject, text):
+    child_id = application.child_id
+    unit = (Unit.select().join(Group).join(Enrolment)
+            .where((Enrolment.child == child_id) & Enrolment.active(today()))
+            .order_by(Unit.kind != "school", Unit.name).first())
+    if unit is None:
+        return
+    guardians = [guardian for (guardian,) in _responsible_guardians(child=child_id)]
+    thread = inbox.start_thread(unit, child_id, subject, text, applicant,
+                                inbox.new_form_token(), guardians=guardians, staff=[],
+                                as_guardian=True)
+    LeaveApplication.update(thread=thread.id).where(
+        LeaveApplication.id == application.id).execute()
+    application.thread = thread
+
+
+def decide(application, by, approve, reason, ip="", telling=None):
     """Approve (the days become absences with reason "leave") or decline, with a
-    reason; only a pending application. Returns False if it was no longer pending."""
+    reason; only a pending application. Returns False if it was no longer pending.
+    With `telling` (a text), the decision is also written into the application's
+    conversation, in the same transaction."""
     with database.atomic():
         changed = (LeaveApplication.update(status=APPROVED if approve else DECLINED,
                                            decided_by=by.id, decided_at=utcnow(),
@@ -185,8 +215,11 @@ def decide(application, by, approve, reason, ip=""):
         notify.publish(notify.Event(
             kind=LEAVE_DECIDED, source=f"l{application.id}",
             path=f"/children/{child.id}/absence", unit_id=_unit_of(child.id),
-            recipients={user.id: child.id for user in access.guardians_with_access(child)
+            recipients={user.id: child.id for user in recipients.guardians_with_access(child)
                         if user.id != by.id}))
+        if telling is not None and application.thread_id is not None:
+            inbox.reply(application.thread, by, telling, inbox.new_form_token(),
+                        as_guardian=False)
     return True
 
 
@@ -207,6 +240,12 @@ def withdraw_leave(application, by, ip=""):
             audit.record("leave.withdrawn", actor=by, obj=application, ip=ip,
                          child=application.child_id)
     return bool(changed)
+
+
+def leave_application_of(child_id, leave_id):
+    """One of the child's leave applications, or None."""
+    return LeaveApplication.get_or_none((LeaveApplication.id == leave_id)
+                                        & (LeaveApplication.child == child_id))
 
 
 def leave_of_child(child_id):

@@ -3,7 +3,7 @@ import datetime
 
 import peewee
 
-from models.db import BaseModel, utcnow
+from models.db import BaseModel, today, utcnow
 from models.messaging.tables import Thread
 from models.school.tables import Child, User
 
@@ -65,3 +65,8 @@ def school_days(start, end):
     """Monday to Friday from start to end, both included."""
     return sum(1 for n in range((end - start).days + 1)
                if (start + datetime.timedelta(days=n)).weekday() < 5)
+
+
+def changeable(absence, day=None):
+    """A guardian may change or withdraw their report until its last day has passed."""
+    return absence.withdrawn_at is None and absence.end_date >= (day or today())

@@ -1,0 +1,133 @@
+"""Authority over a child (rule 6 of DESIGN.md): who of the staff acts for the school
+about the child (a leader of a unit it attends, or the contact teacher of its group), which
+decides leave (the teacher only for short leave), lets its guardians log in with a code
+and sends them paper letters; and who sees and changes a child's absence reports."""
+from models.absence.tables import PENDING, Absence, LeaveApplication, changeable
+from models.access.children import guardian_child_or_none, staff_child_or_none
+from models.access.consents import answering_child
+from models.db import today
+from models.school.tables import (CONTACT_TEACHER, UNIT_LEADER, Child, Enrolment, Group, StaffRole,
+                                  User)
+
+LEADER, TEACHER = "leader", "teacher"
+
+
+def leave_deciders(child_id, day=None):
+    """Ids of the staff who decide on the child's leave: the leaders of the units the
+    child attends and the contact teachers of the child's groups (`authority_over`)."""
+    day = day or today()
+    groups = Enrolment.select(Enrolment.group).where(
+        (Enrolment.child == child_id) & Enrolment.active(day))
+    units = Group.select(Group.unit).where(Group.id.in_(groups))
+    return [user for (user,) in StaffRole.select(StaffRole.user).join(User).where(
+        (((StaffRole.role == UNIT_LEADER) & StaffRole.unit.in_(units))
+         | ((StaffRole.role == CONTACT_TEACHER) & StaffRole.group.in_(groups)))
+        & (User.is_active == True)).distinct().tuples()]  # noqa: E712
+
+
+def authority_over(user, child_id, day=None):
+    """How the user acts for the school about the child: "leader" (a leader of a unit
+    the child attends), "teacher" (the contact teacher of one of the child's groups), or
+    None. Either decides leave (the teacher only short leave: `leave_to_decide`), lets
+    the child's guardians log in with a code and sends them paper letters."""
+    day = day or today()
+    groups = Enrolment.select(Enrolment.group).where(
+        (Enrolment.child == child_id) & Enrolment.active(day))
+    units = Group.select(Group.unit).where(Group.id.in_(groups))
+    roles = {role for (role,) in StaffRole.select(StaffRole.role).where(
+        (StaffRole.user == user)
+        & (((StaffRole.role == UNIT_LEADER) & StaffRole.unit.in_(units))
+           | ((StaffRole.role == CONTACT_TEACHER) & StaffRole.group.in_(groups)))).tuples()}
+    if UNIT_LEADER in roles:
+        return LEADER
+    return TEACHER if CONTACT_TEACHER in roles else None
+
+
+def leave_scope(user):
+    """(units the user leads, groups the user is contact teacher for)."""
+    rows = list(StaffRole.select(StaffRole.role, StaffRole.unit, StaffRole.group)
+                .where((StaffRole.user == user)
+                       & StaffRole.role.in_([UNIT_LEADER, CONTACT_TEACHER])).tuples())
+    return ([unit for role, unit, _ in rows if role == UNIT_LEADER],
+            [group for role, _, group in rows if role == CONTACT_TEACHER and group])
+
+
+def leave_to_decide(user, leave_id, teacher_limit, day=None):
+    """(application, may decide) for a leave application the user has authority over
+    (`authority_over` its child); a contact teacher may decide only leave of at most
+    `teacher_limit` school days, longer leave is the unit leader's. (None, False) when
+    the user has no authority over the child, or there is no such application."""
+    application = LeaveApplication.get_or_none(LeaveApplication.id == leave_id)
+    if application is None:
+        return None, False
+    authority = authority_over(user, application.child_id, day)
+    if authority is None:
+        return None, False
+    return application, authority == LEADER or application.days <= teacher_limit
+
+
+def leave_to_decide_all(user, teacher_limit, day=None):
+    """(pending applications for children in the user's units or groups, the ids of
+    those the user may decide, by the same rule as `leave_to_decide`); (None, set()) for
+    someone who decides no leave. Three queries."""
+    day = day or today()
+    units, groups = leave_scope(user)
+    if not units and not groups:
+        return None, set()
+    in_scope = Enrolment.select(Enrolment.child).join(Group).where(
+        Enrolment.active(day) & (Group.unit.in_(units) | Group.id.in_(groups)))
+    applications = list(LeaveApplication.select(LeaveApplication, Child)
+                        .join(Child, on=(LeaveApplication.child == Child.id))
+                        .where((LeaveApplication.status == PENDING)
+                               & LeaveApplication.child.in_(in_scope))
+                        .order_by(LeaveApplication.start_date))
+    places = {}
+    for child, group, unit in (Enrolment.select(Enrolment.child, Group.id, Group.unit)
+                               .join(Group)
+                               .where(Enrolment.active(day)
+                                      & Enrolment.child.in_([a.child_id
+                                                             for a in applications]))
+                               .tuples()):
+        places.setdefault(child, []).append((group, unit))
+    may_decide = set()
+    for a in applications:
+        mine = places.get(a.child_id, [])
+        if any(unit in units for _, unit in mine) or (
+                a.days <= teacher_limit and any(group in groups for group, _ in mine)):
+            may_decide.add(a.id)
+    return applications, may_decide
+
+
+RESPONSIBLE, GUARDIAN, STAFF = "responsible", "guardian", "staff"
+
+
+def absence_viewer(user, child_id, day=None):
+    """(child, role) for a child's absence page: "responsible" for a guardian with
+    parental responsibility (reports absence and applies for leave), "guardian" for a
+    caregiver or information-only parent (reports absence), "staff" for staff with
+    access (records absence); (None, None) for anyone else."""
+    child = answering_child(user, child_id, day)
+    if child is not None:
+        return child, RESPONSIBLE
+    child = guardian_child_or_none(user, child_id, day)
+    if child is not None:
+        return child, GUARDIAN
+    child = staff_child_or_none(user, child_id, day)
+    return (child, STAFF) if child is not None else (None, None)
+
+
+def changeable_reports(user, reports, day=None):
+    """Ids of the reports (already fetched for a child the user sees) that the user made
+    as a guardian and may still change or withdraw: the same rule as
+    `own_report_or_none`, without a query."""
+    return {row.id for row in reports if row.reported_by_id == user.id
+            and not row.by_staff and changeable(row, day)}
+
+
+def own_report_or_none(user, child_id, absence_id, day=None):
+    """An absence report of the child that the user made as a guardian and may still
+    change or withdraw (until its last day has passed), or None."""
+    row = (Absence.select().where((Absence.id == absence_id) & (Absence.child == child_id)
+                                  & (Absence.reported_by == user.id)
+                                  & (Absence.by_staff == False)).first())  # noqa: E712
+    return row if row is not None and changeable(row, day) else None
