@@ -214,20 +214,20 @@ def test_staff_log_in_with_the_sso_and_only_staff(eid, client, provider, t):
 def test_a_swedish_broker_names_the_number_in_its_own_claim(eid, provider, users):
     """The OIDC Sweden profile's claim, or Signicat's `nin`: whichever the municipality
     file names is the one compared; another claim with a number is ignored."""
-    from views.eid import _person
+    from models.login.accounts import eid_account
     claim = "https://id.oidc.se/claim/personalIdentityNumber"
     swedish = idporten(provider, identity_claim=claim)
-    assert _person(swedish, {claim: KARI}).id == users["kari"].id
-    assert _person(swedish, {"pid": KARI}) is None
-    assert _person(idporten(provider, identity_claim="nin"), {"nin": KARI}).id == \
+    assert eid_account(swedish, {claim: KARI}).id == users["kari"].id
+    assert eid_account(swedish, {"pid": KARI}) is None
+    assert eid_account(idporten(provider, identity_claim="nin"), {"nin": KARI}).id == \
         users["kari"].id
 
 
 def test_staff_sso_refuses_an_unverified_address(eid, provider, users):
-    from views.eid import _person
+    from models.login.accounts import eid_account
     staff = idporten(provider, id="entra", audience="staff", identity_claim="email",
                      match="email")
     address = users["larer1a"].email
-    assert _person(staff, {"email": address}).id == users["larer1a"].id
-    assert _person(staff, {"email": address, "email_verified": False}) is None
-    assert _person(staff, {"email": users["kari"].email}) is None  # no staff role
+    assert eid_account(staff, {"email": address}).id == users["larer1a"].id
+    assert eid_account(staff, {"email": address, "email_verified": False}) is None
+    assert eid_account(staff, {"email": users["kari"].email}) is None  # no staff role

@@ -5,47 +5,41 @@ reading it is a stated and logged act (DESIGN.md rule 3): the administrator give
 reason, and the read itself goes into the log.
 """
 import datetime
-import hashlib
 import hmac
 import secrets
 import time
 from pathlib import Path
 
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-
-from peewee import JOIN
+from flask_login import current_user
 
 from models import access, audit
 from models.audit import AuditEvent
-from models.db import database, today
-from models.messaging import inbox
-from models.protect import index_of, open_bytes, seal_bytes
-from models.roster import roster
+from models.db import today
+from models.messaging import thread_page
+from models.protect import open_bytes, seal_bytes
+from models.roster import imports
 from models.roster.rows import RosterError
-from models.roster.tables import ImportRun
-from models.school.tables import Child, User, installation_counts, school_year_of
+from models.school import people
+from models.school.organisation import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR
+from models.school.tables import installation_counts, school_year_of
 
-from views.common import client_ip, number_from, parse_number, render
-from views.labels import EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES, translated
+from views.common import administrators_only, client_ip, number_from, parse_number, render
+from views.labels import (AUDIT_EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES,
+                          translated)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+administrators_only(bp)
 
 SUMMARY_DAYS = 7
 REASON_MIN, REASON_MAX = 10, 500
 
 
-def _administrator_only():
-    if not access.is_administrator(current_user):
-        abort(404)
-
-
 def _names(actions):
     """Event names in the page's language (translated once per language), with any
     unknown action as itself."""
-    names = translated(event_names=EVENT_NAMES)["event_names"]
+    names = translated(event_names=AUDIT_EVENT_NAMES)["event_names"]
     return {action: names.get(action, action) for action in actions}
 
 
@@ -55,18 +49,10 @@ def _entry_page(status=200, inspect=None, log_form=None):
     return render("admin/index.html", status=status, counts=installation_counts(),
                   summary=summary, event_names=_names(action for action, _ in summary),
                   days=SUMMARY_DAYS,
-                  kinds=translated(event_names=EVENT_NAMES)["event_names"],
+                  kinds=translated(event_names=AUDIT_EVENT_NAMES)["event_names"],
                   log_form=log_form or {"reason": "", "kind": "", "person": "",
                                         "child": "", "errors": {}},
                   inspect=inspect or {"thread": "", "reason": "", "errors": {}})
-
-
-def _person(text):
-    """An account named by its username or its national identity number, or None."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) in (11, 12) and len(digits) == len(text.replace(" ", "")):
-        return User.get_or_none(User.national_id_index == index_of(digits))
-    return User.get_or_none(User.username == text.lower())
 
 
 def _reason_ok(reason):
@@ -74,35 +60,29 @@ def _reason_ok(reason):
 
 
 @bp.route("/")
-@login_required
 def index():
-    _administrator_only()
     return _entry_page()
 
 
 @bp.route("/log", methods=["POST"])
-@login_required
 def log():
     """The access log, optionally only one person's acts, one kind of event, or what
     concerns one child (found by national identity number). Reading it is logged with
     the reason and the filters (as account and child ids, never the numbers)."""
-    _administrator_only()
     form = {key: request.form.get(key, "").strip() for key in ("reason", "kind", "person",
                                                               "child")}
     form["errors"] = errors = {}
     if not _reason_ok(form["reason"]):
         errors["reason"] = _l("Write why you need to read the access log (%(low)d to "
                               "%(high)d characters).", low=REASON_MIN, high=REASON_MAX)
-    if form["kind"] and form["kind"] not in EVENT_NAMES:
+    if form["kind"] and form["kind"] not in AUDIT_EVENT_NAMES:
         form["kind"] = ""
-    person = _person(form["person"]) if form["person"] else None
+    person = people.account_named(form["person"]) if form["person"] else None
     if form["person"] and person is None:
         errors["person"] = _l("No account has that username or national identity number.")
     child = None
     if form["child"]:
-        digits = "".join(ch for ch in form["child"] if ch.isdigit())
-        child = Child.get_or_none(Child.national_id_index == index_of(digits)) if digits \
-            else None
+        child = people.child_numbered(form["child"])
         if child is None:
             errors["child"] = _l("No child has that national identity number.")
     if errors:
@@ -122,12 +102,10 @@ def log():
 
 
 @bp.route("/thread", methods=["POST"])
-@login_required
 def thread():
     """Open one conversation, read-only: only with a stated reason, which goes to the
     audit log before anything is shown (rule 3). Nothing is marked as read, and files
     are named but not opened."""
-    _administrator_only()
     form = {"thread": request.form.get("thread", "").strip().lstrip("#"),
             "reason": request.form.get("reason", "").strip(), "errors": {}}
     number = parse_number(form["thread"])
@@ -144,22 +122,18 @@ def thread():
     audit.record("thread.inspected", actor=current_user, obj=found, ip=client_ip(),
                  reason=form["reason"], child=found.child_id)
     return render("admin/thread.html", thread=found, reason=form["reason"],
-                  people=inbox.participants(found), lines=inbox.messages(found),
-                  files=inbox.attachments_by_message(found))
+                  people=thread_page.participants(found), lines=thread_page.messages(found),
+                  files=thread_page.attachments_by_message(found))
 
 
 # Roster import ----------------------------------------------------------------------------
 
 PREVIEW_LINES = 200
-# The school years an import or a new group may be for (a typo like 20226 is refused).
-FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR = 2000, 2100
 
 
 def _import_page(status=200, error=None, plan=None, token="", school_year=None):
-    runs = list(ImportRun.select(ImportRun, User).join(User, JOIN.LEFT_OUTER)
-                .order_by(ImportRun.at.desc()).limit(20))
     return render("admin/import.html", status=status, error=error, plan=plan, token=token,
-                  runs=runs, school_year=school_year or school_year_of(today()),
+                  runs=imports.recent_runs(), school_year=school_year or school_year_of(today()),
                   preview_lines=PREVIEW_LINES, kind_names=IMPORT_KINDS,
                   action_names=IMPORT_ACTIONS)
 
@@ -173,22 +147,10 @@ def _upload_dir():
 UPLOAD_SECONDS = 3600
 
 
-def _digest(plan):
-    """What a plan would change, line by line, as a short fingerprint."""
-    return hashlib.sha256(repr(plan.lines).encode()).hexdigest()
-
-
-def _planned(data, name, school_year):
-    fmt, found = roster.read(name, data, school_year)
-    return roster.plan(found, fmt)
-
-
 @bp.route("/import", methods=["GET", "POST"])
-@login_required
 def roster_import():
     """Upload a roster file and see what it would change; nothing is saved yet. The
     file waits under a random name until it is applied (or the next upload)."""
-    _administrator_only()
     if request.method == "GET":
         return _import_page()
     upload = request.files.get("file")
@@ -198,7 +160,7 @@ def roster_import():
         return _import_page(400, _l("Choose a roster file."), school_year=school_year)
     data = upload.read()
     try:
-        plan = _planned(data, upload.filename, school_year)
+        plan = imports.planned(data, upload.filename, school_year)
     except RosterError as error:
         return _import_page(400, _l("Nothing was imported. %(where)s: %(problem)s",
                                     where=error.where, problem=error.problem),
@@ -212,18 +174,16 @@ def roster_import():
     token = secrets.token_urlsafe(16)
     (_upload_dir() / f"{token}.upload").write_bytes(seal_bytes(data))
     session["roster_import"] = {"token": token, "name": upload.filename[:200],
-                                "school_year": school_year, "plan": _digest(plan)}
+                                "school_year": school_year, "plan": imports.digest(plan)}
     audit.record("roster.previewed", actor=current_user, ip=client_ip(),
                  source=upload.filename[:200], **plan.counts)
     return _import_page(plan=plan, token=token, school_year=school_year)
 
 
 @bp.route("/import/apply", methods=["POST"])
-@login_required
 def roster_apply():
     """Apply the file previewed — only if it still makes the same changes (somebody may
     have changed the data in between: then the new preview is shown instead)."""
-    _administrator_only()
     pending = session.get("roster_import")
     token = request.form.get("token", "")
     if not pending or not hmac.compare_digest(pending["token"].encode(), token.encode()):
@@ -235,14 +195,15 @@ def roster_apply():
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
     data = open_bytes(path.read_bytes())
-    with database.atomic():  # planned and applied on the same data
-        plan = _planned(data, pending["name"], pending["school_year"])
-        if _digest(plan) != pending["plan"]:
-            session["roster_import"] = {**pending, "plan": _digest(plan)}
-            return _import_page(409, _l("The data changed since the preview. Check the "
-                                        "changes again."), plan=plan, token=token,
-                                school_year=pending["school_year"])
-        roster.apply(plan, by=current_user._get_current_object(), ip=client_ip())
+    plan, applied = imports.apply_unchanged(data, pending["name"], pending["school_year"],
+                                            pending["plan"],
+                                            by=current_user._get_current_object(),
+                                            ip=client_ip())
+    if not applied:
+        session["roster_import"] = {**pending, "plan": imports.digest(plan)}
+        return _import_page(409, _l("The data changed since the preview. Check the "
+                                    "changes again."), plan=plan, token=token,
+                            school_year=pending["school_year"])
     path.unlink(missing_ok=True)
     session.pop("roster_import", None)
     flash(_l("The roster is imported."), "success")

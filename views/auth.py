@@ -1,22 +1,19 @@
 """Login and logout with local accounts; the eID button when a provider is configured."""
-from urllib.parse import urlsplit
-
-from flask import (Blueprint, current_app, flash, g, redirect, request, session,
-                   url_for)
-from flask_babel import get_locale
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from models import audit
-from models.db import database
+from models.login import accounts
 from models.login.passwords import check_password
 from models.login.sessions import LoginSession
-from models.school.tables import User
 
 from views.common import client_ip, render
+from views.eid import provider_logout_url
+from views.login_common import begin_session, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -37,7 +34,7 @@ def init_login(manager):
     manager.login_view = "auth.login"
     manager.login_message = _l("Log in to continue.")
     manager.login_message_category = "info"
-    # The session is a server-side row (models/sessions.py) that logout deletes and that
+    # The session is a server-side row (models/login/sessions.py) that logout deletes and that
     # times out on its own; flask-login's address-and-browser fingerprint adds nothing.
     manager.session_protection = None
 
@@ -66,37 +63,6 @@ def init_login(manager):
         return redirect(target)
 
 
-def begin_session(user, method, **details):
-    """Log the user in: a new server-side session (nothing of the old one carries over),
-    in the audit log. `details` go to the session row (provider, sid, id_token) and
-    `acr` to the log."""
-    language = str(get_locale())
-    acr = details.pop("acr", None)
-    session.clear()
-    with database.atomic():
-        user.session_token = LoginSession.start(user, method=method, **details)
-        audit.record("login", actor=user, ip=client_ip(), method=method,
-                     **({"acr": acr} if acr else {}))
-    # The language the person logged in with stays for the session (a saved choice on
-    # the account wins).
-    session["locale"] = user.locale or language
-    login_user(user)
-
-
-def safe_next(target):
-    """Only a path on this site, never another host (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    # Browsers read a backslash as a slash ("/\\evil.example" is another host) and drop
-    # control characters.
-    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target):
-        return None
-    return target.rstrip("?") or None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -108,7 +74,7 @@ def login():
         limiter = current_app.extensions["login_limiter"]
         username = form.username.data.strip()
         ip = client_ip()
-        user = User.select().where(User.username == username.lower()).first()
+        user = accounts.by_username(username)
         if not limiter.attempt(username, ip):
             error = _l("Too many failed attempts. Wait %(minutes)d minutes and try again, "
                        "or contact the school or kindergarten.",
@@ -148,7 +114,6 @@ def logout():
     logout_user()
     session.clear()
     flash(_l("You are logged out."), "info")
-    from views.eid import provider_logout_url  # noqa: PLC0415  (the blueprints import each other)
     elsewhere = provider_logout_url(row)
     if elsewhere:
         # A page that moves on by itself, not a redirect: a form's redirect to another

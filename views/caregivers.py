@@ -1,6 +1,6 @@
 """Caregiver access (seed 000): guardians with parental responsibility ask, approve,
 decline and withdraw on the child's page; a leader of the child's unit confirms, which
-sends the invited person a link; they accept it logged in (models/caregivers.py)."""
+sends the invited person a link; they accept it logged in (models/school/caregivers.py)."""
 import logging
 import re
 import threading
@@ -12,12 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access
-from models.consent import consent_book
+from models.consent import queries as consent_queries
 from models.login import code_login
 from models.notifications import mail
 from models.school import caregivers
-from models.school.tables import (CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT, CaregiverGrant,
-                                  Child)
+from models.school.tables import CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT
 
 from views.code_login import ASKED, _code_mail, _limited, _send, refuse_lower_assurance
 from views.common import client_ip, render
@@ -56,7 +55,7 @@ def _child():
 
 
 def _page(child, form=None, errors=None, status=200):
-    guardians = consent_book.responsible_guardians([child.id]).get(child.id, [])
+    guardians = consent_queries.responsible_guardians([child.id]).get(child.id, [])
     return render("caregivers/child.html", status=status, child=child, guardians=guardians,
                   grants=caregivers.grants(child.id), relations=CAREGIVER_RELATIONS,
                   relation_names=RELATION_NAMES, errors=errors or {},
@@ -177,7 +176,7 @@ def _link(path):
 def _invite(grant_id, token):
     """Send the invitation; False (with a message for the leader) when it could not
     go. It names no child and no family: e-mail leaves the secure channel."""
-    grant = CaregiverGrant.get_by_id(grant_id)
+    address = caregivers.invited_address(grant_id)
     mailer = current_app.extensions["mailer"]
     town = current_app.config["MUNICIPALITY"]
     link = _link(url_for("caregivers.invitation", token=token))
@@ -192,7 +191,7 @@ def _invite(grant_id, token):
     try:
         if not mailer.configured:
             raise mail.Unavailable("no mail server")
-        mailer.send(grant.email, subject, body)
+        mailer.send(address, subject, body)
     except mail.Unavailable as error:
         log.warning("a caregiver invitation could not be sent: %s", error)
         flash(_l("Confirmed, but the invitation could not be sent by e-mail. Try again "
@@ -221,7 +220,7 @@ def invitation(token):
     user = current_user._get_current_object() if current_user.is_authenticated else None
     mine = user is not None and caregivers.addressed_to(grant, user)
     return render("caregivers/invitation.html", token=token, user=user, mine=mine,
-                  child=Child.get_by_id(grant.child_id) if mine else None,
+                  child=access.invited_child_or_none(user, grant) if mine else None,
                   requested_by=grant.requested_by.name if mine and grant.requested_by_id
                   else "", relation=RELATION_NAMES.get(grant.relation, ""),
                   refusal=None if user is None or mine else ACCEPT_REFUSALS["address"],

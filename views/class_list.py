@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from models import access
 from models.db import today
 from models.school import class_list
-from models.school.tables import Enrolment, Group, Unit
 
 from views.code_login import refuse_lower_assurance
 from views.common import client_ip, render, wants_fragment
@@ -25,14 +24,6 @@ def _child():
     return child
 
 
-def _groups_of(child):
-    """[(group id, group name, unit name)] the child attends today."""
-    return list(Group.select(Group.id, Group.name, Unit.name).join(Unit).switch(Group)
-                .join(Enrolment).where((Enrolment.child == child.id)
-                                       & Enrolment.active(today()))
-                .order_by(Unit.name, Group.name).tuples())
-
-
 def _context(child):
     user = current_user._get_current_object()
     return {"child": child, "fields": SHARE_FIELDS,
@@ -47,7 +38,7 @@ def sharing(child_id):
     found = _child()
     user_id = current_user.id
     groups = [(gid, name, unit, class_list.choices(user_id, found.id, gid))
-              for gid, name, unit in _groups_of(found)]
+              for gid, name, unit in class_list.groups_of(found.id)]
     return render("class_list/sharing.html", groups=groups, **_context(found))
 
 
@@ -57,12 +48,12 @@ def save(child_id, group_id):
     found = _child()
     if current_user.lower_assurance:
         return refuse_lower_assurance()
-    group = next((g for g in _groups_of(found) if g[0] == group_id), None)
+    group = next((g for g in class_list.groups_of(found.id) if g[0] == group_id), None)
     if group is None:
         abort(404)
     ticked = {f: request.form.get(f) == "1" for f in class_list.FIELDS}
-    saved = class_list.save(current_user._get_current_object(), found, group_id, ticked,
-                            ip=client_ip())
+    saved = class_list.store_choices(current_user._get_current_object(), found, group_id,
+                                     ticked, ip=client_ip())
     if wants_fragment():
         shown = [str(SHARE_FIELDS[f]).lower() for f in class_list.FIELDS if saved[f]]
         return render("class_list/_sharing.html", group=(*group, saved), saved=True,

@@ -11,10 +11,9 @@ from flask_login import current_user, login_required
 from models import access
 from models.login import code_login
 from models.notifications import mail
-from models.school.tables import WITH_RESPONSIBILITY, Guardianship, User
 
-from views.auth import begin_session, safe_next
 from views.common import client_ip, parse_number, render
+from views.login_common import begin_session, safe_next
 
 bp = Blueprint("code_login", __name__)
 log = logging.getLogger(__name__)
@@ -114,20 +113,16 @@ def _guardians_for_staff(child_id, changing=False):
     anyone else."""
     user = current_user._get_current_object()
     child = access.staff_child_or_none(user, child_id)
-    if child is None or (changing and access.leave_decider(user, child_id) is None):
+    if child is None or (changing and access.authority_over(user, child_id) is None):
         abort(404)
-    guardians = list(User.select().join(Guardianship, on=(Guardianship.guardian == User.id))
-                     .where((Guardianship.child == child.id)
-                            & Guardianship.responsibility.in_(WITH_RESPONSIBILITY))
-                     .order_by(User.first_name))
-    return child, guardians
+    return child, code_login.responsible_guardians(child)
 
 
 @bp.route("/children/<int:child_id>/code-login", methods=["GET", "POST"])
 @login_required
 def manage(child_id):
     child, guardians = _guardians_for_staff(child_id, changing=request.method == "POST")
-    may_change = access.leave_decider(current_user._get_current_object(), child_id)
+    may_change = access.authority_over(current_user._get_current_object(), child_id)
     errors, typed = {}, {}
     if request.method == "POST":
         chosen = parse_number(request.form.get("guardian"))

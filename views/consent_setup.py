@@ -11,9 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access
-from models.consent import consent_book
+from models.consent import consent_book, setup
 from models.db import today
-from models.school.tables import Child, Enrolment, Group, Unit
 
 from views.common import LANGUAGE_NAMES, client_ip, parse_date, render
 
@@ -48,13 +47,8 @@ def index():
 
 def _targets(units, everywhere):
     """[(key, label)] of who a new consent may ask."""
-    unit_rows = Unit.select().order_by(Unit.name)
-    if not everywhere:
-        unit_rows = unit_rows.where(Unit.id.in_(units))
-    unit_rows = list(unit_rows)
+    unit_rows, groups = setup.units_and_groups(units, everywhere)
     targets = [(EVERYONE, _l("Every child in the municipality"))] if everywhere else []
-    groups = (Group.select(Group, Unit).join(Unit)
-              .where(Group.unit.in_([u.id for u in unit_rows])).order_by(Unit.name, Group.name))
     for unit in unit_rows:
         targets.append((f"unit:{unit.id}", _l("Every child at %(unit)s", unit=unit.name)))
     for group in groups:
@@ -62,19 +56,6 @@ def _targets(units, everywhere):
     if units:
         targets.append((CHOSEN, _l("Only the children I choose")))
     return targets
-
-
-def _choosable(units):
-    """Children enrolled today in the units a leader leads, by group:
-    [(group name, unit id, [(child id, name)])]."""
-    rows = (Child.select(Child.id, Child.first_name, Child.last_name, Group.name, Group.unit)
-            .join(Enrolment).join(Group)
-            .where(Enrolment.active(today()) & Group.unit.in_(units))
-            .order_by(Group.name, Child.first_name, Child.last_name).tuples())
-    by_group = {}
-    for child_id, first, last, group, unit in rows:
-        by_group.setdefault((group, unit), []).append((child_id, f"{first} {last}"))
-    return [(group, unit, children) for (group, unit), children in by_group.items()]
 
 
 def _read_form(languages):
@@ -123,7 +104,7 @@ def new():
     units, everywhere = _scope()
     languages = _languages()
     targets = _targets(units, everywhere)
-    groups = _choosable(units) if units else []
+    groups = setup.choosable(units) if units else []
     form = _read_form(languages) if request.method == "POST" else {
         "to": targets[0][0] if targets else "", "children": [], "deadline": "",
         "renew": False, "texts": {code: {"title": "", "text": ""} for code in languages}}
@@ -164,8 +145,7 @@ def _where(form, targets, groups, errors):
     kind, _, number = form["to"].partition(":")
     if kind == "unit":
         return {"unit": int(number)}
-    group = Group.get_by_id(int(number))
-    return {"unit": group.unit_id, "group": group.id}
+    return {"unit": setup.unit_of_group(int(number)), "group": int(number)}
 
 
 @bp.route("/<int:consent_id>/edit", methods=["GET", "POST"])

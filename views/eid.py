@@ -1,4 +1,4 @@
-"""Login with the national eID or the staff SSO (OpenID Connect; models/oidc.py).
+"""Login with the national eID or the staff SSO (OpenID Connect; models/login/oidc.py).
 
 /login/eid/<provider> sends the browser to the provider; /login/eid/<provider>/callback
 checks the answer and logs the person in; /login/eid/<provider>/logout is the provider's
@@ -13,16 +13,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, sessi
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from peewee import fn
-
 from models import audit
-from models.login import oidc
+from models.login import accounts, oidc
 from models.login.sessions import LoginSession
-from models.protect import index_of
-from models.school.tables import StaffRole, User
 
-from views.auth import begin_session, safe_next
 from views.common import client_ip, render
+from views.login_common import begin_session, safe_next
 
 bp = Blueprint("eid", __name__, url_prefix="/login/eid")
 
@@ -117,7 +113,7 @@ def callback(provider_id):
         audit.record("login.eid_failed", ip=client_ip(), provider=provider.id,
                      reason=error.reason)
         return _failed()
-    user = _person(provider, claims)
+    user = accounts.eid_account(provider, claims)
     if user is None:
         audit.record("login.eid_unknown", ip=client_ip(), provider=provider.id)
         municipality = current_app.config["MUNICIPALITY"].name
@@ -134,25 +130,6 @@ def callback(provider_id):
                   provider=provider.id, sid=str(claims.get("sid") or "")[:200] or None,
                   id_token=raw, acr=claims.get("acr"))
     return redirect(pending["next"] or url_for("home.index"))
-
-
-def _person(provider, claims):
-    """The active account the claim names, or None. A guardian is found by the keyed
-    hash of the personal identity number; staff by e-mail address or username, and only
-    while they hold a role."""
-    value = claims.get(provider.identity_claim)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    if provider.match == "national_id":
-        return User.get_or_none((User.national_id_index == index_of(value))
-                                & (User.is_active == True))  # noqa: E712
-    if claims.get("email_verified") is False and provider.identity_claim == "email":
-        return None  # an address the person typed in themselves proves nothing
-    column = User.email if provider.match == "email" else User.username
-    return (User.select().join(StaffRole, on=(StaffRole.user == User.id))
-            .where((fn.LOWER(column) == value.strip().lower())
-                   & (User.is_active == True))  # noqa: E712
-            .order_by(User.id).first())
 
 
 @bp.route("/<provider_id>/logout")

@@ -5,59 +5,42 @@ administrator sees staff by name and children only as numbers.
 Every change is in the audit log. Units and groups that came from a roster import are
 marked: the next import decides their names again.
 """
-import secrets
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from peewee import JOIN, IntegrityError, fn
+from flask_login import current_user
 
-from models import audit
-from models.db import database, today
-from models.login.passwords import hash_password
-from models.school.tables import (ADMINISTRATOR, GROUP_ROLES, ROLES, UNIT_KINDS, Enrolment, Group,
-                                  StaffRole, Unit, User, school_year_of)
+from models.db import today
+from models.school import organisation
+from models.school.organisation import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR
+from models.school.tables import ADMINISTRATOR, GROUP_ROLES, ROLES, UNIT_KINDS, school_year_of
 
-from views.admin import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR, _administrator_only
-from views.common import client_ip, parse_number, render
+from views.common import administrators_only, client_ip, parse_number, render
 from views.labels import ROLE_NAMES, UNIT_KIND_NAMES
 
 bp = Blueprint("organisation", __name__, url_prefix="/admin/organisation")
+administrators_only(bp)
 
 NAME_MAX = 100
 
 
 def _page(status=200, forms=None, created=None, renaming=None):
-    year = school_year_of(today())
-    units = list(Unit.select().order_by(Unit.kind, Unit.name))
-    groups = {}
-    for group in (Group.select(Group, fn.COUNT(Enrolment.id).alias("children"))
-                  .join(Enrolment, JOIN.LEFT_OUTER,
-                        on=((Enrolment.group == Group.id) & Enrolment.active(today())))
-                  .where(Group.school_year >= year - 1)
-                  .group_by(Group.id).order_by(Group.school_year.desc(), Group.name)):
-        groups.setdefault(group.unit_id, []).append(group)
-    roles = list(StaffRole.select(StaffRole, User).join(User)
-                 .where(StaffRole.role != ADMINISTRATOR)
-                 .order_by(User.last_name, User.first_name))
-    staff = {}
-    for role in roles:
-        staff.setdefault(role.unit_id, []).append(role)
+    day = today()
+    year = school_year_of(day)
     empty = {"unit": {"name": "", "kind": "school", "errors": {}},
              "group": {"unit": "", "name": "", "school_year": year, "errors": {}},
              "staff": {"username": "", "first_name": "", "last_name": "", "email": "",
                        "role": "", "place": "", "errors": {}}}
-    return render("admin/organisation.html", status=status, units=units, groups=groups,
-                  staff=staff, year=year, forms={**empty, **(forms or {})},
+    return render("admin/organisation.html", status=status, units=organisation.units(),
+                  groups=organisation.groups_by_unit(year, day),
+                  staff=organisation.staff_by_unit(), year=year,
+                  forms={**empty, **(forms or {})},
                   role_names=ROLE_NAMES, kind_names=UNIT_KIND_NAMES, created=created,
                   renaming=renaming or {"kind": "", "id": None, "name": "", "errors": {}},
                   roles=[r for r in ROLES if r != ADMINISTRATOR])
 
 
 @bp.route("/")
-@login_required
 def index():
-    _administrator_only()
     return _page()
 
 
@@ -70,9 +53,7 @@ def _text(form, key, errors, message, limit=NAME_MAX):
 
 
 @bp.route("/units", methods=["POST"])
-@login_required
 def add_unit():
-    _administrator_only()
     form = {"errors": {}}
     errors = form["errors"]
     name = _text(form, "name", errors, _l("Write the unit's name (at most %(max)d "
@@ -80,26 +61,22 @@ def add_unit():
     kind = form["kind"] = request.form.get("kind", "")
     if kind not in UNIT_KINDS:
         errors["kind"] = _l("Choose what kind of unit it is.")
-    if not errors and Unit.select().where(Unit.name == name).exists():
+    if not errors and organisation.unit_name_taken(name):
         errors["name"] = _l("There is already a unit with that name.")
     if errors:
         return _page(400, {"unit": form})
-    with database.atomic():
-        unit = Unit.create(name=name, kind=kind)
-        audit.record("unit.created", actor=current_user, obj=unit, ip=client_ip())
+    organisation.add_unit(name, kind, current_user._get_current_object(), ip=client_ip())
     flash(_l("%(name)s is added.", name=name), "success")
     return redirect(url_for("organisation.index"), 303)
 
 
 @bp.route("/groups", methods=["POST"])
-@login_required
 def add_group():
-    _administrator_only()
     form = {"errors": {}}
     errors = form["errors"]
     form["unit"] = request.form.get("unit", "")
     unit_id = parse_number(form["unit"])
-    unit = Unit.get_or_none(Unit.id == unit_id) if unit_id is not None else None
+    unit = organisation.unit_or_none(unit_id) if unit_id is not None else None
     if unit is None:
         errors["unit"] = _l("Choose the unit.")
     name = _text(form, "name", errors, _l("Write the group's name (at most %(max)d "
@@ -110,11 +87,8 @@ def add_group():
         errors["school_year"] = _l("Write the year the school year starts, such as 2026.")
     if errors:
         return _page(400, {"group": form})
-    try:
-        with database.atomic():
-            group = Group.create(unit=unit, name=name, school_year=year)
-            audit.record("group.created", actor=current_user, obj=group, ip=client_ip())
-    except IntegrityError:
+    if organisation.add_group(unit, name, year, current_user._get_current_object(),
+                              ip=client_ip()) is None:
         errors["name"] = _l("The unit already has a group with that name that year.")
         return _page(400, {"group": form})
     flash(_l("%(name)s is added.", name=name), "success")
@@ -122,17 +96,15 @@ def add_group():
 
 
 @bp.route("/staff", methods=["POST"])
-@login_required
 def add_staff():
     """A role for a member of staff: a new account, or another role for an existing one
     (by username). A new account gets a one-time password to pass on, unless the staff
     log in with the municipality's SSO."""
-    _administrator_only()
     form = {"errors": {}}
     errors = form["errors"]
     username = _text(form, "username", errors, _l("Write a username (at most %(max)d "
                                                   "characters).", max=NAME_MAX)).lower()
-    user = User.get_or_none(User.username == username) if username else None
+    user = organisation.account_or_none(username) if username else None
     if user is None:
         first = _text(form, "first_name", errors, _l("Write the first name."))
         last = _text(form, "last_name", errors, _l("Write the last name."))
@@ -147,10 +119,9 @@ def add_staff():
     unit = group = None
     number = parse_number(place[1:])
     if place.startswith("g") and number is not None:
-        group = Group.get_or_none(Group.id == number)
-        unit = Unit.get_or_none(Unit.id == group.unit_id) if group else None
+        unit, group = organisation.group_with_unit(number)
     elif place.startswith("u") and number is not None:
-        unit = Unit.get_or_none(Unit.id == number)
+        unit = organisation.unit_or_none(number)
     if unit is None:
         errors["place"] = _l("Choose where the role is.")
     elif role in GROUP_ROLES and group is None:
@@ -160,19 +131,10 @@ def add_staff():
         group = None  # unit-wide roles reach the whole unit
     if errors:
         return _page(400, {"staff": form})
-    password = None
-    with database.atomic():
-        if user is None:
-            password = secrets.token_urlsafe(12)
-            user = User.create(username=username, first_name=first, last_name=last,
-                               email=form["email"], password_hash=hash_password(password))
-            audit.record("account.created", actor=current_user, obj=user, ip=client_ip())
-        found = StaffRole.get_or_none(StaffRole.user == user, StaffRole.role == role,
-                                      StaffRole.unit == unit, StaffRole.group == group)
-        if found is None:
-            found = StaffRole.create(user=user, role=role, unit=unit, group=group)
-            audit.record("role.added", actor=current_user, obj=user, ip=client_ip(),
-                         role=role, unit=unit.id, group=group.id if group else None)
+    password = organisation.add_role(
+        user, role, unit, group, current_user._get_current_object(), ip=client_ip(),
+        new_account={"username": username, "first_name": first, "last_name": last,
+                     "email": form["email"]})
     if password:
         # Shown on this page only, once: never in a cookie or a log.
         return _page(created={"name": f"{first} {last}", "username": username,
@@ -182,30 +144,22 @@ def add_staff():
 
 
 @bp.route("/<any(units, groups):kind>/<int:item_id>/rename", methods=["POST"])
-@login_required
 def rename(kind, item_id):
     """A new name for a unit or a group (an imported one gets its name from the next
     import again)."""
-    _administrator_only()
-    model = Unit if kind == "units" else Group
-    item = model.get_or_none(model.id == item_id)
+    item = (organisation.unit_or_none(item_id) if kind == "units"
+            else organisation.group_or_none(item_id))
     if item is None:
         abort(404)
     form = {"errors": {}}
     name = _text(form, "name", form["errors"], _l("Write the new name (at most %(max)d "
                                                   "characters).", max=NAME_MAX))
-    if not form["errors"] and model is Unit and Unit.select().where(
-            (Unit.name == name) & (Unit.id != item.id)).exists():
+    if not form["errors"] and kind == "units" and organisation.unit_name_taken(
+            name, but=item.id):
         form["errors"]["name"] = _l("That name is taken.")
-    if not form["errors"]:
-        try:
-            with database.atomic():
-                old = item.name
-                model.update(name=name).where(model.id == item.id).execute()
-                audit.record(f"{kind[:-1]}.renamed", actor=current_user, obj=item,
-                             ip=client_ip(), old=old, new=name)
-        except IntegrityError:
-            form["errors"]["name"] = _l("That name is taken.")
+    if not form["errors"] and not organisation.rename(
+            item, name, current_user._get_current_object(), ip=client_ip()):
+        form["errors"]["name"] = _l("That name is taken.")
     if form["errors"]:
         return _page(400, renaming={"kind": kind, "id": item.id, **form})
     flash(_l("%(name)s is renamed.", name=name), "success")
@@ -213,16 +167,10 @@ def rename(kind, item_id):
 
 
 @bp.route("/roles/<int:role_id>/end", methods=["POST"])
-@login_required
 def end_role(role_id):
-    _administrator_only()
-    role = StaffRole.get_or_none((StaffRole.id == role_id)
-                                 & (StaffRole.role != ADMINISTRATOR))
+    role = organisation.role_or_none(role_id)
     if role is None:
         return redirect(url_for("organisation.index"), 303)
-    with database.atomic():
-        StaffRole.delete().where(StaffRole.id == role.id).execute()
-        audit.record("role.ended", actor=current_user, obj=role.user, ip=client_ip(),
-                     role=role.role, unit=role.unit_id, group=role.group_id)
+    organisation.end_role(role, current_user._get_current_object(), ip=client_ip())
     flash(_l("The role is ended: the access it gave ends now."), "success")
     return redirect(url_for("organisation.index"), 303)

@@ -15,7 +15,7 @@ from models import audit
 from models.db import BaseModel, database, utcnow
 from models.login.sessions import LoginSession
 from models.protect import index_of
-from models.school.tables import StaffRole, User
+from models.school.tables import WITH_RESPONSIBILITY, Guardianship, StaffRole, User
 
 CODE_MINUTES = 10
 CODE_TRIES = 5
@@ -57,6 +57,15 @@ def masked(email):
     """n…@example.org: enough to recognise an address in the audit log."""
     name, _, domain = email.partition("@")
     return f"{name[:1]}…@{domain}"
+
+
+def responsible_guardians(child):
+    """The child's guardians with parental responsibility, by first name: those staff
+    may allow codes for. One query."""
+    return list(User.select().join(Guardianship, on=(Guardianship.guardian == User.id))
+                .where((Guardianship.child == child.id)
+                       & Guardianship.responsibility.in_(WITH_RESPONSIBILITY))
+                .order_by(User.first_name))
 
 
 def allow(guardian, email, by, ip=""):

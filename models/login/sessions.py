@@ -8,7 +8,8 @@ import secrets
 
 import peewee
 
-from models.db import BaseModel, Prepared, utcnow
+from models import audit
+from models.db import BaseModel, Prepared, database, utcnow
 from models.protect import ProtectedText
 from models.school.tables import User
 
@@ -91,3 +92,14 @@ class LoginSession(BaseModel):
 
 _USER_FIELDS = [field.name for field in User._meta.sorted_fields]
 _by_token = Prepared(LoginSession._by_token_query, token_hash=str)
+
+
+def log_in(user, method, ip="", acr=None, **details):
+    """A new session for the user and its "login" event in the audit log, in one
+    transaction; returns the token for the cookie. `details` go to the session row
+    (provider, sid, id_token), `acr` (the eID's assurance level) to the log."""
+    with database.atomic():
+        token = LoginSession.start(user, method=method, **details)
+        audit.record("login", actor=user, ip=ip, method=method,
+                     **({"acr": acr} if acr else {}))
+    return token

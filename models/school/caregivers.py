@@ -9,7 +9,7 @@ an invitation link goes to that address; the invited person opens it and accepts
 logged in with an account of that address (or with a one-time code sent to it, which
 makes them an account). Only then does the grant belong to an account.
 
-Whether a grant gives access is decided in models/access.py (rule 1), never here.
+Whether a grant gives access is decided in models/access/ (rule 1), never here.
 """
 import datetime
 import hashlib
@@ -238,6 +238,11 @@ def invite_again(grant_id, leader, unit_ids, ip=""):
         audit.record("caregiver.invited", actor=leader, obj=CaregiverGrant(id=grant_id),
                      ip=ip, child=line.child_id)
     return token
+
+
+def invited_address(grant_id):
+    """The e-mail address the grant's invitation goes to."""
+    return CaregiverGrant.get_by_id(grant_id).email
 
 
 def invitation(token):

@@ -15,11 +15,20 @@ import peewee
 
 from models import access, audit
 from models.db import Prepared, database, today, utcnow
-from models.school.tables import (Child, ClassListShare, Enrolment, Guardianship, User,
-                                  eighteenth_birthday_cutoff)
+from models.school.tables import (Child, ClassListShare, Enrolment, Group, Guardianship, Unit,
+                                  User, eighteenth_birthday_cutoff)
 
 FIELDS = ("child_name", "my_name", "email", "phone", "address")
 UNPROTECTED = "ugradert"
+
+
+def groups_of(child_id, day=None):
+    """[(group id, group name, unit name)] the child attends on `day`: the groups whose
+    lists the guardian chooses for. One query."""
+    return list(Group.select(Group.id, Group.name, Unit.name).join(Unit).switch(Group)
+                .join(Enrolment).where((Enrolment.child == child_id)
+                                       & Enrolment.active(day or today()))
+                .order_by(Unit.name, Group.name).tuples())
 
 
 def choices(guardian_id, child_id, group_id):
@@ -30,7 +39,7 @@ def choices(guardian_id, child_id, group_id):
     return {f: bool(row and getattr(row, f)) for f in FIELDS}
 
 
-def save(guardian, child, group_id, ticked, ip=""):
+def store_choices(guardian, child, group_id, ticked, ip=""):
     """Store the guardian's choice; a protected address is never stored as shared, and
     nothing is shared for a child whose address is protected. The audit log records
     what changed."""
