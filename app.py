@@ -1,7 +1,8 @@
 """Kontaktbok: the application factory.
 
 Configuration comes from environment variables (read by the small typed helpers below,
-which fail loudly on a bad value), then the municipality file, then test overrides.
+which fail loudly on a bad value), then the municipality file, then test overrides. The
+`flask` commands are in cli.py.
 """
 import datetime
 import logging
@@ -10,7 +11,6 @@ import secrets
 import tempfile
 from pathlib import Path
 
-import click
 from flask import Flask
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
@@ -18,22 +18,18 @@ from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import cli
 import municipality
-from models import audit, demo, protect
+from models import protect
 from models import db as dbmod
-from models.consent import consent_book
-from models.login.passwords import hash_password
-from models.messaging.attachments import remove as remove_files
-from models.notifications import notify as notify_model
 from models.notifications import queue as queue_model
+from models.notifications import senders
 from models.notifications import sms as sms_model
 from models.notifications import webpush
 from models.notifications.mail import Mailer
-from models.posts import posts as posts_model
-from models.school.tables import ADMINISTRATOR, StaffRole, User
 from views import (absence, account, admin, auth, brand, caregivers, class_list, code_login,
                    consent_setup, consents, deliveries, eid, errors, home, letters, messages,
-                   notices, notifications, organisation, posts, push)
+                   notifications, organisation, posts, push)
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
@@ -42,7 +38,6 @@ from views.ratelimit import LoginLimiter, make_store
 
 ROOT = Path(__file__).resolve().parent
 MODES = ("demo", "production")
-NOTIFICATION_DAYS = 90
 log = logging.getLogger("kontaktbok")
 
 
@@ -135,7 +130,8 @@ def settings_from_environment(instance):
         "LOGIN_WINDOW_MINUTES": env_int("LOGIN_WINDOW_MINUTES", 15),
         "WITHDRAW_MINUTES": env_int("WITHDRAW_MINUTES", 15),
         "ATTACHMENT_MAX_MB": env_int("ATTACHMENT_MAX_MB", 10),
-        "IMAGE_MAX_PIXELS": env_int("IMAGE_MAX_PIXELS", 50_000_000),  # see models/attachments.py
+        # see models/messaging/attachments.py
+        "IMAGE_MAX_PIXELS": env_int("IMAGE_MAX_PIXELS", 50_000_000),
         "POST_PHOTOS": env_int("POST_PHOTOS", 4),
         "POST_VIDEO_SECONDS": env_int("POST_VIDEO_SECONDS", 30),
         "POST_VIDEO_MAX_MB": env_int("POST_VIDEO_MAX_MB", 100),
@@ -270,9 +266,10 @@ def create_app(config=None):
                 if app.config["MODE"] == "demo" else None))
 
     # Notifications: the senders per channel and the task queue that runs them.
-    app.extensions["notice_senders"] = notices.senders()
+    app.extensions["notice_senders"] = senders.senders()
     app.extensions["sms_gateway"] = sms_model.from_settings(settings["MUNICIPALITY"].sms)
     queue_model.init_app(app)
+    app.after_request(queue_model.after_request)
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
@@ -301,123 +298,5 @@ def create_app(config=None):
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages
     app.before_request(refuse_nul)
     app.after_request(security_headers)
-
-    @app.cli.command("migrate")
-    @click.option("--no-demo", is_flag=True, help="Do not load the demo municipality.")
-    def migrate_command(no_demo):
-        """Apply database migrations; in demo mode, load the demo data into an empty
-        database."""
-        with dbmod.database.connection_context():
-            applied = dbmod.migrate(str(ROOT / "migrations"))
-            for name in applied:
-                click.echo(f"applied migration {name}")
-            if not applied:
-                click.echo("database is up to date")
-            if app.config["MODE"] == "demo" and not no_demo and demo.is_empty():
-                demo.load(municipality=app.config["MUNICIPALITY"].name,
-                          attachment_dir=app.config["ATTACHMENT_DIR"])
-                click.echo("loaded the demo municipality (password: kontaktbok-demo)")
-            # Every installation asks the photo, film and sound consent (rule 5).
-            if consent_book.ensure_photo_consent(app.config["MUNICIPALITY"].name):
-                click.echo("made the photo, film and sound consent")
-            dbmod.analyze()
-
-    @app.cli.command("worker")
-    @click.option("--workers", default=2, show_default=True, help="Threads sending.")
-    def worker_command(workers):
-        """Send notifications: the task queue's consumer, with the minute's sweep for
-        digests, quiet hours and retries. `make run` starts it beside the web server."""
-        consumer = app.extensions["queue"].huey.create_consumer(
-            workers=workers, worker_type="thread", periodic=True)
-        consumer.run()
-
-    @app.cli.command("purge")
-    @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
-    def purge_command(dry_run):
-        """Delete posts and their photos published longer ago than the municipality's
-        retention period (retention.documentation_years), and say what was deleted."""
-        years = app.config["MUNICIPALITY"].retention["documentation_years"]
-        with dbmod.database.connection_context():
-            due = posts_model.due_for_purge(years)
-            if dry_run:
-                for post in due:
-                    click.echo(f"would delete post {post.id} ({post.published_at:%Y-%m-%d}): "
-                               f"{post.title}")
-                click.echo(f"{len(due)} posts older than {years} years")
-                return
-            for post_id, title, published, files in posts_model.purge(
-                    due, app.config["ATTACHMENT_DIR"], remove_files):
-                click.echo(f"deleted post {post_id} ({published:%Y-%m-%d}, {files} files): "
-                           f"{title}")
-            click.echo(f"deleted {len(due)} posts older than {years} years")
-            # Notifications are a record of who was told what when, kept only as long
-            # as the administrator needs it to see failures.
-            gone = notify_model.purge(NOTIFICATION_DAYS)
-            click.echo(f"deleted {gone} notifications older than {NOTIFICATION_DAYS} days")
-
-    @app.cli.command("import")
-    @click.argument("path", type=click.Path(exists=True))
-    @click.option("--school-year", type=int, default=None,
-                  help="The school year the file is for (its start year); default: now.")
-    @click.option("--dry-run", is_flag=True, help="Only show what would change.")
-    @click.option("--yes", is_flag=True, help="Apply without asking.")
-    @click.option("--all-lines", is_flag=True, help="List every change, not the first 50.")
-    def import_command(path, school_year, dry_run, yes, all_lines):
-        """Import a roster (a Kontaktbok CSV folder or zip, a OneRoster 1.1 CSV zip, or an
-        SS 12000 JSON file): shows what will be added, changed and ended, then applies
-        it all or nothing."""
-        from models.roster import roster as roster_model
-        from models.roster.rows import RosterError
-        from models.school.tables import school_year_of
-        source = Path(path)
-        year = school_year or school_year_of(dbmod.today())
-        try:
-            if source.is_dir():
-                files = {p.name: p.read_bytes() for p in source.iterdir() if p.is_file()}
-                fmt, roster = roster_model.read_files(files, source.name, year)
-            else:
-                fmt, roster = roster_model.read(source.name, source.read_bytes(), year)
-            with dbmod.database.connection_context():
-                plan = roster_model.plan(roster, fmt)
-        except RosterError as error:
-            raise click.ClickException(f"nothing imported: {error}") from None
-        shown = plan.lines if all_lines else plan.lines[:50]
-        for kind, action, text in shown:
-            click.echo(f"{action:>8} {kind}: {text}")
-        if len(shown) < len(plan.lines):
-            click.echo(f"… and {len(plan.lines) - len(shown)} more (--all-lines)")
-        summary = ", ".join(f"{key} {n}" for key, n in sorted(plan.counts.items()))
-        click.echo(f"{fmt} roster {source.name}: {summary or 'no changes'}")
-        if dry_run or not plan.changes:
-            return
-        if not yes and not click.confirm("Apply these changes?"):
-            click.echo("nothing imported")
-            return
-        with dbmod.database.connection_context():
-            roster_model.apply(plan)
-            dbmod.analyze()
-        click.echo("imported")
-
-    @app.cli.command("create-admin")
-    @click.argument("username")
-    @click.option("--first-name", prompt=True)
-    @click.option("--last-name", prompt=True)
-    @click.option("--email", default="", help="For the record; optional.")
-    @click.password_option(help="At least 12 characters; asked for when not given.")
-    def create_admin_command(username, first_name, last_name, email, password):
-        """Create a municipal administrator with a local password: the first account of
-        a new installation (everyone else comes from the roster or eID login)."""
-        if len(password) < 12:
-            raise click.BadParameter("use at least 12 characters", param_hint="password")
-        with dbmod.database.connection_context(), dbmod.database.atomic():
-            if User.select().where(User.username == username.lower()).exists():
-                raise click.BadParameter(f"{username!r} exists already",
-                                         param_hint="username")
-            user = User.create(username=username.lower(), first_name=first_name,
-                               last_name=last_name, email=email,
-                               password_hash=hash_password(password))
-            StaffRole.create(user=user, role=ADMINISTRATOR)
-            audit.record("account.created", obj=user, role=ADMINISTRATOR, via="command line")
-        click.echo(f"created administrator {user.username}")
-
+    cli.register(app)
     return app

@@ -3,8 +3,9 @@ production command in README.md, both start in the repository).
 
 It drops the `Server: gunicorn` response header: it tells a scanner which server and
 stack to try, and nobody else needs it. Gunicorn has no setting for it, so the header
-line is left out where gunicorn writes its own headers; tests/test_security.py starts a
-real gunicorn and checks the answer, so a gunicorn that changes this fails there.
+line is left out where gunicorn writes its own headers (in the master, as it starts: the
+workers it forks inherit it); tests/test_security.py starts a real gunicorn and checks
+the answer, so a gunicorn that changes this fails there.
 """
 import re
 
@@ -18,7 +19,8 @@ def _without_server(self):
     return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
 
 
-wsgi.Response.default_headers = _without_server
+def on_starting(server):
+    wsgi.Response.default_headers = _without_server
 
 
 # One-time links (a caregiver's invitation, confirming a new e-mail address) carry their

@@ -5,10 +5,10 @@ of 500 families, then the queue sending what it wrote to a real SMTP server on l
 
 Times (a) the announcement itself, which writes one notification row per guardian in
 its own transaction (what the unit leader waits for); (b) the queue's dispatch of those
-rows in one thread (models/queue.Queue.run), and (c) the same for a second announcement
-with two threads at once, as the worker runs with --workers 2. Nobody has a push
-device, so each push row falls back to an e-mail row (the default for guardians), and
-every e-mail must arrive exactly once: the SMTP server's count must equal the e-mail
+rows in one thread (models/notifications/queue.Queue.run), and (c) the same for a second
+announcement with two threads at once, as the worker runs with --workers 2. Nobody has a
+push device, so each push row falls back to an e-mail row (the default for guardians),
+and every e-mail must arrive exactly once: the SMTP server's count must equal the e-mail
 rows, with no Message-ID twice. Exits non-zero when one does not.
 """
 import argparse
@@ -30,15 +30,15 @@ from peewee import fn  # noqa: E402
 from playhouse.test_utils import count_queries  # noqa: E402
 
 from app import create_app  # noqa: E402
-from models import db as dbmod
-from models.db import today, utcnow
-from models.messaging import inbox
-from models.notifications.tables import Notification
-from models.school.tables import (UNIT_LEADER, Child, Enrolment, Group, Guardianship, StaffRole,
-                                  Unit, User, school_year_of)
+from models import db as dbmod  # noqa: E402
+from models.db import today, utcnow  # noqa: E402
+from models.messaging import inbox  # noqa: E402
+from models.notifications.tables import (EMAIL, FELL_BACK, PENDING, SENT,  # noqa: E402
+                                         Notification)
+from models.school.tables import (UNIT_LEADER, Child, Enrolment, Group,  # noqa: E402
+                                  Guardianship, StaffRole, Unit, User, school_year_of)
 from tests.smtp import smtp_server  # noqa: E402
 from timing import database_url  # noqa: E402
-from models.notifications.tables import EMAIL, FELL_BACK, PENDING, SENT
 
 GROUPS = 20
 TIMEOUT = 150  # seconds for one dispatch: a queue that never stops is a failure

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po
 
 from models import access
 from models import db as dbmod
-from models.notifications import notify, sms
+from models.notifications import deliveries, sms
 from models.posts.tables import Post
 from models.school.tables import Guardianship, Unit
 from views.common import DATE_MAX, DATE_MIN, ID_MAX, parse_date, parse_number
@@ -424,4 +424,4 @@ def test_the_sms_cap_refuses_a_digit_that_is_not_a_number(app, client, login, t)
         response = client.post("/admin/notifications/sms-cap", data={"cap": typed})
         assert response.status_code == 400
         assert t("Write a whole number from 0 to %(max)d.", max=CAP_MAX) in text_of(response)
-    assert notify.sms_cap(2) == 2
+    assert deliveries.sms_cap(2) == 2

@@ -10,13 +10,12 @@ import os
 import pytest
 from flask_babel import force_locale, gettext
 
-from models import access
 from models.absence import absence
 from models.consent import consent_book
 from models.db import today, utcnow
 from models.login import email_change
 from models.messaging import inbox
-from models.notifications import notify
+from models.notifications import deliveries, notify, preferences, sending, timing
 from models.notifications.queue import ZONES
 from models.notifications.tables import Choice, Notification, Schedule
 from models.posts import posts
@@ -26,6 +25,7 @@ from .cast import ROLES
 from .helpers import queries_for, text_of
 from .matrix import Matrix, everyone, only
 from .smtp import smtp_server
+from models.messaging import recipients
 from models.notifications.tables import (CONSENT, DIGEST, DROPPED, EMAIL, FAILED, FELL_BACK,
                                          MAX_ATTEMPTS, MESSAGE, NOW, PENDING, POST, PUSH, SENDING,
                                          SENT, SMS, PushSubscription)
@@ -48,7 +48,7 @@ def staff_message(users, kids, subject="Tur i morgen", body=SECRET):
     school = Unit.get(Unit.name == "Solbakken skole")
     return inbox.start_thread(school, emma, subject, body, users["larer1a"],
                               inbox.new_form_token(),
-                              guardians=list(access.guardians_with_access(emma)),
+                              guardians=list(recipients.guardians_with_access(emma)),
                               staff=[users["larer1a"]], as_guardian=False)
 
 
@@ -70,9 +70,9 @@ def local(moment):
 
 
 def choose(user, event, channels, mode=NOW, schedule=None):
-    choices = notify.choices_of(user)
+    choices = preferences.choices_of(user)
     choices[event] = Choice(frozenset(channels), mode)
-    notify.save_choices(user, choices, schedule or Schedule())
+    preferences.save_choices(user, choices, schedule or Schedule())
 
 
 # --- who is told, and what it says -------------------------------------------------
@@ -202,28 +202,28 @@ def test_quiet_hours_hold_push_and_sms_but_not_email():
     quiet = Schedule()
     evening = at(day, 22, 30)
     morning = at(day + datetime.timedelta(days=1), 7)
-    assert notify.due_time(evening, PUSH, NOW, False, quiet, OSLO) == morning
-    assert notify.due_time(evening, SMS, NOW, False, quiet, OSLO) == morning
-    assert notify.due_time(evening, EMAIL, NOW, False, quiet, OSLO) == evening
+    assert timing.due_time(evening, PUSH, NOW, False, quiet, OSLO) == morning
+    assert timing.due_time(evening, SMS, NOW, False, quiet, OSLO) == morning
+    assert timing.due_time(evening, EMAIL, NOW, False, quiet, OSLO) == evening
     # Urgent goes at once; without quiet hours push goes at once too.
-    assert notify.due_time(evening, PUSH, NOW, True, quiet, OSLO) == evening
+    assert timing.due_time(evening, PUSH, NOW, True, quiet, OSLO) == evening
     awake = Schedule(quiet=False)
-    assert notify.due_time(evening, PUSH, NOW, False, awake, OSLO) == evening
+    assert timing.due_time(evening, PUSH, NOW, False, awake, OSLO) == evening
     # Early morning, before the quiet hours end.
-    assert notify.due_time(at(day, 5), PUSH, NOW, False, quiet,
+    assert timing.due_time(at(day, 5), PUSH, NOW, False, quiet,
                            OSLO) == at(day, 7)
     # A digest at 22:00 is itself held until the morning for push, not for e-mail.
     late = Schedule(digest_minute=22 * 60)
-    assert notify.due_time(at(day, 12), PUSH, DIGEST, False, late,
+    assert timing.due_time(at(day, 12), PUSH, DIGEST, False, late,
                            OSLO) == morning
-    assert notify.due_time(at(day, 12), EMAIL, DIGEST, False, late,
+    assert timing.due_time(at(day, 12), EMAIL, DIGEST, False, late,
                            OSLO) == at(day, 22)
 
 
 def test_quiet_hours_over_a_daylight_saving_change():
     # The night clocks go back in Norway (25 October 2026): 07:00 is still 07:00 local.
     night = at(datetime.date(2026, 10, 24), 23)
-    due = notify.due_time(night, PUSH, NOW, False, Schedule(), OSLO)
+    due = timing.due_time(night, PUSH, NOW, False, Schedule(), OSLO)
     assert local(due).hour == 7 and local(due).date() == datetime.date(2026, 10, 25)
 
 
@@ -304,8 +304,8 @@ def test_two_dispatchers_never_take_the_same_notification(app, users):
              "path": "/", "key": f"k{n}", "due_at": utcnow(), "created_at": utcnow()}
             for n in range(10)]
     Notification.insert_many(rows).execute()
-    _, first = notify._claim(utcnow(), 6)
-    _, second = notify._claim(utcnow(), 6)
+    _, first = sending._claim(utcnow(), 6)
+    _, second = sending._claim(utcnow(), 6)
     assert len(first) == 6 and len(second) == 4
     assert not {r.id for r in first} & {r.id for r in second}
 
@@ -357,8 +357,8 @@ def test_a_daily_summary_is_one_message_even_past_a_batch(app, users, kids, smtp
         staff_message(users, kids, subject=f"Melding {n}")
     due = Notification.get(Notification.user == kari.id).due_at
     with app.app_context():
-        notify.dispatch(app.extensions["notice_senders"], now=due, limit=2)
-        notify.dispatch(app.extensions["notice_senders"], now=due, limit=2)
+        sending.dispatch(app.extensions["notice_senders"], now=due, limit=2)
+        sending.dispatch(app.extensions["notice_senders"], now=due, limit=2)
     assert len(mails_to(smtp, "kari@example.org")) == 1
     assert "(5)" in body_of(mails_to(smtp, "kari@example.org")[0])
 
@@ -477,11 +477,11 @@ def test_guardians_choose_channels_modes_and_times(app, client, login, users, t)
         "email": "kari.ny@example.org", "phone": "+47 912 34 567"})
     assert response.status_code == 303
     kari = User.get_by_id(users["kari"].id)
-    choices = notify.choices_of(kari)
+    choices = preferences.choices_of(kari)
     assert choices[MESSAGE] == Choice(frozenset({EMAIL}), DIGEST)
     assert choices[POST] == Choice(frozenset({PUSH}))
     assert not choices[CONSENT].on  # unticked: off
-    assert notify.schedule_of(kari) == Schedule(960, True, 1320, 360)
+    assert preferences.schedule_of(kari) == Schedule(960, True, 1320, 360)
     # The new address waits for its owner to open the link sent to it.
     assert (kari.email, kari.phone) == ("kari@example.org", "+47 912 34 567")
     assert email_change.pending(kari) == "kari.ny@example.org"
@@ -548,13 +548,13 @@ def test_sms_goes_through_the_gateway_until_the_monthly_cap(app, client, login, 
     assert all(SECRET not in m["message"] and "Emma" not in m["message"]
                for m in with_sms.sent)
     assert len(smtp.messages) == 1  # the third by e-mail instead
-    assert notify.sms_sent_since(utcnow() - datetime.timedelta(days=1)) == 2
+    assert deliveries.sms_sent_since(utcnow() - datetime.timedelta(days=1)) == 2
     login("admin")
     page = text_of(client.get("/admin/notifications/"))
     assert t("Sent this month: %(sent)d of at most %(cap)d.", sent=2, cap=2) in page
     assert client.post("/admin/notifications/sms-cap", data={"cap": "-1"}).status_code == 400
     assert client.post("/admin/notifications/sms-cap", data={"cap": "10"}).status_code == 303
-    assert notify.sms_cap(2) == 10
+    assert deliveries.sms_cap(2) == 10
 
 
 def test_the_administrator_sets_the_sms_cap(app, client, login, t):

@@ -11,7 +11,7 @@ import pytest
 
 import municipality
 from models.notifications import sms
-from models.notifications.notify import Transient, Undeliverable
+from models.notifications.sending import Transient, Undeliverable
 
 from .sms_gateway import PASSWORD, USERNAME, FakeElks
 

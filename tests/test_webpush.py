@@ -21,7 +21,7 @@ from PIL import Image
 from app import StartupError
 from models.audit import AuditEvent
 from models.login.sessions import LoginSession
-from models.notifications import notify, webpush
+from models.notifications import sending, webpush
 from models.notifications.tables import PushSubscription
 
 from .cast import ROLES
@@ -157,9 +157,9 @@ def test_a_retry_carries_the_same_topic_so_the_device_shows_it_once():
 # --- what the push service answers --------------------------------------------------------
 
 @pytest.mark.parametrize("status, raised", [
-    (202, None), (404, webpush.Gone), (410, webpush.Gone), (429, notify.Transient),
-    (500, notify.Transient), (503, notify.Transient), (400, notify.Undeliverable),
-    (403, notify.Undeliverable), (413, notify.Undeliverable),
+    (202, None), (404, webpush.Gone), (410, webpush.Gone), (429, sending.Transient),
+    (500, sending.Transient), (503, sending.Transient), (400, sending.Undeliverable),
+    (403, sending.Undeliverable), (413, sending.Undeliverable),
 ])
 def test_each_answer_of_the_push_service(service, status, raised):
     service.status = status
@@ -172,14 +172,14 @@ def test_each_answer_of_the_push_service(service, status, raised):
 
 def test_a_gone_subscription_is_also_undeliverable():
     """A caller that only knows notify's exceptions falls back to e-mail."""
-    assert issubclass(webpush.Gone, notify.Undeliverable)
+    assert issubclass(webpush.Gone, sending.Undeliverable)
 
 
 def test_a_push_service_that_is_down_is_transient(service):
     endpoint = service.endpoint()
     service.close()
     receiver = Receiver()
-    with pytest.raises(notify.Transient):
+    with pytest.raises(sending.Transient):
         webpush.send(endpoint, receiver.p256dh, receiver.auth, b"x",
                      webpush.Vapid.generate(), SUBJECT, timeout=2)
 

@@ -1,6 +1,10 @@
 """Translated names for codes stored in the database."""
 from flask_babel import lazy_gettext as _l
 
+from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_BACK,
+                                         GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
+                                         PENDING, POST, PUSH, REPLY, SENDING, SENT, SMS)
+
 ROLE_NAMES = {
     "unit_leader": _l("Unit leader"),
     "contact_teacher": _l("Contact teacher"),
@@ -10,7 +14,8 @@ ROLE_NAMES = {
     "administrator": _l("Municipal administrator"),
 }
 
-EVENT_NAMES = {
+# What an entry of the audit log records.
+AUDIT_EVENT_NAMES = {
     "login": _l("Logged in"),
     "login.failed": _l("Failed login"),
     "login.blocked": _l("Login blocked after too many attempts"),
@@ -70,7 +75,7 @@ UNIT_KIND_NAMES = {
     "kindergarten": _l("Kindergarten"),
 }
 
-# Roster import preview (models/roster.py): what kind of thing, and what happens to it.
+# Roster import preview (models/roster/roster.py): what kind of thing, and what happens to it.
 IMPORT_KINDS = {
     "units": _l("Units"),
     "groups": _l("Groups"),
@@ -87,8 +92,8 @@ IMPORT_ACTIONS = {
     "ended": _l("ended"),
 }
 
-# The effective status of a consent item for a child (models/consents.py).
-STATUS_NAMES = {
+# The effective status of a consent item for a child (models/consent/tables.effective).
+CONSENT_STATUS_NAMES = {
     "given": _l("Given"),
     "refused": _l("Not given"),
     "waiting": _l("Waiting for an answer"),
@@ -117,7 +122,8 @@ PHOTO_SHORT = {
     "name": _l("Name"),
 }
 
-CHANNEL_NAMES = {
+# How a consent answer was given.
+CONSENT_CHANNEL_NAMES = {
     "app": _l("In Kontaktbok"),
     "paper": _l("On paper"),
 }
@@ -191,6 +197,27 @@ PHOTO_USES = {
     "social": _l("on social media"),
     "name": _l("with the child's name"),
 }
+
+# Notifications: the kinds of event on the settings page, the state of a notification,
+# and the channels it goes through.
+NOTIFICATION_EVENT_NAMES = {
+    MESSAGE: _l("New messages and announcements"),
+    REPLY: _l("Replies in your conversations"),
+    CONSENT: _l("Consents to answer, and reminders"),
+    LEAVE: _l("Answers to leave applications"),
+    POST: _l("New posts and photos from the group"),
+    GUARDIAN_MESSAGE: _l("Messages from guardians"),
+    LEAVE_APPLICATION: _l("Leave applications to decide"),
+}
+NOTIFICATION_STATUS_NAMES = {
+    PENDING: _l("waiting"),
+    SENDING: _l("being sent"),
+    SENT: _l("sent"),
+    FAILED: _l("failed"),
+    DROPPED: _l("not sent"),
+    FELL_BACK: _l("not reached, e-mail instead"),
+}
+NOTIFICATION_CHANNEL_NAMES = {PUSH: _l("Push"), EMAIL: _l("E-mail"), SMS: _l("SMS")}
 
 
 _TRANSLATED = {}

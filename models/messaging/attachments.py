@@ -63,7 +63,9 @@ class Refused(Exception):
 
 
 @dataclass
-class Prepared:
+class CleanFile:
+    """An upload made safe to keep (a PDF checked, a picture drawn again from its pixels,
+    a video re-encoded), with the name, type and size it is stored under."""
     filename: str
     data: bytes
     mimetype: str
@@ -129,7 +131,7 @@ def prepare(name, data, max_bytes, max_pixels=IMAGE_MAX_PIXELS):
     kind = _kind(data[:32])
     if kind == "pdf":
         check_pdf(name, data)
-        return Prepared(safe_filename(name, ".pdf"), data, PDF)
+        return CleanFile(safe_filename(name, ".pdf"), data, PDF)
     if kind is None:
         raise Refused("kind", name)
     with _opened(name, data, kind, max_pixels, MAX_SIDE) as image:
@@ -144,7 +146,7 @@ def prepare(name, data, max_bytes, max_pixels=IMAGE_MAX_PIXELS):
     else:  # JPEG and HEIC (which phones send) both become JPEG
         clean.save(out, "JPEG", quality=85, optimize=True)
         mimetype, extension = JPEG, ".jpg"
-    return Prepared(safe_filename(name, extension), out.getvalue(), mimetype,
+    return CleanFile(safe_filename(name, extension), out.getvalue(), mimetype,
                     clean.width, clean.height)
 
 
@@ -209,8 +211,8 @@ PHOTO_SIDE = 2048
 class Photo:
     """A photo for a post: the full picture and a phone-sized thumbnail, both drawn
     again from pixels only (no location, camera or time), both JPEG."""
-    full: Prepared
-    thumb: Prepared
+    full: CleanFile
+    thumb: CleanFile
 
 
 def _jpeg(image, side, name):
@@ -220,7 +222,7 @@ def _jpeg(image, side, name):
     clean.paste(copy)
     out = io.BytesIO()
     clean.save(out, "JPEG", quality=82, optimize=True, progressive=True)
-    return Prepared(safe_filename(name, ".jpg"), out.getvalue(), JPEG, clean.width,
+    return CleanFile(safe_filename(name, ".jpg"), out.getvalue(), JPEG, clean.width,
                     clean.height)
 
 

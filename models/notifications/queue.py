@@ -1,12 +1,12 @@
 """The task queue: huey, with its queue in SQLite in instance/ by default and in Redis
-when REDIS_URL is set. It runs one task, `dispatch`, which sends the notifications that
-are due (models/notify.py holds them; the queue holds only the wake-up calls). A
-periodic task runs it every minute as well, for digests, quiet hours and retries.
+when REDIS_URL is set. It runs one task, `dispatch` (models/notifications/sending.py),
+which sends the notifications that are due (their rows hold them; the queue holds only
+the wake-up calls). A periodic task runs it every minute as well, for digests, quiet
+hours and retries.
 
 `make run` starts the worker (`flask --app app worker`) beside the web server.
 """
 import contextlib
-import datetime
 import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from flask import current_app
 from huey import RedisHuey, SqliteHuey, crontab
 
 from models.db import database
-from models.notifications import notify
+from models.notifications import notify, sending
 
 log = logging.getLogger("kontaktbok.queue")
 ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
@@ -63,7 +63,7 @@ class Queue:
                 self.app.extensions["mailer"].connection():
             senders = self.app.extensions["notice_senders"]
             while True:
-                done = notify.dispatch(senders, now=now, limit=BATCH, known=known)
+                done = sending.dispatch(senders, now=now, limit=BATCH, known=known)
                 for status, count in done.items():
                     totals[status] = totals.get(status, 0) + count
                 if not done:  # nothing more is due (a retry waits for its time)
@@ -80,17 +80,12 @@ def init_app(app):
     queue = Queue(app)
     app.extensions["queue"] = queue
     notify.configure(queue.wake, ZONES[app.config["MUNICIPALITY"].country])
-    app.after_request(_after_request)
     return queue
 
 
-def _after_request(response):
+def after_request(response):
+    """For app.after_request: wake the queue for what the request's transaction
+    published, now that it is committed."""
     notify.run_after_request()
     return response
 
-
-def next_local(now, minute):
-    """For tests and the worker's log: the next time the local clock shows minute."""
-    zone = local_zone()
-    local = now.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
-    return notify._next_minute(local, minute, zone)

@@ -1,12 +1,12 @@
 """SMS through a gateway: the adapter, and the one real gateway, 46elks.
 
-An SMS leaves the secure channel, so what it says is decided elsewhere (models/notify.py:
-that something arrived, never what). This module only carries a finished text to one
-mobile number. It never logs the number (at most its last two digits) nor the text, and
-never the gateway's password.
+An SMS leaves the secure channel, so what it says is decided elsewhere
+(models/notifications/senders.py: that something arrived, never what). This module only
+carries a finished text to one mobile number. It never logs the number (at most its last
+two digits) nor the text, and never the gateway's password.
 
-A gateway answers by raising notify.Undeliverable (this number or this account will not
-work: e-mail takes over) or notify.Transient (try again later), or by returning the
+A gateway answers by raising sending.Undeliverable (this number or this account will not
+work: e-mail takes over) or sending.Transient (try again later), or by returning the
 gateway's id for the message.
 """
 import base64
@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from models.notifications.notify import Transient, Undeliverable
+from models.notifications.sending import Transient, Undeliverable
 
 log = logging.getLogger("kontaktbok.sms")
 
@@ -109,7 +109,7 @@ class Gateway:
 
     def send(self, to, text):
         """Send `text` to `to` (E.164). Returns the gateway's id for the message; raises
-        notify.Undeliverable or notify.Transient."""
+        sending.Undeliverable or sending.Transient."""
         raise NotImplementedError
 
 

@@ -7,8 +7,8 @@ Our own key pair (VAPID) proves to the push service that a message for a subscri
 comes from the server the browser subscribed with. It is made on first run and kept in
 instance/vapid_private.pem; a new key would orphan every subscription.
 
-The subscriptions themselves (models.notify.PushSubscription) are kept and removed here
-too, with their audit rows.
+The subscriptions themselves (models.notifications.tables.PushSubscription) are kept and
+removed here too, with their audit rows.
 """
 import base64
 import datetime
@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from models import audit
 from models.db import clock, database, utcnow
-from models.notifications.notify import Transient, Undeliverable
+from models.notifications.sending import Transient, Undeliverable
 from models.notifications.tables import PushSubscription
 
 log = logging.getLogger("kontaktbok.push")
@@ -247,8 +247,8 @@ def send(endpoint, p256dh, auth, payload, vapid, subject, ttl=86400, topic=None,
     push service. `subject` is a mailto: or https: address the push service can
     contact the operator at. Returns the push service's status (201 or 202).
 
-    Raises Gone when the subscription is no more, notify.Transient when trying again
-    later may work (429, 5xx, a network error or timeout), notify.Undeliverable when it
+    Raises Gone when the subscription is no more, sending.Transient when trying again
+    later may work (429, 5xx, a network error or timeout), sending.Undeliverable when it
     will not (any other refusal)."""
     if urgency not in URGENCIES:
         raise ValueError(f"urgency must be one of {', '.join(URGENCIES)}")

@@ -21,7 +21,8 @@ from pathlib import Path
 import av
 from PIL import Image
 
-from models.messaging.attachments import THUMB_SIDE, Photo, Prepared, Refused, _jpeg, safe_filename
+from models.messaging.attachments import (THUMB_SIDE, CleanFile, Photo, Refused, _jpeg,
+                                          safe_filename)
 
 MP4 = "video/mp4"
 MAX_SIDE = 1280
@@ -41,7 +42,7 @@ def looks_like_video(head):
 class Video:
     """A re-encoded video and its poster (`poster.full` is the poster at the video's
     displayed size, `poster.thumb` the feed's)."""
-    file: Prepared
+    file: CleanFile
     poster: Photo
     seconds: float
 
@@ -139,7 +140,7 @@ def _encode(name, stream, max_seconds):
         width, height = height, width
     upright = poster.rotate(rotation, expand=True) if rotation else poster
     upright = upright.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
-    file = Prepared(safe_filename(name, ".mp4"), data, MP4, width, height)
+    file = CleanFile(safe_filename(name, ".mp4"), data, MP4, width, height)
     return Video(file, Photo(_jpeg(upright, MAX_SIDE, name), _jpeg(upright, THUMB_SIDE, name)),
                  round(seconds, 1))
 

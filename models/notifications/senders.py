@@ -1,7 +1,8 @@
 """What a notification says, per channel, in the recipient's language, and the senders
-the queue calls (models/notify.dispatch). A notification names the kind of event and the
-sender's unit and links to Kontaktbok: never a message's text, a child's name, or any
-other personal detail, because e-mail, SMS and push leave the secure channel.
+the queue calls (models/notifications/sending.dispatch). A notification names the kind
+of event and the sender's unit and links to Kontaktbok: never a message's text, a
+child's name, or any other personal detail, because e-mail, SMS and push leave the
+secure channel.
 """
 import json
 import logging
@@ -10,12 +11,16 @@ from flask import current_app
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
-from models.notifications import notify, sms
+from models.db import utcnow
+from models.notifications import sms, webpush
+from models.notifications.deliveries import sms_cap, sms_sent_since
 from models.notifications.mail import Unavailable
-from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_BACK,
-                                         GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
-                                         PENDING, POST, PUSH, REPLY, SENDING, SENT, SMS,
+from models.notifications.queue import local_zone
+from models.notifications.sending import Transient, Undeliverable
+from models.notifications.tables import (CONSENT, EMAIL, GUARDIAN_MESSAGE, LEAVE,
+                                         LEAVE_APPLICATION, MESSAGE, POST, PUSH, REPLY, SMS,
                                          PushSubscription)
+from models.notifications.timing import month_start
 
 log = logging.getLogger("kontaktbok.notify")
 
@@ -38,25 +43,6 @@ PLAIN_TITLES = {
     GUARDIAN_MESSAGE: _l("New message from a guardian"),
     LEAVE_APPLICATION: _l("New leave application"),
 }
-# Names of the events on the settings page.
-EVENT_NAMES = {
-    MESSAGE: _l("New messages and announcements"),
-    REPLY: _l("Replies in your conversations"),
-    CONSENT: _l("Consents to answer, and reminders"),
-    LEAVE: _l("Answers to leave applications"),
-    POST: _l("New posts and photos from the group"),
-    GUARDIAN_MESSAGE: _l("Messages from guardians"),
-    LEAVE_APPLICATION: _l("Leave applications to decide"),
-}
-STATUS_NAMES = {
-    PENDING: _l("waiting"),
-    SENDING: _l("being sent"),
-    SENT: _l("sent"),
-    FAILED: _l("failed"),
-    DROPPED: _l("not sent"),
-    FELL_BACK: _l("not reached, e-mail instead"),
-}
-CHANNEL_NAMES = {PUSH: _l("Push"), EMAIL: _l("E-mail"), SMS: _l("SMS")}
 
 
 def _language(user):
@@ -92,10 +78,10 @@ def texts(note):
 def send_email(note):
     user = note.user
     if not user.email:
-        raise notify.Undeliverable("no e-mail address")
+        raise Undeliverable("no e-mail address")
     mailer = current_app.extensions["mailer"]
     if not mailer.configured:
-        raise notify.Undeliverable("no mail server")
+        raise Undeliverable("no mail server")
     with force_locale(_language(user)):
         heading, lines, link = texts(note)
         body = "\n".join([
@@ -113,19 +99,18 @@ def send_email(note):
         mailer.send(user.email, heading, body,
                     message_id=f"<notification-{note.id}@{domain}>")
     except Unavailable as error:
-        raise notify.Transient(f"smtp: {error}") from None
+        raise Transient(f"smtp: {error}") from None
 
 
 def send_push(note):
     devices = list(PushSubscription.select().where(PushSubscription.user == note.user.id))
     if not devices:
-        raise notify.Undeliverable("no push device")
+        raise Undeliverable("no push device")
     with force_locale(_language(note.user)):
         heading, lines, link = texts(note)
         body = gettext("Open Kontaktbok to read it.")
     payload = json.dumps({"title": heading, "body": body, "url": link,
                           "tag": f"n{note.id}"}, ensure_ascii=False).encode()
-    from models.notifications import webpush
     keys = current_app.extensions.get("vapid") or webpush.vapid_keys(current_app.instance_path)
     subject = current_app.config["PUBLIC_URL"] or f"mailto:{current_app.config['MAIL_FROM']}"
     delivered, transient = 0, None
@@ -137,17 +122,17 @@ def send_push(note):
             delivered += 1
         except webpush.Gone:
             device.delete_instance()
-        except notify.Transient as error:
+        except Transient as error:
             transient = error
-        except notify.Undeliverable as error:
+        except Undeliverable as error:
             log.warning("push refused by %s: %s", _host(device.endpoint), error)
     if delivered:
-        (PushSubscription.update(last_sent_at=notify.utcnow())
+        (PushSubscription.update(last_sent_at=utcnow())
          .where(PushSubscription.user == note.user.id).execute())
         return
     if transient is not None:
         raise transient
-    raise notify.Undeliverable("no push device")
+    raise Undeliverable("no push device")
 
 
 def _host(url):
@@ -158,20 +143,19 @@ def send_sms(note):
     settings = current_app.config["MUNICIPALITY"].sms
     gateway = current_app.extensions.get("sms_gateway")
     if settings is None or gateway is None:
-        raise notify.Undeliverable("sms not enabled")
+        raise Undeliverable("sms not enabled")
     number = sms.normalize_phone(note.user.phone, current_app.config["MUNICIPALITY"].country)
     if number is None:
-        raise notify.Undeliverable("no mobile number")
-    from models.notifications.queue import local_zone
-    cap = notify.sms_cap(settings.monthly_cap)
+        raise Undeliverable("no mobile number")
+    cap = sms_cap(settings.monthly_cap)
     # The month of the sending (note.at, the dispatch's now): a row is marked sent then.
-    if notify.sms_sent_since(notify.month_start(note.at or notify.utcnow(),
-                                                local_zone())) >= cap:
-        raise notify.Undeliverable("monthly SMS cap reached")
+    if sms_sent_since(month_start(note.at or utcnow(), local_zone())) >= cap:
+        raise Undeliverable("monthly SMS cap reached")
     with force_locale(_language(note.user)):
         heading, _lines, link = texts(note)
     gateway.send(number, f"{heading}: {link}")
 
 
 def senders():
+    """The sender of each channel, for the queue (app.extensions["notice_senders"])."""
     return {EMAIL: send_email, PUSH: send_push, SMS: send_sms}
