@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from app import create_app  # noqa: E402
 from models import db as dbmod  # noqa: E402
-from models.roster import roster  # noqa: E402
+from models.roster import applying, reading, roster  # noqa: E402
 from timing import database_url  # noqa: E402
 
 YEAR = 2026
@@ -76,13 +76,13 @@ def municipality(children, seed=1, left=0.0, moved=0.0):
 
 def timed_import(data, label):
     began = time.perf_counter()
-    fmt, found = roster.read("bench.zip", data, YEAR)
+    fmt, found = reading.read("bench.zip", data, YEAR)
     read_at = time.perf_counter()
     with dbmod.database.connection_context():
         plan = roster.plan(found, fmt)
         planned_at = time.perf_counter()
         if plan.changes:
-            roster.apply(plan)
+            applying.apply(plan)
             dbmod.analyze()
     done = time.perf_counter()
     changes = ", ".join(f"{k} {v:,}" for k, v in sorted(plan.counts.items())) or "none"

@@ -9,7 +9,7 @@ import pytest
 from models import audit
 from models.absence import absence
 from models.audit import AuditChild, AuditEvent
-from models.posts import posts
+from models.posts import photo_consent, posts
 from models.posts.posts import MediaEdit
 from models.posts.tables import Post, PostMedia
 from models.school import caregivers, class_list
@@ -109,8 +109,8 @@ def test_every_event_about_a_child_names_it(client, login, kids, users):
     post, media = kites()
     posts.edit(post, person("larer1a"), post.title, post.body, posts.uses_of(post),
                {media.id: MediaEdit(tags=[emma.id], none_identifiable=False)})
-    posts.withdraw_for(emma.id, "app", by=kari)
-    class_list.save(kari, emma, emma.enrolments[0].group_id, {"child_name": True})
+    photo_consent.withdraw_for(emma.id, "app", by=kari)
+    class_list.store_choices(kari, emma, emma.enrolments[0].group_id, {"child_name": True})
     login("kari")
     assert client.get(f"/posts/archive/{emma.id}.zip").status_code == 200
     login("admin")

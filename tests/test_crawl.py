@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from models import access
 from models.absence.tables import Absence
 from models.consent.tables import PHOTO, Consent, ConsentVersion
-from models.posts.posts import missing_consent
+from models.posts.photo_consent import missing_consent
 from models.posts.tables import MediaTag, Post, PostMedia
 from models.protect import mask
 from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, ClassListShare, Enrolment,

@@ -235,7 +235,7 @@ def test_the_pixel_limit_is_a_setting(make_app, app):
 
 BOMB_SCRIPT = """
 import resource, sys, time
-from models import attachments
+from models.messaging import attachments
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.process_time()

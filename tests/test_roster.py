@@ -13,8 +13,8 @@ from models.audit import AuditEvent
 from models.db import migrate
 from models.messaging.tables import Thread
 from models.protect import index_of
-from models.roster import roster
-from models.roster.rows import RosterError
+from models.roster import applying, reading, roster
+from models.roster.rows import RosterError, line
 from models.school.tables import (Child, EndedGuardianship, Enrolment, Group, Guardianship,
                                   StaffRole, Unit, User)
 
@@ -103,14 +103,14 @@ def empty(make_app):
 
 
 def run(files, day=None):
-    fmt, found = roster.read("roster.zip", zipped(files), YEAR)
+    fmt, found = reading.read("roster.zip", zipped(files), YEAR)
     result = roster.plan(found, fmt, day=day)
-    roster.apply(result)
+    applying.apply(result)
     return result
 
 
 def test_a_first_import_previews_then_adds_everything(empty):
-    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    fmt, found = reading.read("roster.zip", zipped(municipality()), YEAR)
     assert fmt == "kontaktbok"
     preview = roster.plan(found, fmt)
     assert preview.counts == {"units.added": 2, "groups.added": 3, "children.added": 3,
@@ -118,7 +118,7 @@ def test_a_first_import_previews_then_adds_everything(empty):
                               "guardianships.added": 4, "staff.added": 2, "roles.added": 2}
     assert ("children", "added", "Emma Nord") in preview.lines
     assert not Child.select().exists()  # a preview changes nothing
-    roster.apply(preview)
+    applying.apply(preview)
     emma = Child.get(Child.national_id_index == index_of(EMMA))
     assert emma.birth_date == datetime.date(2020, 3, 14)
     sara = Child.get(Child.national_id_index == index_of(SARA))
@@ -141,7 +141,7 @@ def test_a_first_import_previews_then_adds_everything(empty):
 
 def test_the_same_file_again_changes_nothing(empty):
     run(municipality())
-    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    fmt, found = reading.read("roster.zip", zipped(municipality()), YEAR)
     again = roster.plan(found, fmt)
     assert again.counts == {} and again.lines == []
 
@@ -151,7 +151,7 @@ def test_one_bad_row_names_its_file_and_line_and_applies_nothing(empty):
     rows = list(csv.DictReader(io.StringIO(files["children.csv"].decode())))
     rows[1]["birth_date"] = "02.06.2020"
     with pytest.raises(RosterError) as error:
-        roster.read("roster.zip", zipped({**files, "children.csv": table(rows)}), YEAR)
+        reading.read("roster.zip", zipped({**files, "children.csv": table(rows)}), YEAR)
     assert error.value.where == "children.csv line 3"
     assert "YYYY-MM-DD" in error.value.problem
     for broken, where in (
@@ -160,7 +160,7 @@ def test_one_bad_row_names_its_file_and_line_and_applies_nothing(empty):
              "guardianships.csv line 2"),
             ({"groups.csv": [{"id": "G1", "unit": "U9", "name": "1A",
                               "school_year": YEAR}]}, "groups.csv line 2")):
-        fmt, found = roster.read("r.zip", zipped(municipality(**broken)), YEAR)
+        fmt, found = reading.read("r.zip", zipped(municipality(**broken)), YEAR)
         with pytest.raises(RosterError) as error:
             roster.plan(found, fmt)
         assert error.value.where == where
@@ -168,15 +168,15 @@ def test_one_bad_row_names_its_file_and_line_and_applies_nothing(empty):
 
 
 def test_a_crash_while_applying_leaves_nothing_half_written(empty, monkeypatch):
-    fmt, found = roster.read("roster.zip", zipped(municipality()), YEAR)
+    fmt, found = reading.read("roster.zip", zipped(municipality()), YEAR)
     preview = roster.plan(found, fmt)
 
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(roster, "_apply_staff", broken)
+    monkeypatch.setattr(applying, "_apply_staff", broken)
     with pytest.raises(RuntimeError):
-        roster.apply(preview)
+        applying.apply(preview)
     assert not Child.select().exists() and not User.select().exists()
     assert not ImportRun.select().exists()
 
@@ -283,7 +283,7 @@ def test_the_command_line_previews_and_applies(empty, tmp_path):
     (folder / "children.csv").write_bytes(b"national_id,first_name\n1,2\n")
     bad = runner.invoke(args=["import", str(folder), "--yes"])
     with empty.app_context():  # the municipality's language (nb), as on the command line
-        expected = str(roster.line("children.csv", 1))
+        expected = str(line("children.csv", 1))
     assert bad.exit_code == 1 and expected in bad.output
 
 
@@ -342,14 +342,14 @@ def test_oneroster_and_ss12000_import_end_to_end(empty, sample, fmt):
     same file again changes nothing."""
     path = ROOT / "tests" / "data" / "roster" / sample
     if path.is_dir():
-        found_fmt, found = roster.read_files(
+        found_fmt, found = reading.read_files(
             {p.name: p.read_bytes() for p in path.iterdir()}, path.name, YEAR)
     else:
-        found_fmt, found = roster.read(path.name, path.read_bytes(), YEAR)
+        found_fmt, found = reading.read(path.name, path.read_bytes(), YEAR)
     assert found_fmt == fmt
     preview = roster.plan(found, fmt)
     assert preview.counts["children.added"] == 5 and preview.counts["guardians.added"] == 7
-    roster.apply(preview)
+    applying.apply(preview)
     assert Child.select().count() == 5
     assert Guardianship.select().where(Guardianship.responsibility == "none").count() >= 1
     assert StaffRole.select().count() >= 3

@@ -1,7 +1,6 @@
 """Posts and photo documentation: the feed, a post, its photos (only under the post's
 rule and, for group posts, only while consent holds), composing with tagging checked
 against consent, withdrawn photos for staff, and a guardian's archive of their child."""
-import datetime
 import io
 import json
 import zipfile
@@ -14,12 +13,8 @@ from flask_babel import lazy_ngettext as _nl
 from flask_login import current_user, login_required
 
 from models import access, audit
-from models.consent import consent_book
-from models.db import Prepared, database, today
 from models.messaging import attachments
-from models.posts import posts, video
-from models.posts.tables import MediaTag, Post, PostMedia
-from models.school.tables import Enrolment, Group, eighteenth_birthday_cutoff
+from models.posts import feed, photo_consent, posts, video
 
 from views.common import client_ip, number_from, render, wants_fragment
 from views.labels import PHOTO_USES, translated
@@ -29,65 +24,11 @@ bp = Blueprint("posts", __name__, url_prefix="/posts")
 TITLE_MAX, BODY_MAX = 200, 5000
 
 
-def _feed_query(user, day, adult_cutoff, fetch, before=None, post_id=None):
-    condition, as_staff = access.post_condition(user, day, adult_cutoff)
-    return posts.feed_query(condition, as_staff.alias("staff"), fetch, before, post_id)
-
-
-# The feed's rule is a large expression: each query of a page is built once per variant
-# (first page, a later page, one post), never per request. The photos and their consent
-# are asked for the page's posts as a fixed number of ids (unused ones are 0), so their
-# SQL is fixed too.
-_KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date, "fetch": int}
-_page = {"first": Prepared(_feed_query, **_KINDS),
-         "after": Prepared(_feed_query, before=int, **_KINDS),
-         "one": Prepared(_feed_query, post_id=int, **_KINDS)}
-_SLOTS = posts.PAGE_SIZE + 1
-_IDS = {f"p{n}": int for n in range(_SLOTS)}
-
-
-def _ids(**ids):
-    return [ids[f"p{n}"] for n in range(_SLOTS)]
-
-
-_photos = Prepared(lambda user, day, adult_cutoff, **ids: posts.media_query(
-    _ids(**ids), access.guarded_child_ids(user, day, adult_cutoff)),
-    user=int, day=datetime.date, adult_cutoff=datetime.date, **_IDS)
-_consents = Prepared(lambda day, **ids: consent_book._consents_query(
-    posts.tagged_in(_ids(**ids)), day), day=datetime.date, **_IDS)
-_guardians = Prepared(lambda **ids: consent_book._guardians_query(
-    posts.tagged_in(_ids(**ids))), **_IDS)
-_answers = Prepared(lambda **ids: consent_book._answers_query(
-    posts.tagged_in(_ids(**ids))), **_IDS)
-
-
-def _feed(before=None, post_id=None):
-    """A page of the viewer's feed (or one post): six queries with the session."""
-    day = today()
-    params = {"user": current_user.id, "day": day,
-              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": _SLOTS}
-    variant = "first"
-    if post_id is not None:
-        variant, params["post_id"] = "one", post_id
-    elif before is not None:
-        variant, params["before"] = "after", before
-    rows = _page[variant](**params)
-    if not rows:
-        return [], False
-    ids = [row[0] for row in rows] + [0] * (_SLOTS - len(rows))
-    slots = {f"p{n}": ids[n] for n in range(_SLOTS)}
-    consent = posts.photo_consent_from(_consents(day=day, **slots), _guardians(**slots),
-                                       _answers(**slots), day)
-    photos = _photos(user=params["user"], day=day, adult_cutoff=params["adult_cutoff"],
-                     **slots)
-    return posts.finish(rows, media_rows=photos, consent=consent)
-
-
 @bp.route("/")
 @login_required
 def index():
     before = number_from(request.args, "before")
-    lines, more = _feed(before=before)
+    lines, more = feed.page(current_user, before=before)
     context = {"lines": lines, "more": more, **translated(use_names=PHOTO_USES)}
     if before is not None and wants_fragment():
         return render("posts/_page.html", **context)
@@ -97,7 +38,7 @@ def index():
 @bp.route("/<int:post_id>")
 @login_required
 def show(post_id):
-    lines, _ = _feed(post_id=post_id)
+    lines, _ = feed.page(current_user, post_id=post_id)
     if not lines:
         abort(404)
     return render("posts/show.html", post=lines[0], **translated(use_names=PHOTO_USES))
@@ -109,11 +50,11 @@ def show(post_id):
 def media(post_id, media_id, size=None):
     """A photo, under the post's rule; a group post's photo only while every child in it
     has consent (staff of the post also see a withdrawn one, to edit it)."""
-    lines, _ = _feed(post_id=post_id)
+    lines, _ = feed.page(current_user, post_id=post_id)
     line = next((m for p in lines for m in p.media if m.id == media_id), None)
     if line is None or not (line.shown or lines[0].staff):
         abort(404)
-    stored = posts.media_of(post_id, media_id)
+    stored = feed.media_of(post_id, media_id)
     name = stored.thumb_name if size == "thumb" else stored.stored_name
     response = send_file(Path(current_app.config["ATTACHMENT_DIR"]) / name,
                          mimetype=stored.mimetype, max_age=0, conditional=True, etag=True)
@@ -140,10 +81,8 @@ def _target():
     child = access.staff_child_or_none(user, child_id) if child_id is not None else None
     if child is None:
         abort(404)
-    unit = (Group.select(Group.unit).join(Enrolment)
-            .where((Enrolment.child == child.id)
-                   & Group.id.in_(access.staff_group_ids(user))).first())
-    return unit.unit_id, None, child.id, [(child.id, child.name)], child.name
+    return (posts.staff_unit_of(user, child.id), None, child.id, [(child.id, child.name)],
+            child.name)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -162,7 +101,7 @@ def new():
     if request.method == "POST":
         uploads = _check(form, slots, dict(children), errors, child_id)
         if not errors and group_id is not None:
-            refusals = _refusals(posts.missing_consent(
+            refusals = _refusals(photo_consent.missing_consent(
                 sorted({c for u in uploads for c in u.tags}), ["app"] + form["uses"]),
                 dict(children))
         if not errors and not refusals:
@@ -227,7 +166,8 @@ def _check(form, slots, children, errors, child_id):
 
 
 @dataclass
-class _Prepared:
+class _Checked:
+    """An upload checked by its content and drawn or encoded again."""
     photo: object          # .full (the picture or the video) and .thumb
     seconds: float | None  # a video's length
 
@@ -245,10 +185,10 @@ def _prepare(upload):
         found = video.prepare_video(upload.filename, upload.stream,
                                     config["POST_VIDEO_MAX_MB"] * 1024 * 1024,
                                     config["POST_VIDEO_SECONDS"])
-        return _Prepared(attachments.Photo(found.file, found.poster.thumb), found.seconds)
+        return _Checked(attachments.Photo(found.file, found.poster.thumb), found.seconds)
     max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
-    return _Prepared(attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
-                                               max_bytes, config["IMAGE_MAX_PIXELS"]), None)
+    return _Checked(attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
+                                              max_bytes, config["IMAGE_MAX_PIXELS"]), None)
 
 
 def _refusal(refused):
@@ -295,11 +235,11 @@ def _refusals(missing, children):
 def edit(post_id):
     """Staff with access change a post's title, text, uses and who is tagged in each
     photo, or remove photos; tagging is checked against consent as when publishing."""
-    lines, _ = _feed(post_id=post_id)
+    lines, _ = feed.page(current_user, post_id=post_id)
     if not lines or not lines[0].staff:
         abort(404)
     line = lines[0]
-    post = Post.get_by_id(post_id)
+    post = posts.post_by_id(post_id)
     user = current_user._get_current_object()
     if post.group_id is not None:
         found = access.staff_group_children(user, post.group_id)
@@ -362,19 +302,15 @@ def withdrawn():
     user = current_user._get_current_object()
     if not access.is_staff(user):
         abort(404)
-    condition, as_staff = access.post_condition(user)
-    lines, _ = posts.feed(condition & as_staff & Post.group.is_null(False),
-                          as_staff.alias("staff"), limit=100)
-    affected = [(p, m) for p in lines for m in p.media if not m.shown]
-    return render("posts/withdrawn.html", affected=affected,
+    return render("posts/withdrawn.html", affected=feed.not_shown(user),
                   **translated(use_names=PHOTO_USES))
 
 
 def _staff_media(post_id, media_id):
-    lines, _ = _feed(post_id=post_id)
+    lines, _ = feed.page(current_user, post_id=post_id)
     if not lines or not lines[0].staff:
         abort(404)
-    found = posts.media_of(post_id, media_id)
+    found = feed.media_of(post_id, media_id)
     if found is None:
         abort(404)
     return found
@@ -395,14 +331,8 @@ def republish(post_id, media_id):
 @login_required
 def remove(post_id, media_id):
     found = _staff_media(post_id, media_id)
-    with database.atomic():
-        tagged = [t.child_id for t in found.tags]
-        MediaTag.delete().where(MediaTag.media == found.id).execute()
-        PostMedia.delete().where(PostMedia.id == found.id).execute()
-        audit.record("media.removed", actor=current_user._get_current_object(), obj=found,
-                     ip=client_ip(), post=post_id, children=tagged)
-    attachments.remove(current_app.config["ATTACHMENT_DIR"],
-                       [found.stored_name, found.thumb_name])
+    removed = posts.remove_media(found, current_user._get_current_object(), ip=client_ip())
+    attachments.remove(current_app.config["ATTACHMENT_DIR"], removed)
     flash(_l("The photo is removed."), "success")
     return redirect(url_for("posts.withdrawn"), 303)
 
@@ -418,17 +348,8 @@ def archive(child_id):
     child = access.guardian_child_or_none(user, child_id)
     if child is None:
         abort(404)
-    tagged_in = (PostMedia.select(PostMedia.post).join(MediaTag)
-                 .where(MediaTag.child == child.id))
-    day = today()
-    cutoff = eighteenth_birthday_cutoff(day)
-    condition, as_staff = access.post_condition(user, day, cutoff)
-    lines, _ = posts.feed(condition & ((Post.child == child.id) | Post.id.in_(tagged_in)),
-                          as_staff.alias("staff"), limit=10_000,
-                          own=access.guarded_child_ids(user, day, cutoff))
+    lines, names = feed.about_child(user, child.id)
     directory = Path(current_app.config["ATTACHMENT_DIR"])
-    names = {m.id: m for m in PostMedia.select().where(
-        PostMedia.post.in_([p.id for p in lines]))}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
         index = []

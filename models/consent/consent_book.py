@@ -2,24 +2,33 @@
 
 A page about one child or one group costs a fixed number of queries whatever the number
 of children, consents and answers: the consents that apply, the guardians with parental
-responsibility, and the answers, each in one query, folded together here.
+responsibility, and the answers, each in one query (models/consent/py), folded
+together here.
+
+The consent area reads nothing of the posts: a guardian's answer is recorded through
+models/posts/photo_consent.py, which carries a refused or withdrawn photo consent through
+to the photos in the same transaction.
 """
 import datetime
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
-from models import access, audit
+from models import audit
+from models.consent.queries import (GuardianLine, answer_rows, answers_query, asked_by,
+                                    chosen_children, consents_for, consents_query,
+                                    guardians_query, in_group, item_status, latest_version,
+                                    one_child, responsible_guardians, staff_units)
 from models.consent.tables import (AGREE, IN_APP, NO, PHOTO, PHOTO_ITEMS, WITHDRAWN, YES, Consent,
                                    ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion,
-                                   current_answer, effective, renewal_cutoff, text_in)
+                                   current_answer, renewal_cutoff, text_in)
 from models.consent.texts import photo_texts
 from models.db import Prepared, database, today, utcnow
+from models.messaging import recipients
 from models.notifications import notify
 from models.notifications.tables import CONSENT
-from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Group, Guardianship, Unit,
-                                  User, birthday_cutoff)
+from models.school.tables import Enrolment, Group, Unit, User, birthday_cutoff
 
 
 def ensure_photo_consent(municipality):
@@ -71,228 +80,31 @@ def _notify(consent, by, children):
         kind=CONSENT, source=f"c{consent.id}", path="/children/{child}/consents",
         unit_id=unit,
         recipients={user: child for user, child in
-                    access.guardian_pairs(ids, answering=True) if user != by.id}))
+                    recipients.guardian_pairs(ids, answering=True) if user != by.id}))
 
 
-# What applies ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ItemLine:
-    id: int
-    key: str
-    label: str
-
-
-@dataclass
-class ConsentLine:
-    """A consent as a page shows it: its current version's text in one language."""
-    id: int
-    kind: str
-    version_id: int
-    version: int
-    title: str
-    text: str
-    deadline: datetime.date | None
-    renew_yearly: bool
-    only_chosen: bool
-    unit_id: int | None
-    group_id: int | None
-    items: list = field(default_factory=list)
-    labels: dict = field(default_factory=dict)
-
-
-def _latest_version():
-    newer = ConsentVersion.alias("newer")
-    return ~fn.EXISTS(newer.select(newer.id).where(
-        (newer.consent == ConsentVersion.consent) & (newer.number > ConsentVersion.number)))
-
-
-def _applies_to(children, day):
-    """Consents (open) that ask about at least one of `children` (a subquery of child
-    ids): everyone's, their unit's, their group's, or chosen for them."""
-    active = Enrolment.select(Enrolment.group).where(
-        Enrolment.child.in_(children) & Enrolment.active(day))
-    units = Group.select(Group.unit).where(Group.id.in_(active))
-    chosen = ConsentChild.select(ConsentChild.consent).where(ConsentChild.child.in_(children))
-    broad = ~Consent.only_chosen & (
-        (Consent.unit.is_null() & Consent.group.is_null())
-        | (Consent.group.is_null() & Consent.unit.in_(units))
-        | Consent.group.in_(active))
-    return Consent.closed_at.is_null() & (broad | (Consent.only_chosen & Consent.id.in_(chosen)))
-
-
-def _asked_by(units):
-    """Consents that the whole municipality asks (the administrator's) or one of `units`
-    (a subquery of unit ids) asks: a group's consent is its unit's. Staff see these
-    only, whatever else is asked of the same children."""
-    return ((Consent.unit.is_null() & Consent.group.is_null()) | Consent.unit.in_(units)
-            | Consent.group.in_(Group.select(Group.id).where(Group.unit.in_(units))))
-
-
-def _staff_units(user, child, day):
-    """The units through which a member of staff reaches the child today."""
-    return Group.select(Group.unit).where(
-        Group.id.in_(access.staff_group_ids(user))
-        & Group.id.in_(Enrolment.select(Enrolment.group).where(
-            (Enrolment.child == child) & Enrolment.active(day))))
-
-
-def _consents_query(children, day, units=None):
-    """The open consents asking `children`; with `units`, only those they ask (see
-    `_asked_by`)."""
-    condition = _applies_to(children, day) & _latest_version()
-    if units is not None:
-        condition &= _asked_by(units)
-    return (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
-                           Consent.only_chosen, Consent.unit, Consent.group,
-                           ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
-                           ConsentItem.id, ConsentItem.key)
-            .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
-            .switch(Consent).join(ConsentItem, on=(ConsentItem.consent == Consent.id))
-            .where(condition)
-            .order_by(Consent.kind != PHOTO, Consent.created_at, Consent.id,
-                      ConsentItem.position)
-            .tuples())
-
-
-def _one_child(child):
-    return Child.select(Child.id).where(Child.id == child)
-
-
-def _in_group(group, day):
-    return Enrolment.select(Enrolment.child).where((Enrolment.group == group)
-                                                   & Enrolment.active(day))
-
+# Pages ---------------------------------------------------------------------------------
 
 # The pages' queries, their SQL built once: for one child (as its guardian, or as staff,
 # who see the consents of their own units), and for a group's children (the consents of
 # the group's unit: the table is that unit's staff's).
-_consents_of_child = Prepared(lambda child, day: _consents_query(_one_child(child), day),
+_consents_of_child = Prepared(lambda child, day: consents_query(one_child(child), day),
                               child=int, day=datetime.date)
 _consents_of_child_for_staff = Prepared(
-    lambda child, day, user: _consents_query(_one_child(child), day,
-                                             _staff_units(user, child, day)),
+    lambda child, day, user: consents_query(one_child(child), day,
+                                            staff_units(user, child, day)),
     child=int, day=datetime.date, user=int)
 _consents_of_group = Prepared(
-    lambda group, day: _consents_query(_in_group(group, day), day,
-                                       Group.select(Group.unit).where(Group.id == group)),
+    lambda group, day: consents_query(in_group(group, day), day,
+                                      Group.select(Group.unit).where(Group.id == group)),
     group=int, day=datetime.date)
-
-
-def consents_for(children, day, language, fallback, rows=None):
-    """[ConsentLine, …] with their items, the photo consent first, then by age."""
-    lines = {}
-    for (cid, kind, deadline, renew, only_chosen, unit, group, vid, number, texts,
-         item_id, key) in (_consents_query(children, day) if rows is None else rows):
-        line = lines.get(cid)
-        if line is None:
-            text = text_in(json.loads(texts), language, fallback)
-            line = lines[cid] = ConsentLine(cid, kind, vid, number, text["title"],
-                                            text["text"], deadline, renew, only_chosen,
-                                            unit, group)
-            line.labels = text.get("items", {})
-        line.items.append(ItemLine(item_id, key, line.labels.get(key, line.title)))
-    return list(lines.values())
-
-
-def chosen_children(consent_ids):
-    """{consent id: {child id, …}} for consents that ask only chosen children."""
-    result = {}
-    if consent_ids:
-        for consent, child in (ConsentChild.select(ConsentChild.consent, ConsentChild.child)
-                               .where(ConsentChild.consent.in_(consent_ids)).tuples()):
-            result.setdefault(consent, set()).add(child)
-    return result
-
-
-# Who answers, and what they answered -----------------------------------------------------
-
-@dataclass(frozen=True)
-class GuardianLine:
-    id: int
-    name: str
-
-
-def _guardians_query(children):
-    return (Guardianship.select(Guardianship.child, User.id, User.first_name, User.last_name)
-            .join(User, on=(Guardianship.guardian == User.id))
-            .where(Guardianship.child.in_(children)
-                   & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
-                   & (User.is_active == True))  # noqa: E712
-            .order_by(User.first_name, User.last_name).tuples())
-
-
-_guardians_of_child = Prepared(lambda child: _guardians_query(_one_child(child)), child=int)
-_guardians_of_group = Prepared(lambda group, day: _guardians_query(_in_group(group, day)),
+_guardians_of_child = Prepared(lambda child: guardians_query(one_child(child)), child=int)
+_guardians_of_group = Prepared(lambda group, day: guardians_query(in_group(group, day)),
                                group=int, day=datetime.date)
-
-
-def responsible_guardians(children, rows=None):
-    """{child id: [GuardianLine, …]}: everyone with parental responsibility, whose
-    answers decide. Caregivers and information-only parents are not among them."""
-    result = {}
-    for child, uid, first, last in (_guardians_query(children) if rows is None else rows):
-        result.setdefault(child, []).append(GuardianLine(uid, f"{first} {last}"))
-    return result
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    id: int
-    child_id: int
-    item_id: int
-    guardian_id: int
-    version_id: int
-    answer: str
-    at: datetime.datetime
-
-
-def _answers_query(children):
-    return (ConsentAnswer.select(ConsentAnswer.id, ConsentAnswer.child, ConsentAnswer.item,
-                                 ConsentAnswer.guardian, ConsentAnswer.version,
-                                 ConsentAnswer.answer, ConsentAnswer.at)
-            .where(ConsentAnswer.child.in_(children))
-            .order_by(ConsentAnswer.id).tuples())
-
-
-_answers_of_child = Prepared(lambda child: _answers_query(_one_child(child)), child=int)
-_answers_of_group = Prepared(lambda group, day: _answers_query(_in_group(group, day)),
+_answers_of_child = Prepared(lambda child: answers_query(one_child(child)), child=int)
+_answers_of_group = Prepared(lambda group, day: answers_query(in_group(group, day)),
                              group=int, day=datetime.date)
 
-
-def answer_rows(children, rows=None):
-    """{(child, item, guardian): [AnswerRow, …] oldest first}."""
-    result = {}
-    for row in (_answers_query(children) if rows is None else rows):
-        answer = AnswerRow(*row)
-        result.setdefault((answer.child_id, answer.item_id, answer.guardian_id),
-                          []).append(answer)
-    return result
-
-
-@dataclass(frozen=True)
-class ItemStatus:
-    """One item for one child: the effective status and each guardian's answer."""
-    item: ItemLine
-    status: str
-    answers: list           # [(GuardianLine, answer or None), …]
-
-    @property
-    def waiting_for(self):
-        return [g for g, a in self.answers if a is None]
-
-    def answer_of(self, user_id):
-        return next((a for g, a in self.answers if g.id == user_id), None)
-
-
-def item_status(consent, item, child_id, guardians, rows, day):
-    cutoff = renewal_cutoff(day) if consent.renew_yearly else None
-    answers = [(g, current_answer(rows.get((child_id, item.id, g.id), []),
-                                  consent.version_id, cutoff)) for g in guardians]
-    return ItemStatus(item, effective({g.id: a for g, a in answers}), answers)
-
-
-# Pages ---------------------------------------------------------------------------------
 
 def pupil_decides(birth_date, account_id, pupil_age, day):
     """Does the pupil answer for themselves (the municipality's choice, off by
@@ -376,7 +188,9 @@ def for_group(group_id, group_rows, language, fallback, pupil_age=None, day=None
 def answer(child_id, consent, item, guardian, value, day=None, ip=""):
     """Record a guardian's answer (yes or no) to the current version. A "no" after a
     "yes" is a withdrawal. Nothing is written when the answer is already the current
-    one (a double tap). Returns the stored answer, or None."""
+    one (a double tap). Returns the stored answer, or None. The pages answer through
+    models/posts/photo_consent.py, which carries a refused or withdrawn photo consent
+    through to the photos in the same transaction."""
     day = day or today()
     rows = answer_rows(None, _answers_of_child(child=child_id))
     cutoff = renewal_cutoff(day) if consent.renew_yearly else None
@@ -392,10 +206,6 @@ def answer(child_id, consent, item, guardian, value, day=None, ip=""):
         audit.record("consent.answered", actor=guardian, obj=row, ip=ip,
                      consent=consent.id, item=item.key, version=consent.version,
                      answer=stored, child=child_id)
-        if consent.kind == PHOTO and stored in (NO, WITHDRAWN):
-            # Revocation carries through, at once and in the same transaction.
-            from models.posts import posts
-            posts.withdraw_for(child_id, item.key, by=guardian, ip=ip)
     return row
 
 
@@ -417,7 +227,7 @@ def history(child_id, staff=None, day=None):
     recorder = User.alias("recorder")
     condition = ConsentAnswer.child == child_id
     if staff is not None:
-        condition &= _asked_by(_staff_units(staff, child_id, day or today()))
+        condition &= asked_by(staff_units(staff, child_id, day or today()))
     rows = (ConsentAnswer.select(ConsentAnswer.at, User.first_name, User.last_name,
                                  recorder.first_name, recorder.last_name,
                                  ConsentVersion.consent, ConsentVersion.number,
@@ -460,7 +270,7 @@ def managed(units, everything, language, fallback):
              .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
              .switch(Consent).join(Unit, JOIN.LEFT_OUTER, on=(Consent.unit == Unit.id))
              .switch(Consent).join(Group, JOIN.LEFT_OUTER, on=(Consent.group == Group.id))
-             .where((Consent.kind != PHOTO) & _latest_version())
+             .where((Consent.kind != PHOTO) & latest_version())
              .order_by(Consent.created_at.desc(), Consent.id.desc()).tuples())
     if not everything:
         query = query.where(Consent.unit.in_(units))

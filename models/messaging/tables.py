@@ -2,7 +2,7 @@
 
 A thread belongs to one unit (the school, the SFO or the kindergarten whose staff take
 part) and is about one child — or, for an announcement, to one group. Who may read a
-thread is decided in models/access.py (rule 3 of DESIGN.md), never here.
+thread is decided in models/access/ (rule 3 of DESIGN.md), never here.
 """
 import peewee
 
@@ -65,7 +65,7 @@ class Message(BaseModel):
 
 class Attachment(BaseModel):
     """A file sent with a message: checked by its content, photos re-encoded without
-    their metadata, kept outside static/ under a random name (models/attachments.py)."""
+    their metadata, kept outside static/ under a random name (models/messaging/attachments.py)."""
     message = peewee.ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
     filename = peewee.CharField(max_length=200)
     stored_name = peewee.CharField(max_length=64, unique=True)

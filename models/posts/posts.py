@@ -8,67 +8,27 @@ A photo in a group post is shown only while every child in it has consent for ev
 use the post is marked for (always the app; the website and print, social media, names
 when staff mark them). Consent is checked when the post is published, again on every
 read (a new consent version or a new school year lapses it), and a withdrawal of
-consent withdraws the photos at once, in the same transaction as the answer. A
-withdrawn photo stays withdrawn until staff put it back: giving consent again does not
-silently republish.
+consent withdraws the photos at once, in the same transaction as the answer
+(models/posts/photo_consent.py). A withdrawn photo stays withdrawn until staff put it
+back: giving consent again does not silently republish. The feed, what a viewer reads,
+is models/posts/feed.py.
 """
-import datetime
-from dataclasses import dataclass, field
-
-import peewee
-from peewee import JOIN
+from dataclasses import dataclass
 
 from models import access, audit
-from models.consent.tables import GIVEN, PHOTO
 from models.db import database, today, utcnow
+from models.messaging import recipients
 from models.notifications import notify
 from models.notifications.tables import POST
+from models.posts.photo_consent import missing_consent
 from models.posts.tables import USES, MediaTag, Post, PostMedia
-from models.school.tables import UNPROTECTED, Child, Enrolment, Group, Unit, User
+from models.school.tables import Enrolment, Group
 
 
 def uses_of(post):
     """The photo consent items a group post's photos need."""
     return ["app"] + [use for use, on in (("web", post.for_web), ("social", post.for_social),
                                           ("name", post.with_names)) if on]
-
-
-def photo_consent(child_ids, day=None):
-    """{child id: {use: status}} of the photo consent, in three queries. A child with
-    no guardian and no answer is left out: no consent for any use."""
-    from models.consent import consent_book
-    if not child_ids:
-        return {}
-    day = day or today()
-    children = Child.select(Child.id).where(Child.id.in_(list(child_ids)))
-    return photo_consent_from(consent_book._consents_query(children, day),
-                              consent_book._guardians_query(children),
-                              consent_book._answers_query(children), day)
-
-
-def photo_consent_from(consent_rows, guardian_rows, answer_rows, day=None):
-    """The photo consent's status per child and use, from the consents, guardians and
-    answers of the children (rows the caller fetched, or queries)."""
-    from models.consent import consent_book
-    day = day or today()
-    photo = [c for c in consent_book.consents_for(None, day, "en", "en", consent_rows)
-             if c.kind == PHOTO]
-    guardians = consent_book.responsible_guardians(None, guardian_rows)
-    rows = consent_book.answer_rows(None, answer_rows)
-    if not photo:
-        return {}
-    consent = photo[0]
-    children = set(guardians) | {key[0] for key in rows}
-    return {child: {item.key: consent_book.item_status(
-        consent, item, child, guardians.get(child, []), rows, day).status
-        for item in consent.items} for child in children}
-
-
-def missing_consent(child_ids, uses, day=None):
-    """[(child id, use), …] of tagged children without consent for a use."""
-    status = photo_consent(child_ids, day)
-    return [(child, use) for child in child_ids for use in uses
-            if status.get(child, {}).get(use) != GIVEN]
 
 
 # Publishing -------------------------------------------------------------------------------
@@ -134,7 +94,7 @@ def _notify(post, author):
     notify.publish(notify.Event(
         kind=POST, source=f"p{post.id}", path=f"/posts/{post.id}",
         unit_id=post.unit_id,
-        recipients={user: child for user, child in access.guardian_pairs(children)
+        recipients={user: child for user, child in recipients.guardian_pairs(children)
                     if user != author.id}))
 
 
@@ -199,21 +159,17 @@ def edit(post, editor, title, body, uses, changes, ip=""):
     return [name for m in removed for name in (media[m].stored_name, media[m].thumb_name)]
 
 
-def withdraw_for(child_id, use, by=None, ip=""):
-    """Consent for `use` no longer holds for the child: withdraw every group-post photo
-    the child is tagged in that relied on it. Called inside the answer's transaction.
-    Returns the number withdrawn."""
-    relies = {"app": Post.id.is_null(False), "web": Post.for_web,
-              "social": Post.for_social, "name": Post.with_names}[use]
-    affected = (PostMedia.select(PostMedia.id).join(Post).switch(PostMedia).join(MediaTag)
-                .where((MediaTag.child == child_id) & Post.group.is_null(False)
-                       & PostMedia.withdrawn_at.is_null() & relies))
-    ids = [m.id for m in affected]
-    if ids:
-        PostMedia.update(withdrawn_at=utcnow()).where(PostMedia.id.in_(ids)).execute()
-        audit.record("media.withdrawn", actor=by, ip=ip, child=child_id, use=use,
-                     media=ids)
-    return len(ids)
+def post_by_id(post_id):
+    """The stored post, for editing once the feed's rule has shown it to the editor."""
+    return Post.get_by_id(post_id)
+
+
+def staff_unit_of(user, child_id):
+    """The unit of a post about one child by a member of staff: that of a group of the
+    child's that the member of staff works in."""
+    return (Group.select(Group.unit).join(Enrolment)
+            .where((Enrolment.child == child_id)
+                   & Group.id.in_(access.staff_group_ids(user))).first()).unit_id
 
 
 def republish(media, by, ip=""):
@@ -228,166 +184,16 @@ def republish(media, by, ip=""):
     return True
 
 
-# Reading ----------------------------------------------------------------------------------
-
-@dataclass
-class MediaLine:
-    id: int
-    width: int
-    height: int
-    thumb_width: int
-    thumb_height: int
-    none_identifiable: bool
-    withdrawn: bool
-    seconds: float | None = None                  # a video's length; None for a photo
-    tags: list = field(default_factory=list)      # [(child id, name)] the viewer may name
-    shown: bool = True
-    others: int = 0     # children in it whose names the viewer may not see (rule 11)
-
-    @property
-    def video(self):
-        return self.seconds is not None
-
-
-@dataclass
-class PostLine:
-    id: int
-    title: str
-    body: str
-    published_at: datetime.datetime
-    author: str
-    group: str | None
-    child: str | None
-    unit: str
-    uses: list
-    staff: bool                 # the viewer reads it as staff (sees withdrawn photos)
-    edited_at: datetime.datetime | None = None
-    media: list = field(default_factory=list)
-
-
-PAGE_SIZE = 10
-
-
-def _lines(rows):
-    return [PostLine(pid, title, body, at, f"{af} {al}", group, f"{cf} {cl}" if cf else None,
-                     unit, ["app"] + [u for u, on in (("web", web), ("social", social),
-                                                     ("name", names)) if on], bool(staff),
-                     edited)
-            for (pid, title, body, at, af, al, group, cf, cl, unit, web, social, names,
-                 edited, staff) in rows]
-
-
-def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, post_id=None):
-    """Posts matching `condition` (the viewer's access rule), newest first, `fetch` of
-    them (one more than a page, to know whether there is a next one)."""
-    author = User.alias("author")
-    query = (Post.select(Post.id, Post.title, Post.body, Post.published_at,
-                         author.first_name, author.last_name, Group.name, Child.first_name,
-                         Child.last_name, Unit.name, Post.for_web, Post.for_social,
-                         Post.with_names, Post.edited_at, staff_expression)
-             .join(author, on=(Post.author == author.id))
-             .switch(Post).join(Group, JOIN.LEFT_OUTER, on=(Post.group == Group.id))
-             .switch(Post).join(Child, JOIN.LEFT_OUTER, on=(Post.child == Child.id))
-             .switch(Post).join(Unit, on=(Post.unit == Unit.id))
-             .where(condition)
-             .order_by(Post.published_at.desc(), Post.id.desc()).limit(fetch).tuples())
-    if before is not None:  # the page after a post, in the same order
-        ref = Post.alias("ref")
-        at = ref.select(ref.published_at).where(ref.id == before)
-        query = query.where((Post.published_at < at)
-                            | ((Post.published_at == at) & (Post.id < before)))
-    if post_id is not None:
-        query = query.where(Post.id == post_id)
-    return query
-
-
-def feed(condition, staff_expression, before=None, limit=PAGE_SIZE, post_id=None, own=None):
-    """The posts with their photos and who is in them, and whether each photo may be
-    shown: see `finish`. `own`: the viewer's own children, as for `media_query`."""
-    rows = list(feed_query(condition, staff_expression, limit + 1, before, post_id))
-    ids = [row[0] for row in rows[:limit]]
-    return finish(rows, limit, media_rows=media_query(ids, own))
-
-
-def media_query(posts, own=None):
-    """The photos of `posts` (ids, or a subquery of them) with who is in each, whether
-    that child's address is protected and whether it is one of `own` (a subquery of the
-    viewer's own children's ids; None: none of them)."""
-    tagged = Child.alias("tagged")
-    mine = tagged.id.in_(own) if own is not None else peewee.Value(False)
-    return (PostMedia.select(PostMedia.id, PostMedia.post, PostMedia.width, PostMedia.height,
-                             PostMedia.thumb_width, PostMedia.thumb_height,
-                             PostMedia.none_identifiable, PostMedia.withdrawn_at,
-                             PostMedia.seconds, tagged.id,
-                             tagged.first_name, tagged.last_name,
-                             tagged.address_protection, mine)
-            .join(MediaTag, JOIN.LEFT_OUTER, on=(MediaTag.media == PostMedia.id))
-            .join(tagged, JOIN.LEFT_OUTER, on=(MediaTag.child == tagged.id))
-            .where(PostMedia.post.in_(posts))
-            .order_by(PostMedia.post, PostMedia.position, tagged.first_name).tuples())
-
-
-def tagged_in(posts):
-    """The children in the photos of `posts` (a subquery of post ids)."""
-    return (MediaTag.select(MediaTag.child).join(PostMedia)
-            .where(PostMedia.post.in_(posts)))
-
-
-def finish(rows, limit=PAGE_SIZE, media_rows=None, consent=None):
-    """Post rows from `feed_query` with their photos, who is in each, and whether each
-    may be shown. Four queries (photos with tags, the photo consent), unless the caller
-    ran them already (`media_rows` from `media_query`, `consent`: {child: {use:
-    status}}). Without `media_rows` nobody counts as the viewer's own child.
-
-    Who is in a photo is named to staff of the post; to a family only its own children,
-    and another child only when the post is marked for names, that child's name consent
-    is given and its address is not protected (rule 11). The rest are counted, unnamed."""
-    posts = _lines(rows)
-    more = len(posts) > limit
-    posts = posts[:limit]
-    by_id = {p.id: p for p in posts}
-    if not posts:
-        return posts, more
-    media, own, protected = {}, set(), set()
-    for (mid, post, width, height, tw, th, none, withdrawn, seconds, child, first,
-         last, protection, mine) in (media_query(list(by_id)) if media_rows is None
-                                     else media_rows):
-        if post not in by_id:
-            continue  # the one post fetched beyond the page
-        line = media.get(mid)
-        if line is None:
-            line = media[mid] = MediaLine(mid, width, height, tw, th, none,
-                                          withdrawn is not None, seconds)
-            by_id[post].media.append(line)
-        if child:
-            line.tags.append((child, f"{first} {last}"))
-            if mine:
-                own.add(child)
-            if protection not in UNPROTECTED:
-                protected.add(child)
-    group_posts = [p for p in posts if p.group is not None]
-    children = {c for p in group_posts for m in p.media for c, _ in m.tags}
-    status = consent if consent is not None else (photo_consent(children) if children else {})
-    for post in group_posts:
-        for line in post.media:
-            lapsed = any(status.get(c, {}).get(use) != GIVEN
-                         for c, _ in line.tags for use in post.uses)
-            line.shown = not line.withdrawn and not lapsed
-    for post in posts:
-        if post.staff:
-            continue
-        for line in post.media:
-            named = [(c, name) for c, name in line.tags
-                     if c in own or ("name" in post.uses and c not in protected
-                                     and status.get(c, {}).get("name") == GIVEN)]
-            line.others = len(line.tags) - len(named)
-            line.tags = named
-    return posts, more
-
-
-def media_of(post_id, media_id):
-    return (PostMedia.select().where((PostMedia.id == media_id)
-                                     & (PostMedia.post == post_id)).first())
+def remove_media(media, by, ip=""):
+    """Staff remove a photo or video from its post for good. Returns the stored names of
+    its files (for the caller to delete once the change is committed)."""
+    with database.atomic():
+        tagged = [t.child_id for t in media.tags]
+        MediaTag.delete().where(MediaTag.media == media.id).execute()
+        PostMedia.delete().where(PostMedia.id == media.id).execute()
+        audit.record("media.removed", actor=by, obj=media, ip=ip, post=media.post_id,
+                     children=tagged)
+    return [media.stored_name, media.thumb_name]
 
 
 # Retention ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""OneRoster 1.1 CSV files → Roster (models/roster_data.py).
+"""OneRoster 1.1 CSV files → Roster (models/roster/rows.py).
 
 Source: 1EdTech OneRoster 1.1 CSV Tables (v1.1.1, imsglobal.org/oneroster-v11-final-
 csv-tables, and vendors' copies of its tables): UTF-8, a BOM to be tolerated, a header
@@ -60,9 +60,8 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from models import db
-from models.roster.roster import line
 from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
-                                RosterError, StaffRow, UnitRow)
+                                RosterError, StaffRow, UnitRow, line)
 
 KINDS = ("school", "sfo", "kindergarten")
 RESPONSIBILITY = ("shared", "sole", "none")

@@ -1,10 +1,11 @@
 """A roster as read from a file, before it touches the database: units, groups,
 children, guardians and their guardianships, staff and their roles.
 
-Every reader (models/roster.py: Kontaktbok CSV; models/roster_oneroster.py: OneRoster
-1.1 CSV; models/roster_ss12000.py: SS 12000 JSON) produces this, and models/roster.py
-compares it with the database and applies it. Each row remembers where it came from
-(file and line, or JSON path), so that an error names the place to fix.
+Every reader (models/roster/kontaktbok_csv.py: Kontaktbok CSV; models/roster/oneroster.py:
+OneRoster 1.1 CSV; models/roster/ss12000.py: SS 12000 JSON) produces this;
+models/roster/roster.py compares it with the database and models/roster/applying.py
+applies it. Each row remembers where it came from (file and line, or JSON path, as
+`line` writes it), so that an error names the place to fix.
 
 Values are already in Kontaktbok's terms:
 - unit kind: "school", "sfo", "kindergarten"
@@ -18,6 +19,8 @@ Values are already in Kontaktbok's terms:
 import datetime
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 
 class RosterError(Exception):
     """A row that cannot be imported. Nothing is applied when there is one."""
@@ -26,6 +29,11 @@ class RosterError(Exception):
         super().__init__("%s: %s" % (where, problem))
         self.where = where
         self.problem = problem
+
+
+def line(name, number):
+    """Where in a file: "children.csv line 3" (the header is line 1)."""
+    return _l("%(file)s line %(line)d", file=name, line=number)
 
 
 @dataclass

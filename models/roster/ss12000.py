@@ -1,4 +1,4 @@
-"""SS 12000 JSON → Roster (models/roster_data.py).
+"""SS 12000 JSON → Roster (models/roster/rows.py).
 
 Sources (the SIS OpenAPI file itself was not at hand): Skolverket's reference API
 schemas (github.com/skolverket/dnp-ss12000-reference-api, src/main/resources/schema:
@@ -76,6 +76,7 @@ from flask_babel import lazy_gettext as _l
 from models import db
 from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
                                 RosterError, StaffRow, UnitRow)
+from models.roster.ss12000_fields import current, date, items, objects, reference, strings, text
 
 GROUP_TYPES = ("Klass", "Avdelning", "Undervisning", "Mentor")
 NOT_SCHOOL = {"FS", "FTH", "OPPFTH"}
@@ -85,7 +86,6 @@ CUSTODIAN = "Vårdnadshavare"
 REGISTERED = ("Folkbokföring", "Folkbokföringsadress")  # address types, v2.1 and draft
 TEACHING = ("Lärare", "Förskollärare", "Barnskötare", "Fritidspedagog")
 UNIT_STAFF = {"kindergarten": "kindergarten_staff", "sfo": "sfo_staff"}
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # SS 12000 nests six deep (groups[].groupMemberships[].person.id); a deeper file is
 # refused before json.loads, whose recursion would otherwise end in a RecursionError.
 MAX_DEPTH = 64
@@ -123,14 +123,14 @@ def read(data, source, school_year):
     if not isinstance(document, dict):
         raise RosterError(source, _l("must be a JSON object with organisations, persons, "
                                      "groups and duties"))
-    organisations = _items(document, "organisations")
-    people = {person["id"]: (where, person) for where, person in _items(document, "persons")}
-    all_groups = _items(document, "groups", required=False)
+    organisations = items(document, "organisations")
+    people = {person["id"]: (where, person) for where, person in items(document, "persons")}
+    all_groups = items(document, "groups", required=False)
     units = _units(organisations)
     groups, members, assignments = _groups(all_groups, units, organisations, people,
                                            school_year, today)
     children, guardians, guardianships = _families(people, members, today)
-    staff, roles = _staff_roles(_items(document, "duties", required=False), assignments,
+    staff, roles = _staff_roles(items(document, "duties", required=False), assignments,
                                 people, units, organisations, groups, all_groups, today)
     return Roster(source=source, units=list(units.values()), groups=list(groups.values()),
                   children=list(children.values()), guardians=list(guardians.values()),
@@ -143,12 +143,12 @@ def _units(organisations):
     for where, org in organisations:
         if org.get("organisationType") != "Skolenhet":
             continue
-        types = set(_strings(where, org, "schoolTypes"))
+        types = set(strings(where, org, "schoolTypes"))
         kind = ("school" if types - NOT_SCHOOL or not types
                 else "kindergarten" if "FS" in types else "sfo")
-        units[org["id"]] = UnitRow(key=org["id"], name=_text(where, org, "displayName", True),
-                                   kind=kind, where=where, email=_text(where, org, "email"),
-                                   phone=_text(where, org, "phoneNumber"),
+        units[org["id"]] = UnitRow(key=org["id"], name=text(where, org, "displayName", True),
+                                   kind=kind, where=where, email=text(where, org, "email"),
+                                   phone=text(where, org, "phoneNumber"),
                                    address=_address(org.get("address")))
     return units
 
@@ -160,20 +160,20 @@ def _groups(all_groups, units, organisations, people, school_year, today):
     for where, group in all_groups:
         if group.get("groupType") not in GROUP_TYPES:
             continue
-        unit = _reference(where, group, "organisation", org_ids, "organisations")
+        unit = reference(where, group, "organisation", org_ids, "organisations")
         if unit not in units:
             raise RosterError(f"{where}.organisation",
                               _l("“%(id)s” is not a school unit (Skolenhet)", id=unit))
         groups[group["id"]] = GroupRow(key=group["id"], unit=unit, school_year=school_year,
-                                       name=_text(where, group, "displayName", True),
+                                       name=text(where, group, "displayName", True),
                                        where=where)
-        for at, membership in _objects(where, group, "groupMemberships"):
-            person = _reference(at, membership, "person", people, "persons")
-            if _current(at, membership, today) and group["id"] not in members.get(person, []):
+        for at, membership in objects(where, group, "groupMemberships"):
+            person = reference(at, membership, "person", people, "persons")
+            if current(at, membership, today) and group["id"] not in members.get(person, []):
                 members.setdefault(person, []).append(group["id"])
         embedded = group.get("_embedded") if isinstance(group.get("_embedded"), dict) else {}
         assignments += [(at, assignment, group["id"], None) for at, assignment
-                        in _objects(f"{where}._embedded", embedded, "assignmentRoles")]
+                        in objects(f"{where}._embedded", embedded, "assignmentRoles")]
     return groups, members, assignments
 
 
@@ -189,10 +189,10 @@ def _families(people, members, today):
     relations = {}  # (guardian id, child id) -> (custodian?, where)
     for child in children:
         where, person = people[child]
-        for at, responsible in _objects(where, person, "responsibles"):
-            guardian = _reference(at, responsible, "person", people, "persons")
+        for at, responsible in objects(where, person, "responsibles"):
+            guardian = reference(at, responsible, "person", people, "persons")
             custodian = responsible.get("relationType") == CUSTODIAN
-            if _current(at, responsible, today) and (
+            if current(at, responsible, today) and (
                     custodian or (guardian, child) not in relations):
                 relations[(guardian, child)] = (custodian, at)
     responsible = {guardian for guardian, _ in relations}
@@ -238,9 +238,9 @@ def _staff_roles(all_duties, assignments, people, units, organisations, groups, 
             roles.append(RoleRow(*key, where=where))
 
     for where, duty in all_duties:
-        person = _reference(where, duty, "person", people, "persons")
-        at = _reference(where, duty, "dutyAt", org_ids, "organisations")
-        if not _current(where, duty, today):
+        person = reference(where, duty, "person", people, "persons")
+        at = reference(where, duty, "dutyAt", org_ids, "organisations")
+        if not current(where, duty, today):
             continue
         duties[duty["id"]] = (person, duty.get("dutyRole"))
         unit = units.get(at)
@@ -249,98 +249,17 @@ def _staff_roles(all_duties, assignments, people, units, organisations, groups, 
         elif unit and duty.get("dutyRole") in TEACHING:
             add(person, UNIT_STAFF.get(unit.kind), at, None, where)
         from_duties += [(at, assignment, None, duty["id"])
-                        for at, assignment in _objects(where, duty, "assignmentRole")]
+                        for at, assignment in objects(where, duty, "assignmentRole")]
     for where, assignment, group, duty in from_duties + assignments:
-        group = group or _reference(where, assignment, "group", group_ids, "groups")
-        duty = duty or _reference(where, assignment, "duty", duty_ids, "duties")
-        if group in groups and duty in duties and _current(where, assignment, today):
+        group = group or reference(where, assignment, "group", group_ids, "groups")
+        duty = duty or reference(where, assignment, "duty", duty_ids, "duties")
+        if group in groups and duty in duties and current(where, assignment, today):
             person, duty_role = duties[duty]
             if assignment.get("assignmentRoleType") == "Mentor":
                 add(person, "contact_teacher", groups[group].unit, group, where)
             elif duty_role in TEACHING:
                 add(person, "group_staff", groups[group].unit, group, where)
     return [staff[person_id] for person_id in people if person_id in staff], roles
-
-
-def _items(document, key, required=True):
-    """[(path, object)] of one top-level list (or page), every object with an id."""
-    value, path = document.get(key), key
-    if value is None:
-        if required:
-            raise RosterError(key, _l("is missing"))
-        return []
-    if isinstance(value, dict):
-        if value.get("pageToken"):
-            raise RosterError(f"{key}.pageToken", _l("is set: this is one page of the API's "
-                                                     "answer, and the roster needs them all"))
-        value, path = value.get("data"), f"{key}.data"
-    if not isinstance(value, list):
-        raise RosterError(path, _l("must be a list"))
-    items, seen = [], {}
-    for index, item in enumerate(value):
-        where = f"{path}[{index}]"
-        if not isinstance(item, dict):
-            raise RosterError(where, _l("must be an object"))
-        key_ = _text(where, item, "id", True)
-        if key_ in seen:
-            raise RosterError(where, _l("id “%(id)s” is also %(other)s", id=key_,
-                                        other=seen[key_]))
-        seen[key_] = where
-        items.append((where, item))
-    return items
-
-
-def _objects(where, parent, key):
-    """[(path, object)] of a list inside an object; absent is empty."""
-    value = parent.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise RosterError(f"{where}.{key}", _l("must be a list of objects"))
-    return [(f"{where}.{key}[{index}]", item) for index, item in enumerate(value)]
-
-
-def _strings(where, parent, key):
-    """The texts of a list of strings or of objects with a value; absent is empty."""
-    value = parent.get(key) or []
-    if not isinstance(value, list):
-        raise RosterError(f"{where}.{key}", _l("must be a list"))
-    texts = [item.get("value") if isinstance(item, dict) else item for item in value]
-    return [text.strip() for text in texts if isinstance(text, str) and text.strip()]
-
-
-def _text(where, parent, key, required=False):
-    value = parent.get(key)
-    if value is not None and not isinstance(value, str):
-        raise RosterError(f"{where}.{key}", _l("must be a text"))
-    if required and not (value or "").strip():
-        raise RosterError(f"{where}.{key}", _l("is missing"))
-    return (value or "").strip()
-
-
-def _reference(where, parent, key, known, what):
-    """The id of an object reference {"id": …}, which must be among `known`."""
-    reference = parent.get(key)
-    if not isinstance(reference, dict) or not isinstance(reference.get("id"), str):
-        raise RosterError(f"{where}.{key}", _l('must be a reference {"id": …}'))
-    if reference["id"] not in known:
-        raise RosterError(where, _l("%(field)s “%(id)s” is not in %(list)s", field=key,
-                                    id=reference["id"], list=what))
-    return reference["id"]
-
-
-def _date(where, value):
-    if isinstance(value, str) and DATE.fullmatch(value):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise RosterError(where, _l("must be a date written YYYY-MM-DD"))
-
-
-def _current(where, item, today):
-    """Whether a membership, relation, duty or assignment holds today."""
-    start, end = (_date(f"{where}.{key}", item[key]) if item.get(key) is not None else None
-                  for key in ("startDate", "endDate"))
-    return (start is None or start <= today) and (end is None or today <= end)
 
 
 def _civic_no(where, person, seen):
@@ -363,7 +282,7 @@ def _civic_no(where, person, seen):
 def _birth_date(where, person, digits):
     """birthDate, else the date a civic number begins with (day + 60: samordningsnummer)."""
     if person.get("birthDate") is not None:
-        return _date(f"{where}.birthDate", person["birthDate"])
+        return date(f"{where}.birthDate", person["birthDate"])
     day = int(digits[6:8])
     try:
         return datetime.date(int(digits[:4]), int(digits[4:6]), day - 60 if day > 60 else day)
@@ -379,17 +298,17 @@ def _personal(where, person):
         raise RosterError(f"{where}.securityMarking",
                           _l("“%(value)s” must be one of %(allowed)s", value=marking,
                              allowed=", ".join(SECURITY)))
-    addresses = [a for _, a in _objects(where, person, "addresses")]
+    addresses = [a for _, a in objects(where, person, "addresses")]
     address = next((a for a in addresses if a.get("type") in REGISTERED),
                    addresses[0] if addresses else None)
-    return dict(first_name=_text(where, person, "givenName", True),
-                last_name=_text(where, person, "familyName", True), where=where,
+    return dict(first_name=text(where, person, "givenName", True),
+                last_name=text(where, person, "familyName", True), where=where,
                 address=_address(address) if marking != "Skyddad folkbokföring" else "",
                 address_protection=SECURITY.get(marking))  # None: not stated
 
 
 def _first(where, person, key):
-    return next(iter(_strings(where, person, key)), "")
+    return next(iter(strings(where, person, key)), "")
 
 
 def _address(address):
@@ -403,13 +322,13 @@ def _address(address):
 
 def _staff_row(person_id, people, staff):
     where, person = people[person_id]
-    username = next(iter(_strings(where, person, "eduPersonPrincipalNames")
-                         + _strings(where, person, "emails")), "").lower()
+    username = next(iter(strings(where, person, "eduPersonPrincipalNames")
+                         + strings(where, person, "emails")), "").lower()
     if not username:
         raise RosterError(where, _l("has a duty but neither eduPersonPrincipalNames nor "
                                     "emails to make a username of"))
     if other := next((s.where for s in staff.values() if s.username == username), None):
         raise RosterError(where, _l("has the same username as %(other)s", other=other))
-    return StaffRow(username=username, first_name=_text(where, person, "givenName", True),
-                    last_name=_text(where, person, "familyName", True), where=where,
+    return StaffRow(username=username, first_name=text(where, person, "givenName", True),
+                    last_name=text(where, person, "familyName", True), where=where,
                     email=_first(where, person, "emails"))

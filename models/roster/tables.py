@@ -6,6 +6,7 @@ import peewee
 from models.db import BaseModel, utcnow
 from models.school.tables import User
 
+
 class ImportRun(BaseModel):
     """One applied import: when, by whom, from which file, and how much it changed."""
     at = peewee.DateTimeField(default=utcnow)
