@@ -87,11 +87,11 @@ class User(PersonMixin, BaseModel):
     code_login_since = peewee.DateTimeField(null=True)
 
     # flask-login: the id in the session cookie is the login session's random token
-    # (models/sessions.py), never the account id, so logging out really ends it.
+    # (models/login/sessions.py), never the account id, so logging out really ends it.
     is_authenticated = True
     is_anonymous = False
     session_token = None
-    login_method = None  # how this session logged in (models/sessions.py)
+    login_method = None  # how this session logged in (models/login/sessions.py)
 
     @property
     def lower_assurance(self):
@@ -175,7 +175,7 @@ class CaregiverGrant(BaseModel):
     guardian with parental responsibility has approved it and once the unit leader has
     confirmed it; any of those guardians can end it at once. The person is named as the
     requester typed them; `caregiver` stays empty until the invited person accepts,
-    logged in (models/caregivers.py)."""
+    logged in (models/school/caregivers.py)."""
     caregiver = peewee.ForeignKeyField(User, null=True, backref="caregiver_grants",
                                        on_delete="CASCADE")
     child = peewee.ForeignKeyField(Child, backref="caregiver_grants", on_delete="CASCADE")
@@ -208,7 +208,7 @@ class CaregiverApproval(BaseModel):
         indexes = ((("grant", "guardian"), True),)
 
 
-# Staff roles (rule 3 of DESIGN.md says what each one reaches; models/access.py does it).
+# Staff roles (rule 3 of DESIGN.md says what each one reaches; models/access/ does it).
 UNIT_LEADER = "unit_leader"
 CONTACT_TEACHER = "contact_teacher"
 GROUP_STAFF = "group_staff"          # subject teacher, assistant: attached to groups
