@@ -1,2 +1,4 @@
-"""Importing the roster: Kontaktbok CSV, OneRoster 1.1 and SS 12000 read into one shape,
-checked, planned and applied all or nothing."""
+"""Importing the roster: `reading` (files and zips, bounded), the readers
+`kontaktbok_csv`, `oneroster` and `ss12000` into one shape (`rows`), `roster` (checking
+and planning), `applying` (all or nothing), `imports` (the administrator's page), and
+`tables` (the applied runs)."""
