@@ -1,5 +1,6 @@
 """Every user-facing string is translated into nb, nn and sv, and the catalogue is up to
 date with the code."""
+import ast
 import re
 import shlex
 import subprocess
@@ -77,3 +78,26 @@ def test_compiled_catalogue_is_current(language):
     mo = po.with_suffix(".mo")
     assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
         "run `make translations` (make run and make test do it)")
+
+
+def _recorded_events():
+    """The audit events the code records: the first argument of every `….record("…")`."""
+    found = set()
+    paths = [ROOT / "app.py", ROOT / "cli.py", *sorted((ROOT / "models").rglob("*.py")),
+             *sorted((ROOT / "views").rglob("*.py"))]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "record" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_audit_event_is_named_in_words():
+    """The administrator's access log and 7-day summary name each event in the page's
+    language; an event the code records without a name would show as its key."""
+    from views.labels import AUDIT_EVENT_NAMES
+    recorded = _recorded_events()
+    assert "notifications.chosen" in recorded and "login" in recorded
+    assert sorted(recorded - set(AUDIT_EVENT_NAMES)) == []

@@ -312,3 +312,18 @@ def test_every_link_on_the_home_page_leads_somewhere(client, login, username):
         response = client.get(link.replace("&amp;", "&"))
         response.close()
         assert response.status_code == 200, (username, link, response.status_code)
+
+
+def test_the_weekly_summary_names_every_event_in_words(client, login, users, t):
+    """Kari saves her notification settings; the administrator's 7-day summary says so
+    in the page's language, not as the event's key."""
+    from models.notifications import preferences
+    from models.school import own_settings
+    kari = users["kari"]
+    own_settings.save_notification_settings(kari, preferences.choices_of(kari),
+                                            preferences.schedule_of(kari), kari.email,
+                                            kari.phone)
+    login("admin")
+    page = text_of(client.get("/admin/"))
+    assert t("Notification settings saved") in page
+    assert "notifications.chosen" not in page

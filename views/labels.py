@@ -67,6 +67,15 @@ AUDIT_EVENT_NAMES = {
     "group.renamed": _l("Group renamed"),
     "role.added": _l("Staff role added"),
     "role.ended": _l("Staff role ended"),
+    "code_login.allowed": _l("Code login allowed"),
+    "code_login.sent": _l("Login code sent"),
+    "code_login.stopped": _l("Code login stopped"),
+    "guardian.paper_letters": _l("Letters on paper turned on or off for a guardian"),
+    "letters.printed": _l("Letters on paper printed"),
+    "notifications.chosen": _l("Notification settings saved"),
+    "push.subscribed": _l("Push turned on for a device"),
+    "push.removed": _l("Push turned off for a device"),
+    "sms.cap_set": _l("Monthly SMS limit changed"),
 }
 
 UNIT_KIND_NAMES = {
