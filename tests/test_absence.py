@@ -186,6 +186,24 @@ def test_totals_per_term_count_school_days(kids, users):
     assert (result.days, result.part_days, result.by_reason) == (5, 1, {ILL: 5})
 
 
+@pytest.mark.clock("2026-11-18 10:00")  # last week is in the same term
+def test_the_term_totals_say_one_day_in_the_singular(client, login, kids, users, t):
+    """"1 whole day, 1 day arriving late", never "1 whole days, 1 days"."""
+    jonas, monday = kids["Jonas"], today() - datetime.timedelta(days=today().weekday() + 7)
+    Absence.delete().execute()
+    absence.report(jonas.id, users["nina"], monday, monday, ILL)
+    tuesday = monday + datetime.timedelta(days=1)
+    absence.report(jonas.id, users["nina"], tuesday, tuesday, "appointment", part="late",
+                   at_time=datetime.time(10))
+    login("nina")
+    page = text_of(client.get(f"/children/{jonas.id}/absence"))
+    one_day = t("%(num)d whole day", "%(num)d whole days", 1)
+    assert one_day != t("%(num)d whole day", "%(num)d whole days", 2).replace("2", "1")
+    assert t("This term: %(whole)s, %(parts)s.", whole=one_day, parts=t(
+        "%(num)d day arriving late or leaving early",
+        "%(num)d days arriving late or leaving early", 1)) in page
+
+
 def test_a_guardian_who_loses_access_loses_the_records(client, login, kids):
     emma = kids["Emma"]
     Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(

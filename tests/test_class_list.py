@@ -214,6 +214,24 @@ def test_swedish_installations_call_it_a_contact_list(app, client, login, kids, 
     assert "offentleglova" not in page
     assert t("Contact list – %(group)s", group="1A") in text_of(
         client.get(f"/groups/{group('1A').id}/class-list"))
+    assert t("Contact list: what you share about %(name)s", name="Emma") in page
+    assert t("What you share on the contact list") in text_of(client.get("/"))
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "sv"])
+def test_a_norwegian_installation_says_class_list_on_every_page(client, login, kids,
+                                                                   language):
+    """One name per country, whatever the language: in Norway the home page, the list
+    and the sharing page all say class list (Swedish: klasslista)."""
+    login("kari")
+    assert client.post("/language", data={"locale": language}).status_code == 303
+    word = {"nb": "Klasseliste", "nn": "Klasseliste", "sv": "Klasslista"}[language]
+    home = text_of(client.get("/"))
+    sharing = text_of(client.get(f"/children/{kids['Emma'].id}/class-list"))
+    listed = text_of(client.get(f"/groups/{group('1A').id}/class-list"))
+    for page in (home, sharing, listed):
+        assert word in page or word.lower() in page
+    assert "Kontaktlist" not in home + sharing + listed
 
 
 def test_the_class_list_of_30_children_costs_the_same_queries(client, login):

@@ -101,3 +101,32 @@ def test_every_audit_event_is_named_in_words():
     recorded = _recorded_events()
     assert "notifications.chosen" in recorded and "login" in recorded
     assert sorted(recorded - set(AUDIT_EVENT_NAMES)) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_message_renders_for_0_1_2_and_5(language):
+    """Each count reads right in each language: the form the language's plural rule
+    picks for 0, 1, 2 and 5 is translated, shows the number and fills every
+    placeholder."""
+    from babel.support import Translations
+    with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.mo", "rb") as fh:
+        translations = Translations(fh)
+    catalog = read(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", language)
+    plurals = [m for m in catalog if isinstance(m.id, tuple)]
+    assert plurals
+    problems = []
+    for message in plurals:
+        singular, plural = message.id[:2]
+        names = set(PLACEHOLDER.findall(singular)) | set(PLACEHOLDER.findall(plural))
+        for n in (0, 1, 2, 5):
+            values = {name: n if name == "num" else 7 for name in names}
+            try:
+                text = translations.ungettext(singular, plural, n) % values
+            except (KeyError, TypeError, ValueError) as error:
+                problems.append(f"{singular!r} with {n}: {error!r}")
+                continue
+            if "num" in names and str(n) not in text:
+                problems.append(f"{singular!r} with {n}: no number in {text!r}")
+            if text in (singular % values, plural % values) and language != "en":
+                problems.append(f"{singular!r} with {n}: untranslated")
+    assert problems == []
