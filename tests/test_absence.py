@@ -302,6 +302,42 @@ def test_the_leave_list_costs_the_same_queries_for_one_or_many(client, login, ki
     assert queries_for(client, "/leave/") == one <= 6
 
 
+def test_decided_leave_stays_on_the_list_with_its_decision(client, login, kids, users, t):
+    """A decision does not make the application vanish: the leader and the contact
+    teacher see what was decided, by whom and why; staff of another unit do not."""
+    emma, start = kids["Emma"], next_monday()
+    application = absence.apply_for_leave(emma.id, users["kari"], start, start, "Bryllup")
+    login("rektor")
+    assert client.post(f"/leave/{application.id}", data={
+        "decision": "decline", "reason": "Nasjonal prøve den dagen."}).status_code == 303
+    for username in ("rektor", "larer1a"):
+        login(username)
+        page = text_of(client.get("/leave/"))
+        decided = page.split(t("Decided in the last %(num)d day",
+                               "Decided in the last %(num)d days", 90))[1]
+        assert "Emma" in decided and "Bryllup" in decided
+        assert t("Declined") in decided
+        assert t("Reason for the decision: %(reason)s",
+                 reason="Nasjonal prøve den dagen.") in decided
+        assert t("Decided by %(name)s on %(date)s", name=users["rektor"].name,
+                 date=today().strftime("%d.%m.%Y")) in decided
+    login("bhg")  # kindergarten staff: not Emma's school
+    assert client.get("/leave/").status_code == 404
+
+
+def test_the_leave_list_with_decided_applications_costs_the_same_queries(
+        client, login, kids, users):
+    login("rektor")
+    one = queries_for(client, "/leave/")
+    start = next_monday()
+    for n, name in enumerate(("Emma", "Jonas", "Sara", "Emma", "Jonas", "Sara")):
+        application = absence.apply_for_leave(kids[name].id, users["kari"],
+                                              start + datetime.timedelta(n),
+                                              start + datetime.timedelta(n), "Tur")
+        absence.decide(application, users["rektor"], n % 2 == 0, "Svar")
+    assert queries_for(client, "/leave/") == one <= 6
+
+
 @pytest.mark.parametrize("username, url", [
     ("kari", "/"), ("larer1a", "/"), ("rektor", "/"), ("bhg", "/"),
     ("kari", "/children/EMMA/absence"), ("larer1a", "/children/EMMA/absence"),

@@ -14,7 +14,7 @@ from models import access
 from models.absence import absence
 from models.absence.tables import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, MAX_DAYS,
                                    NOTE_MAX, NOTICED, OTHER, PARTS, WHOLE_DAY, school_days)
-from models.db import today
+from models.db import today, utcnow
 from models.messaging.sensitive import concerns
 
 from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
@@ -26,6 +26,7 @@ def _names():
     return translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS,
                       leave_names=LEAVE_STATUS)
 LEAVE_REASON_MAX = 500
+DECIDED_DAYS = 90  # how far back /leave/ shows decided applications
 
 
 def _policy():
@@ -333,11 +334,16 @@ def _pending_for(user):
 @bp.route("/leave/")
 @login_required
 def pending():
-    applications, may_decide = _pending_for(current_user._get_current_object())
+    """The applications waiting for the user's decision, and those decided lately in
+    their units and groups, with the decision and its reason."""
+    applications, may_decide, decided = access.leave_page(
+        current_user._get_current_object(), _policy().teacher_leave_days,
+        utcnow() - datetime.timedelta(days=DECIDED_DAYS))
     if applications is None:
         abort(404)
     return render("absence/leave.html", applications=applications, may_decide=may_decide,
-                  limit=_policy().teacher_leave_days, errors={}, **_names())
+                  limit=_policy().teacher_leave_days, errors={}, decided=decided,
+                  decided_days=DECIDED_DAYS, **_names())
 
 
 @bp.route("/leave/<int:leave_id>", methods=["POST"])

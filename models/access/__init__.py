@@ -27,8 +27,8 @@ from models.access.class_list import class_list_viewer, joined_guardian_sees
 from models.access.consents import (answering_child, consent_child, consent_scope,
                                     may_answer_consents)
 from models.access.leave import (absence_viewer, authority_over, changeable_reports,
-                                 leave_deciders, leave_scope, leave_to_decide, leave_to_decide_all,
-                                 own_report_or_none)
+                                 leave_deciders, leave_page, leave_scope, leave_to_decide,
+                                 leave_to_decide_all, own_report_or_none)
 from models.access.posts import post_condition
 from models.access.roles import (events_heard, home_roles, is_administrator, is_information_only,
                                  is_staff)
@@ -43,9 +43,10 @@ __all__ = [
     "children_to_write_about", "class_list_viewer", "consent_child", "consent_scope",
     "events_heard", "group_or_none", "groups", "guarded_child_ids", "guarded_children",
     "guardian_child_or_none", "home_roles", "invited_child_or_none", "is_administrator",
-    "is_information_only", "is_staff", "joined_guardian_sees", "leave_deciders", "leave_scope",
-    "leave_to_decide", "leave_to_decide_all", "may_answer_consents", "may_reply_as",
-    "own_children", "own_report_or_none", "post_condition", "replies_privately",
-    "reply_rights", "staff_child_or_none", "staff_children", "staff_group_children",
-    "staff_group_ids", "staff_groups", "staff_units_for", "thread_condition",
-    "thread_for_inspection", "thread_or_none", "threads", "units", "urgent_units"]
+    "is_information_only", "is_staff", "joined_guardian_sees", "leave_deciders", "leave_page",
+    "leave_scope", "leave_to_decide", "leave_to_decide_all", "may_answer_consents",
+    "may_reply_as", "own_children", "own_report_or_none", "post_condition",
+    "replies_privately", "reply_rights", "staff_child_or_none", "staff_children",
+    "staff_group_children", "staff_group_ids", "staff_groups", "staff_units_for",
+    "thread_condition", "thread_for_inspection", "thread_or_none", "threads", "units",
+    "urgent_units"]

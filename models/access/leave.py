@@ -2,7 +2,10 @@
 about the child (a leader of a unit it attends, or the contact teacher of its group), which
 decides leave (the teacher only for short leave), lets its guardians log in with a code
 and sends them paper letters; and who sees and changes a child's absence reports."""
-from models.absence.tables import PENDING, Absence, LeaveApplication, changeable
+from peewee import JOIN
+
+from models.absence.tables import (APPROVED, DECLINED, PENDING, Absence, LeaveApplication,
+                                   changeable)
 from models.access.children import guardian_child_or_none, staff_child_or_none
 from models.access.consents import answering_child
 from models.db import today
@@ -74,8 +77,23 @@ def leave_to_decide_all(user, teacher_limit, day=None):
     units, groups = leave_scope(user)
     if not units and not groups:
         return None, set()
-    in_scope = Enrolment.select(Enrolment.child).join(Group).where(
-        Enrolment.active(day) & (Group.unit.in_(units) | Group.id.in_(groups)))
+    return _pending(units, groups, teacher_limit, day)
+
+
+def leave_page(user, teacher_limit, decided_since, day=None):
+    """What /leave/ shows: (pending applications, the ids the user may decide, the
+    applications decided since `decided_since`), all for children in the user's units
+    or groups; (None, set(), []) for someone who decides no leave. Four queries."""
+    day = day or today()
+    units, groups = leave_scope(user)
+    if not units and not groups:
+        return None, set(), []
+    return (*_pending(units, groups, teacher_limit, day),
+            _decided(units, groups, decided_since, day))
+
+
+def _pending(units, groups, teacher_limit, day):
+    in_scope = _children_in_scope(units, groups, day)
     applications = list(LeaveApplication.select(LeaveApplication, Child)
                         .join(Child, on=(LeaveApplication.child == Child.id))
                         .where((LeaveApplication.status == PENDING)
@@ -96,6 +114,27 @@ def leave_to_decide_all(user, teacher_limit, day=None):
                 a.days <= teacher_limit and any(group in groups for group, _ in mine)):
             may_decide.add(a.id)
     return applications, may_decide
+
+
+def _children_in_scope(units, groups, day):
+    return Enrolment.select(Enrolment.child).join(Group).where(
+        Enrolment.active(day) & (Group.unit.in_(units) | Group.id.in_(groups)))
+
+
+def _decided(units, groups, since, day, limit=100):
+    """Applications decided (approved or declined) since `since` for children in the
+    units or groups, the latest decision first, with the child and who decided."""
+    decider = User.alias("decider")
+    return list(LeaveApplication.select(LeaveApplication, Child, decider)
+                .join(Child, on=(LeaveApplication.child == Child.id))
+                .switch(LeaveApplication)
+                .join(decider, JOIN.LEFT_OUTER, on=(LeaveApplication.decided_by == decider.id),
+                      attr="decider")
+                .where(LeaveApplication.status.in_([APPROVED, DECLINED])
+                       & (LeaveApplication.decided_at >= since)
+                       & LeaveApplication.child.in_(_children_in_scope(units, groups, day)))
+                .order_by(LeaveApplication.decided_at.desc(), LeaveApplication.id.desc())
+                .limit(limit))
 
 
 RESPONSIBLE, GUARDIAN, STAFF = "responsible", "guardian", "staff"
