@@ -266,6 +266,19 @@ def test_message_pages(open_session, live_app, username, name, url, locale):
     check_page(session, f"messages-{name}-{username}", locale, (360, 740))
 
 
+@each_locale
+def test_the_needs_an_answer_tag_is_a_small_tag_not_a_field(open_session, live_app, locale):
+    """The tag on a thread that waits for the teacher is as wide as its words, not a
+    box across the row that looks like an input."""
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in("larer1a")
+    session.goto("/messages/?answer=1")
+    tag = session.page.locator(".thread .tag").first.bounding_box()
+    row = session.page.locator(".thread a").first.bounding_box()
+    assert tag["width"] < row["width"] / 2, (tag, row)
+    session.assert_clean()
+
+
 def test_unread_badge_loads_and_a_reply_appears_without_javascript(open_session, live_app):
     from models import db as dbmod
     from models.messaging.tables import Thread
