@@ -53,6 +53,7 @@ ORGANISATION = [("GET", "/admin/organisation/"), ("POST", "/admin/organisation/u
                 ("POST", "/admin/organisation/units/1/rename"),
                 ("POST", "/admin/organisation/groups/1/rename"),
                 ("POST", "/admin/organisation/groups"), ("POST", "/admin/organisation/staff"),
+                ("GET", "/admin/organisation/roles/1/end"),
                 ("POST", "/admin/organisation/roles/1/end")]
 
 
@@ -109,7 +110,17 @@ def test_a_new_staff_account_gets_a_password_once_and_a_role_that_can_end(client
     assert other.post("/login", data={"username": "vikar",
                                       "password": password}).status_code == 302
     role = StaffRole.get(StaffRole.user == vikar)
-    assert client.post(f"/admin/organisation/roles/{role.id}/end").status_code == 303
+    # The list's "End" opens a page that asks; a post without its confirmation ends
+    # nothing (a stray click, an old form) and asks again.
+    asked = client.get(f"/admin/organisation/roles/{role.id}/end")
+    assert asked.status_code == 200
+    assert t("End the role %(role)s for %(name)s?", role=t("Contact teacher") + " (1A)",
+             name="Vera Vikar") in text_of(asked)
+    assert client.post(f"/admin/organisation/roles/{role.id}/end").status_code == 200
+    assert access.staff_child_or_none(vikar, kids["Emma"].id) is not None
+    assert not AuditEvent.select().where(AuditEvent.action == "role.ended").exists()
+    assert client.post(f"/admin/organisation/roles/{role.id}/end",
+                       data={"confirm": "1"}).status_code == 303
     assert access.staff_child_or_none(vikar, kids["Emma"].id) is None
     assert AuditEvent.get(AuditEvent.action == "role.ended").details["role"] == \
         "contact_teacher"

@@ -33,6 +33,7 @@ ROUTES = Matrix({
     ("POST", "/admin/organisation/units"): only(ADMIN, 400),
     ("POST", "/admin/organisation/groups"): only(ADMIN, 400),
     ("POST", "/admin/organisation/staff"): only(ADMIN, 400),
+    ("GET", "/admin/organisation/roles/999999/end"): only(ADMIN, 303),
     ("POST", "/admin/organisation/roles/999999/end"): only(ADMIN, 303),
     ("POST", "/admin/organisation/units/{school}/rename"): only(ADMIN, 400),  # no name
     ("POST", "/admin/organisation/groups/{g1a}/rename"): only(ADMIN, 400),

@@ -166,11 +166,15 @@ def rename(kind, item_id):
     return redirect(url_for("organisation.index"), 303)
 
 
-@bp.route("/roles/<int:role_id>/end", methods=["POST"])
+@bp.route("/roles/<int:role_id>/end", methods=["GET", "POST"])
 def end_role(role_id):
+    """Ending a role takes two steps, also without JavaScript: this page asks, and only
+    its confirming form ends the role (a stray click on the list ends nothing)."""
     role = organisation.role_or_none(role_id)
     if role is None:
         return redirect(url_for("organisation.index"), 303)
-    organisation.end_role(role, current_user._get_current_object(), ip=client_ip())
-    flash(_l("The role is ended: the access it gave ends now."), "success")
-    return redirect(url_for("organisation.index"), 303)
+    if request.method == "POST" and request.form.get("confirm") == "1":
+        organisation.end_role(role, current_user._get_current_object(), ip=client_ip())
+        flash(_l("The role is ended: the access it gave ends now."), "success")
+        return redirect(url_for("organisation.index"), 303)
+    return render("admin/end_role.html", role=role, place=organisation.place_of(role))

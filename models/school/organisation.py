@@ -141,6 +141,15 @@ def role_or_none(role_id):
                                  & (StaffRole.role != ADMINISTRATOR))
 
 
+def place_of(role):
+    """The name of the group, or else the unit, a role belongs to ("" for neither)."""
+    if role.group_id:
+        group = Group.get_or_none(Group.id == role.group_id)
+        return group.name if group else ""
+    unit = Unit.get_or_none(Unit.id == role.unit_id) if role.unit_id else None
+    return unit.name if unit else ""
+
+
 def end_role(role, by, ip=""):
     """The role ends, and the access it gave with it."""
     with database.atomic():

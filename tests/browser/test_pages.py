@@ -343,6 +343,7 @@ FEATURE_PAGES = [
     ("bhg", "posts-edit", "SKIS/edit"),
     ("admin", "admin-import", "/admin/import"),
     ("admin", "admin-organisation", "/admin/organisation/"),
+    ("admin", "admin-end-role", "/admin/organisation/roles/LARER1A_ROLE/end"),
     ("larer1a", "code-login-manage", "/children/JONAS/code-login"),
     ("kari", "code-login-ask", "/login/code"),
 ]
@@ -354,10 +355,14 @@ def test_feature_pages(open_session, live_app, username, name, url, locale):
     from models import db as dbmod
     from models.posts.tables import Post
     children, g1a = _ids(live_app)
+    from models.school.tables import StaffRole, User
     with live_app.app_context(), dbmod.database.connection_context():
         skis = Post.get(Post.title == "Første gang på ski").id
+        larer1a_role = StaffRole.select(StaffRole.id).join(User).where(
+            User.username == "larer1a").first().id
     for key, value in (("EMMA", children["Emma"]), ("JONAS", children["Jonas"]),
-                       ("NOAH", children["Noah"]), ("G1A", g1a), ("SKIS", f"/posts/{skis}")):
+                       ("NOAH", children["Noah"]), ("G1A", g1a), ("SKIS", f"/posts/{skis}"),
+                       ("LARER1A_ROLE", larer1a_role)):
         url = url.replace(key, str(value))
     session = open_session(locale=locale, viewport=(360, 740))
     session.log_in(username)
