@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from models import access, audit
 from models.absence.tables import (APPROVED, DECLINED, LEAVE, PENDING, WHOLE_DAY, WITHDRAWN,
                                    Absence, LeaveApplication, school_days)
+from models.consent import queries
 from models.db import Prepared, database, today, utcnow
 from models.messaging import inbox, recipients
 from models.notifications import notify
 from models.notifications.tables import LEAVE as LEAVE_DECIDED
 from models.notifications.tables import LEAVE_APPLICATION
-from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Group, Guardianship, Unit,
-                                  User)
+from models.school.tables import Child, Enrolment, Group, Unit
 
 
 def report(child_id, by, start, end, reason, part=WHOLE_DAY, at_time=None,
@@ -167,15 +167,6 @@ def apply_for_leave(child_id, by, start, end, reason, ip="", telling=None):
     return row
 
 
-_responsible_guardians = Prepared(
-    lambda child: Guardianship.select(Guardianship.guardian)
-    .join(User, on=(Guardianship.guardian == User.id))
-    .where((Guardianship.child == child)
-           & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)
-           & (User.is_active == True))  # noqa: E712
-    .order_by(User.first_name, User.last_name).tuples(), child=int)
-
-
 def _tell_guardians(application, applicant, subject, text):
     child_id = application.child_id
     unit = (Unit.select().join(Group).join(Enrolment)
@@ -183,7 +174,7 @@ def _tell_guardians(application, applicant, subject, text):
             .order_by(Unit.kind != "school", Unit.name).first())
     if unit is None:
         return
-    guardians = [guardian for (guardian,) in _responsible_guardians(child=child_id)]
+    guardians = [g.id for g in queries.responsible_guardians([child_id]).get(child_id, [])]
     thread = inbox.start_thread(unit, child_id, subject, text, applicant,
                                 inbox.new_form_token(), guardians=guardians, staff=[],
                                 as_guardian=True)
