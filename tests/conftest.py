@@ -17,6 +17,7 @@ from models.login.passwords import use_fast_hashing_for_tests
 from models.login.sessions import LoginSession
 from models.school.tables import Child, User
 
+from . import forms
 from .helpers import empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,9 +73,17 @@ def make_app(database_url, tmp_path, monkeypatch):
                 settings.pop(key, None)
             else:
                 settings[key] = value
-        return create_app(settings)
+        application = create_app(settings)
+        application.after_request(_forms_checked)
+        return application
 
     return make
+
+
+def _forms_checked(response):
+    """Every page of every test keeps the error-summary rule (tests/forms.py)."""
+    forms.check(response)
+    return response
 
 
 @pytest.fixture

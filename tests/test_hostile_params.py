@@ -83,14 +83,60 @@ def _reads(tree):
             yield kind, name
 
 
-def _module_reads(tree):
+def _functions(tree):
+    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+
+
+def _imported_functions(tree, modules):
+    """The functions of other view modules this module calls: `forms.read_report` for
+    `from views import absence_forms as forms`, `read_request` for `from
+    views.caregivers_forms import read_request` (the form reading moved there)."""
+    found = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        for alias in node.names:
+            if node.module == "views" and alias.name in modules:
+                for name, function in modules[alias.name].items():
+                    found[f"{alias.asname or alias.name}.{name}"] = function
+                    found.setdefault(name, function)  # its own calls inside it
+            elif (node.module or "").startswith("views."):
+                module = modules.get(node.module.partition(".")[2], {})
+                if alias.name in module:
+                    found[alias.asname or alias.name] = module[alias.name]
+                    for name, function in module.items():
+                        found.setdefault(name, function)
+    return found
+
+
+def _call_name(call):
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        return f"{call.func.value.id}.{call.func.attr}"
+    return None
+
+
+def _constants(tree):
+    """Module-level tuples and lists of strings (`REPORT_FIELDS = ("start", …)`), which
+    a loop over form fields may name instead of spelling them out."""
+    found = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, (ast.Tuple, ast.List))):
+            found[node.targets[0].id] = {_name(e) for e in node.value.elts if _name(e)}
+    return found
+
+
+def _module_reads(tree, imported=None, constants=None):
     """{function name: {"args", "form", "values": names}} for one module, each
-    function with what the module's functions it calls read (transitively), and with
-    the names given to a helper that reads the name it is given (`_minute("digest")`
-    reading `request.form.get(name)`) and the names a loop feeds a read
-    (`for name in ("start", "end")`)."""
-    functions = {node.name: node for node in ast.walk(tree)
-                 if isinstance(node, ast.FunctionDef)}
+    function with what the functions it calls read (transitively, into the view modules
+    it imports), and with the names given to a helper that reads the name it is given
+    (`_minute("digest")` reading `request.form.get(name)`) and the names a loop feeds a
+    read (`for name in ("start", "end")`)."""
+    own = _functions(tree)
+    functions = {**(imported or {}), **own}
     readers = {}  # helper → [(argument position, kind)]
     for name, function in functions.items():
         arguments = [a.arg for a in function.args.args]
@@ -107,6 +153,11 @@ def _module_reads(tree):
                     and isinstance(loop.iter, (ast.Tuple, ast.List))):
                 looped.setdefault(loop.target.id, set()).update(
                     _name(e) for e in loop.iter.elts if _name(e))
+            elif (isinstance(loop, (ast.For, ast.comprehension))
+                    and isinstance(loop.target, ast.Name)
+                    and isinstance(loop.iter, ast.Name)):
+                looped.setdefault(loop.target.id, set()).update(
+                    (constants or {}).get(loop.iter.id, ()))
         for kind, read in _reads(function):
             if _name(read) is not None:
                 found[kind].add(_name(read))
@@ -114,13 +165,14 @@ def _module_reads(tree):
                 found[kind] |= looped.get(read.id, set())
         calls[name] = set()
         for call in ast.walk(function):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                calls[name].add(call.func.id)
-                for position, kind in readers.get(call.func.id, ()):
+            called = _call_name(call) if isinstance(call, ast.Call) else None
+            if called is not None:
+                calls[name].add(called)
+                for position, kind in readers.get(called, ()):
                     if position < len(call.args) and _name(call.args[position]):
                         found[kind].add(_name(call.args[position]))
     result = {}
-    for name in functions:
+    for name in own:
         seen, todo = set(), [name]
         while todo:
             current = todo.pop()
@@ -140,11 +192,17 @@ def read_parameters():
     """{(view module, function): {"args": names, "form": names}} for every
     request.args / .form / .values a view reads, itself or through its module's
     helpers: `.get(x)`, `.getlist(x)`, `[x]`, `number_from(request.args, x)`."""
+    trees = {path.stem: ast.parse(path.read_text(encoding="utf-8"))
+             for path in sorted((ROOT / "views").glob("*.py"))}
+    modules = {stem: _functions(tree) for stem, tree in trees.items()}
+    constants = {}
+    for tree in trees.values():
+        constants.update(_constants(tree))
     found = {}
-    for path in sorted((ROOT / "views").glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for function, names in _module_reads(tree).items():
-            found[path.stem, function] = names
+    for stem, tree in trees.items():
+        imported = _imported_functions(tree, modules)
+        for function, names in _module_reads(tree, imported, constants).items():
+            found[stem, function] = names
     return found
 
 

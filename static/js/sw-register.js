@@ -9,7 +9,9 @@ if ("serviceWorker" in navigator) {
   });
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!form.action || !form.action.endsWith("/logout") || form.dataset.unsubscribed) return;
+    // getAttribute: a form with a control named "action" shadows the form's action
+    const action = form.getAttribute("action") || "";
+    if (!action.endsWith("/logout") || form.dataset.unsubscribed) return;
     event.preventDefault();
     form.dataset.unsubscribed = "1";
     const done = () => form.submit();
