@@ -1,13 +1,14 @@
 """The domain. `MODELS` lists every table in creation order."""
 from models.absence.tables import Absence, LeaveApplication
 from models.audit import AuditChild, AuditEvent
+from models.calendar.tables import DayOff
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from models.login.email_change import EmailChange
 from models.login.sessions import LoginSession
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
 from models.notifications.tables import (Notification, NotificationChoice, NotificationSchedule,
                                          PushSubscription, Setting)
-from models.posts.tables import MediaTag, Post, PostMedia
+from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
 from models.roster.tables import ImportRun
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
                                   EndedGuardianship, Enrolment, Group, Guardianship, StaffRole,
@@ -19,12 +20,12 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
-          EmailChange]
+          EmailChange, DraftUpload, DayOff]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditChild", "AuditEvent",
-           "EmailChange",
+           "DayOff", "EmailChange",
            "CaregiverApproval", "CaregiverGrant", "Child",
-           "ClassListShare", "MediaTag", "Post", "PostMedia",
+           "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
            "LoginSession", "Message", "Notification", "NotificationChoice",

@@ -7,6 +7,7 @@ import datetime
 
 from models import audit
 from models.absence.tables import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
+from models.calendar.tables import DayOff
 from models.consent import consent_book
 from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
                                    ConsentVersion)
@@ -127,6 +128,13 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                                       relation="grandparent", confirmed_at=utcnow())
         CaregiverApproval.create(grant=grant, guardian=kari)
         CaregiverApproval.create(grant=grant, guardian=ola)
+        # Two people Kari has asked access for: they wait for Ola's approval.
+        for first, last, email, relation in (
+                ("Arne", "Hansen", "arne.hansen@example.org", "grandparent"),
+                ("Svein", "Moe", "svein.moe@example.org", "family_friend")):
+            asked = CaregiverGrant.create(child=emma, requested_by=kari, relation=relation,
+                                          first_name=first, last_name=last, email=email)
+            CaregiverApproval.create(grant=asked, guardian=kari)
 
         for username, first, last, roles in (
                 ("rektor", "Rita", "Rektorsen", [(UNIT_LEADER, school, None)]),
@@ -225,7 +233,31 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                                 end_date=monday + datetime.timedelta(days=2),
                                 reason="Besøk hos besteforeldre i Bergen.", applied_by=amina,
                                 applied_at=now - datetime.timedelta(hours=5))
+        for name, first, last in school_holidays(year):
+            DayOff.create(unit=school, first_day=first, last_day=last, name=name)
         audit.record("demo.loaded", detail_note="demo municipality loaded")
+
+
+def _easter(year):
+    """Easter Sunday (the Gregorian computus, "anonymous" algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    h = (19 * a + b - b // 4 - (b - (b + 8) // 25 + 1) // 3 + 15) % 30
+    l = (32 + 2 * (b % 4) + 2 * (c // 4) - h - c % 4) % 7  # noqa: E741
+    m = (a + 11 * h + 22 * l) // 451
+    return datetime.date(year, (h + l - 7 * m + 114) // 31, (h + l - 7 * m + 114) % 31 + 1)
+
+
+def school_holidays(year):
+    """The school year's holidays as a Norwegian municipality sets them (the school year
+    starting in August of `year`): autumn (week 40), Christmas, winter (week 8) and
+    Easter (Monday of Holy Week to Easter Monday)."""
+    week = datetime.date.fromisocalendar
+    easter = _easter(year + 1)
+    return [("Høstferie", week(year, 40, 1), week(year, 40, 5)),
+            ("Juleferie", datetime.date(year, 12, 22), datetime.date(year + 1, 1, 2)),
+            ("Vinterferie", week(year + 1, 8, 1), week(year + 1, 8, 5)),
+            ("Påskeferie", easter - datetime.timedelta(days=6),
+             easter + datetime.timedelta(days=1))]
 
 
 TRIP = {

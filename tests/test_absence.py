@@ -17,6 +17,11 @@ from .cast import ROLES
 from .helpers import queries_for, text_of
 from .matrix import HTMX_MODE, Matrix, only
 
+# Absence is reported for school days: the tests that report "today" for a pupil need
+# today to be one (a Wednesday in November, outside the demo's school holidays). Tests
+# that need another day say so themselves.
+pytestmark = pytest.mark.clock("2026-11-18 10:00")
+
 SEES_EMMA = {"kari", "ola", "bestemor", "rektor", "larer1a", "faglarer", "sfo"}
 SEES_1A_DAY = {"rektor", "larer1a", "faglarer"}
 LEAVE_PAGE = {"rektor", "styrer", "larer1a"}
@@ -84,7 +89,10 @@ def test_a_guardian_reports_and_staff_see_it_at_once(client, login, kids, users)
     ({"end": "2000-01-01"}, "end", "The last day cannot be before the first."),
     ({"start": "2000-01-01"}, "start", None),  # too far back
     ({"start": "not a date"}, "start", "Write the date as YYYY-MM-DD, for example %(example)s."),
-    ({"part": "late"}, "time", "Write the time as HH:MM, for example 13:30."),
+    ({"start": ""}, "start", "Choose the date."),  # asks for it, not for a format
+    ({"part": "late"}, "time", "Choose the time."),
+    ({"part": "late", "time": "half past ten"}, "time",
+     "Write the time as HH:MM, for example 13:30."),
     ({"reason": "sick with fever"}, "reason", "Choose a reason."),
     ({"note": "x" * 201}, "note", "The note can be at most %(max)d characters."),
 ])
@@ -338,15 +346,26 @@ def test_the_leave_list_with_decided_applications_costs_the_same_queries(
     assert queries_for(client, "/leave/") == one <= 6
 
 
-@pytest.mark.parametrize("username, url", [
-    ("kari", "/"), ("larer1a", "/"), ("rektor", "/"), ("bhg", "/"),
-    ("kari", "/children/EMMA/absence"), ("larer1a", "/children/EMMA/absence"),
-    ("larer1a", "/groups/G1A/absence"), ("rektor", "/leave/")])
-def test_pages_cost_at_most_six_queries(client, login, kids, username, url):
+@pytest.mark.parametrize("username, url, most", [
+    ("kari", "/", 6), ("larer1a", "/", 6), ("rektor", "/", 6), ("bhg", "/", 6),
+    ("kari", "/children/EMMA/absence", 6),
+    ("larer1a", "/children/EMMA/absence", 6),
+    ("larer1a", "/groups/G1A/absence", 6), ("rektor", "/leave/", 6)])
+def test_pages_cost_at_most_six_queries(client, login, kids, users, username, url, most):
     login(username)
     url = url.replace("EMMA", str(kids["Emma"].id)).replace(
         "G1A", str(Group.get(Group.name == "1A").id))
-    assert queries_for(client, url) <= 6
+    before = queries_for(client, url)
+    assert before <= most
+    # …and as many with more reports, leave and holidays
+    start = next_monday()
+    for n in range(3):
+        absence.report(kids["Emma"].id, users["kari"], start + datetime.timedelta(n),
+                       start + datetime.timedelta(n), ILL)
+        absence.apply_for_leave(kids["Emma"].id, users["kari"],
+                                start + datetime.timedelta(14 + n),
+                                start + datetime.timedelta(14 + n), "Tur")
+    assert queries_for(client, url) == before
 
 
 def test_the_group_day_refuses_a_date_outside_the_calendar(client, login, t):
@@ -381,3 +400,177 @@ def test_absurd_report_dates_and_times_are_field_errors(client, login, kids, t):
         assert f'id="{field}-error"' in response.get_data(as_text=True), changes
     assert not Absence.select().where(Absence.reported_by == user("kari"),
                                       Absence.start_date >= today()).exists()
+
+
+# Issue 17: one report per child, day and part; school days; what happens next --------------
+
+WEDNESDAY = "onsdag 18. november"  # the module's clock, as the nb pages name the day
+
+
+def active(child, **where):
+    query = Absence.select().where((Absence.child == child) & Absence.withdrawn_at.is_null())
+    for name, value in where.items():
+        query = query.where(getattr(Absence, name) == value)
+    return list(query.order_by(Absence.start_date))
+
+
+def test_reporting_a_day_again_updates_the_one_report_and_says_so(client, login, kids, t):
+    """Kari reports Emma ill, then changes her mind to "other": one report, which says
+    "other", and the page says it was updated; the teacher sees one line."""
+    emma = kids["Emma"]
+    login("kari")
+    first = client.post(f"/children/{emma.id}/absence", data=report_data(reason="ill"),
+                        follow_redirects=True)
+    assert t("The absence on %(days)s is reported.", days=WEDNESDAY) in text_of(first)
+    assert t("The school or kindergarten sees it now. You can change or withdraw it on this "
+             "page until the end of %(last)s.", last=WEDNESDAY) in text_of(first)
+    second = client.post(f"/children/{emma.id}/absence",
+                         data=report_data(reason="other", note="Reiser bort"),
+                         follow_redirects=True)
+    assert t("The report for %(days)s was updated.", days=WEDNESDAY) in text_of(second)
+    rows = active(emma, start_date=today())
+    assert [(r.reason, r.note) for r in rows] == [("other", "Reiser bort")]
+    login("larer1a")
+    page = text_of(client.get(f"/groups/{Group.get(Group.name == '1A').id}/absence"))
+    lines = page.split(t("Record an absence you noticed"))[0]
+    assert lines.count("Emma Hansen") == 1
+    assert t("Other reason") in lines and "Reiser bort" in lines
+
+
+def test_not_coming_twice_and_picked_up_twice_leave_one_report_each(client, login, kids, t):
+    """The demo has Noah picked up at 14:00 by his grandmother (Ola's report). Kari taps
+    "not coming" twice and sends "picked up" at 15:00: one whole-day report, one pickup
+    report, and staff see who comes at the latest time."""
+    noah = kids["Noah"]
+    login("kari")
+    client.post(f"/children/{noah.id}/absence/today", data={"reason": "ill"})
+    again = client.post(f"/children/{noah.id}/absence/today", data={"reason": "other"},
+                        follow_redirects=True)
+    assert t("The report for today was updated: %(what)s", what=t(
+        "%(name)s is not coming today (%(reason)s).", name="Noah", reason=t("Other reason"))
+    ) in text_of(again)
+    picked = client.post(f"/children/{noah.id}/absence/pickup",
+                         data={"time": "15:00", "picked_up_by": "Tante Guri"},
+                         follow_redirects=True)
+    assert t("The report for today was updated: %(what)s", what=t(
+        "%(name)s is picked up at %(time)s by %(by)s.", name="Noah", time="15:00",
+        by="Tante Guri")) in text_of(picked)
+    assert [r.reason for r in active(noah, part="whole")] == ["other"]
+    assert [(r.at_time, r.picked_up_by) for r in active(noah, part="early")] == [
+        (datetime.time(15), "Tante Guri")]
+    login("bhg")
+    page = text_of(client.get(f"/groups/{Group.get(Group.name == 'Blåklokka').id}/absence"))
+    assert t("Picked up at %(time)s by %(name)s", time="15:00", name="Tante Guri") in page
+    assert "Randi Hansen" not in page
+
+
+def test_a_report_over_days_already_reported_replaces_just_those_days(kids, users):
+    """Monday to Friday ill, then Wednesday at the dentist: Monday–Tuesday and
+    Thursday–Friday stay ill, Wednesday is the appointment; never two reports for a
+    day. Reporting the whole week again makes it one report once more."""
+    emma, kari = kids["Emma"], users["kari"]
+    monday = next_monday()
+    friday, wednesday = monday + datetime.timedelta(4), monday + datetime.timedelta(2)
+    absence.report(emma.id, kari, monday, friday, ILL)
+    row, status = absence.store_report(emma.id, kari, wednesday, wednesday, "appointment")
+    assert status == absence.UPDATED
+    rows = [r for r in active(emma, part="whole") if r.start_date >= monday]
+    assert [(r.start_date.weekday(), r.end_date.weekday(), r.reason) for r in rows] == [
+        (0, 1, ILL), (2, 2, "appointment"), (3, 4, ILL)]
+    absence.report(emma.id, kari, monday, friday, "other")
+    assert [(r.start_date, r.end_date, r.reason) for r in active(emma, part="whole")
+            if r.start_date >= monday] == [(monday, friday, "other")]
+    result = absence.totals(absence.of_child(emma.id), absence.term_of(monday))
+    assert result.by_reason.get("other") == 5
+
+
+def test_staff_do_not_overwrite_what_the_guardians_reported(client, login, kids, t):
+    emma = kids["Emma"]
+    login("kari")
+    client.post(f"/children/{emma.id}/absence", data=report_data(reason="ill"))
+    login("larer1a")
+    refused = client.post(f"/children/{emma.id}/absence", data=report_data(reason=""))
+    assert refused.status_code == 400
+    assert t("The guardians have already reported absence on these days. Their report "
+             "stands; you see it below.") in text_of(refused)
+    assert [r.reason for r in active(emma, start_date=today())] == [ILL]
+
+
+def test_staff_are_told_the_guardians_are_not_sent_a_message(client, login, kids, t):
+    jonas = kids["Jonas"]
+    login("larer1a")
+    page = text_of(client.post(f"/children/{jonas.id}/absence", data=report_data(reason=""),
+                               follow_redirects=True))
+    assert t("Recorded: absent on %(days)s.", days=WEDNESDAY) in page
+    assert t("The guardians see it on the child's absence page, but are not sent a "
+             "message about it: contact them if you need to.") in page
+    assert t("You can change or withdraw it on this page until the end of %(last)s.",
+             last=WEDNESDAY) not in page
+
+
+@pytest.mark.clock("2026-11-20 10:00")  # a Friday: tomorrow is Saturday
+def test_a_school_child_is_not_absent_on_saturday_but_a_kindergarten_child_may_be(
+        client, login, kids, t):
+    saturday = today() + datetime.timedelta(days=1)
+    login("kari")
+    refused = client.post(f"/children/{kids['Emma'].id}/absence",
+                          data=report_data(start=saturday.isoformat()))
+    assert refused.status_code == 400
+    assert t("There is no school on %(day)s. Absence is reported for school days.",
+             day="lørdag 21. november") in text_of(refused)
+    assert saturday.isoformat() in refused.get_data(as_text=True)  # what she chose stays
+    assert not active(kids["Emma"], start_date=saturday)
+    allowed = client.post(f"/children/{kids['Noah'].id}/absence",
+                          data=report_data(start=saturday.isoformat()))
+    assert allowed.status_code == 303
+    assert active(kids["Noah"], start_date=saturday)
+    # A week with a weekend in it is fine: the weekend is not counted.
+    assert client.post(f"/children/{kids['Emma'].id}/absence", data=report_data(
+        end=(today() + datetime.timedelta(days=3)).isoformat())).status_code == 303
+
+
+def test_a_school_holiday_is_refused_with_its_name(client, login, kids, t):
+    """The demo school's Christmas holiday starts 22 December."""
+    login("kari")
+    day = datetime.date(2026, 12, 22)
+    refused = client.post(f"/children/{kids['Emma'].id}/absence",
+                          data=report_data(start=day.isoformat()))
+    assert refused.status_code == 400
+    assert t("%(day)s is a holiday (%(name)s): there is no school that day.",
+             day="tirsdag 22. desember", name="Juleferie") in text_of(refused)
+
+
+def test_an_empty_leave_application_shows_the_summary_first(client, login, kids, t):
+    login("kari")
+    response = client.post(f"/children/{kids['Emma'].id}/leave",
+                           data={"start": "", "end": "", "reason": ""})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    summary = html.index('class="error-summary"')
+    assert summary < html.index('class="error"') and summary < html.index("leave-start")
+    links = html[summary:html.index("</div>", summary)]
+    assert 'href="#leave-start"' in links and 'href="#leave-reason"' in links
+    assert t("Choose the first day of the leave.") in text_of(response)
+    assert "YYYY" not in text_of(response)
+
+
+def test_leave_over_a_holiday_does_not_count_the_holiday(client, login, kids, t):
+    """Monday 21 to Wednesday 23 December: only Monday is a school day."""
+    emma = kids["Emma"]
+    login("kari")
+    assert client.post(f"/children/{emma.id}/leave", data={
+        "start": "2026-12-21", "end": "2026-12-23", "reason": "Juletur"}).status_code == 303
+    page = text_of(client.get(f"/children/{emma.id}/absence"))
+    assert t("%(num)d school day", "%(num)d school days", 1) in page
+    assert t("%(name)s: %(num)d day not counted (no school)",
+             "%(name)s: %(num)d days not counted (no school)", 2, name="Juleferie") in page
+    login("rektor")
+    assert t("%(name)s: %(num)d day not counted (no school)",
+             "%(name)s: %(num)d days not counted (no school)", 2,
+             name="Juleferie") in text_of(client.get("/leave/"))
+    login("kari")  # leave only over holidays is not needed
+    refused = client.post(f"/children/{emma.id}/leave", data={
+        "start": "2026-12-28", "end": "2026-12-31", "reason": "Hytta"})
+    assert refused.status_code == 400
+    assert t("There is no school on these days (weekends and holidays), so no leave is "
+             "needed.") in text_of(refused)

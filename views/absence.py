@@ -6,27 +6,27 @@ child's guardians and caregivers, and staff who reach the child; everyone else 4
 import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access
 from models.absence import absence
-from models.absence.tables import (ARRIVES_LATE, GUARDIAN_REASONS, LEAVES_EARLY, MAX_DAYS,
-                                   NOTE_MAX, NOTICED, OTHER, PARTS, WHOLE_DAY, school_days)
+from models.absence.tables import GUARDIAN_REASONS, LEAVES_EARLY, OTHER, PARTS
+from models.calendar import days
 from models.db import today, utcnow
-from models.messaging.sensitive import concerns
 
-from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, parse_date, render
+from views import absence_forms as forms
+from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
 
 bp = Blueprint("absence", __name__)
+DECIDED_DAYS = 90  # how far back /leave/ shows decided applications
+
 
 def _names():
     return translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS,
                       leave_names=LEAVE_STATUS)
-LEAVE_REASON_MAX = 500
-DECIDED_DAYS = 90  # how far back /leave/ shows decided applications
 
 
 def _policy():
@@ -41,83 +41,23 @@ def _viewer(child_id):
     return child, role
 
 
-def _date(value, errors, key):
-    day = parse_date(value)
-    if day is None:
-        errors[key] = _l("Write the date as YYYY-MM-DD, for example %(example)s.",
-                         example=today().isoformat())
-    return day
-
-
-def _time(value, errors, key):
-    try:
-        # HH:MM, or HH:MM:SS from a browser's time field; no fractions or time zone
-        if len(value) in (5, 8):
-            return datetime.time.fromisoformat(value)
-    except ValueError:
-        pass
-    errors[key] = _l("Write the time as HH:MM, for example 13:30.")
-    return None
-
-
-def _read_report(staff=False):
-    form = {name: request.form.get(name, "").strip() for name in
-            ("start", "end", "part", "time", "picked_up_by", "reason", "note")}
-    if staff:
-        form["reason"] = NOTICED
-    return form
-
-
-def _check_report(form, earliest, staff=False, confirmed=False):
-    """Errors and warnings by field; the cleaned values when there are no errors."""
-    errors = {}
-    start = _date(form["start"], errors, "start")
-    end = _date(form["end"], errors, "end") if form["end"] else start
-    if start and end:
-        if end < start:
-            errors["end"] = _l("The last day cannot be before the first.")
-        elif (end - start).days >= MAX_DAYS:
-            errors["end"] = _l("One report covers at most %(num)d days.", num=MAX_DAYS)
-        if start < earliest:
-            errors["start"] = _l("Absence can be reported at most %(num)d days back. For "
-                                 "older days, contact the school or kindergarten.",
-                                 num=(today() - earliest).days)
-        if start > today() + datetime.timedelta(days=365):
-            errors["start"] = _l("Report absence at most a year ahead.")
-    if form["part"] not in PARTS:
-        errors["part"] = _l("Choose whole day, arrives late or leaves early.")
-    at_time = None
-    if form["part"] in (ARRIVES_LATE, LEAVES_EARLY):
-        at_time = _time(form["time"], errors, "time")
-        if start and end and start != end:
-            errors["end"] = _l("Arriving late or leaving early is for one day at a time.")
-    if not staff and form["reason"] not in GUARDIAN_REASONS:
-        errors["reason"] = _l("Choose a reason.")
-    if len(form["note"]) > NOTE_MAX:
-        errors["note"] = _l("The note can be at most %(max)d characters.", max=NOTE_MAX)
-    if len(form["picked_up_by"]) > 100:
-        errors["picked_up_by"] = _l("The name can be at most %(max)d characters.", max=100)
-    warnings = [] if confirmed or errors or not form["note"] else sorted(concerns(form["note"]))
-    values = {"start_date": start, "end_date": end, "part": form["part"],
-              "at_time": at_time, "picked_up_by": form["picked_up_by"]
-              if form["part"] == LEAVES_EARLY else "", "reason": form["reason"],
-              "note": form["note"]}
-    return errors, warnings, values
-
-
 def _page(child, role, form=None, errors=None, warnings=None, leave_form=None,
           leave_errors=None, status=200):
     records = absence.of_child(child.id)
     term = absence.term_of(today())
+    leave = absence.leave_of_child(child.id)
+    calendar = days.for_child(child.id, min([term[0]] + [a.start_date for a in leave]),
+                              max([term[1]] + [a.end_date for a in leave]))
     return render("absence/child.html", status=status, child=child, role=role,
-                  records=records, leave=absence.leave_of_child(child.id),
-                  totals=absence.totals(records, term), term=term,
-                  changeable=access.changeable_reports(current_user, records),
-                  form=form or {"start": today().isoformat(), "end": "", "part": WHOLE_DAY,
-                                "time": "", "picked_up_by": "", "reason": "", "note": ""},
-                  errors=errors or {}, warnings=warnings or [],
+                  records=records, leave=leave,
+                  leave_days=absence.leave_days(leave, {child.id: calendar}),
+                  totals=absence.totals(records, term, calendar),
+                  term=term, changeable=access.changeable_reports(current_user, records),
+                  form=form or forms.empty_report(), errors=errors or {},
+                  warnings=warnings or [],
                   leave_form=leave_form or {"start": "", "end": "", "reason": ""},
                   leave_errors=leave_errors or {}, reasons=GUARDIAN_REASONS, parts=PARTS,
+                  report_ids=forms.REPORT_IDS, leave_ids=forms.LEAVE_IDS,
                   days_back=_policy().absence_days_back, **_names())
 
 
@@ -132,19 +72,23 @@ def child(child_id):
 def report(child_id):
     found, role = _viewer(child_id)
     staff = role == "staff"
-    form = _read_report(staff)
+    form = forms.read_report(staff)
     earliest = today() - datetime.timedelta(days=365 if staff else _policy().absence_days_back)
-    errors, warnings, values = _check_report(form, earliest, staff,
-                                             request.form.get("confirm") == "1")
+    errors, warnings, values = forms.check_report(found.id, form, earliest, staff,
+                                                  request.form.get("confirm") == "1")
+    if staff and not errors and absence.guardian_reports_on(
+            found.id, values["part"], values["start_date"], values["end_date"]):
+        errors["start"] = _l("The guardians have already reported absence on these days. "
+                             "Their report stands; you see it below.")
     if errors or warnings:
         return _page(found, role, form, errors, warnings, status=400 if errors else 200)
-    absence.report(found.id, current_user._get_current_object(),
-                   values["start_date"], values["end_date"], values["reason"],
-                   part=values["part"], at_time=values["at_time"],
-                   picked_up_by=values["picked_up_by"], note=values["note"], by_staff=staff,
-                   ip=client_ip())
-    flash(_l("The absence is registered. The school or kindergarten sees it now."),
-          "success")
+    _, status = absence.store_report(
+        found.id, current_user._get_current_object(), values["start_date"],
+        values["end_date"], values["reason"], part=values["part"], at_time=values["at_time"],
+        picked_up_by=values["picked_up_by"], note=values["note"], by_staff=staff,
+        ip=client_ip())
+    flash(forms.reported_text(status == absence.UPDATED, values["start_date"],
+                              values["end_date"], staff), "success")
     return redirect(url_for("absence.child", child_id=found.id), 303)
 
 
@@ -164,11 +108,11 @@ def edit(child_id, absence_id):
     row = _own_report(found, absence_id)
     errors, warnings = {}, []
     if request.method == "POST":
-        form = _read_report()
+        form = forms.read_report()
         earliest = min(row.start_date, today() - datetime.timedelta(
             days=_policy().absence_days_back))
-        errors, warnings, values = _check_report(form, earliest,
-                                                 confirmed=request.form.get("confirm") == "1")
+        errors, warnings, values = forms.check_report(
+            found.id, form, earliest, confirmed=request.form.get("confirm") == "1")
         if not errors and not warnings:
             absence.change(row, current_user._get_current_object(), ip=client_ip(), **values)
             flash(_l("The absence is changed."), "success")
@@ -180,7 +124,7 @@ def edit(child_id, absence_id):
                 "picked_up_by": row.picked_up_by, "reason": row.reason, "note": row.note}
     return render("absence/edit.html", status=400 if errors else 200, child=found, row=row,
                   form=form, errors=errors, warnings=warnings, reasons=GUARDIAN_REASONS,
-                  parts=PARTS, **_names())
+                  parts=PARTS, report_ids=forms.REPORT_IDS, **_names())
 
 
 @bp.route("/children/<int:child_id>/absence/<int:absence_id>/withdraw", methods=["POST"])
@@ -204,16 +148,21 @@ def not_coming(child_id):
     found, role = _viewer(child_id)
     if role == "staff":
         abort(404)
+    closed = forms.no_school(found.id, today(), today())
     if request.method == "POST":
         reason = request.form.get("reason")
         if reason not in GUARDIAN_REASONS:
             abort(400)
-        absence.report(found.id, current_user._get_current_object(), today(), today(),
-                       reason, ip=client_ip())
-        flash(_l("Registered: %(name)s is not coming today.", name=found.first_name),
-              "success")
-        return redirect(url_for("home.index"), 303)
-    return render("absence/today.html", child=found, reasons=GUARDIAN_REASONS, **_names())
+        if closed is None:
+            _, status = absence.store_report(found.id, current_user._get_current_object(),
+                                             today(), today(), reason, ip=client_ip())
+            names = _names()["reason_names"]
+            flash(forms.today_text(status == absence.UPDATED, gettext(
+                "%(name)s is not coming today (%(reason)s).", name=found.first_name,
+                reason=names[reason])), "success")
+            return redirect(url_for("home.index"), 303)
+    return render("absence/today.html", status=400 if closed and request.method == "POST"
+                  else 200, child=found, reasons=GUARDIAN_REASONS, closed=closed, **_names())
 
 
 @bp.route("/children/<int:child_id>/absence/pickup", methods=["GET", "POST"])
@@ -227,19 +176,18 @@ def pickup(child_id):
             "picked_up_by": request.form.get("picked_up_by", "").strip()}
     errors = {}
     if request.method == "POST":
-        at_time = _time(form["time"], errors, "time")
-        if not form["picked_up_by"]:
-            errors["picked_up_by"] = _l("Write who picks up.")
-        elif len(form["picked_up_by"]) > 100:
-            errors["picked_up_by"] = _l("The name can be at most %(max)d characters.",
-                                        max=100)
+        errors, at_time = forms.check_pickup(form)
+        closed = forms.no_school(found.id, today(), today())
+        if closed is not None:
+            errors = {"time": closed, **errors}
         if not errors:
-            absence.report(found.id, current_user._get_current_object(), today(), today(),
-                           OTHER, part=LEAVES_EARLY, at_time=at_time,
-                           picked_up_by=form["picked_up_by"], ip=client_ip())
-            flash(_l("Registered: %(name)s is picked up at %(time)s by %(by)s.",
-                     name=found.first_name, time=at_time.strftime("%H:%M"),
-                     by=form["picked_up_by"]), "success")
+            _, status = absence.store_report(
+                found.id, current_user._get_current_object(), today(), today(), OTHER,
+                part=LEAVES_EARLY, at_time=at_time, picked_up_by=form["picked_up_by"],
+                ip=client_ip())
+            flash(forms.today_text(status == absence.UPDATED, gettext(
+                "%(name)s is picked up at %(time)s by %(by)s.", name=found.first_name,
+                time=at_time.strftime("%H:%M"), by=form["picked_up_by"])), "success")
             return redirect(url_for("home.index"), 303)
     return render("absence/pickup.html", status=400 if errors else 200, child=found,
                   form=form, errors=errors)
@@ -272,22 +220,7 @@ def apply_leave(child_id):
     if role != "responsible":
         abort(404)  # leave is for guardians with parental responsibility to ask
     form = {name: request.form.get(name, "").strip() for name in ("start", "end", "reason")}
-    errors = {}
-    start = _date(form["start"], errors, "start")
-    end = _date(form["end"], errors, "end") if form["end"] else start
-    if start and end:
-        if end < start:
-            errors["end"] = _l("The last day cannot be before the first.")
-        elif (end - start).days >= MAX_DAYS:
-            errors["end"] = _l("One application covers at most %(num)d days.",
-                               num=MAX_DAYS)
-        if start < today():
-            errors["start"] = _l("Apply for leave before it starts.")
-    if not form["reason"]:
-        errors["reason"] = _l("Write why you apply for leave.")
-    elif len(form["reason"]) > LEAVE_REASON_MAX:
-        errors["reason"] = _l("The reason can be at most %(max)d characters.",
-                              max=LEAVE_REASON_MAX)
+    errors, start, end = forms.check_leave(found.id, form)
     if errors:
         return _page(found, role, leave_form=form, leave_errors=errors, status=400)
     user = current_user._get_current_object()
@@ -305,11 +238,13 @@ def _leave_texts(child, applicant, start, end, reason):
         subject = gettext("Leave application for %(name)s, %(start)s–%(end)s",
                           name=child.first_name, start=start.strftime("%d.%m."),
                           end=end.strftime("%d.%m.%Y"))
+        count = days.for_child(child.id, start, end).school_days(start, end)
         body = gettext("%(who)s applies for leave for %(name)s from %(start)s to %(end)s "
-                       "(%(days)d school days). Reason: %(reason)s",
+                       "(%(days)s). Reason: %(reason)s",
                        who=applicant.name, name=child.name,
                        start=start.strftime("%d.%m.%Y"), end=end.strftime("%d.%m.%Y"),
-                       days=school_days(start, end), reason=reason)
+                       days=ngettext("%(num)d school day", "%(num)d school days", count),
+                       reason=reason)
     return subject, body
 
 
@@ -343,6 +278,7 @@ def pending():
         abort(404)
     return render("absence/leave.html", applications=applications, may_decide=may_decide,
                   limit=_policy().teacher_leave_days, errors={}, decided=decided,
+                  leave_days=absence.leave_days(list(applications) + list(decided)),
                   decided_days=DECIDED_DAYS, **_names())
 
 
@@ -359,9 +295,10 @@ def decide(leave_id):
     approve = request.form.get("decision") == "approve"
     reason = request.form.get("reason", "").strip()
     if request.form.get("decision") not in ("approve", "decline") or (
-            not approve and not reason) or len(reason) > LEAVE_REASON_MAX:
+            not approve and not reason) or len(reason) > forms.LEAVE_REASON_MAX:
         applications = _pending_for(user)[0] or []
         return render("absence/leave.html", status=400, applications=applications,
+                      leave_days=absence.leave_days(applications),
                       may_decide={application.id}, limit=_policy().teacher_leave_days,
                       errors={application.id: _l("Give a reason when you decline.")
                               if request.form.get("decision") == "decline"

@@ -9,10 +9,12 @@ absences is rule 1 and 3's business (models/access/): the views ask there first.
 import datetime
 from dataclasses import dataclass
 
+import peewee
 
 from models import access, audit
 from models.absence.tables import (APPROVED, DECLINED, LEAVE, PENDING, WHOLE_DAY, WITHDRAWN,
                                    Absence, LeaveApplication, school_days)
+from models.calendar import days
 from models.consent import queries
 from models.db import Prepared, database, today, utcnow
 from models.messaging import inbox, recipients
@@ -22,22 +24,108 @@ from models.notifications.tables import LEAVE_APPLICATION
 from models.school.tables import Child, Enrolment, Group, Unit
 
 
-def report(child_id, by, start, end, reason, part=WHOLE_DAY, at_time=None,
-           picked_up_by="", note="", by_staff=False, ip=""):
+REPORTED, UPDATED = "reported", "updated"
+
+
+def report(child_id, by, start, end, reason, **options):
+    """Store a report (`store_report`) and return its row."""
+    return store_report(child_id, by, start, end, reason, **options)[0]
+
+
+def store_report(child_id, by, start, end, reason, part=WHOLE_DAY, at_time=None,
+                 picked_up_by="", note="", by_staff=False, ip="", leave=None, actor=None):
+    """Store a report; (row, REPORTED or UPDATED). One child has one report per day and
+    part of the day (whole, arrives late, leaves early): a report for days that already
+    have one of that part updates it (the earlier row is reused when it lies within the
+    new days), and an earlier report that reaches beyond the new days keeps only those
+    other days. "Not coming today" twice, or "picked up at 14" then "at 15", is one row
+    that says the latest. `actor` (default `by`) is who the audit log names."""
+    actor = actor or by
+    values = dict(start_date=start, end_date=end, part=part, at_time=at_time,
+                  picked_up_by=picked_up_by, reason=reason, note=note, reported_by=by,
+                  by_staff=by_staff, leave=leave)
     with database.atomic():
-        row = Absence.create(child=child_id, start_date=start, end_date=end, part=part,
-                             at_time=at_time, picked_up_by=picked_up_by, reason=reason,
-                             note=note, reported_by=by, by_staff=by_staff)
-        audit.record("absence.reported", actor=by, obj=row, ip=ip, child=child_id,
-                     reason=reason, by_staff=by_staff)
-    return row
+        _lock(child_id)
+        earlier = _overlapping(child_id, part, start, end)
+        inside = [r for r in earlier if start <= r.start_date and r.end_date <= end]
+        reuse = next((r for r in inside if (r.start_date, r.end_date) == (start, end)),
+                     inside[0] if inside else None)
+        _make_room([r for r in earlier if r is not reuse], start, end, actor, ip)
+        if reuse is None:
+            row = Absence.create(child=child_id, **values)
+        else:
+            Absence.update(reported_at=utcnow(), **values).where(
+                Absence.id == reuse.id).execute()
+            row = Absence.get_by_id(reuse.id)
+        audit.record("absence.changed" if earlier else "absence.reported", actor=actor,
+                     obj=row, ip=ip, child=child_id, reason=reason, by_staff=by_staff)
+    return row, UPDATED if earlier else REPORTED
+
+
+def _lock(child_id):
+    """Two reports for one child at once wait for each other (PostgreSQL); SQLite
+    writes one transaction at a time anyway."""
+    if getattr(database.obj, "for_update", False):
+        list(Child.select(Child.id).where(Child.id == child_id).for_update())
+
+
+def _overlapping(child_id, part, start, end, excluding=None):
+    query = Absence.select().where(
+        (Absence.child == child_id) & (Absence.part == part)
+        & Absence.withdrawn_at.is_null() & (Absence.start_date <= end)
+        & (Absence.end_date >= start))
+    if excluding is not None:
+        query = query.where(Absence.id != excluding)
+    return list(query.order_by(Absence.start_date, Absence.id))
+
+
+def _make_room(rows, start, end, by, ip):
+    """Free start..end in these reports of the same child and part: one inside it is
+    replaced (withdrawn, so the history keeps it), one over an edge keeps its other days,
+    one around it is split in two."""
+    one_day = datetime.timedelta(days=1)
+    for row in rows:
+        if start <= row.start_date and row.end_date <= end:
+            Absence.update(withdrawn_at=utcnow()).where(Absence.id == row.id).execute()
+            audit.record("absence.withdrawn", actor=by, obj=row, ip=ip,
+                         child=row.child_id, replaced=True)
+            continue
+        if row.start_date < start and row.end_date > end:
+            Absence.create(**{**_copy(row), "start_date": end + one_day})
+            changes = {"end_date": start - one_day}
+        elif row.start_date < start:
+            changes = {"end_date": start - one_day}
+        else:
+            changes = {"start_date": end + one_day}
+        Absence.update(**changes).where(Absence.id == row.id).execute()
+        audit.record("absence.changed", actor=by, obj=row, ip=ip, fields=sorted(changes),
+                     child=row.child_id)
+
+
+def _copy(row):
+    return {name: getattr(row, field.name if not isinstance(
+        field, peewee.ForeignKeyField) else field.name + "_id")
+        for name, field in Absence._meta.fields.items() if name != "id"}
 
 
 def change(absence, by, ip="", **fields):
+    """Change a report; other reports of the same part on its new days make room."""
     with database.atomic():
+        _lock(absence.child_id)
+        start = fields.get("start_date", absence.start_date)
+        end = fields.get("end_date", absence.end_date)
+        part = fields.get("part", absence.part)
+        _make_room(_overlapping(absence.child_id, part, start, end, excluding=absence.id),
+                   start, end, by, ip)
         Absence.update(**fields).where(Absence.id == absence.id).execute()
         audit.record("absence.changed", actor=by, obj=absence, ip=ip,
                      fields=sorted(fields), child=absence.child_id)
+
+
+def guardian_reports_on(child_id, part, start, end):
+    """The guardians' reports of this part on any of the days: staff recording an
+    absence they noticed leave those as they are."""
+    return [row for row in _overlapping(child_id, part, start, end) if not row.by_staff]
 
 
 def withdraw(absence, by, ip=""):
@@ -67,8 +155,10 @@ class Totals:
     by_reason: dict         # {reason: whole days}
 
 
-def totals(absences, term):
-    """Whole and part days in the term, counting school days only."""
+def totals(absences, term, calendar=None):
+    """Whole and part days in the term, counting school days only: Monday to Friday,
+    and for a school child not the school's holidays either (`calendar`, a
+    models.calendar.days.ChildCalendar)."""
     first, last = term
     days = parts = 0
     by_reason = {}
@@ -76,7 +166,8 @@ def totals(absences, term):
         start, end = max(a.start_date, first), min(a.end_date, last)
         if start > end:
             continue
-        count = school_days(start, end)
+        count = (calendar.school_days(start, end) if calendar is not None
+                 else school_days(start, end))
         if a.part == WHOLE_DAY:
             days += count
             by_reason[a.reason] = by_reason.get(a.reason, 0) + count
@@ -96,12 +187,13 @@ class DayLine:
     picked_up_by: str
     reason: str
     by_staff: bool
+    note: str
 
 
 def _on_day_query(groups, day):
     return (Absence.select(Child.id, Child.first_name, Child.last_name, Group.id, Group.name,
                            Absence.part, Absence.at_time, Absence.picked_up_by,
-                           Absence.reason, Absence.by_staff)
+                           Absence.reason, Absence.by_staff, Absence.note)
             .join(Child, on=(Absence.child == Child.id))
             .join(Enrolment, on=(Enrolment.child == Child.id))
             .join(Group, on=(Enrolment.group == Group.id))
@@ -117,8 +209,8 @@ _on_day_of_group = Prepared(
 
 
 def day_lines(rows):
-    return [DayLine(cid, f"{first} {last}", gid, group, part, at, by, reason, staff)
-            for cid, first, last, gid, group, part, at, by, reason, staff in rows]
+    return [DayLine(cid, f"{first} {last}", gid, group, part, at, by, reason, staff, note)
+            for cid, first, last, gid, group, part, at, by, reason, staff, note in rows]
 
 
 def on_day(groups, day):
@@ -197,9 +289,8 @@ def decide(application, by, approve, reason, ip="", telling=None):
         if not changed:
             return False
         if approve:
-            Absence.create(child=application.child_id, start_date=application.start_date,
-                           end_date=application.end_date, reason=LEAVE,
-                           reported_by=application.applied_by_id, leave=application.id)
+            report(application.child_id, application.applied_by_id, application.start_date,
+                   application.end_date, LEAVE, leave=application.id, ip=ip, actor=by)
         audit.record("leave.approved" if approve else "leave.declined", actor=by,
                      obj=application, ip=ip, reason=reason, child=application.child_id)
         child = Child.get_by_id(application.child_id)
@@ -241,3 +332,27 @@ def leave_application_of(child_id, leave_id):
 
 def leave_of_child(child_id):
     return _leave_of_child(child=child_id)
+
+
+@dataclass(frozen=True)
+class LeaveDays:
+    school_days: int     # the days the leave takes from school
+    holidays: dict       # {name: weekdays} of the school's days off, not counted
+
+
+def leave_days(applications, calendars=None):
+    """{application id: LeaveDays}: weekends and the school's holidays do not count.
+    One query for any number of applications, none when the children's `calendars`
+    ({child id: ChildCalendar} covering the applications) are given."""
+    if not applications:
+        return {}
+    if calendars is None:
+        first = min(a.start_date for a in applications)
+        last = max(a.end_date for a in applications)
+        calendars = days.for_children({a.child_id for a in applications}, first, last)
+    found = {}
+    for a in applications:
+        calendar = calendars.get(a.child_id, days.ChildCalendar())
+        found[a.id] = LeaveDays(calendar.school_days(a.start_date, a.end_date),
+                                calendar.holidays(a.start_date, a.end_date))
+    return found
