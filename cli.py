@@ -14,6 +14,7 @@ from models.consent import consent_book
 from models.login.passwords import hash_password
 from models.messaging.attachments import remove as remove_files
 from models.notifications import deliveries
+from models.posts import drafts as post_drafts
 from models.posts import posts as posts_model
 from models.roster import applying, reading
 from models.roster import roster as roster_model
@@ -83,6 +84,9 @@ def purge_command(dry_run):
         # as the administrator needs it to see failures.
         gone = deliveries.purge(NOTIFICATION_DAYS)
         click.echo(f"deleted {gone} notifications older than {NOTIFICATION_DAYS} days")
+        # Photos chosen for a post that was never published.
+        drafts = post_drafts.purge_expired(config["ATTACHMENT_DIR"])
+        click.echo(f"deleted {drafts} unpublished photo drafts")
 
 
 @click.command("import")

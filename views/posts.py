@@ -1,27 +1,23 @@
 """Posts and photo documentation: the feed, a post, its photos (only under the post's
 rule and, for group posts, only while consent holds), composing with tagging checked
 against consent, withdrawn photos for staff, and a guardian's archive of their child."""
-import io
-import json
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext as _nl
 from flask_login import current_user, login_required
 
 from models import access, audit
 from models.messaging import attachments
-from models.posts import feed, photo_consent, posts, video
+from models.posts import drafts, feed, photo_consent, posts
+from models.posts.tables import DraftUpload
+from models.school.tables import UNPROTECTED
 
+from views import posts_forms as forms
 from views.common import client_ip, number_from, render, wants_fragment
-from views.labels import PHOTO_USES, translated
+from views.labels import CONSENT_STATUS_NAMES, PHOTO_USES, translated
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
-
-TITLE_MAX, BODY_MAX = 200, 5000
 
 
 @bp.route("/")
@@ -67,8 +63,9 @@ def media(post_id, media_id, size=None):
 # Composing ------------------------------------------------------------------------------
 
 def _target():
-    """(unit id, group id, child id, children who may be tagged, name) for ?group= or
-    ?child=, among those the member of staff reaches; 404 otherwise."""
+    """(unit id, group id, child id, children who may be tagged, name, the children
+    whose address is protected) for ?group= or ?child=, among those the member of staff
+    reaches; 404 otherwise."""
     user = current_user._get_current_object()
     group_id = number_from(request.values, "group")
     child_id = number_from(request.values, "child")
@@ -77,155 +74,142 @@ def _target():
         if found is None:
             abort(404)
         name, unit_id, rows = found
-        return unit_id, group_id, None, [(r[0], f"{r[1]} {r[2]}") for r in rows], name
+        return (unit_id, group_id, None, [(r[0], f"{r[1]} {r[2]}") for r in rows], name,
+                {r[0] for r in rows if r[3] not in UNPROTECTED})
     child = access.staff_child_or_none(user, child_id) if child_id is not None else None
     if child is None:
         abort(404)
     return (posts.staff_unit_of(user, child.id), None, child.id, [(child.id, child.name)],
-            child.name)
+            child.name, {child.id} if child.is_protected else set())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    unit_id, group_id, child_id, children, name = _target()
-    slots = current_app.config["POST_PHOTOS"]
+    """Compose a post. Every photo or video chosen is checked and kept as a draft at
+    once (models/posts/drafts.py), so that it survives each round trip of the form: an
+    error, a missing consent, "Publish anyway", "Add another photo"."""
+    unit_id, group_id, child_id, children, name, protected = _target()
+    user = current_user._get_current_object()
+    most = current_app.config["POST_PHOTOS"]
+    directory = current_app.config["ATTACHMENT_DIR"]
     form = {"title": request.form.get("title", "").strip(),
             "body": request.form.get("body", "").strip(),
             "uses": [u for u in ("web", "social", "name") if request.form.get(f"use_{u}")],
-            "tags": {n: request.form.getlist(f"tag_{n}", type=int) for n in range(slots)},
-            "none": {n for n in range(slots) if request.form.get(f"none_{n}")}}
-    if request.method == "GET" and child_id is not None:
-        form["tags"] = {n: [child_id] for n in range(slots)}
-    errors, refusals = {}, []
-    if request.method == "POST":
-        uploads = _check(form, slots, dict(children), errors, child_id)
+            "tags": {}, "none": set(), "attached": []}
+    errors, warnings = {}, []
+    if request.method == "GET":
+        form["tags"] = {0: [child_id]} if child_id is not None else {}
+    else:
+        tokens = {n: request.form.get(f"draft_{n}", "") for n in range(most)}
+        live = drafts.found(user, {t for t in tokens.values() if t})
+        if any(t and t not in live for t in tokens.values()):
+            errors["drafts"] = forms.STALE
+        slots = []  # (tags asked, none ticked, draft or file)
+        for n in range(most):
+            asked = request.form.getlist(f"tag_{n}", type=int)
+            none = bool(request.form.get(f"none_{n}"))
+            draft = live.pop(tokens[n], None)  # pop: a token given twice counts once
+            upload = request.files.get(f"photo_{n}")
+            if draft is not None:
+                if request.form.get(f"remove_{n}"):
+                    drafts.discard([draft], directory)
+                else:
+                    slots.append((asked, none, draft))
+            elif upload and upload.filename:
+                slots.append((asked, none, upload))
+            elif asked or none:
+                slots.append((asked, none, None))  # ticked for a photo not chosen yet
+        _attach(form, slots, errors, user, most)
+        if child_id is not None:  # the slot for a new photo is of this child too
+            form["tags"].setdefault(len(form["attached"]), [child_id])
+    refusals, ids = {}, {}
+    if request.method == "POST" and request.form.get("action") != "add":
+        uploads = _checked_tags(form, dict(children), errors, child_id)
         if not errors and group_id is not None:
-            refusals = _refusals(photo_consent.missing_consent(
+            refusals, ids = forms.refusals(photo_consent.missing_consent(
                 sorted({c for u in uploads for c in u.tags}), ["app"] + form["uses"]),
-                dict(children))
-        if not errors and not refusals:
-            directory = current_app.config["ATTACHMENT_DIR"]
-            stored = []
+                dict(children), form["tags"])
+        if not errors and not refusals and request.form.get("confirm") != "1":
+            warnings = forms.warnings_for(form)
+        if not errors and not refusals and not warnings:
             try:
-                for upload in uploads:
-                    upload.stored_name = attachments.store(directory, upload.photo.full)
-                    upload.thumb_name = attachments.store(directory, upload.photo.thumb)
-                    stored += [upload.stored_name, upload.thumb_name]
-                post = posts.publish(current_user._get_current_object(), unit_id,
-                                     form["title"], form["body"], uploads, group_id=group_id,
-                                     child_id=child_id, for_web="web" in form["uses"],
+                post = posts.publish(user, unit_id, form["title"], form["body"], uploads,
+                                     group_id=group_id, child_id=child_id,
+                                     for_web="web" in form["uses"],
                                      for_social="social" in form["uses"],
                                      with_names="name" in form["uses"], ip=client_ip())
-            except BaseException:
-                attachments.remove(directory, stored)
-                raise
-            flash(_l("Published."), "success")
-            return redirect(url_for("posts.show", post_id=post.id), 303)
+            except posts.DraftGone:
+                errors["drafts"] = forms.STALE
+            else:
+                flash(_l("Published."), "success")
+                return redirect(url_for("posts.show", post_id=post.id), 303)
     return render("posts/new.html", status=400 if errors or refusals else 200, form=form,
-                  errors=errors, refusals=refusals, children=children, target=name,
-                  group_id=group_id, child_id=child_id, slots=range(slots),
+                  errors=errors, refusals=refusals, refusal_ids=ids, warnings=warnings,
+                  children=children,
+                  target=name, group_id=group_id, child_id=child_id, most=most,
                   video_seconds=current_app.config["POST_VIDEO_SECONDS"],
-                  **translated(use_names=PHOTO_USES))
+                  consent=_consent_beside(children, form["uses"], group_id),
+                  protected=protected,
+                  **translated(use_names=PHOTO_USES, status_names=CONSENT_STATUS_NAMES))
 
 
-def _check_text(form, errors):
-    if not form["title"]:
-        errors["title"] = _l("Write a title.")
-    elif len(form["title"]) > TITLE_MAX:
-        errors["title"] = _l("The title can be at most %(max)d characters.", max=TITLE_MAX)
-    if len(form["body"]) > BODY_MAX:
-        errors["body"] = _l("The text can be at most %(max)d characters.", max=BODY_MAX)
-
-
-def _check(form, slots, children, errors, child_id):
-    """The uploaded photos and videos, checked by content, each with who is in it."""
-    _check_text(form, errors)
-    uploads, chosen = [], False
-    for n in range(slots):
-        upload = request.files.get(f"photo_{n}")
-        if not upload or not upload.filename:
+def _attach(form, slots, errors, user, most):
+    """Number the form's photos again from 0, keeping each new file as a draft. A file
+    the checks refuse is not kept: its error, and ticks made without a file, stand at
+    the slot for a new one."""
+    directory = current_app.config["ATTACHMENT_DIR"]
+    pending = None  # (ticks, none ticked, error) of the slot for a new photo
+    for asked, none, item in slots:
+        if item is None:
+            pending = pending or (asked, none, None)
             continue
-        chosen = True
-        tags = [c for c in dict.fromkeys(form["tags"][n]) if c in children]
-        errors.update(_tag_errors(f"photo_{n}", tags, n in form["none"], form["tags"][n],
-                                  child_id))
-        if errors and _is_video(upload):
-            continue  # encoding takes seconds: not for a form that comes back anyway
-        try:
-            prepared = _prepare(upload)
-        except attachments.Refused as refused:
-            errors[f"photo_{n}"] = _refusal(refused)
-            continue
-        uploads.append(posts.Upload(prepared.photo, tags, n in form["none"],
-                                    seconds=prepared.seconds))
-    if errors and chosen:
-        errors["files"] = _l("Choose the photos again: a browser does not keep them after "
-                             "an error.")
+        if not isinstance(item, DraftUpload):
+            if len(form["attached"]) >= most:
+                errors[f"photo_{most - 1}"] = forms.too_many(most)
+                continue
+            try:
+                checked = forms.prepare(item)
+            except attachments.Refused as why:
+                pending = (asked, none, forms.refusal(why))
+                continue
+            item = drafts.keep(user, checked.photo, checked.seconds, directory)
+        n = len(form["attached"])
+        form["attached"].append(item)
+        form["tags"][n] = asked
+        if none:
+            form["none"].add(n)
+    if pending is not None:
+        n = len(form["attached"])
+        form["tags"][n] = pending[0]
+        if pending[1]:
+            form["none"].add(n)
+        if pending[2]:
+            errors[f"photo_{n}"] = pending[2]
+
+
+def _checked_tags(form, children, errors, child_id):
+    """The attached photos as posts.Upload, each with who is in it, said one way or
+    the other; problems go into `errors`."""
+    forms.check_text(form, errors)
+    uploads = []
+    for n, draft in enumerate(form["attached"]):
+        asked = form["tags"].get(n, [])
+        tags = [c for c in dict.fromkeys(asked) if c in children]
+        errors.update(forms.tag_errors(f"photo_{n}", tags, n in form["none"], asked,
+                                       child_id))
+        uploads.append(posts.Upload(None, tags, n in form["none"], draft=draft))
     return uploads
 
 
-@dataclass
-class _Checked:
-    """An upload checked by its content and drawn or encoded again."""
-    photo: object          # .full (the picture or the video) and .thumb
-    seconds: float | None  # a video's length
-
-
-def _is_video(upload):
-    head = upload.stream.read(16)
-    upload.stream.seek(0)
-    return video.looks_like_video(head)
-
-
-def _prepare(upload):
-    """An uploaded photo or video, checked by its content and drawn or encoded again."""
-    config = current_app.config
-    if _is_video(upload):
-        found = video.prepare_video(upload.filename, upload.stream,
-                                    config["POST_VIDEO_MAX_MB"] * 1024 * 1024,
-                                    config["POST_VIDEO_SECONDS"])
-        return _Checked(attachments.Photo(found.file, found.poster.thumb), found.seconds)
-    max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
-    return _Checked(attachments.prepare_photo(upload.filename, upload.read(max_bytes + 1),
-                                              max_bytes, config["IMAGE_MAX_PIXELS"]), None)
-
-
-def _refusal(refused):
-    config = current_app.config
-    if refused.reason == "length":
-        return _nl("%(name)s is longer than %(num)d second.",
-                   "%(name)s is longer than %(num)d seconds.", config["POST_VIDEO_SECONDS"],
-                   name=refused.filename)
-    if refused.reason == "size":
-        is_video = refused.filename.lower().endswith((".mp4", ".mov", ".webm", ".m4v"))
-        return _l("%(name)s is larger than %(max)d MB.", name=refused.filename,
-                  max=config["POST_VIDEO_MAX_MB" if is_video else "ATTACHMENT_MAX_MB"])
-    if refused.reason == "pixels":
-        return _l("%(name)s has more than %(max)d megapixels.", name=refused.filename,
-                  max=config["IMAGE_MAX_PIXELS"] // 1_000_000)
-    if refused.reason == "resolution":
-        return _l("%(name)s is a video larger than 4K.", name=refused.filename)
-    return _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a video (MP4, MOV, WebM).",
-              name=refused.filename)
-
-
-def _tag_errors(key, tags, none, asked, child_id):
-    """Who is in a photo must be said, one way or the other."""
-    if child_id is not None and any(c != child_id for c in asked):
-        return {key: _l("Individual documentation shows only this child.")}
-    if not tags and not none:
-        return {key: _l("Tick every child who can be seen or heard, or confirm that no "
-                        "child can be identified.")}
-    if tags and none:
-        return {key: _l("You ticked children and also that no child can be identified. "
-                        "Choose one.")}
-    return {}
-
-
-def _refusals(missing, children):
-    return [_l("%(child)s cannot be shown: consent for “%(use)s” is not given.",
-               child=children[child], use=PHOTO_USES[use]) for child, use in missing]
+def _consent_beside(children, uses, group_id):
+    """Beside each child's name on a group post's form: the photo consent for the uses
+    the post is marked for, so that nobody learns it only when publishing is refused."""
+    if group_id is None:
+        return {}
+    ids = [c for c, _ in children]
+    return forms.consent_beside_names(photo_consent.photo_consent(ids), ids,
+                                      ["app"] + uses)
 
 
 # Editing a published post ------------------------------------------------------------------
@@ -241,9 +225,11 @@ def edit(post_id):
     line = lines[0]
     post = posts.post_by_id(post_id)
     user = current_user._get_current_object()
+    protected = set()
     if post.group_id is not None:
         found = access.staff_group_children(user, post.group_id)
         children = [(r[0], f"{r[1]} {r[2]}") for r in found[2]] if found else []
+        protected = {r[0] for r in found[2] if r[3] not in UNPROTECTED} if found else set()
     else:
         children = [(post.child_id, line.child)]
     # A child tagged earlier who has since left the group stays listed, to be untagged.
@@ -267,14 +253,14 @@ def edit(post_id):
                          for m in line.media},
                 "none": {m.id for m in line.media if request.form.get(f"none_{m.id}")},
                 "remove": {m.id for m in line.media if request.form.get(f"remove_{m.id}")}}
-    errors, refusals = {}, []
+    errors, refusals, ids = {}, {}, {}
     if request.method == "POST":
-        _check_text(form, errors)
+        forms.check_text(form, errors)
         changes = {}
         for m in line.media:
             tags = [c for c in dict.fromkeys(form["tags"][m.id]) if c in known]
             if m.id not in form["remove"]:
-                errors.update(_tag_errors(f"media_{m.id}", tags, m.id in form["none"],
+                errors.update(forms.tag_errors(f"media_{m.id}", tags, m.id in form["none"],
                                           form["tags"][m.id], post.child_id))
             changes[m.id] = posts.MediaEdit(tags, m.id in form["none"],
                                             m.id in form["remove"])
@@ -283,14 +269,16 @@ def edit(post_id):
                 removed = posts.edit(post, user, form["title"], form["body"],
                                      ["app"] + form["uses"], changes, ip=client_ip())
             except posts.MissingConsent as missing:
-                refusals = _refusals(missing.args[0], known)
+                refusals, ids = forms.refusals(missing.args[0], known, form["tags"])
             else:
                 attachments.remove(current_app.config["ATTACHMENT_DIR"], removed)
                 flash(_l("Saved."), "success")
                 return redirect(url_for("posts.show", post_id=post.id), 303)
     return render("posts/edit.html", status=400 if errors or refusals else 200, form=form,
-                  errors=errors, refusals=refusals, children=children, post=line,
-                  **translated(use_names=PHOTO_USES))
+                  errors=errors, refusals=refusals, refusal_ids=ids, children=children,
+                  post=line, protected=protected,
+                  consent=_consent_beside(children, form["uses"], post.group_id),
+                  **translated(use_names=PHOTO_USES, status_names=CONSENT_STATUS_NAMES))
 
 
 # Withdrawn photos -------------------------------------------------------------------------
@@ -348,26 +336,8 @@ def archive(child_id):
     child = access.guardian_child_or_none(user, child_id)
     if child is None:
         abort(404)
-    lines, names = feed.about_child(user, child.id)
-    directory = Path(current_app.config["ATTACHMENT_DIR"])
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
-        index = []
-        for post in lines:
-            photos = []
-            for line in post.media:
-                mine = any(c == child.id for c, _ in line.tags)
-                if not line.shown or (post.group is not None and not mine):
-                    continue
-                extension = "mp4" if line.video else "jpg"
-                path = f"{post.published_at:%Y-%m-%d}-{post.id}-{line.id}.{extension}"
-                archive_file.write(directory / names[line.id].stored_name, path)
-                photos.append(path)
-            index.append({"title": post.title, "text": post.body,
-                          "published": post.published_at.isoformat() + "Z",
-                          "by": post.author, "group": post.group, "photos": photos})
-        archive_file.writestr("posts.json", json.dumps(index, ensure_ascii=False, indent=2))
-    buffer.seek(0)
+    lines, stored = feed.about_child(user, child.id)
+    buffer = forms.archive_zip(child, lines, stored)
     audit.record("posts.archived", actor=user, obj=child, ip=client_ip(), posts=len(lines))
     return send_file(buffer, mimetype="application/zip", as_attachment=True,
                      download_name=f"kontaktbok-{child.first_name.lower()}.zip", max_age=0)

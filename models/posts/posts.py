@@ -21,7 +21,7 @@ from models.messaging import recipients
 from models.notifications import notify
 from models.notifications.tables import POST
 from models.posts.photo_consent import missing_consent
-from models.posts.tables import USES, MediaTag, Post, PostMedia
+from models.posts.tables import USES, DraftUpload, MediaTag, Post, PostMedia
 from models.school.tables import Enrolment, Group
 
 
@@ -37,13 +37,35 @@ def uses_of(post):
 class Upload:
     """A checked photo or video with its tags, stored under `stored_name` /
     `thumb_name`. `photo.full` is the picture or the video, `photo.thumb` the feed's
-    picture (a video's poster); `seconds` is a video's length."""
+    picture (a video's poster); `seconds` is a video's length. Or, from the post form,
+    a `draft` (models/posts/drafts.py) whose files the post takes over."""
     photo: object
     tags: list
     none_identifiable: bool
     stored_name: str = ""
     thumb_name: str = ""
     seconds: float | None = None
+    draft: object = None
+
+
+def _media_fields(upload):
+    """The PostMedia columns of an upload, from its draft or its checked files."""
+    draft = upload.draft
+    if draft is not None:
+        return {"stored_name": draft.stored_name, "thumb_name": draft.thumb_name,
+                "mimetype": draft.mimetype, "size": draft.size, "width": draft.width,
+                "height": draft.height, "thumb_width": draft.thumb_width,
+                "thumb_height": draft.thumb_height, "seconds": draft.seconds}
+    full, thumb = upload.photo.full, upload.photo.thumb
+    return {"stored_name": upload.stored_name, "thumb_name": upload.thumb_name,
+            "mimetype": full.mimetype, "size": len(full.data), "width": full.width,
+            "height": full.height, "thumb_width": thumb.width,
+            "thumb_height": thumb.height, "seconds": upload.seconds}
+
+
+class DraftGone(Exception):
+    """A photo kept for the post being written is no longer there (published by a
+    second send of the same form, or expired): nothing is published."""
 
 
 class MissingConsent(Exception):
@@ -59,18 +81,19 @@ def publish(author, unit_id, title, body, uploads, group_id=None, child_id=None,
         if missing:
             raise MissingConsent(missing)
     with database.atomic():
+        # The drafts' files become the post's. Taken first: of two sends of the same
+        # form (a double click), the second finds them gone and publishes nothing.
+        drafts = [u.draft.id for u in uploads if u.draft is not None]
+        if drafts and DraftUpload.delete().where(
+                DraftUpload.id.in_(drafts)).execute() != len(drafts):
+            raise DraftGone()
         post = Post.create(unit=unit_id, group=group_id, child=child_id, title=title,
                            body=body, author=author, for_web=for_web, for_social=for_social,
                            with_names=with_names)
         for position, upload in enumerate(uploads):
-            full, thumb = upload.photo.full, upload.photo.thumb
             media = PostMedia.create(post=post, position=position,
-                                     stored_name=upload.stored_name,
-                                     thumb_name=upload.thumb_name, mimetype=full.mimetype,
-                                     size=len(full.data), width=full.width,
-                                     height=full.height, thumb_width=thumb.width,
-                                     thumb_height=thumb.height, seconds=upload.seconds,
-                                     none_identifiable=upload.none_identifiable)
+                                     none_identifiable=upload.none_identifiable,
+                                     **_media_fields(upload))
             for child in upload.tags:
                 MediaTag.create(media=media, child=child)
         tagged = sorted({c for u in uploads for c in u.tags})

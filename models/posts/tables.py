@@ -51,3 +51,25 @@ class MediaTag(BaseModel):
 
     class Meta:
         indexes = ((("media", "child"), True), (("child",), False))
+
+
+class DraftUpload(BaseModel):
+    """A photo or video checked and stored while its post is still being written, so that
+    it survives the form's round trips (an error, a missing consent, "Publish anyway",
+    "Add another photo"). Only its uploader's form can name it: the form holds a random
+    token, the table its SHA-256. Publishing turns it into a PostMedia with the same
+    files; otherwise it expires and the purge removes it and its files."""
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    filename = peewee.CharField(max_length=200)
+    stored_name = peewee.CharField(max_length=64, unique=True)
+    thumb_name = peewee.CharField(max_length=64, unique=True)
+    mimetype = peewee.CharField(max_length=50)
+    size = peewee.IntegerField()
+    width = peewee.IntegerField()
+    height = peewee.IntegerField()
+    thumb_width = peewee.IntegerField()
+    thumb_height = peewee.IntegerField()
+    seconds = peewee.FloatField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)
