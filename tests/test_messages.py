@@ -241,8 +241,10 @@ def test_staff_write_to_one_home_of_two(client, login, users, kids):
     login("larer1a")
     emma = kids["Emma"]
     form = client.get(f"/messages/new?child={emma.id}").get_data(as_text=True)
-    for username in ("kari", "ola", "bestemor"):  # everyone with access, ticked
+    for username in ("kari", "ola"):  # the guardians with parental responsibility, ticked
         assert f'value="{users[username].id}" checked' in form
+    # The grandmother is a caregiver: offered, labelled so, and not ticked as a parent.
+    assert f'value="{users["bestemor"].id}">' in form
     assert f'value="{users["per"].id}"' not in form  # no parental responsibility
     client.post(f"/messages/new?child={emma.id}", data={
         "guardian": [users["kari"].id], "subject": "Bare til Kari", "body": "Hei Kari.",

@@ -3,31 +3,26 @@
 Every thread is found through access.thread_or_none (rule 3); a stranger gets 404 for a
 thread, its messages and its fragments alike.
 """
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access, audit
 from models.db import today, utcnow
-from models.messaging import attachments, inbox, letters, recipients, thread_page
-from models.messaging.sensitive import concerns
+from models.messaging import (attachments, inbox, letters, read_status, recipients,
+                              thread_page)
+from models.messaging.names import matching, sorted_by_name
 from models.messaging.tables import ANNOUNCEMENT, STAFF
-from models.notifications import deliveries
 
 from views.common import ID_MAX, client_ip, number_from, render
 from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
+from views.messages_forms import (check_text, form_token, in_form_order,
+                                  keep_for_next_round, stored, uploads)
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
-
-SUBJECT_MAX, BODY_MAX = 200, 5000
-CONCERN_TEXT = {
-    "national_id": _l("It looks like it contains a national identity number."),
-    "health": _l("It looks like it mentions health details."),
-}
-
 
 def _thread_or_404(thread_id):
     thread = access.thread_or_none(current_user, thread_id)
@@ -40,77 +35,6 @@ def _as_guardian(thread):
     """Does the user act in this thread as a guardian (not as staff)?"""
     return access.acts_as_guardian(thread_page.participants(thread, current_user.id),
                                    current_user.id)
-
-
-def _uploads(errors):
-    """The attached files, checked by their content; a problem goes into `errors`."""
-    config = current_app.config
-    files = [f for f in request.files.getlist("files") if f and f.filename]
-    limit = config["ATTACHMENTS_PER_MESSAGE"]
-    if len(files) > limit:
-        errors["files"] = _l("You can attach at most %(max)d files. Choose them again.",
-                             max=limit)
-        return []
-    max_bytes = config["ATTACHMENT_MAX_MB"] * 1024 * 1024
-    prepared = []
-    for upload in files:
-        try:
-            prepared.append(attachments.prepare(upload.filename, upload.read(max_bytes + 1),
-                                                max_bytes, config["IMAGE_MAX_PIXELS"]))
-        except attachments.Refused as refused:
-            errors["files"] = (
-                _l("%(name)s is larger than %(max)d MB. Choose the files again.",
-                   name=refused.filename, max=config["ATTACHMENT_MAX_MB"])
-                if refused.reason == "size" else
-                _l("%(name)s has more than %(max)d megapixels. Choose the files again.",
-                   name=refused.filename, max=config["IMAGE_MAX_PIXELS"] // 1_000_000)
-                if refused.reason == "pixels" else
-                _l("%(name)s is a PDF with scripts, links or attached files, or locked "
-                   "with a password. Choose the files again.", name=refused.filename)
-                if refused.reason == "pdf" else
-                _l("%(name)s is not a photo (JPEG, PNG, HEIC) or a PDF. Choose the files "
-                   "again.", name=refused.filename))
-            return []
-    return prepared
-
-
-@contextmanager
-def _stored(files):
-    """Write the files before the message; if the message is not saved, remove them."""
-    directory = current_app.config["ATTACHMENT_DIR"]
-    names = []
-    try:
-        for f in files:
-            f.stored_name = attachments.store(directory, f)
-            names.append(f.stored_name)
-        yield files
-    except BaseException:
-        attachments.remove(directory, names)
-        raise
-
-
-def _check_text(body, confirmed, subject=None):
-    """Errors for the form, and the gentle warnings unless the writer confirmed."""
-    errors = {}
-    if subject is not None and not subject:
-        errors["subject"] = _l("Write a subject.")
-    elif subject is not None and len(subject) > SUBJECT_MAX:
-        errors["subject"] = _l("The subject can be at most %(max)d characters.",
-                               max=SUBJECT_MAX)
-    if not body:
-        errors["body"] = _l("Write a message.")
-    elif len(body) > BODY_MAX:
-        errors["body"] = _l("The message can be at most %(max)d characters.", max=BODY_MAX)
-    warnings = [] if confirmed or errors else [CONCERN_TEXT[c] for c in sorted(concerns(
-        f"{subject or ''}\n{body}"))]
-    return errors, warnings
-
-
-def _form_token():
-    """The form's one-time token (against a double send), or None for one the app did
-    not make (they are 22 characters; the column holds 64)."""
-    token = request.form.get("token", "")
-    return token if 0 < len(token) <= 64 else None
 
 
 @bp.route("/")
@@ -140,7 +64,7 @@ def thread(thread_id):
     return _thread_page(found)
 
 
-def _thread_page(found, body="", errors=None, warnings=None, status=200):
+def _thread_page(found, body="", errors=None, warnings=None, status=200, files=()):
     user_id = current_user.id
     people = thread_page.participants(found, user_id)
     me = next((p for p in people if p.user_id == user_id), None)
@@ -160,7 +84,7 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200):
                   withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
                   shown=shown, me=me, may_reply=may_reply, body=body, paper=paper,
-                  errors=errors or {}, warnings=warnings or [],
+                  errors=errors or {}, warnings=warnings or [], kept=files,
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
 
 
@@ -172,25 +96,26 @@ def reply(thread_id):
     if not access.may_reply_as(found, as_guardian):
         abort(403)
     body = request.form.get("body", "").strip()
-    errors, warnings = _check_text(body, request.form.get("confirm") == "1")
-    files = _uploads(errors)
+    errors, warnings = check_text(body, request.form.get("confirm") == "1")
+    files = uploads(errors)
     if errors or warnings:
-        return _thread_page(found, body, errors, warnings, status=400 if errors else 200)
+        return _thread_page(found, body, errors, warnings, status=400 if errors else 200,
+                            files=keep_for_next_round(files))
     if access.replies_privately(found, as_guardian):
         # Everyone of the group is in the shared thread: the answer goes to the sender
         # alone, in a conversation of its own.
         try:
-            with _stored(files):
+            with stored(files):
                 private = inbox.reply_privately(found, current_user, body,
-                                                _form_token(), files)
+                                                form_token(), files)
         except inbox.Duplicate:
             return redirect(url_for("messages.index"), 303)
         if private is None:
             abort(404)
         return redirect(url_for("messages.thread", thread_id=private.id), 303)
     try:
-        with _stored(files):
-            inbox.reply(found, current_user, body, _form_token(),
+        with stored(files):
+            inbox.reply(found, current_user, body, form_token(),
                         as_guardian=as_guardian, files=files)
     except inbox.Duplicate:
         pass  # the first send went through; show the thread as it is
@@ -294,7 +219,7 @@ def announce():
     led = access.urgent_units(targets)
     errors, warnings = {}, []
     if request.method == "POST":
-        errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
+        errors, warnings = check_text(form["body"], request.form.get("confirm") == "1",
                                        subject=form["subject"])
         target = next((t for t in targets if t[0] == form["to"]), None)
         if target is None:
@@ -305,7 +230,7 @@ def announce():
             _, unit, group = target
             try:
                 threads = inbox.announce(current_user, unit, group, form["subject"],
-                                         form["body"], _form_token(),
+                                         form["body"], form_token(),
                                          form["replies"], form["per_child"],
                                          urgent=form["urgent"])
             except inbox.Duplicate:
@@ -316,6 +241,7 @@ def announce():
             if len(threads) == 1:
                 return redirect(url_for("messages.thread", thread_id=threads[0].id), 303)
             return redirect(url_for("messages.index"), 303)
+    errors = in_form_order(errors, "to", "subject", "body", "urgent")
     return render("messages/announce.html", status=400 if errors else 200, targets=targets,
                   form=form, errors=errors, warnings=warnings, token=inbox.new_form_token(),
                   may_mark_urgent=bool(led))
@@ -324,16 +250,27 @@ def announce():
 @bp.route("/<int:thread_id>/notified")
 @login_required
 def notified(thread_id):
-    """For the staff who sent or may read an announcement: how each guardian was
-    notified, and who has read it."""
+    """For the staff who sent or may read an announcement: who has read it, by child,
+    the children none of whose guardians has (the ones to call), and how each was
+    notified."""
     found = _thread_or_404(thread_id)
-    if found.kind != ANNOUNCEMENT or _as_guardian(found) or not access.is_staff(current_user):
+    people = thread_page.participants(found, current_user.id)
+    if (found.kind != ANNOUNCEMENT or access.acts_as_guardian(people, current_user.id)
+            or not access.is_staff(current_user)):
         abort(404)
-    still = recipients.announcement_guardian_ids(found)
-    people = deliveries.thread_status(found.id, still)
-    return render("messages/notified.html", thread=found, people=people,
-                  read=sum(p.read for p in people), channel_names=NOTIFICATION_CHANNEL_NAMES,
+    return render("messages/notified.html", thread=found,
+                  seen=read_status.read_status(found, people, str(get_locale())),
+                  channel_names=NOTIFICATION_CHANNEL_NAMES,
                   status_names=NOTIFICATION_STATUS_NAMES)
+
+
+def _choose_child(children):
+    """The children to write about, by name in the page's language, filtered by `q`
+    (a plain GET form; with htmx, as one types: the list alone)."""
+    query = request.args.get("q", "").strip()[:100]
+    shown = sorted_by_name(matching(children, query), str(get_locale()))
+    return render("messages/choose_child.html", "messages/_child_list.html",
+                  children=shown, query=query, any_children=bool(children))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -343,10 +280,10 @@ def new():
     children = access.children_to_write_about(current_user, staff)
     child_id = request.values.get("child", type=int)
     if child_id is None:
-        if len(children) == 1:
+        if len(children) == 1 and "q" not in request.args:
             child_id = children[0].id
         else:
-            return render("messages/choose_child.html", children=children)
+            return _choose_child(children)
     child = next((c for c in children if c.id == child_id), None)
     if child is None:
         abort(404)
@@ -355,15 +292,15 @@ def new():
         abort(404)
     form = {"subject": request.form.get("subject", "").strip(),
             "body": request.form.get("body", "").strip(),
-            "to": request.form.get("to", options[0]["key"] if not staff else ""),
+            "to": request.form.get("to", "" if staff else recipients.default_option(options)),
             "guardians": request.form.getlist("guardian", type=int)}
-    errors, warnings = {}, []
+    errors, warnings, files = {}, [], []
     if request.method == "POST":
-        errors, warnings = _check_text(form["body"], request.form.get("confirm") == "1",
-                                       subject=form["subject"])
-        files = _uploads(errors)
+        errors, warnings = check_text(form["body"], request.form.get("confirm") == "1",
+                                      subject=form["subject"])
+        files = uploads(errors)
         chosen = [o for o in options if o["key"] == form["to"]] if not staff else options
-        guardians = [g for g in (options[0]["guardians"] if staff else [])
+        guardians = [g for g, _ in (options[0]["guardians"] if staff else [])
                      if g.id in form["guardians"]]
         if not chosen:
             errors["to"] = _l("Choose who to write to.")
@@ -372,10 +309,10 @@ def new():
         if not errors and not warnings:
             option = chosen[0]
             try:
-                with _stored(files):
+                with stored(files):
                     created = inbox.start_thread(
                         option["unit"], child, form["subject"], form["body"], current_user,
-                        _form_token(),
+                        form_token(),
                         guardians=guardians if staff else [current_user],
                         staff=[current_user] if staff else option["staff"],
                         as_guardian=not staff, files=files)
@@ -384,8 +321,13 @@ def new():
             audit.record("thread.started", actor=current_user, obj=created, ip=client_ip(),
                          child=created.child_id)
             return redirect(url_for("messages.thread", thread_id=created.id), 303)
+        files = keep_for_next_round(files)
     elif staff:
-        form["guardians"] = [g.id for g in options[0]["guardians"]]
+        # Those with parental responsibility, as a parent would expect; a caregiver is
+        # offered, not ticked.
+        form["guardians"] = [g.id for g, responsible in options[0]["guardians"]
+                             if responsible]
+    errors = in_form_order(errors, "guardians", "to", "subject", "body", "files")
     return render("messages/new.html", status=400 if errors else 200, child=child,
                   options=options, staff=staff, form=form, errors=errors,
-                  warnings=warnings, token=inbox.new_form_token())
+                  warnings=warnings, token=inbox.new_form_token(), kept=files)

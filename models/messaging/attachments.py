@@ -11,6 +11,7 @@ Hostile files are refused before they cost much: a picture's size is read from i
 header and one over `max_pixels` (the IMAGE_MAX_PIXELS setting) is never decoded, and
 PDF parsing is bounded in objects, nesting and decompressed bytes.
 """
+import datetime
 import io
 import os
 import re
@@ -24,6 +25,8 @@ import pillow_heif
 import pypdf
 from pypdf import generic as pdf
 from PIL import Image, ImageOps
+
+from models.db import clock
 
 pillow_heif.register_heif_opener()
 # Pillow's own ceiling, above any sensible IMAGE_MAX_PIXELS: it warns past this and
@@ -71,6 +74,10 @@ class CleanFile:
     mimetype: str
     width: int | None = None
     height: int | None = None
+
+    @property
+    def size(self):
+        return len(self.data)
 
 
 def _kind(head):
@@ -255,3 +262,73 @@ def remove(directory, names):
             os.unlink(Path(directory) / name)
         except FileNotFoundError:
             pass
+
+
+# Files kept while their form comes back to be confirmed or corrected ------------------
+
+KEPT_DIR = "kept"
+KEPT_LIFETIME = datetime.timedelta(hours=12)  # a form left open longer chooses again
+KEPT_PER_USER = 20  # a form sent back many times over must not fill the disk
+_KEPT_NAME = re.compile(r"([0-9]{1,12})-([0-9]{1,18})-[A-Za-z0-9_-]{32}")
+
+
+@dataclass
+class KeptFile:
+    """A checked upload kept on the server while its form comes back (a warning to
+    confirm, a field to correct), so that "Send anyway" sends it; named by when it was
+    kept, by the app's clock."""
+    filename: str
+    kept_name: str
+    mimetype: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+
+
+def _kept_at(seconds):
+    return datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc)
+
+
+def keep(directory, prepared, user_id):
+    """Keep a checked file (a CleanFile) of a user for the form's next round. Files kept
+    longer ago than KEPT_LIFETIME are removed on the way (nothing refers to them), and
+    the user's oldest beyond KEPT_PER_USER."""
+    folder = Path(directory) / KEPT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    now = clock.now()
+    theirs = []
+    for old in os.listdir(folder):
+        found = _KEPT_NAME.fullmatch(old)
+        if found is None or now - _kept_at(found.group(1)) > KEPT_LIFETIME:
+            remove(folder, [old])
+        elif int(found.group(2)) == user_id:
+            theirs.append((int(found.group(1)), old))
+    remove(folder, [old for _, old in sorted(theirs)[:-(KEPT_PER_USER - 1) or None]])
+    name = f"{int(now.timestamp())}-{user_id}-{secrets.token_urlsafe(24)}"
+    with open(folder / name, "xb") as fh:
+        fh.write(prepared.data)
+    return KeptFile(prepared.filename, name, prepared.mimetype, prepared.size,
+                    prepared.width, prepared.height)
+
+
+def kept_is_usable(directory, kept, user_id):
+    """Is a kept file the user's, still within KEPT_LIFETIME, and still there?"""
+    found = _KEPT_NAME.fullmatch(kept.kept_name)
+    return (found is not None and int(found.group(2)) == user_id
+            and clock.now() - _kept_at(found.group(1)) <= KEPT_LIFETIME
+            and (Path(directory) / KEPT_DIR / kept.kept_name).is_file())
+
+
+def store_kept(directory, kept):
+    """The kept file under a new name of its own, as store() would name it (a hard link
+    where the file system allows, else a copy); the kept one stays until it is old, so a
+    second send of the same form finds it too. Returns the name."""
+    source = Path(directory) / KEPT_DIR / kept.kept_name
+    name = secrets.token_urlsafe(24)
+    try:
+        os.link(source, Path(directory) / name)
+    except OSError:
+        with open(source, "rb") as src, open(Path(directory) / name, "xb") as fh:
+            fh.write(src.read())
+    return name

@@ -98,7 +98,7 @@ def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=Tr
     return lines, len(rows) > PAGE_SIZE
 
 
-def _unread_query(user, day, adult_cutoff):
+def unread_query(user, day, adult_cutoff):
     me = ThreadParticipant.alias("me")
     return (Thread.select(fn.COUNT(Thread.id))
             .join(me, on=((me.thread == Thread.id) & (me.user == user)))
@@ -108,7 +108,7 @@ def _unread_query(user, day, adult_cutoff):
             .tuples())
 
 
-_unread = Prepared(_unread_query, user=int, day=datetime.date, adult_cutoff=datetime.date)
+_unread = Prepared(unread_query, user=int, day=datetime.date, adult_cutoff=datetime.date)
 
 
 def unread_count(user, day=None):
@@ -164,7 +164,7 @@ def _add_message(thread, sender, body, token, from_guardian, files=()):
         raise Duplicate() from None
     for f in files:
         Attachment.create(message=message, filename=f.filename, stored_name=f.stored_name,
-                          mimetype=f.mimetype, size=len(f.data), width=f.width,
+                          mimetype=f.mimetype, size=f.size, width=f.width,
                           height=f.height)
     (Thread.update(last_message_at=at, last_from_guardian=from_guardian)
      .where(Thread.id == thread.id).execute())

@@ -56,8 +56,9 @@ def guardian_pairs(child_ids, day=None, answering=False):
 
 
 def staff_of_child(child, day=None):
-    """Staff attached to the child's groups today (contact teachers first), with the
-    unit each is reached through: [(user, role, unit), …]."""
+    """Staff attached to the child's groups today (contact teachers first), each with
+    the group and unit they are reached through: [(user, role, group), …], one row per
+    person and group (group.unit is loaded)."""
     day = day or today()
     rows = (StaffRole.select(StaffRole.role, User, Group, Unit)
             .join(User, on=(StaffRole.user == User.id))
@@ -66,13 +67,9 @@ def staff_of_child(child, day=None):
             .switch(StaffRole).join(Enrolment, on=(Enrolment.group == StaffRole.group))
             .where((Enrolment.child == child.id) & Enrolment.active(day)
                    & (StaffRole.role != ADMINISTRATOR) & (User.is_active == True))  # noqa: E712
-            .order_by(StaffRole.role != CONTACT_TEACHER, User.first_name))
-    seen, result = set(), []
-    for row in rows:
-        if row.user.id not in seen:
-            seen.add(row.user.id)
-            result.append((row.user, row.role, row.group.unit))
-    return result
+            .order_by(StaffRole.role != CONTACT_TEACHER, User.first_name, User.last_name,
+                      Group.name))
+    return [(row.user, row.role, row.group) for row in rows]
 
 
 def units_of_child(child, day=None):
@@ -101,21 +98,61 @@ def announcement_guardian_ids(thread, day=None):
     return {user for user, _ in guardian_pairs(children.select(Child.id).order_by(), day)}
 
 
+def guardians_to_write_to(child, day=None):
+    """Everyone staff may write to about the child (those who see it today, rules 1 and
+    2), each marked: [(user, is_guardian), …]. A guardian has parental responsibility;
+    a caregiver sees the child through a grant and is not a parent, so a form does not
+    tick them as one."""
+    day = day or today()
+    responsible = fn.EXISTS(Guardianship.select(Guardianship.id).where(
+        (Guardianship.guardian == User.id) & (Guardianship.child == child.id)
+        & Guardianship.responsibility.in_(WITH_RESPONSIBILITY)))
+    rows = guardians_with_access(child, day).select_extend(responsible.alias("responsible"))
+    return [(user, bool(user.responsible)) for user in rows]
+
+
+GROUP_UNIT_KINDS = ("kindergarten", "sfo")  # a department or SFO group is written to
+
+
 def write_options(user, child, staff):
     """Who the user may write to about the child (a child they see, `models.access`).
 
-    A guardian: each of the child's units as a whole (every member of staff rule 3
-    allows reads it), or one of the staff attached to the child's groups. Staff: the
-    child's guardians with access, in the unit through which they reach the child."""
+    A guardian: the child's contact teacher; in a kindergarten or SFO the staff of the
+    child's department or group; one of the staff attached to the child's groups; or
+    each of the child's units as a whole (every member of staff rule 3 allows reads it).
+    The first is the one offered by default: the contact teacher, else the department,
+    else the unit — a message for everyone at a unit is rarely what a parent means.
+    Staff: the child's guardians and caregivers with access (guardians_to_write_to), in
+    the unit through which they reach the child."""
     if staff:
         units = list(staff_units_for(user, child))
         if not units:
             return []
         return [{"key": f"unit:{units[0].id}", "unit": units[0], "staff": [],
-                 "guardians": list(guardians_with_access(child))}]
-    options = [{"key": f"unit:{unit.id}", "unit": unit, "staff": [], "label": unit.name}
-               for unit in units_of_child(child)]
-    for member, role, unit in staff_of_child(child):
-        options.append({"key": f"staff:{member.id}", "unit": unit, "staff": [member],
-                        "label": member.name, "role": role})
+                 "guardians": guardians_to_write_to(child)}]
+    contacts, groups, others, seen = [], {}, [], set()
+    for member, role, group in staff_of_child(child):
+        if group.unit.kind in GROUP_UNIT_KINDS:
+            option = groups.setdefault(group.id, {
+                "key": f"group:{group.id}", "unit": group.unit, "staff": [],
+                "label": group.name, "group": True})
+            if member.id not in {m.id for m in option["staff"]}:
+                option["staff"].append(member)
+        if member.id in seen:
+            continue
+        seen.add(member.id)
+        (contacts if role == CONTACT_TEACHER else others).append(
+            {"key": f"staff:{member.id}", "unit": group.unit, "staff": [member],
+             "label": member.name, "role": role})
+    units = [{"key": f"unit:{unit.id}", "unit": unit, "staff": [], "label": unit.name}
+             for unit in units_of_child(child)]
+    groups = sorted(groups.values(), key=lambda o: o["label"])
+    options = contacts + groups + others + units
+    if options:
+        (contacts or groups or units or options)[0]["default"] = True
     return options
+
+
+def default_option(options):
+    """The key of the option a guardian's form offers first (write_options)."""
+    return next((o["key"] for o in options if o.get("default")), "")
