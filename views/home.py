@@ -1,4 +1,4 @@
-"""The home page: what each person has access to, at a glance."""
+"""The home page: what waits for each person, and what they have access to, at a glance."""
 import datetime
 
 from flask import Blueprint, current_app
@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from models import access
 from models.absence import absence
 from models.db import today, utcnow
-from models.school import caregivers, overview
+from models.school import caregivers, overview, waiting
 
 from views.common import render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
@@ -20,17 +20,21 @@ _absent_today = absence.on_day_for_staff(access.staff_group_ids)
 @bp.route("/")
 @login_required
 def index():
+    municipality = current_app.config["MUNICIPALITY"]
     children = overview.guardian_overview(current_user)
     roles, units = overview.staff_overview(current_user)
     is_admin, decides_leave = access.home_roles(role.role for role in roles)
     information_only = not children and not roles and access.is_information_only(current_user)
     # A pupil with their own login, where pupils answer consents about themselves.
     own = (access.own_children(current_user)
-           if current_app.config["MUNICIPALITY"].pupil_consent_age and not children
+           if municipality.pupil_consent_age and not children
            and not roles else [])
     # Staff: who is away today in the groups they reach, at a glance.
     absent = (absence.day_lines(_absent_today(user=current_user.id, day=today()))
               if units else [])
+    # What waits for this person, each one tap away: one query, whatever their roles.
+    waits = waiting.waiting_for(current_user, municipality.teacher_leave_days,
+                                municipality.pupil_consent_age)
     # The register overwrote contact details (a roster import): say so for a month.
     updated = current_user.contact_updated_at
     if updated is not None and utcnow() - updated > datetime.timedelta(days=30):
@@ -38,6 +42,8 @@ def index():
     return render("home/index.html", children=children, roles=roles, units=units,
                   contact_updated=updated,
                   is_admin=is_admin, information_only=information_only, own=own,
-                  ended=caregivers.recently_ended(current_user), absent=absent,
-                  leave_decider=decides_leave,
+                  ended=caregivers.recently_ended(current_user) if waits.ended else [],
+                  absent=absent, leave_decider=decides_leave, waiting=waits,
+                  absent_groups=waiting.absent_by_group(absent), news_days=waiting.NEWS_DAYS,
+                  child_names={c.id: c.name for c in [*children, *own]},
                   **translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS))

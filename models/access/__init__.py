@@ -24,11 +24,12 @@ from models.access.children import (child_or_none, children, group_or_none, grou
                                     staff_children, staff_group_children, staff_group_ids,
                                     staff_groups, units)
 from models.access.class_list import class_list_viewer, joined_guardian_sees
-from models.access.consents import (answering_child, consent_child, consent_scope,
-                                    may_answer_consents)
-from models.access.leave import (absence_viewer, authority_over, changeable_reports,
-                                 leave_deciders, leave_page, leave_scope, leave_to_decide,
-                                 leave_to_decide_all, own_report_or_none)
+from models.access.consents import (PUPILS_NEVER_DECIDE, answering_child,
+                                    answering_child_ids, consent_answerer_condition,
+                                    consent_child, consent_scope, may_answer_consents)
+from models.access.leave import (absence_viewer, authority_child_ids, authority_over,
+                                 changeable_reports, leave_deciders, leave_page, leave_scope,
+                                 leave_to_decide, leave_to_decide_all, own_report_or_none)
 from models.access.posts import post_condition
 from models.access.roles import (events_heard, home_roles, is_administrator, is_information_only,
                                  is_staff)
@@ -38,9 +39,11 @@ from models.access.threads import (ThreadView, acts_as_guardian, announcement_ta
                                    thread_for_inspection, thread_or_none, threads, urgent_units)
 
 __all__ = [
-    "ThreadView", "absence_viewer", "acts_as_guardian", "announcement_targets",
-    "answering_child", "authority_over", "changeable_reports", "child_or_none", "children",
-    "children_to_write_about", "class_list_viewer", "consent_child", "consent_scope",
+    "PUPILS_NEVER_DECIDE", "ThreadView", "absence_viewer", "acts_as_guardian",
+    "announcement_targets", "answering_child", "answering_child_ids", "authority_child_ids",
+    "authority_over", "changeable_reports", "child_or_none", "children",
+    "children_to_write_about", "class_list_viewer", "consent_answerer_condition",
+    "consent_child", "consent_scope",
     "events_heard", "group_or_none", "groups", "guarded_child_ids", "guarded_children",
     "guardian_child_or_none", "home_roles", "invited_child_or_none", "is_administrator",
     "is_information_only", "is_staff", "joined_guardian_sees", "leave_deciders", "leave_page",

@@ -1,12 +1,14 @@
 """Rules 5 and 6 of DESIGN.md for consents: who answers a child's consents (a guardian
 with parental responsibility, or the pupil from the age the law gives them), and where a
 leader defines further consents."""
-
+import datetime
 
 from models.access.children import (RULE_PARAMS, enrolled, first_row, guardian_condition,
                                     responsible_child_ids, rule_params)
 from models.db import Prepared
 from models.school.tables import ADMINISTRATOR, UNIT_LEADER, Child, StaffRole
+
+PUPILS_NEVER_DECIDE = datetime.date(1, 1, 1)  # a pupil cutoff nobody is born before
 
 _answering = Prepared(
     lambda user, day, adult_cutoff, target: Child.select().where(
@@ -64,3 +66,24 @@ def may_answer_consents(role, pupil_decides):
     if role == PUPIL and not pupil_decides:
         return None
     return role == (PUPIL if pupil_decides else GUARDIAN)
+
+
+def answering_child_ids(user, day, adult_cutoff):
+    """Ids of the children `answering_child` gives the user (their guardian with parental
+    responsibility, who sees them), as a subquery a prepared query can hold: the children
+    whose caregiver requests and leave the user decides on as a parent."""
+    return Child.select(Child.id).where(guardian_condition(user, day, adult_cutoff)
+                                        & Child.id.in_(responsible_child_ids(user)))
+
+
+def consent_answerer_condition(user, day, adult_cutoff, pupil_cutoff):
+    """The child (outer query) is one whose consents the user answers now: as
+    `consent_child` and `may_answer_consents` decide one child at a time, for counting
+    every child at once. A pupil with their own login born on or before `pupil_cutoff`
+    answers for themselves, and their guardians no longer do (PUPILS_NEVER_DECIDE when
+    the municipality leaves every answer to the guardians)."""
+    decides = Child.account.is_null(False) & (Child.birth_date <= pupil_cutoff)
+    guardian = (guardian_condition(user, day, adult_cutoff)
+                & Child.id.in_(responsible_child_ids(user)) & ~decides)
+    own = (Child.account == user) & enrolled(day) & decides
+    return guardian | own

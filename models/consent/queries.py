@@ -52,7 +52,7 @@ def latest_version():
         (newer.consent == ConsentVersion.consent) & (newer.number > ConsentVersion.number)))
 
 
-def _applies_to(children, day):
+def applies_to(children, day):
     """Consents (open) that ask about at least one of `children` (a subquery of child
     ids): everyone's, their unit's, their group's, or chosen for them."""
     active = Enrolment.select(Enrolment.group).where(
@@ -85,7 +85,7 @@ def staff_units(user, child, day):
 def consents_query(children, day, units=None):
     """The open consents asking `children`; with `units`, only those they ask (see
     `asked_by`)."""
-    condition = _applies_to(children, day) & latest_version()
+    condition = applies_to(children, day) & latest_version()
     if units is not None:
         condition &= asked_by(units)
     return (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
