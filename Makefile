@@ -30,11 +30,13 @@ migrate: translations
 	$(BIN)/flask --app app migrate
 
 # The web server, and beside it the worker that sends notifications (stopped with it).
+# Links in e-mail and SMS go to PUBLIC_URL: unless it is set, the address served here.
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 run: migrate
 	@echo "Kontaktbok on http://127.0.0.1:$(PORT)  (demo users: kari, ola, larer1a, rektor, admin … password kontaktbok-demo)"
-	$(BIN)/flask --app app worker & worker=$$!; \
+	PUBLIC_URL='$(PUBLIC_URL)' $(BIN)/flask --app app worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers 2 --timeout 120 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	PUBLIC_URL='$(PUBLIC_URL)' $(BIN)/gunicorn --workers 2 --timeout 120 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
 # A Debian package the browser tests or the benchmarks need: installed when missing (as
 # root with apt-get), otherwise a clear message.

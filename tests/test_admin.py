@@ -140,3 +140,35 @@ def test_the_administrator_renames_units_and_groups(client, login, t):
                        data={"name": "X"}).status_code == 404
     event = AuditEvent.get(AuditEvent.action == "unit.renamed")
     assert event.details == {"old": "Solbakken skole", "new": "Solbakken barneskole"}
+
+
+# The notifications page ----------------------------------------------------------------
+
+def test_the_notifications_page_names_everything_in_words(client, login, users, t):
+    """A notification that failed is shown with its kind, channel and status in the
+    page's language, and the period and the tries as counts in words — never as keys."""
+    from models.notifications.tables import EMAIL, FAILED, MESSAGE, Notification
+    Notification.create(user=users["kari"].id, event=MESSAGE, channel=EMAIL, path="/",
+                        key="failed-once", status=FAILED, attempts=3,
+                        error="smtp: mailbox full")
+    login("admin")
+    page = text_of(client.get("/admin/notifications/"))
+    assert "Kari Hansen" in page
+    for label in ("New messages and announcements", "E-mail", "failed"):
+        assert t(label) in page, label
+    assert t("The last %(num)d day", "The last %(num)d days", 30) in page
+    assert t("%(num)d try", "%(num)d tries", 3) in page
+    for key in ("message", "email", "fell_back", "notifications."):
+        assert f" {key} " not in f" {page} ", key
+
+
+def test_labels_say_what_they_do(client, login, kids, t):
+    """Labels read as actions or say what they restrict, not as notes or jargon."""
+    login("admin")
+    assert t("Narrow down the log (optional)") in text_of(client.get("/admin/"))
+    assert t("Leader of the unit (principal or head)") in text_of(
+        client.get("/admin/organisation/"))
+    login("larer1a")
+    page = text_of(client.get(f"/children/{kids['Emma'].id}/code-login"))
+    assert t("Send letters on paper to this guardian") in page
+    assert "Mark: wants letters on paper" not in page

@@ -4,6 +4,8 @@ and access ends at once; the register's contact details win and the guardian is 
 import csv
 import datetime
 import io
+import json
+import re
 import zipfile
 
 import pytest
@@ -378,3 +380,175 @@ def test_a_file_without_staff_leaves_the_staff_roles_alone(empty):
     result = run(files)
     assert "roles.ended" not in result.counts
     assert StaffRole.select().count() == 2
+
+
+# Errors in the administrator's language --------------------------------------------------
+
+def _rows_of(name):
+    return list(csv.DictReader(io.StringIO(municipality()[name].decode())))
+
+
+def _with(name, row, column, value):
+    rows = _rows_of(name)
+    rows[row][column] = value
+    return municipality(**{name: rows})
+
+
+def _error_html(response):
+    """The message in the error summary at the top, which links to the file field."""
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1]
+    return summary.split('<a href="#file">')[1].split("</a>")[0]
+
+
+def _words_outside_code(html):
+    """The words of the message a reader sees, the file's own tokens (<code>) left out."""
+    text = re.sub(r"<code>.*?</code>", " ", html)
+    return set(re.findall(r"[^\W\d_]+", re.sub(r"<[^>]+>", " ", text).lower()))
+
+
+# English words of the messages; none may be left in a translated one.
+ENGLISH = {"nothing", "was", "imported", "line", "must", "be", "one", "of", "shared", "sole",
+           "parental", "responsibility", "kind", "unit", "school", "yes", "no", "fixed",
+           "residence", "the", "or"}
+BAD_VALUES = {  # file, row, column, value: what the error says in nb and in sv
+    "responsibility": (
+        "guardianships.csv", 0, "responsibility", "delt",
+        ["guardianships.csv linje 2", "(foreldreansvar): «delt» må være en av:",
+         "<code>shared</code>/<code>felles</code>/<code>gemensam</code> (felles "
+         "foreldreansvar)", "<code>sole</code>/<code>alene</code>/<code>ensam</code> "
+         "(foreldreansvar alene)", "<code>none</code>/<code>ingen</code> (uten "
+         "foreldreansvar)"],
+        ["guardianships.csv rad 2", "(vårdnad): ”delt” måste vara en av:",
+         "(gemensam vårdnad)", "(ensam vårdnad)", "(utan vårdnad)"]),
+    "kind": (
+        "units.csv", 1, "kind", "barnehage",
+        ["units.csv linje 3", "<code>kind</code> (type enhet): «barnehage» må være en av:",
+         "<code>school</code> (Skole), <code>sfo</code> (SFO), <code>kindergarten</code> "
+         "(Barnehage)"],
+        ["units.csv rad 3", "<code>kind</code> (typ av enhet): ”barnehage” måste vara en av:",
+         "<code>kindergarten</code> (Förskola)"]),
+    "boolean": (
+        "guardianships.csv", 2, "fixed_residence", "kanskje",
+        ["guardianships.csv linje 4", "<code>fixed_residence</code> (fast bosted): «kanskje»",
+         "<code>yes</code>/<code>ja</code>/<code>true</code>/<code>1</code> (Ja)"],
+        ["guardianships.csv rad 4", "<code>fixed_residence</code> (stadigvarande boende)",
+         "<code>no</code>/<code>nei</code>/<code>nej</code>/<code>false</code>/<code>0</code> "
+         "(Nej)"]),
+}
+
+
+@pytest.mark.parametrize("language", ["nb", "sv"])
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_a_bad_value_is_explained_in_the_administrators_language(client, login, language,
+                                                                 case):
+    """The allowed values are the file's own words (in <code>); what each means, the
+    row and the column are said in the administrator's language, with no English."""
+    name, row, column, value, norwegian, swedish = BAD_VALUES[case]
+    admin = login("admin")
+    User.update(locale=language).where(User.id == admin.id).execute()
+    answer = client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(_with(name, row, column, value))), "nordby.zip"),
+        "school_year": YEAR}, content_type="multipart/form-data")
+    assert answer.status_code == 400
+    shown = _error_html(answer)
+    for part in norwegian if language == "nb" else swedish:
+        assert part in shown, (part, shown)
+    assert not _words_outside_code(shown) & ENGLISH, shown
+    assert not Unit.select().where(Unit.name == "Nordby skole").exists()
+
+
+def test_what_the_file_holds_is_shown_as_text_never_as_markup(client, login):
+    login("admin")
+    answer = client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(_with("guardianships.csv", 0, "responsibility",
+                                         '<b id="x">delt</b>'))), "nordby.zip"),
+        "school_year": YEAR}, content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and '<b id="x">' not in html
+    assert "&lt;b id=&#34;x&#34;&gt;delt&lt;/b&gt;" in _error_html(answer)
+
+
+def test_the_command_line_says_the_same_in_plain_text(empty):
+    """Outside the page (the command line, logs) the message has no markup."""
+    with pytest.raises(RosterError) as caught:
+        reading.read("nordby.zip", zipped(_with("guardianships.csv", 0, "responsibility",
+                                                "delt")), YEAR)
+    with empty.test_request_context(), force_locale("en"):
+        assert str(caught.value) == (
+            "guardianships.csv line 2: responsibility (parental responsibility): “delt” "
+            "must be one of: shared/felles/gemensam (shared parental responsibility), "
+            "sole/alene/ensam (sole parental responsibility), none/ingen (no parental "
+            "responsibility)")
+
+
+# Sample files ------------------------------------------------------------------------------
+
+SAMPLES = {"kontaktbok": ("kontaktbok.zip", "kontaktbok-sample.zip", ["Ella Eksempel",
+                                                                       "Mia Prøvesen"]),
+           "oneroster": ("oneroster.zip", "oneroster-sample.zip", ["Tobias Testesen"]),
+           "ss12000": ("ss12000.json", "ss12000-sample.json", ["Alva Exempelsson",
+                                                               "Maja Provsson"])}
+
+
+def _norwegian_check_digits_hold(digits):
+    d = [int(c) for c in digits]
+    k1 = 11 - sum(w * x for w, x in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), d, strict=False)) % 11
+    k2 = 11 - sum(w * x for w, x in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), d, strict=False)) % 11
+    return (k1 % 11, k2 % 11) == (d[9], d[10])
+
+
+def _swedish_check_digit_holds(digits):
+    total = 0
+    for index, char in enumerate(digits[2:]):
+        value = int(char) * (2 - index % 2)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+@pytest.mark.parametrize("fmt", sorted(SAMPLES))
+def test_each_sample_file_downloads_and_imports(client, login, t, fmt):
+    """The administrator downloads a sample from the import page, uploads it, sees the
+    preview and applies it; uploading it again changes nothing. Its people are made up:
+    no national identity number in it passes its check digits."""
+    path, filename, names = SAMPLES[fmt]
+    login("admin")
+    page = client.get("/admin/import").get_data(as_text=True)
+    link = f"/admin/import/samples/{path}"
+    assert f'href="{link}"' in page
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    data = download.get_data()
+    if fmt == "ss12000":
+        document = json.loads(data)
+        assert "_about" in document
+        ids = [p["civicNo"]["value"] for p in document["persons"] if "civicNo" in p]
+        assert ids and not any(_swedish_check_digit_holds(i) for i in ids)
+    else:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert "README.txt" in archive.namelist()
+        _, found = reading.read(filename, data, YEAR)
+        ids = [row.national_id for row in found.children + found.guardians]
+        assert ids and not any(_norwegian_check_digits_hold(i) for i in ids)
+
+    def upload():
+        return client.post("/admin/import", data={
+            "file": (io.BytesIO(data), filename), "school_year": YEAR},
+            content_type="multipart/form-data")
+
+    preview = upload()
+    assert preview.status_code == 200, text_of(preview)
+    shown = text_of(preview)
+    assert all(name in shown for name in names)
+    assert 'id="error-summary"' not in preview.get_data(as_text=True)
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    done = client.post("/admin/import/apply", data={"token": token})
+    assert done.status_code == 303
+    assert t("The roster is imported.") in text_of(client.get(done.headers["Location"]))
+    for name in names:
+        first, last = name.split()
+        assert Child.select().where(Child.first_name == first,
+                                    Child.last_name == last).exists()
+    assert Guardianship.select().join(Child).where(
+        Child.first_name == names[0].split()[0]).count() >= 1
+    assert t("The file changes nothing: the data is already up to date.") in text_of(upload())

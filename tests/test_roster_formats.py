@@ -715,9 +715,17 @@ def test_errors_are_shown_in_the_administrators_language():
             "users.csv linje 7", "agenten «u-per» er ikke en elev")
         assert (marking.where, str(marking.problem)) == (
             "persons[0].securityMarking",
-            "«Hemlig» må være en av Ingen, Sekretessmarkering, Skyddad folkbokföring")
+            "«Hemlig» må være en av: Ingen (ingen markering), Sekretessmarkering "
+            "(sekretessmarkering, som fortrolig adresse), Skyddad folkbokföring (beskyttet "
+            "folkeregistrering, som strengt fortrolig adresse)")
+        # On the page, the allowed values are the file's words, in <code>.
+        assert marking.problem.__html__().startswith(
+            "«Hemlig» må være en av: <code>Ingen</code> (ingen markering), ")
     with app.test_request_context(), force_locale("sv"):
         assert str(error.where) == "users.csv rad 7"
+        assert str(marking.problem) == (
+            "”Hemlig” måste vara en av: Ingen (ingen markering), Sekretessmarkering "
+            "(sekretessmarkering), Skyddad folkbokföring (skyddad folkbokföring)")
 
 
 

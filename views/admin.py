@@ -11,16 +11,18 @@ import time
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from models import access, audit
 from models.audit import AuditEvent
 from models.db import today
 from models.messaging import thread_page
 from models.protect import open_bytes, seal_bytes
-from models.roster import imports
-from models.roster.rows import RosterError
+from models.roster import imports, samples
+from models.roster.rows import RosterError, as_html
 from models.school import people
 from models.school.organisation import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR
 from models.school.tables import installation_counts, school_year_of
@@ -162,8 +164,10 @@ def roster_import():
     try:
         plan = imports.planned(data, upload.filename, school_year)
     except RosterError as error:
-        return _import_page(400, _l("Nothing was imported. %(where)s: %(problem)s",
-                                    where=error.where, problem=error.problem),
+        # The problem is HTML (the file's words in <code>, what the file held escaped).
+        return _import_page(400, Markup(escape(gettext("Nothing was imported. %(where)s: "
+                                                        "%(problem)s")))
+                            % {"where": as_html(error.where), "problem": as_html(error.problem)},
                             school_year=school_year)
     # The file waits encrypted with the data key, under a random name, for at most an
     # hour (each administrator's preview its own).
@@ -178,6 +182,19 @@ def roster_import():
     audit.record("roster.previewed", actor=current_user, ip=client_ip(),
                  source=upload.filename[:200], **plan.counts)
     return _import_page(plan=plan, token=token, school_year=school_year)
+
+
+@bp.route("/import/samples/kontaktbok.zip", defaults={"fmt": "kontaktbok"})
+@bp.route("/import/samples/oneroster.zip", defaults={"fmt": "oneroster"})
+@bp.route("/import/samples/ss12000.json", defaults={"fmt": "ss12000"})
+def roster_sample(fmt):
+    """A small valid file of one format, with made-up people, to see the format by (or
+    to try an import on a demo). Its groups are in this school year."""
+    name, content_type, make = samples.SAMPLES[fmt]
+    response = current_app.response_class(make(school_year_of(today())),
+                                          mimetype=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.route("/import/apply", methods=["POST"])

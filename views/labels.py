@@ -6,7 +6,7 @@ from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_B
                                          PENDING, POST, PUSH, REPLY, SENDING, SENT, SMS)
 
 ROLE_NAMES = {
-    "unit_leader": _l("Unit leader"),
+    "unit_leader": _l("Leader of the unit (principal or head)"),
     "contact_teacher": _l("Contact teacher"),
     "group_staff": _l("Staff attached to the group"),
     "sfo_staff": _l("After-school care staff"),
@@ -44,6 +44,8 @@ AUDIT_EVENT_NAMES = {
     "absence.reported": _l("Absence reported"),
     "absence.changed": _l("Absence report changed"),
     "absence.withdrawn": _l("Absence report withdrawn"),
+    "calendar.day_off_added": _l("Holiday or day off added to a unit's calendar"),
+    "calendar.day_off_removed": _l("Holiday or day off removed from a unit's calendar"),
     "leave.applied": _l("Leave applied for"),
     "leave.approved": _l("Leave approved"),
     "leave.declined": _l("Leave declined"),

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access
+from models.links import absolute
 from models.login import email_change
 from models.notifications import mail, preferences, sms
 from models.notifications.tables import (CHANNELS, DEFAULT_DIGEST_MINUTE, DEFAULT_QUIET, DIGEST,
@@ -111,8 +112,7 @@ def _send_link(address, token):
     could not be sent."""
     mailer = current_app.extensions["mailer"]
     town = current_app.config["MUNICIPALITY"]
-    link = ((current_app.config["PUBLIC_URL"] or "http://localhost:5000").rstrip("/")
-            + url_for("notifications.confirm_email", token=token))
+    link = absolute(url_for("notifications.confirm_email", token=token))
     user = current_user._get_current_object()
     with force_locale(user.locale or town.default_language):
         subject = gettext("Confirm your e-mail address for Kontaktbok")

@@ -12,6 +12,7 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from models.db import utcnow
+from models.links import absolute
 from models.notifications import sms, webpush
 from models.notifications.deliveries import sms_cap, sms_sent_since
 from models.notifications.mail import Unavailable
@@ -51,11 +52,6 @@ def _language(user):
     return user.locale if user.locale in languages else config["MUNICIPALITY"].default_language
 
 
-def _url(path):
-    base = current_app.config["PUBLIC_URL"] or "http://localhost:5000"
-    return base.rstrip("/") + path
-
-
 def title(event, unit):
     return str(TITLES[event] % {"unit": unit}) if unit else str(PLAIN_TITLES[event])
 
@@ -67,12 +63,12 @@ def texts(note):
         heading = title(event, unit)
         if note.urgent:
             heading = gettext("Urgent: %(title)s", title=heading)
-        return heading, [], _url(note.path)
+        return heading, [], absolute(note.path)
     heading = ngettext("%(num)d new notification in Kontaktbok",
                        "%(num)d new notifications in Kontaktbok", note.count)
     lines = [f"{title(event, unit)} ({count})" if count > 1 else title(event, unit)
              for (event, unit), count in sorted(note.events.items())]
-    return heading, lines, _url("/")
+    return heading, lines, absolute("/")
 
 
 def send_email(note):
@@ -89,7 +85,7 @@ def send_email(note):
             gettext("Open Kontaktbok to read it: %(link)s", link=link), "",
             gettext("For your privacy this e-mail never says more. You choose what you are "
                     "told about, and how, here: %(link)s",
-                    link=_url("/account/notifications")),
+                    link=absolute("/account/notifications")),
             "", current_app.config["MUNICIPALITY"].name,
         ])
     domain = mailer.sender.rpartition("@")[2] or "localhost"

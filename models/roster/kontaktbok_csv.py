@@ -24,11 +24,11 @@ import io
 
 from flask_babel import lazy_gettext as _l
 
-from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
-                                RosterError, StaffRow, UnitRow, line)
-from models.school.tables import ROLES, UNIT_KINDS
+from models.roster.meanings import (BOOLEANS, KINDS, PROTECTION, RESPONSIBILITIES, ROLES,
+                                    choice_problem)
+from models.roster.rows import (ChildRow, Code, GroupRow, GuardianRow, GuardianshipRow, Problem,
+                                RoleRow, Roster, RosterError, StaffRow, UnitRow, line)
 
-PROTECTION = ("ugradert", "klientadresse", "fortrolig", "strengtFortrolig")
 RESPONSIBILITY_WORDS = {"shared": "shared", "sole": "sole", "none": "none",
                         "felles": "shared", "alene": "sole", "ingen": "none",
                         "gemensam": "shared", "ensam": "sole"}
@@ -62,11 +62,11 @@ def _rows(files, name, optional=False):
     header = set(reader.fieldnames or [])
     required, allowed = COLUMNS[name]
     if missing := sorted(required - header):
-        raise RosterError(line(name, 1), _l("missing column %(names)s",
-                                              names=", ".join(missing)))
+        raise RosterError(line(name, 1), Problem(_l("missing column %(names)s"),
+                                                   names=Code(", ".join(missing))))
     if unknown := sorted(header - required - allowed):
-        raise RosterError(line(name, 1), _l("unknown column %(names)s",
-                                              names=", ".join(unknown)))
+        raise RosterError(line(name, 1), Problem(_l("unknown column %(names)s"),
+                                                   names=Code(", ".join(unknown))))
     rows = []
     for row in reader:
         where = line(name, reader.line_num)
@@ -79,26 +79,28 @@ def _rows(files, name, optional=False):
 
 def _required(where, row, key):
     if not row.get(key):
-        raise RosterError(where, _l("%(column)s is empty", column=key))
+        raise RosterError(where, Problem(_l("%(column)s is empty"), column=Code(key)))
     return row[key]
 
 
-def national_id(where, value):
+def national_id(where, value, column):
     digits = "".join(ch for ch in value if ch.isdigit())
     if len(digits) not in (11, 12) or len(digits) != len(value.replace(" ", "").replace(
             "-", "")):
-        raise RosterError(where, _l("the national identity number must have 11 digits "
-                                    "(Norway) or 12 (Sweden)"))
+        raise RosterError(where, Problem(_l("%(column)s: the national identity number must "
+                                            "have 11 digits (Norway) or 12 (Sweden)"),
+                                         column=Code(column)))
     return digits
 
 
 def _choice(where, key, value, allowed, default=None):
+    """The value as the format spells it; `allowed` is one of models/roster/meanings.py's
+    choices, so that an error says what each value means."""
     if not value and default is not None:
         return default
-    found = next((a for a in allowed if a.lower() == value.lower()), None)
+    found = next((t for t, _ in allowed if t.lower() == value.lower()), None)
     if found is None:
-        raise RosterError(where, _l("%(column)s “%(value)s” must be one of %(allowed)s",
-                                    column=key, value=value, allowed=", ".join(allowed)))
+        raise RosterError(where, choice_problem(key, value, allowed))
     return found
 
 
@@ -114,8 +116,7 @@ def _boolean(where, key, value):
         return True
     if lowered in FALSE:
         return False
-    raise RosterError(where, _l("%(column)s “%(value)s” must be yes or no", column=key,
-                                value=value))
+    raise RosterError(where, choice_problem(key, value, BOOLEANS))
 
 
 def read(files, source):
@@ -123,14 +124,15 @@ def read(files, source):
     for where, row in _rows(files, "units.csv"):
         roster.units.append(UnitRow(
             key=_required(where, row, "id"), name=_required(where, row, "name"),
-            kind=_choice(where, "kind", row["kind"], UNIT_KINDS), where=where,
+            kind=_choice(where, "kind", row["kind"], KINDS), where=where,
             phone=row.get("phone", ""), email=row.get("email", ""),
             address=row.get("address", "")))
     for where, row in _rows(files, "groups.csv"):
         try:
             year = int(row["school_year"])
         except ValueError:
-            raise RosterError(where, _l("school_year must be a year such as 2026")) from None
+            raise RosterError(where, Problem(_l("%(column)s must be a year such as 2026"),
+                                             column=Code("school_year"))) from None
         roster.groups.append(GroupRow(key=_required(where, row, "id"),
                                       unit=_required(where, row, "unit"),
                                       name=_required(where, row, "name"), school_year=year,
@@ -139,16 +141,20 @@ def read(files, source):
         try:
             born = datetime.date.fromisoformat(row["birth_date"])
         except ValueError:
-            raise RosterError(where, _l("birth_date must be written YYYY-MM-DD")) from None
+            raise RosterError(where, Problem(_l("%(column)s must be a date written "
+                                                "YYYY-MM-DD"),
+                                             column=Code("birth_date"))) from None
         roster.children.append(ChildRow(
-            national_id=national_id(where, _required(where, row, "national_id")),
+            national_id=national_id(where, _required(where, row, "national_id"),
+                                    "national_id"),
             first_name=_required(where, row, "first_name"),
             last_name=_required(where, row, "last_name"), birth_date=born,
             groups=row["groups"].split(), where=where, address=row.get("address", ""),
             address_protection=_protection(where, row)))
     for where, row in _rows(files, "guardians.csv"):
         roster.guardians.append(GuardianRow(
-            national_id=national_id(where, _required(where, row, "national_id")),
+            national_id=national_id(where, _required(where, row, "national_id"),
+                                    "national_id"),
             first_name=_required(where, row, "first_name"),
             last_name=_required(where, row, "last_name"), where=where,
             email=row.get("email", ""), phone=row.get("phone", ""),
@@ -157,12 +163,11 @@ def read(files, source):
     for where, row in _rows(files, "guardianships.csv"):
         word = row["responsibility"].lower()
         if word not in RESPONSIBILITY_WORDS:
-            raise RosterError(where, _l("responsibility “%(value)s” must be shared, sole or "
-                                        "none (felles, alene, ingen)",
-                                        value=row["responsibility"]))
+            raise RosterError(where, choice_problem("responsibility", row["responsibility"],
+                                                    RESPONSIBILITIES))
         roster.guardianships.append(GuardianshipRow(
-            guardian=national_id(where, _required(where, row, "guardian")),
-            child=national_id(where, _required(where, row, "child")),
+            guardian=national_id(where, _required(where, row, "guardian"), "guardian"),
+            child=national_id(where, _required(where, row, "child"), "child"),
             responsibility=RESPONSIBILITY_WORDS[word], where=where,
             fixed_residence=_boolean(where, "fixed_residence",
                                      row.get("fixed_residence", "")),

@@ -60,12 +60,10 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from models import db
-from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
-                                RosterError, StaffRow, UnitRow, line)
+from models.roster.meanings import KINDS, PROTECTION, RESPONSIBILITY, choice_problem
+from models.roster.rows import (ChildRow, Code, GroupRow, GuardianRow, GuardianshipRow, Problem,
+                                RoleRow, Roster, RosterError, StaffRow, UnitRow, line)
 
-KINDS = ("school", "sfo", "kindergarten")
-RESPONSIBILITY = ("shared", "sole", "none")
-PROTECTION = ("ugradert", "klientadresse", "fortrolig", "strengtFortrolig")
 GUARDIANS = ("guardian", "parent")
 STAFF = ("teacher", "aide", "administrator")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -265,8 +263,8 @@ def _table(files, name, required, optional=False):
     try:
         header = [column.strip() for column in next(reader, [])]
         if missing := [column for column in required if column not in header]:
-            raise RosterError(line(name, 1), _l("missing column %(names)s",
-                                                names=", ".join(missing)))
+            raise RosterError(line(name, 1), Problem(_l("missing column %(names)s"),
+                                                     names=Code(", ".join(missing))))
         for values in reader:
             where = line(name, reader.line_num)
             if not any(value.strip() for value in values):
@@ -308,16 +306,17 @@ def _list(value):
 
 def _required(where, row, key):
     if not row.get(key):
-        raise RosterError(where, _l("%(column)s is empty", column=key))
+        raise RosterError(where, Problem(_l("%(column)s is empty"), column=Code(key)))
     return row[key]
 
 
 def _choice(where, row, key, allowed):
+    """The value of an extension column as the format spells it; `allowed` is one of
+    models/roster/meanings.py's choices."""
     value = row.get(key, "")
-    found = next((a for a in allowed if a.lower() == value.lower()), None)
+    found = next((t for t, _ in allowed if t.lower() == value.lower()), None)
     if value and found is None:
-        raise RosterError(where, _l("%(column)s “%(value)s” must be one of %(allowed)s",
-                                    column=key, value=value, allowed=", ".join(allowed)))
+        raise RosterError(where, choice_problem(key, value, allowed))
     return found
 
 

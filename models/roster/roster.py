@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 from models.db import today
 from models.protect import index_of
-from models.roster.rows import Roster, RosterError
+from models.roster.rows import Code, Problem, Roster, RosterError
 from models.school.tables import Child, Enrolment, Group, Guardianship, StaffRole, Unit, User
 
 BATCH = 500
@@ -86,11 +86,11 @@ def check(roster):
             raise RosterError(role.where, _l("administrators are made with “flask "
                                              "create-admin”, not imported"))
         if role.role in ("contact_teacher", "group_staff") and role.group is None:
-            raise RosterError(role.where, _l("the role %(role)s needs a group",
-                                             role=role.role))
+            raise RosterError(role.where, Problem(_l("the role %(role)s needs a group"),
+                                                  role=Code(role.role)))
         if role.role not in ("contact_teacher", "group_staff") and role.unit is None:
-            raise RosterError(role.where, _l("the role %(role)s needs a unit",
-                                             role=role.role))
+            raise RosterError(role.where, Problem(_l("the role %(role)s needs a unit"),
+                                                  role=Code(role.role)))
 
 
 # Planning ---------------------------------------------------------------------------------

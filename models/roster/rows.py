@@ -20,6 +20,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 
 class RosterError(Exception):
@@ -34,6 +36,67 @@ class RosterError(Exception):
 def line(name, number):
     """Where in a file: "children.csv line 3" (the header is line 1)."""
     return _l("%(file)s line %(line)d", file=name, line=number)
+
+
+class Code(str):
+    """A word of the file format (a column, a value such as `shared`): the same in
+    every language, so shown as it is written in the file, in <code>."""
+
+
+def choices(*pairs):
+    """The values a column allows, each with its meaning in the reader's language:
+    ((token or (token, alternative, …)), meaning) → "`shared` (shared parental
+    responsibility), …"."""
+    return Choices(pairs)
+
+
+class Choices(tuple):
+    def text(self):
+        return ", ".join(f"{'/'.join(_tokens(t))} ({m})" for t, m in self)
+
+    def html(self):
+        return Markup(", ").join(
+            Markup("%s (%s)") % (Markup("/").join(Markup("<code>%s</code>") % token
+                                                   for token in _tokens(t)), str(m))
+            for t, m in self)
+
+
+def _tokens(tokens):
+    return (tokens,) if isinstance(tokens, str) else tokens
+
+
+class Problem(LazyString):
+    """What is wrong, translated when shown. `message` is a lazy_gettext without values
+    (for the catalogue); values are Code, Choices, or text from the file."""
+
+    def __init__(self, message, **values):
+        super().__init__(_text, message, values)
+
+    def __html__(self):
+        message, values = self._args
+        return Markup(escape(str(message))) % {key: _html_value(value)
+                                                for key, value in values.items()}
+
+
+def _text(message, values):
+    return str(message) % {key: value.text() if isinstance(value, Choices) else str(value)
+                           for key, value in values.items()}
+
+
+def _html_value(value):
+    if isinstance(value, Choices):
+        return value.html()
+    if isinstance(value, Code):
+        return Markup("<code>%s</code>") % value
+    return as_html(value)
+
+
+def as_html(text):
+    """A Problem as its HTML; anything else escaped. (A plain LazyString would pass as
+    safe HTML: its __html__ returns it unescaped, with whatever the file held.)"""
+    if isinstance(text, Problem):
+        return Markup(text.__html__())
+    return escape(str(text))
 
 
 @dataclass

@@ -74,8 +74,9 @@ from array import array
 from flask_babel import lazy_gettext as _l
 
 from models import db
-from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, RoleRow, Roster,
-                                RosterError, StaffRow, UnitRow)
+from models.roster.meanings import SECURITY_MARKINGS
+from models.roster.rows import (ChildRow, GroupRow, GuardianRow, GuardianshipRow, Problem, RoleRow,
+                                Roster, RosterError, StaffRow, UnitRow)
 from models.roster.ss12000_fields import current, date, items, objects, reference, strings, text
 
 GROUP_TYPES = ("Klass", "Avdelning", "Undervisning", "Mentor")
@@ -296,8 +297,8 @@ def _personal(where, person):
     marking = person.get("securityMarking")
     if marking is not None and marking not in SECURITY:
         raise RosterError(f"{where}.securityMarking",
-                          _l("“%(value)s” must be one of %(allowed)s", value=marking,
-                             allowed=", ".join(SECURITY)))
+                          Problem(_l("“%(value)s” must be one of: %(allowed)s"), value=marking,
+                                  allowed=SECURITY_MARKINGS))
     addresses = [a for _, a in objects(where, person, "addresses")]
     address = next((a for a in addresses if a.get("type") in REGISTERED),
                    addresses[0] if addresses else None)
