@@ -1,42 +1,47 @@
 """Caregiver access (seed 000): guardians with parental responsibility ask, approve,
-decline and withdraw on the child's page; a leader of the child's unit confirms, which
-sends the invited person a link; they accept it logged in (models/school/caregivers.py)."""
-import logging
-import re
-import threading
-
-from flask import (Blueprint, abort, current_app, flash, redirect, request, session,
-                   url_for)
-from flask_babel import force_locale, gettext
+decline and withdraw on the child's page; a leader of the child's unit confirms, allowing
+code login or not, which sends the invited person a link by e-mail and/or SMS; they
+accept it logged in: with the eID that returns the national identity number the request
+gave, or with a one-time code to the invited address or number
+(models/school/caregivers.py)."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access
 from models.consent import queries as consent_queries
+from models.links import absolute
 from models.login import code_login
-from models.notifications import mail
 from models.school import caregivers
 from models.school.tables import CAREGIVER_RELATIONS, DECLINED, WITHDRAWN_GRANT
 
-from views.code_login import ASKED, _code_mail, _limited, _send, refuse_lower_assurance
+from views.caregivers_forms import EMPTY, read_request, send_invitation
+from views.code_login import ASKED, _limited, refuse_lower_assurance, send_code
 from views.common import client_ip, render
 from views.labels import RELATION_NAMES
 
 bp = Blueprint("caregivers", __name__)
-log = logging.getLogger(__name__)
 
-NAME_MAX = 100
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ]{8,20}$")
 REFUSALS = {
     "self": _l("You already have access yourself."),
     "exists": _l("This person already has access, or has been asked for."),
+}
+# What the leader is told the invitation went by.
+SENT = {
+    ("email",): _l("Confirmed. The person has been sent an invitation by e-mail and has "
+                   "access once they accept it."),
+    ("sms",): _l("Confirmed. The person has been sent an invitation by SMS and has access "
+                 "once they accept it."),
+    ("email", "sms"): _l("Confirmed. The person has been sent an invitation by e-mail and "
+                         "SMS and has access once they accept it."),
 }
 # What the invited person is told when accepting is refused.
 ACCEPT_REFUSALS = {
     "address": _l("This invitation was sent to another e-mail address than the one of "
                   "the account you are logged in with. Log out, open the link again and "
                   "log in with a code sent to the address the invitation came to."),
+    "person": _l("This invitation was made for another person than the one logged in. "
+                 "Log out, open the link again and log in as the invited person."),
     "parent": _l("You are a parent of the child. A parent without parental "
                  "responsibility cannot be given access in Kontaktbok; the school or "
                  "kindergarten gives information on request."),
@@ -59,8 +64,7 @@ def _page(child, form=None, errors=None, status=200):
     return render("caregivers/child.html", status=status, child=child, guardians=guardians,
                   grants=caregivers.grants(child.id), relations=CAREGIVER_RELATIONS,
                   relation_names=RELATION_NAMES, errors=errors or {},
-                  form=form or {"first_name": "", "last_name": "", "email": "", "phone": "",
-                                "relation": "grandparent"})
+                  form=form or EMPTY, sms=current_app.extensions.get("sms_gateway") is not None)
 
 
 @bp.route("/children/<int:child_id>/caregivers")
@@ -75,34 +79,19 @@ def ask(child_id):
     found = _child()
     if current_user.lower_assurance:
         return refuse_lower_assurance()
-    form = {name: request.form.get(name, "").strip()
-            for name in ("first_name", "last_name", "email", "phone", "relation")}
-    errors = {}
-    for name in ("first_name", "last_name"):
-        if not form[name]:
-            errors[name] = _l("Write the name.")
-        elif len(form[name]) > NAME_MAX:
-            errors[name] = _l("The name can be at most %(max)d characters.", max=NAME_MAX)
-    if not form["email"]:
-        errors["email"] = _l("Write the person's e-mail address: the invitation goes there.")
-    elif not EMAIL.match(form["email"]):
-        errors["email"] = _l("Write an e-mail address like name@example.org.")
-    if form["phone"] and not PHONE.match(form["phone"]):
-        errors["phone"] = _l("Write a phone number with digits, for example +47 900 00 000.")
-    if form["relation"] not in CAREGIVER_RELATIONS:
-        errors["relation"] = _l("Choose how the person is related to the child.")
+    form, errors, phone, national_id = read_request()
     if not errors:
         try:
             caregivers.request(found, current_user._get_current_object(), form["first_name"],
-                               form["last_name"], form["email"], form["phone"],
-                               form["relation"], ip=client_ip())
+                               form["last_name"], form["email"], phone or "",
+                               form["relation"], ip=client_ip(), national_id=national_id)
         except caregivers.Refused as refused:
             errors["email"] = REFUSALS[refused.reason]
     if errors:
         return _page(found, form, errors, status=400)
     flash(_l("Asked. Every other guardian with parental responsibility is asked to approve, "
              "and then the school or kindergarten confirms. Then the person gets an "
-             "invitation by e-mail."), "success")
+             "invitation by e-mail or SMS."), "success")
     return redirect(url_for("caregivers.child", child_id=found.id), 303)
 
 
@@ -135,31 +124,73 @@ def _leader_units():
     return units
 
 
+def _leader_page(units, errors=None, status=200):
+    errors = errors or {}
+    return render("caregivers/leader.html", lines=caregivers.for_leader(units),
+                  relation_names=RELATION_NAMES, errors=errors, status=status,
+                  error_ids={key: f"code-login-{key}" for key in errors},
+                  eid=bool(_eid_providers()))
+
+
+def _eid_providers():
+    """The eID logins that name a person by national identity number, as an invitation
+    made for one needs."""
+    return [p for p in current_app.config["MUNICIPALITY"].eid_login
+            if p.audience == "guardians" and p.match == "national_id"]
+
+
 @bp.route("/caregivers/")
 @login_required
 def leader():
-    return render("caregivers/leader.html", lines=caregivers.for_leader(_leader_units()),
-                  relation_names=RELATION_NAMES)
+    return _leader_page(_leader_units())
+
+
+def _login_choice(grant_id, units, confirmed):
+    """The leader's choice about code login for a grant waiting for them, and an error
+    when the person would have no way to log in; 404 for no such grant."""
+    line = caregivers.waiting_line(grant_id, units, confirmed)
+    if line is None:
+        abort(404)
+    codes = request.form.get("code_login") == "1"
+    if codes or line.accepted:
+        return codes, None
+    if not line.national_id:
+        return codes, _leader_page(units, {grant_id: _l(
+            "Without a national identity number, the person can only log in with a code. "
+            "Allow it, or ask the family to ask again with the number.")}, status=400)
+    if not _eid_providers():
+        return codes, _leader_page(units, {grant_id: _l(
+            "Login with a national eID is not set up here, so the person can only log in "
+            "with a code. Allow it.")}, status=400)
+    return codes, None
 
 
 @bp.route("/caregivers/<int:grant_id>/confirm", methods=["POST"])
 @login_required
 def confirm(grant_id):
-    token = caregivers.confirm(grant_id, current_user._get_current_object(), _leader_units(),
-                               ip=client_ip())
+    units = _leader_units()
+    codes, refused = _login_choice(grant_id, units, confirmed=False)
+    if refused:
+        return refused
+    token = caregivers.confirm(grant_id, current_user._get_current_object(), units,
+                               ip=client_ip(), codes=codes)
     if token is None:
         abort(404)
-    if _invite(grant_id, token):
-        flash(_l("Confirmed. The person has been sent an invitation by e-mail and has "
-                 "access once they accept it."), "success")
+    sent = _invite(grant_id, token)
+    if sent:
+        flash(SENT[sent], "success")
     return redirect(url_for("caregivers.leader"), 303)
 
 
 @bp.route("/caregivers/<int:grant_id>/invite", methods=["POST"])
 @login_required
 def invite_again(grant_id):
-    token = caregivers.invite_again(grant_id, current_user._get_current_object(),
-                                    _leader_units(), ip=client_ip())
+    units = _leader_units()
+    codes, refused = _login_choice(grant_id, units, confirmed=True)
+    if refused:
+        return refused
+    token = caregivers.invite_again(grant_id, current_user._get_current_object(), units,
+                                    ip=client_ip(), codes=codes)
     if token is None:
         abort(404)
     if _invite(grant_id, token):
@@ -170,35 +201,20 @@ def invite_again(grant_id):
 
 def _link(path):
     """Absolute links come from PUBLIC_URL, never from the request's Host header."""
-    return (current_app.config["PUBLIC_URL"] or "http://localhost:5000").rstrip("/") + path
+    return absolute(path)
 
 
 def _invite(grant_id, token):
-    """Send the invitation; False (with a message for the leader) when it could not
-    go. It names no child and no family: e-mail leaves the secure channel."""
-    address = caregivers.invited_address(grant_id)
-    mailer = current_app.extensions["mailer"]
-    town = current_app.config["MUNICIPALITY"]
-    link = _link(url_for("caregivers.invitation", token=token))
-    with force_locale(town.default_language):
-        subject = gettext("An invitation to Kontaktbok")
-        body = "\n".join([
-            gettext("A family has asked that you get access to their child's information "
-                    "in Kontaktbok, and the school or kindergarten has confirmed it."),
-            "", gettext("Open the link to accept: %(link)s", link=link), "",
-            gettext("If you do not know what this is about, you can ignore this e-mail."),
-            "", town.name])
-    try:
-        if not mailer.configured:
-            raise mail.Unavailable("no mail server")
-        mailer.send(address, subject, body)
-    except mail.Unavailable as error:
-        log.warning("a caregiver invitation could not be sent: %s", error)
-        flash(_l("Confirmed, but the invitation could not be sent by e-mail. Try again "
-                 "with “Send the invitation again”, or contact the administrator."),
+    """Send the invitation; the channels it went by, or () (with a message for the
+    leader) when it could not go. It names no child and no family: e-mail and SMS leave
+    the secure channel."""
+    sent = tuple(send_invitation(caregivers.invited(grant_id),
+                                 _link(url_for("caregivers.invitation", token=token))))
+    if not sent:
+        flash(_l("Confirmed, but the invitation could not be sent by e-mail or SMS. Try "
+                 "again with “Send the invitation again”, or contact the administrator."),
               "error")
-        return False
-    return True
+    return sent
 
 
 # The invited person ---------------------------------------------------------------------
@@ -219,12 +235,15 @@ def invitation(token):
         return gone
     user = current_user._get_current_object() if current_user.is_authenticated else None
     mine = user is not None and caregivers.addressed_to(grant, user)
+    by_eid = grant.national_id_index is not None
+    providers = _eid_providers() if by_eid else []
     return render("caregivers/invitation.html", token=token, user=user, mine=mine,
                   child=access.invited_child_or_none(user, grant) if mine else None,
                   requested_by=grant.requested_by.name if mine and grant.requested_by_id
                   else "", relation=RELATION_NAMES.get(grant.relation, ""),
-                  refusal=None if user is None or mine else ACCEPT_REFUSALS["address"],
-                  codes=current_app.extensions["mailer"].configured)
+                  refusal=None if user is None or mine else ACCEPT_REFUSALS[
+                      "address" if grant.email and not by_eid else "person"],
+                  providers=providers, codes=_code_channel(grant))
 
 
 @bp.route("/caregivers/invitation/<token>", methods=["POST"])
@@ -236,32 +255,45 @@ def accept(token):
     try:
         caregivers.accept(grant, current_user._get_current_object(), ip=client_ip())
     except caregivers.Refused as refused:
+        reason = refused.reason
+        if reason == "address" and (grant.national_id_index or not grant.email):
+            reason = "person"
         return render("errors/error.html", "errors/_error.html", status=403,
                       title=_l("The invitation could not be accepted"),
-                      text=ACCEPT_REFUSALS[refused.reason])
+                      text=ACCEPT_REFUSALS[reason])
     flash(_l("Accepted: you now have access."), "success")
     return redirect(url_for("home.index"), 303)
 
 
+def _code_channel(grant):
+    """"email" or "sms": how a login code for the invitation would go, or "" when the
+    leader did not allow codes or the channel is not set up here."""
+    address = caregivers.code_address(grant)
+    if not address:
+        return ""
+    if address.startswith("+"):
+        return "sms" if current_app.extensions.get("sms_gateway") is not None else ""
+    return "email" if current_app.extensions["mailer"].configured else ""
+
+
 @bp.route("/caregivers/invitation/<token>/code", methods=["POST"])
 def code(token):
-    """Log in with a one-time code sent to the invited address (the person has no
-    account of it yet, or logs in with codes): the code proves the address."""
+    """Log in with a one-time code sent to the invited address or mobile number (the
+    person has no account of it yet, or logs in with codes): the code proves the
+    address, and only where the confirming leader allowed it."""
     grant, gone = _invited(token)
     if gone:
         return gone
-    mailer = current_app.extensions["mailer"]
-    if not mailer.configured:
+    if not _code_channel(grant):
         abort(404)
+    address = caregivers.code_address(grant)
     back = url_for("caregivers.invitation", token=token)
-    if _limited(grant.email):
+    if _limited(address):
         flash(_l("Too many attempts. Wait %(minutes)d minutes and try again.",
                  minutes=current_app.config["LOGIN_WINDOW_MINUTES"]), "error")
         return redirect(back, 303)
     new = code_login.new_code(caregivers.invitee_account(grant))
     if new is not None:
-        threading.Thread(target=_send, daemon=True, args=(
-            mailer, grant.email, str(_l("Your login code for Kontaktbok")),
-            _code_mail(new))).start()
-    session[ASKED] = grant.email
+        send_code(address, new)
+    session[ASKED] = address
     return redirect(url_for("code_login.enter", next=back), 303)

@@ -1,5 +1,6 @@
-"""Login with a one-time code by e-mail (guardians without a national eID), and the page
-where staff allow it for a child's guardian to an address they have verified."""
+"""Login with a one-time code by e-mail (guardians without a national eID) or by SMS (a
+caregiver invited to a mobile number), and the page where staff allow it for a child's
+guardian to an address they have verified."""
 import logging
 import threading
 
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 
 from models import access
 from models.login import code_login
-from models.notifications import mail
+from models.notifications import mail, sending, sms
 
 from views.common import client_ip, parse_number, render
 from views.login_common import begin_session, safe_next
@@ -24,9 +25,32 @@ EMAIL_MAX = 200
 
 def _mailer():
     mailer = current_app.extensions["mailer"]
-    if not mailer.configured:
-        abort(404)  # no e-mail: no code login
+    if not mailer.configured and current_app.extensions.get("sms_gateway") is None:
+        abort(404)  # no e-mail and no SMS: no code login
     return mailer
+
+
+def _address(typed):
+    """An e-mail address as typed, or a mobile number in E.164 (when SMS is set up)."""
+    if "@" in typed or current_app.extensions.get("sms_gateway") is None:
+        return typed
+    return sms.normalize_phone(typed, current_app.config["MUNICIPALITY"].country) or typed
+
+
+def send_code(address, code):
+    """Send the code beside the request, not in it: the answer takes as long, and says
+    the same, whether or not the address is registered. A number in E.164 gets an SMS."""
+    gateway = current_app.extensions.get("sms_gateway")
+    if address.startswith("+"):
+        if gateway is not None:
+            threading.Thread(target=_send_sms, daemon=True,
+                             args=(gateway, address, _code_sms(code))).start()
+        return
+    mailer = current_app.extensions["mailer"]
+    if mailer.configured:
+        threading.Thread(target=_send, daemon=True, args=(
+            mailer, address, str(_l("Your login code for Kontaktbok")),
+            _code_mail(code))).start()
 
 
 def _limited(email):
@@ -39,12 +63,15 @@ def _limited(email):
 def ask():
     """Step 1: the verified e-mail address. The answer is the same whether or not the
     address is registered, so the page tells nobody who has an account."""
-    mailer = _mailer()
-    email = request.form.get("email", "").strip().lower()[:EMAIL_MAX]
+    _mailer()
+    email = _address(request.form.get("email", "").strip().lower()[:EMAIL_MAX])
+    by_sms = current_app.extensions.get("sms_gateway") is not None
     error = None
     if request.method == "POST":
-        if "@" not in email:
-            error = _l("Write the e-mail address the school or kindergarten has for you.")
+        if "@" not in email and not email.startswith("+"):
+            error = (_l("Write the e-mail address or mobile number the school or "
+                        "kindergarten has for you.") if by_sms else
+                     _l("Write the e-mail address the school or kindergarten has for you."))
         elif _limited(email):
             error = _l("Too many attempts. Wait %(minutes)d minutes and try again, or "
                        "contact the school or kindergarten.",
@@ -53,16 +80,12 @@ def ask():
             user = code_login.holder(email)
             code = code_login.new_code(user) if user is not None else None
             if code is not None:
-                # Sent beside the request, not in it: the answer takes as long, and
-                # says the same, whether or not the address is registered.
-                threading.Thread(target=_send, daemon=True, args=(
-                    mailer, email, str(_l("Your login code for Kontaktbok")),
-                    _code_mail(code))).start()
+                send_code(email, code)
             # The address waits in the session, not in a URL (logs, history).
             session[ASKED] = email
             return redirect(url_for("code_login.enter",
                                     next=safe_next(request.args.get("next"))), 303)
-    return render("auth/code.html", step="ask", email=email, error=error,
+    return render("auth/code.html", step="ask", email=email, error=error, by_sms=by_sms,
                   status=400 if error else 200)
 
 
@@ -71,6 +94,18 @@ def _send(mailer, to, subject, body):
         mailer.send(to, subject, body)
     except mail.Unavailable as error:
         log.warning("a login code could not be sent: %s", error)  # no address, no code
+
+
+def _send_sms(gateway, to, text):
+    try:
+        gateway.send(to, text)
+    except (sending.Undeliverable, sending.Transient) as error:
+        log.warning("a login code could not be sent by SMS to %s: %s", sms.tail(to), error)
+
+
+def _code_sms(code):
+    return str(_l("Your login code for Kontaktbok is %(code)s. It works once, for "
+                  "%(minutes)d minutes.", code=code, minutes=code_login.CODE_MINUTES))
 
 
 def _code_mail(code):

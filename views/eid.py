@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from models import audit
 from models.login import accounts, oidc
 from models.login.sessions import LoginSession
+from models.school import caregivers
 
 from views.common import client_ip, render
 from views.login_common import begin_session, safe_next
@@ -114,6 +115,18 @@ def callback(provider_id):
                      reason=error.reason)
         return _failed()
     user = accounts.eid_account(provider, claims)
+    invited = caregivers.by_national_id(_invitation_token(pending["next"]))
+    if user is None and invited and provider.audience == "guardians" \
+            and provider.match == "national_id":
+        # A caregiver invited by national identity number logs in for the first time.
+        user = caregivers.eid_invitee(invited, claims.get(provider.identity_claim))
+        if user is None:
+            audit.record("login.eid_unknown", ip=client_ip(), provider=provider.id)
+            return _outcome(_l("This invitation is for someone else"),
+                            _l("Your login worked, but the invitation was made for "
+                               "another person's national identity number. Nothing was "
+                               "changed. If it should be yours, ask the family to check "
+                               "the number."), 403)
     if user is None:
         audit.record("login.eid_unknown", ip=client_ip(), provider=provider.id)
         municipality = current_app.config["MUNICIPALITY"].name
@@ -130,6 +143,14 @@ def callback(provider_id):
                   provider=provider.id, sid=str(claims.get("sid") or "")[:200] or None,
                   id_token=raw, acr=claims.get("acr"))
     return redirect(pending["next"] or url_for("home.index"))
+
+
+def _invitation_token(next_page):
+    """The token of the caregiver invitation the login started from, or None."""
+    prefix = url_for("caregivers.invitation", token="x")[:-1]
+    if not next_page or not next_page.startswith(prefix):
+        return None
+    return next_page[len(prefix):].split("?")[0].split("/")[0] or None
 
 
 @bp.route("/<provider_id>/logout")

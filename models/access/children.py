@@ -231,11 +231,26 @@ def guardian_child_or_none(user, child_id, day=None):
     return first_row(_guarded_child, child_id, **rule_params(user, day))
 
 
+def invitation_addressed_to(grant, user):
+    """A caregiver invitation is the account's: by national identity number when the
+    request gave one (an eID proves it); else, only where the confirming leader allowed
+    code login, by the invited e-mail address or mobile number (its own, or the one it
+    logs in to with codes: a code proves no more than that)."""
+    if grant.national_id_index and grant.national_id_index == user.national_id_index:
+        return True
+    if not grant.code_login:
+        return False
+    email = (grant.email or "").strip().lower()
+    if email and email in {(user.email or "").strip().lower(),
+                           (user.code_login_email or "").strip().lower()}:
+        return True
+    phones = {"".join((user.phone or "").split()), user.code_login_phone or ""}
+    return bool(grant.phone) and grant.phone in phones
+
+
 def invited_child_or_none(user, grant):
-    """The child of a caregiver invitation, for the account it is addressed to (its
-    e-mail or its code-login address); None for anyone else."""
-    addresses = {(user.email or "").strip().lower(),
-                 (user.code_login_email or "").strip().lower()}
-    if grant.email.lower() not in addresses:
+    """The child of a caregiver invitation, for the account it is addressed to; None
+    for anyone else."""
+    if not invitation_addressed_to(grant, user):
         return None
     return Child.get_or_none(Child.id == grant.child_id)

@@ -1,8 +1,9 @@
 """Login with a one-time code, for guardians without a national eID (newly arrived
 families). Staff allow it per guardian, to a contact address they have verified with the
-guardian. A code is six digits, lives ten minutes, works once, and allows five tries;
-the session it opens is of lower assurance (it can read and send messages, not change
-consents, class-list sharing or caregiver access).
+guardian; a leader allows it to a caregiver's invited e-mail address or mobile number
+(models/school/caregivers.py). A code is six digits, lives ten minutes, works once, and
+allows five tries; the session it opens is of lower assurance (it can read and send
+messages, not change consents, class-list sharing or caregiver access).
 """
 import datetime
 import hmac
@@ -85,7 +86,8 @@ def allow(guardian, email, by, ip=""):
 
 def stop(guardian, by, ip=""):
     with database.atomic():
-        User.update(code_login_email=None, code_login_since=None).where(
+        User.update(code_login_email=None, code_login_phone=None,
+                    code_login_since=None).where(
             User.id == guardian.id).execute()
         LoginCode.delete().where(LoginCode.user == guardian.id).execute()
         _end_code_sessions(guardian.id)  # sessions it opened end too
@@ -93,11 +95,13 @@ def stop(guardian, by, ip=""):
 
 
 def holder(email):
-    """The active account a code may be sent to at this address, or None."""
+    """The active account a code may be sent to at this address, or None. An address
+    in E.164 ("+47…") is a mobile number (a caregiver invited by SMS)."""
     address = email.strip().lower()
     if not address:
         return None
-    user = User.get_or_none((User.code_login_email == address)
+    column = User.code_login_phone if address.startswith("+") else User.code_login_email
+    user = User.get_or_none((column == address)
                             & User.code_login_since.is_null(False)
                             & (User.is_active == True))  # noqa: E712
     return None if user is None or _is_staff(user.id) else user

@@ -9,18 +9,28 @@ an invitation link goes to that address; the invited person opens it and accepts
 logged in with an account of that address (or with a one-time code sent to it, which
 makes them an account). Only then does the grant belong to an account.
 
+The requester may give the person's national identity number: it is kept encrypted
+(models/protect.py), never shown again or logged, and the eID login that returns it
+(and only that one) may accept the invitation. Without it, the confirming leader allows
+a one-time code login to the invited e-mail address or mobile number, which proves
+only that address or number.
+
 Whether a grant gives access is decided in models/access/ (rule 1), never here.
 """
 import datetime
 import hashlib
+import operator
 import secrets
 from dataclasses import dataclass
+from functools import reduce
 
 from peewee import JOIN, fn
 
 from models import audit
+from models.access.children import invitation_addressed_to
 from models.db import Prepared, database, today, utcnow
 from models.login import code_login
+from models.protect import index_of, mask
 from models.school.tables import (DECLINED, WITHDRAWN_GRANT, WITH_RESPONSIBILITY,
                                   CaregiverApproval, CaregiverGrant, Child, Enrolment, Group,
                                   Guardianship, User)
@@ -49,6 +59,7 @@ class GrantLine:
     ended: bool
     end_reason: str
     accepted: bool
+    by_eid: bool = False  # a national identity number was given
 
     def waiting_for(self, guardians):
         return [g for g in guardians if g.id not in self.approved_by]
@@ -87,25 +98,37 @@ def grants(child_id):
             grant.relation,
             grant.requested_by.name if grant.requested_by_id else "", grant.created_at,
             frozenset(approvals.get(grant.id, ())), grant.confirmed_at is not None,
-            grant.revoked_at is not None, grant.end_reason, grant.caregiver_id is not None))
+            grant.revoked_at is not None, grant.end_reason, grant.caregiver_id is not None,
+            grant.national_id_index is not None))
     return lines
 
 
-def request(child, requester, first_name, last_name, email, phone, relation, ip=""):
-    """Ask for access for another adult, named and reached as typed; the requester's own
-    approval is given. No account is looked up or made here (see the module's note)."""
+def request(child, requester, first_name, last_name, email, phone, relation, ip="",
+            national_id=None):
+    """Ask for access for another adult, named and reached as typed (`phone` a mobile
+    number in E.164, `national_id` checked by models/school/national_ids.py, or empty);
+    the requester's own approval is given. No account is looked up or made here (see
+    the module's note)."""
     email = email.strip().lower()
+    index = index_of(national_id) if national_id else None
     with database.atomic():
-        if email and email in {(requester.email or "").lower(),
-                               (requester.code_login_email or "").lower()}:
+        if (email and email in {(requester.email or "").lower(),
+                                (requester.code_login_email or "").lower()}) \
+                or (index and index == requester.national_id_index) \
+                or (phone and phone == requester.code_login_phone):
             raise Refused("self")
-        if email and CaregiverGrant.select().where(
-                (CaregiverGrant.child == child.id) & (fn.LOWER(CaregiverGrant.email) == email)
+        same = [condition for given, condition in (
+            (index, CaregiverGrant.national_id_index == index),
+            (email, fn.LOWER(CaregiverGrant.email) == email),
+            (phone, CaregiverGrant.phone == phone)) if given]
+        if same and CaregiverGrant.select().where(
+                (CaregiverGrant.child == child.id) & reduce(operator.or_, same)
                 & CaregiverGrant.revoked_at.is_null()).exists():
             raise Refused("exists")
         grant = CaregiverGrant.create(child=child, requested_by=requester, relation=relation,
                                       first_name=first_name, last_name=last_name,
-                                      email=email, phone=phone)
+                                      email=email, phone=phone, national_id=national_id or None,
+                                      national_id_index=index)
         CaregiverApproval.create(grant=grant, guardian=requester)
         audit.record("caregiver.requested", actor=requester, obj=grant, ip=ip,
                      child=child.id, relation=relation)
@@ -139,7 +162,7 @@ def end(grant, guardian, reason, ip=""):
                      actor=guardian, obj=grant, ip=ip, child=grant.child_id)
 
 
-def _all_approved():
+def all_approved():
     """Every guardian with parental responsibility of the grant's child (the outer
     query's CaregiverGrant) has approved it."""
     approved = (CaregiverApproval.select(CaregiverApproval.guardian)
@@ -161,6 +184,8 @@ class ConfirmLine:
     confirmed: bool
     child_id: int
     accepted: bool
+    national_id: str     # masked: the birth date part, to check against an ID card
+    code_login: bool
 
 
 def for_leader(unit_ids, day=None):
@@ -177,21 +202,23 @@ def for_leader(unit_ids, day=None):
                                   CaregiverGrant.relation, Child.first_name, Child.last_name,
                                   requester.first_name, requester.last_name,
                                   CaregiverGrant.confirmed_at, Child.id,
-                                  CaregiverGrant.caregiver)
+                                  CaregiverGrant.caregiver, CaregiverGrant.national_id,
+                                  CaregiverGrant.code_login)
             .join(caregiver, JOIN.LEFT_OUTER, on=(CaregiverGrant.caregiver == caregiver.id))
             .switch(CaregiverGrant).join(Child)
             .switch(CaregiverGrant)
             .join(requester, JOIN.LEFT_OUTER, on=(CaregiverGrant.requested_by == requester.id))
             .where(CaregiverGrant.revoked_at.is_null() & CaregiverGrant.child.in_(in_units)
-                   & (CaregiverGrant.confirmed_at.is_null(False) | _all_approved()))
+                   & (CaregiverGrant.confirmed_at.is_null(False) | all_approved()))
             .order_by(CaregiverGrant.confirmed_at.is_null(False), Child.first_name).tuples())
     lines = []
     for (gid, tf, tl, cf, cl, relation, kf, kl, rf, rl, confirmed_at, child_id,
-         account) in rows:
+         account, national_id, codes) in rows:
         lines.append(ConfirmLine(gid, _typed(CaregiverGrant(first_name=tf, last_name=tl),
                                              cf or "", cl or ""),
                                  relation, f"{kf} {kl}", f"{rf} {rl}" if rf else "",
-                                 confirmed_at is not None, child_id, account is not None))
+                                 confirmed_at is not None, child_id, account is not None,
+                                 mask(national_id) if national_id else "", bool(codes)))
     return lines
 
 
@@ -201,48 +228,60 @@ def _digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_invitation(grant_id):
-    """A fresh invitation link's token for the grant (an earlier link stops working)."""
+def _new_invitation(grant_id, codes):
+    """A fresh invitation link's token for the grant (an earlier link stops working),
+    with the leader's choice about code login."""
     token = secrets.token_urlsafe(32)
-    (CaregiverGrant.update(invitation_hash=_digest(token), invited_at=utcnow())
+    (CaregiverGrant.update(invitation_hash=_digest(token), invited_at=utcnow(),
+                           code_login=codes)
      .where(CaregiverGrant.id == grant_id).execute())
     return token
 
 
-def confirm(grant_id, leader, unit_ids, ip=""):
-    """The leader confirms a fully approved request for a child of their units. Returns
-    the token of the invitation to send to the person's address, or None when there is
-    no such request."""
-    line = next((g for g in for_leader(unit_ids) if g.id == grant_id and not g.confirmed),
-                None)
+def waiting_line(grant_id, unit_ids, confirmed):
+    """The leader's line of a grant waiting for confirmation (confirmed=False) or for
+    the invited person (True), or None."""
+    return next((g for g in for_leader(unit_ids) if g.id == grant_id
+                 and g.confirmed == confirmed and not (confirmed and g.accepted)), None)
+
+
+def confirm(grant_id, leader, unit_ids, ip="", codes=None):
+    """The leader confirms a fully approved request for a child of their units, allowing
+    code login or not (`codes`; by default, as the page suggests: only when no national
+    identity number was given). Returns the token of the invitation to send to the
+    person, or None when there is no such request."""
+    line = waiting_line(grant_id, unit_ids, confirmed=False)
     if line is None:
         return None
+    codes = not line.national_id if codes is None else codes
     with database.atomic():
         (CaregiverGrant.update(confirmed_at=utcnow(), confirmed_by=leader.id)
          .where(CaregiverGrant.id == grant_id).execute())
-        token = _new_invitation(grant_id)
+        token = _new_invitation(grant_id, codes)
         audit.record("caregiver.confirmed", actor=leader, obj=CaregiverGrant(id=grant_id),
-                     ip=ip, child=line.child_id)
+                     ip=ip, child=line.child_id, code_login=codes)
     return token
 
 
-def invite_again(grant_id, leader, unit_ids, ip=""):
+def invite_again(grant_id, leader, unit_ids, ip="", codes=None):
     """A new invitation for a confirmed grant nobody has accepted yet (the mail was
-    lost, or went astray): returns its token, or None."""
-    line = next((g for g in for_leader(unit_ids)
-                 if g.id == grant_id and g.confirmed and not g.accepted), None)
+    lost, or went astray; or the person has no eID after all and the leader now allows
+    codes; `codes` by default as before): returns its token, or None."""
+    line = waiting_line(grant_id, unit_ids, confirmed=True)
     if line is None:
         return None
+    codes = line.code_login if codes is None else codes
     with database.atomic():
-        token = _new_invitation(grant_id)
+        token = _new_invitation(grant_id, codes)
         audit.record("caregiver.invited", actor=leader, obj=CaregiverGrant(id=grant_id),
-                     ip=ip, child=line.child_id)
+                     ip=ip, child=line.child_id, code_login=codes)
     return token
 
 
-def invited_address(grant_id):
-    """The e-mail address the grant's invitation goes to."""
-    return CaregiverGrant.get_by_id(grant_id).email
+def invited(grant_id):
+    """The grant, to send its invitation: to its e-mail address, its mobile number or
+    both."""
+    return CaregiverGrant.get_by_id(grant_id)
 
 
 def invitation(token):
@@ -256,16 +295,19 @@ def invitation(token):
 
 
 def addressed_to(grant, user):
-    """The account is one of the invited address: its e-mail, or the address it logs
-    in to with codes."""
-    return grant.email.lower() in {(user.email or "").strip().lower(),
-                                   (user.code_login_email or "").strip().lower()}
+    """The account is the invited person's (models/access: by national identity number,
+    or, where the leader allowed codes, by the invited address or number)."""
+    return invitation_addressed_to(grant, user)
 
 
 def accept(grant, user, ip=""):
     """The invited person, logged in with an account of the invited address, accepts:
     from now on the grant is that account's. Raises Refused for the wrong account, a
-    parent of the child, or someone who already has access."""
+    parent of the child, or someone who already has access. The grant is read again:
+    the leader's choice about codes is the stored one."""
+    grant = CaregiverGrant.get_or_none(CaregiverGrant.id == grant.id)
+    if grant is None:
+        raise Refused("gone")
     if not addressed_to(grant, user):
         raise Refused("address")
     if Guardianship.select().where((Guardianship.child == grant.child_id)
@@ -285,17 +327,49 @@ def accept(grant, user, ip=""):
         audit.record("caregiver.accepted", actor=user, obj=grant, ip=ip, child=grant.child_id)
 
 
+def code_address(grant):
+    """Where a login code for the invitation goes: its e-mail address, else its mobile
+    number; "" when the leader did not allow codes."""
+    return (grant.email or grant.phone) if grant.code_login else ""
+
+
 def invitee_account(grant):
-    """The account a login code for the invited address goes to: the one that already
-    logs in with codes there, or a new one in the typed name (the invited person proves
-    the address with the code before it is used)."""
-    found = code_login.holder(grant.email)
+    """The account a login code for the invited address (or number) goes to: the one
+    that already logs in with codes there, or a new one in the typed name (the invited
+    person proves the address with the code before it is used)."""
+    address = code_address(grant)
+    found = code_login.holder(address)
     if found is not None:
         return found
+    by_phone = address == grant.phone
     return User.create(username=f"caregiver-{secrets.token_hex(8)}",
                        first_name=grant.first_name, last_name=grant.last_name,
-                       email=grant.email, phone=grant.phone, code_login_email=grant.email,
+                       email=grant.email, phone=grant.phone,
+                       code_login_email=None if by_phone else address,
+                       code_login_phone=address if by_phone else None,
                        code_login_since=utcnow())
+
+
+def by_national_id(token):
+    """The open invitation of the token when it was made for a national identity number
+    (its eID login is the way in), or None."""
+    grant = invitation(token)
+    return grant if grant is not None and grant.national_id_index else None
+
+
+def eid_invitee(grant, national_id):
+    """The account of the person an eID login names, when it comes back to the
+    invitation (`by_national_id`) and returns the national identity number the request
+    gave (and only then): a new one in the typed name, as nobody has one with that
+    number yet. None for another number, or a number a deactivated account holds."""
+    if not isinstance(national_id, str) or grant.national_id_index != index_of(national_id):
+        return None
+    if User.select().where(User.national_id_index == grant.national_id_index).exists():
+        return None
+    return User.create(username=f"caregiver-{secrets.token_hex(8)}",
+                       first_name=grant.first_name, last_name=grant.last_name,
+                       email=grant.email, phone=grant.phone, national_id=national_id,
+                       national_id_index=grant.national_id_index)
 
 
 @dataclass(frozen=True)

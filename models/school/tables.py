@@ -85,6 +85,8 @@ class User(PersonMixin, BaseModel):
     # and allowed one-time codes to it. Such a session is of lower assurance.
     code_login_email = peewee.CharField(max_length=200, null=True)
     code_login_since = peewee.DateTimeField(null=True)
+    # A caregiver invited by SMS logs in with codes to this mobile number (E.164).
+    code_login_phone = peewee.CharField(max_length=40, null=True)
 
     # flask-login: the id in the session cookie is the login session's random token
     # (models/login/sessions.py), never the account id, so logging out really ends it.
@@ -194,6 +196,13 @@ class CaregiverGrant(BaseModel):
     invitation_hash = peewee.CharField(max_length=64, null=True, unique=True)
     invited_at = peewee.DateTimeField(null=True)
     accepted_at = peewee.DateTimeField(null=True)
+    # Optional: the invited person's national identity number, encrypted, so that the
+    # eID login that returns it (and only that one) accepts the invitation.
+    national_id = ProtectedField(null=True)
+    national_id_index = peewee.CharField(max_length=64, null=True, index=True)
+    # The confirming leader allowed a one-time code login (proves only the e-mail
+    # address or mobile number the invitation went to).
+    code_login = peewee.BooleanField(default=False)
 
     class Meta:
         indexes = ((("caregiver", "child"), False),)
