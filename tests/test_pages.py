@@ -29,6 +29,9 @@ ROUTES = Matrix({
     ("GET", "/admin/import"): only(ADMIN),
     ("POST", "/admin/import"): only(ADMIN, 400),  # no file
     ("POST", "/admin/import/apply"): only(ADMIN, 409),  # nothing previewed
+    ("GET", "/admin/import/samples/kontaktbok.zip"): only(ADMIN),
+    ("GET", "/admin/import/samples/oneroster.zip"): only(ADMIN),
+    ("GET", "/admin/import/samples/ss12000.json"): only(ADMIN),
     ("GET", "/admin/organisation/"): only(ADMIN),
     ("POST", "/admin/organisation/units"): only(ADMIN, 400),
     ("POST", "/admin/organisation/groups"): only(ADMIN, 400),
@@ -93,10 +96,10 @@ HOME = {
     "larer1a": ([UI("Contact teacher"), "Solbakken skole", "1A", CHILDREN(3)],
                 ["1B", "Regnbuen", "Emma"]),
     "faglarer": ([UI("Staff attached to the group"), "1A", "1B", CHILDREN(1)], ["Regnbuen"]),
-    "rektor": ([UI("Unit leader"), "1A", "1B", CHILDREN(3), CHILDREN(1)],
+    "rektor": ([UI("Leader of the unit (principal or head)"), "1A", "1B", CHILDREN(3), CHILDREN(1)],
                ["SFO 1–2", "Regnbuen"]),
     "sfo": ([UI("After-school care staff"), "Solbakken SFO", "SFO 1–2"], ["1A", "Regnbuen"]),
-    "styrer": ([UI("Unit leader"), "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
+    "styrer": ([UI("Leader of the unit (principal or head)"), "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
     "bhg": ([UI("Kindergarten staff"), "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
     "admin": ([UI("Administration"), UI("Open administration")],
               ["Emma", UI("No children to show")]),

@@ -2,6 +2,9 @@
 WCAG 2.1 A and AA), in the right language, no sideways scrolling on a phone, nothing
 fetched from a third party, no script errors. Plus the flows that must work without
 JavaScript, and the login form's error handling."""
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
@@ -176,14 +179,14 @@ def test_log_in_change_language_and_log_out_without_javascript(open_session):
     assert page.locator("html").get_attribute("lang") == "nb"
     session.log_in("kari")
     assert page.url == session.url("/"), page.url
-    assert page.get_by_text("Emma Hansen").is_visible()
+    assert card_titles(page, ".card.child") == ["Emma Hansen", "Noah Hansen"]
 
     session.submit("form.languages button[value='sv']")
     assert page.url == session.url("/"), page.url
     assert page.locator("html").get_attribute("lang") == "sv"
     assert page.locator("form.languages button[value='sv']").get_attribute(
         "aria-pressed") == "true"
-    assert page.get_by_text("Emma Hansen").is_visible()
+    assert card_titles(page, ".card.child") == ["Emma Hansen", "Noah Hansen"]
 
     session.submit("form[action='/logout'] button[type=submit]")
     assert page.url == session.url("/login"), page.url
@@ -245,7 +248,9 @@ def test_pages_fit_the_narrowest_phone(open_session, username):
 MESSAGE_PAGES = [("kari", "inbox", "/messages/"), ("kari", "thread", "DENTIST"),
                  ("kari", "compose", "EMMA"), ("larer1a", "inbox", "/messages/?answer=1"),
                  ("larer1a", "compose", "EMMA"), ("larer1a", "announce", "/messages/announce"),
-                 ("larer1a", "announcement", "MEETING"), ("nina", "announcement", "MEETING")]
+                 ("larer1a", "announcement", "MEETING"), ("nina", "announcement", "MEETING"),
+                 ("larer1a", "start", "/messages/new"),
+                 ("larer1a", "read-status", "MEETING/notified")]
 
 
 @each_locale
@@ -346,6 +351,11 @@ FEATURE_PAGES = [
     ("admin", "admin-end-role", "/admin/organisation/roles/LARER1A_ROLE/end"),
     ("larer1a", "code-login-manage", "/children/JONAS/code-login"),
     ("kari", "code-login-ask", "/login/code"),
+    ("ola", "home-waiting", "/"),
+    ("rektor", "home-leader", "/"),
+    ("larer1a", "home-teacher", "/"),
+    ("admin", "calendar", "/calendar/"),
+    ("rektor", "calendar-unit", "/calendar/SCHOOL"),
 ]
 
 
@@ -360,9 +370,11 @@ def test_feature_pages(open_session, live_app, username, name, url, locale):
         skis = Post.get(Post.title == "Første gang på ski").id
         larer1a_role = StaffRole.select(StaffRole.id).join(User).where(
             User.username == "larer1a").first().id
+        school = StaffRole.select(StaffRole.unit).join(User).where(
+            (User.username == "rektor") & (StaffRole.role == "unit_leader")).first().unit_id
     for key, value in (("EMMA", children["Emma"]), ("JONAS", children["Jonas"]),
                        ("NOAH", children["Noah"]), ("G1A", g1a), ("SKIS", f"/posts/{skis}"),
-                       ("LARER1A_ROLE", larer1a_role)):
+                       ("LARER1A_ROLE", larer1a_role), ("SCHOOL", school)):
         url = url.replace(key, str(value))
     session = open_session(locale=locale, viewport=(360, 740))
     session.log_in(username)
@@ -423,8 +435,9 @@ def test_sharing_on_the_class_list_with_htmx_and_without_javascript(open_session
     quiet.assert_clean()
 
 
-def test_reporting_an_absence_without_javascript(open_session, live_app):
+def test_reporting_an_absence_without_javascript(open_session, live_app, clock):
     children, g1a = _ids(live_app)
+    _on_a_school_day(children["Jonas"], clock)
     quiet = open_session(locale="nb", js=False)
     quiet.log_in("nina")
     quiet.goto(f"/children/{children['Jonas']}/absence")
@@ -432,6 +445,20 @@ def test_reporting_an_absence_without_javascript(open_session, live_app):
     quiet.submit("form.form button.primary")
     assert quiet.page.locator(".flash").count() == 1
     quiet.assert_clean()
+
+
+def _on_a_school_day(child_id, clock):
+    """The clock on the next day the child has school (Jonas is a pupil: no absence is
+    reported on a Saturday, a Sunday or a holiday), at ten in the morning."""
+    from models.calendar import days
+    from models.db import database, today
+    with database.connection_context():
+        day = today()
+        calendar = days.for_child(child_id, day, day + datetime.timedelta(days=30))
+        while calendar.closed(day) is not None:
+            day += datetime.timedelta(days=1)
+    clock.set(datetime.datetime.combine(day, datetime.time(10, 0),
+                                        tzinfo=ZoneInfo("Europe/Oslo")))
 
 
 @each_locale
@@ -514,3 +541,34 @@ def emma_unit(emma):
     from models.school.tables import Group, Unit
     return (Unit.select(Unit.id).join(Group).join(Enrolment)
             .where((Enrolment.child == emma) & (Unit.kind == "school")).scalar())
+
+
+@each_locale
+@pytest.mark.parametrize("username, name, url, button", [
+    ("kari", "leave-empty", "/children/EMMA/absence", "form[action$='/leave'] button"),
+    ("kari", "caregiver-empty", "/children/EMMA/caregivers",
+     "form[action$='/caregivers'] button.primary")])
+def test_a_form_sent_empty_opens_on_its_error_summary(open_session, live_app, username,
+                                                      name, url, button, locale):
+    """Issue 17: the empty leave application came back with its errors 2,500 px down.
+    Now the page opens on a summary at the top, focused, whose links move to the
+    fields; with and without JavaScript it is the same page."""
+    children, _ = _ids(live_app)
+    session = open_session(locale=locale, viewport=(360, 740))
+    session.log_in(username)
+    session.goto(url.replace("EMMA", str(children["Emma"])))
+    session.page.locator(button).click()
+    page = session.page
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    box = page.locator("#error-summary").bounding_box()
+    assert box["y"] < 740, box  # in view without scrolling
+    link = page.locator("#error-summary a").first
+    target = link.get_attribute("href")[1:]
+    link.click()
+    assert page.locator(f"[id='{target}']").is_visible()
+    # The form's answer is a 400 (the browser logs it); nothing else may be logged.
+    expected = [e for e in session.console_errors if "status of 400" in e]
+    assert len(expected) == 1, session.console_errors
+    session.console_errors.remove(expected[0])
+    check_page(session, f"{name}-{username}", locale, (360, 740))
