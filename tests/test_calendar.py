@@ -123,3 +123,13 @@ def test_the_administrator_chooses_among_the_units(client, login):
     login("admin")
     page = client.get("/calendar/").get_data(as_text=True)
     assert all(f"/calendar/{unit.id}" in page for unit in Unit.select())
+
+
+def test_the_calendar_lists_what_comes_in_order_and_what_passed_last(client, login):
+    """A leader checks the coming holidays first: in the order they come, the passed
+    ones after them."""
+    login("rektor")
+    page = text_of(client.get(f"/calendar/{school().id}"))
+    order = [page.index(name) for name in ("Juleferie", "Vinterferie", "Påskeferie",
+                                           "Høstferie")]
+    assert order == sorted(order)

@@ -135,11 +135,15 @@ def for_child(child_id, first, last, day=None):
 
 
 def unit_periods(unit_id):
-    """Every days-off period of a unit, by first day, for its calendar page."""
-    return [Period(*row) for row in (DayOff.select(
+    """Every days-off period of a unit, for its calendar page: the coming ones first,
+    in the order they come, then the passed ones, the latest first."""
+    found = [Period(*row) for row in (DayOff.select(
         DayOff.id, DayOff.unit, DayOff.first_day, DayOff.last_day, DayOff.name)
         .where(DayOff.unit == unit_id)
-        .order_by(DayOff.first_day.desc(), DayOff.id.desc()).tuples())]
+        .order_by(DayOff.first_day, DayOff.id).tuples())]
+    now = today()
+    return ([p for p in found if p.last_day >= now]
+            + [p for p in reversed(found) if p.last_day < now])
 
 
 def add(unit_id, by, first, last, name, ip=""):
