@@ -1,17 +1,16 @@
 """What was delivered: the SMS messages of the month against their cap, what the
-administrator sees (a summary per channel and status, and what did not arrive), who of
-an announcement's guardians was told and has read it, and the purge of old rows."""
+administrator sees (a summary per channel and status, and what did not arrive), and the
+purge of old rows. (Who of an announcement's guardians was told and has read it:
+models/messaging/read_status.py.)"""
 import datetime
-from dataclasses import dataclass
 
 import peewee
 from peewee import fn
 
 from models import audit
 from models.db import Prepared, database, utcnow
-from models.messaging.tables import GUARDIAN, Thread, ThreadParticipant
-from models.notifications.tables import (DROPPED, FAILED, FELL_BACK, MESSAGE, PENDING,
-                                         SENDING, SENT, SMS, SMS_CAP, Notification, Setting)
+from models.notifications.tables import (DROPPED, FAILED, FELL_BACK, PENDING, SENDING,
+                                         SENT, SMS, SMS_CAP, Notification, Setting)
 from models.school.tables import Unit, User
 
 
@@ -66,47 +65,6 @@ def failures(since, limit=50):
     first, with the recipient (the administrator fixes an address, or tells the
     person)."""
     return _failures(since=since, limit=limit)
-
-
-@dataclass
-class Recipient:
-    name: str
-    channels: dict  # channel -> status
-    sent_at: datetime.datetime | None
-    read: bool
-    paper: bool
-    has_access: bool = True
-
-
-def thread_status(thread_id, with_access):
-    """For an announcement: each guardian in it, how they were notified, whether they
-    have read it (opened the thread after the announcement), and whether they still
-    have access (`with_access`: their ids)."""
-    read = ThreadParticipant.last_read_at >= Thread.created_at
-    rows = (ThreadParticipant.select(read.alias("has_read"), User.id,
-                                     User.first_name, User.last_name, User.paper_letters,
-                                     Notification.channel, Notification.status,
-                                     Notification.sent_at)
-            .join(Thread, on=(ThreadParticipant.thread == Thread.id))
-            .join(User, on=(ThreadParticipant.user == User.id))
-            .join(Notification, peewee.JOIN.LEFT_OUTER,
-                  on=((Notification.thread == ThreadParticipant.thread)
-                      & (Notification.user == User.id)
-                      & (Notification.event == MESSAGE)))
-            .where(ThreadParticipant.thread == thread_id,
-                   ThreadParticipant.role == GUARDIAN)
-            .order_by(User.first_name, User.last_name).objects())
-    people = {}
-    for row in rows:
-        person = people.setdefault(row.id, Recipient(
-            f"{row.first_name} {row.last_name}", {}, None,
-            bool(row.has_read), row.paper_letters,
-            row.id in with_access))
-        if row.channel:
-            person.channels[row.channel] = row.status
-            if row.status == SENT and (person.sent_at is None or row.sent_at < person.sent_at):
-                person.sent_at = row.sent_at
-    return list(people.values())
 
 
 def purge(days, now=None):
