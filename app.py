@@ -27,9 +27,9 @@ from models.notifications import senders
 from models.notifications import sms as sms_model
 from models.notifications import webpush
 from models.notifications.mail import Mailer
-from views import (absence, account, admin, auth, brand, calendar, caregivers, class_list,
-                   code_login, consent_setup, consents, deliveries, eid, errors, home, letters,
-                   messages, notifications, organisation, posts, push)
+from views import (absence, account, admin, attendance, auth, brand, calendar, caregivers,
+                   class_list, code_login, consent_setup, consents, deliveries, eid, errors, home,
+                   letters, messages, notifications, organisation, posts, push)
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
@@ -274,7 +274,7 @@ def create_app(config=None):
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
                       consents.bp, consent_setup.bp, caregivers.bp, class_list.bp,
                       absence.bp, posts.bp, eid.bp, organisation.bp, code_login.bp,
-                      letters.bp, calendar.bp,
+                      letters.bp, calendar.bp, attendance.bp,
                       push.bp, notifications.bp, deliveries.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -1,5 +1,6 @@
 """The domain. `MODELS` lists every table in creation order."""
 from models.absence.tables import Absence, LeaveApplication
+from models.attendance.tables import AttendanceMark
 from models.audit import AuditChild, AuditEvent
 from models.calendar.tables import DayOff
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
@@ -20,9 +21,9 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
-          EmailChange, DraftUpload, DayOff]
+          EmailChange, DraftUpload, DayOff, AttendanceMark]
 
-__all__ = ["MODELS", "Absence", "LeaveApplication", "Attachment", "AuditChild", "AuditEvent",
+__all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "Attachment", "AuditChild", "AuditEvent",
            "DayOff", "EmailChange",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",

@@ -7,6 +7,7 @@ import datetime
 
 from models import audit
 from models.absence.tables import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
+from models.attendance.tables import ABSENT, AttendanceMark
 from models.calendar.tables import DayOff
 from models.consent import consent_book
 from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
@@ -227,13 +228,19 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
         Absence.create(child=noah, start_date=day, end_date=day, part=LEAVES_EARLY,
                        at_time=datetime.time(14, 0), picked_up_by="Randi Hansen (bestemor)",
                        reason=OTHER, reported_by=ola, reported_at=now)
+        # 1A's register today, when today is a school day: Jonas is marked absent with
+        # no word from home.
+        holidays = school_holidays(year)
+        if day.weekday() < 5 and not any(first <= day <= last for _, first, last in holidays):
+            AttendanceMark.create(child=jonas, group=g1a, day=day, status=ABSENT,
+                                  marked_by=staff["larer1a"], marked_at=now)
         next_month = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
         monday = next_month + datetime.timedelta(days=(7 - next_month.weekday()) % 7)
         LeaveApplication.create(child=ali, start_date=monday,
                                 end_date=monday + datetime.timedelta(days=2),
                                 reason="Besøk hos besteforeldre i Bergen.", applied_by=amina,
                                 applied_at=now - datetime.timedelta(hours=5))
-        for name, first, last in school_holidays(year):
+        for name, first, last in holidays:
             DayOff.create(unit=school, first_day=first, last_day=last, name=name)
         audit.record("demo.loaded", detail_note="demo municipality loaded")
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from models import access
 from models.absence import absence
 from models.absence.tables import GUARDIAN_REASONS, LEAVES_EARLY, OTHER, PARTS
+from models.access.attendance import register_group_or_none
 from models.calendar import days
 from models.db import today, utcnow
 
@@ -207,6 +208,7 @@ def group_day(group_id):
     lines = absence.on_day_in_group(group_id, day)
     return render("absence/group.html", group_id=group_id, group_name=name, day=day,
                   lines=lines, children=children,
+                  register_link=register_group_or_none(user, group_id) is not None,
                   previous=max(day - datetime.timedelta(days=1), DATE_MIN),
                   following=min(day + datetime.timedelta(days=1), DATE_MAX), **_names())
 

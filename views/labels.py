@@ -46,6 +46,7 @@ AUDIT_EVENT_NAMES = {
     "absence.withdrawn": _l("Absence report withdrawn"),
     "calendar.day_off_added": _l("Holiday or day off added to a unit's calendar"),
     "calendar.day_off_removed": _l("Holiday or day off removed from a unit's calendar"),
+    "attendance.marked": _l("Attendance register marked"),
     "leave.applied": _l("Leave applied for"),
     "leave.approved": _l("Leave approved"),
     "leave.declined": _l("Leave declined"),

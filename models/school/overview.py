@@ -47,6 +47,7 @@ class GroupLine:
     name: str
     children: int
     class_list: bool    # the user sees its class list (contact teacher, unit leader)
+    register: bool = False  # the user keeps its attendance register
 
 
 def _guardian_overview_query(user, day, adult_cutoff):
@@ -95,8 +96,11 @@ def _reached_groups_query(user, day):
         (StaffRole.user == user) & (StaffRole.role == CONTACT_TEACHER))
     leads = StaffRole.select(StaffRole.unit).where(
         (StaffRole.user == user) & (StaffRole.role == UNIT_LEADER))
+    attached = StaffRole.select(StaffRole.group).where(
+        (StaffRole.user == user) & StaffRole.group.is_null(False))
     return (Group.select(Group.id, Group.name, Unit.id, Unit.name, fn.COUNT(Enrolment.id),
-                         Group.id.in_(teaches) | Group.unit.in_(leads))
+                         Group.id.in_(teaches) | Group.unit.in_(leads),
+                         Group.id.in_(attached) | Group.unit.in_(leads))
             .join(Unit)
             .switch(Group)
             .join(Enrolment, peewee.JOIN.LEFT_OUTER,
@@ -123,8 +127,8 @@ def staff_overview(user, day=None):
     if not roles:  # most users are guardians: one query, not two
         return [], []
     by_unit = {}
-    for group_id, group, unit_id, unit, children, lists in _reached_groups(user=user.id,
-                                                                           day=day):
+    for group_id, group, unit_id, unit, children, lists, keeps in _reached_groups(
+            user=user.id, day=day):
         by_unit.setdefault(unit_id, (unit, []))[1].append(
-            GroupLine(group_id, group, children, bool(lists)))
+            GroupLine(group_id, group, children, bool(lists), bool(keeps)))
     return roles, list(by_unit.values())

@@ -1,0 +1,126 @@
+"""The attendance register (issue 18): the staff attached to a group and its unit's
+leader mark each school day who is present, absent or late, with the guardians' reports
+already filled in; and see each child's absence over a term, on screen and as CSV.
+Everyone else gets 404 (models/access/attendance.py)."""
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from models.access.attendance import register_group_or_none
+from models.attendance import register as register_model
+from models.attendance import statistics as stats_model
+from models.attendance.register import save as save_marks
+from models.attendance.tables import STATUSES
+from models.db import today
+
+from views.absence_forms import day_text
+from views.attendance_forms import (STATUS_NAMES, closed_text, read_mark, read_marks,
+                                    read_term)
+from views.common import client_ip, date_from, refuse, render
+from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
+
+bp = Blueprint("attendance", __name__)
+
+
+def _group(group_id):
+    group = register_group_or_none(current_user._get_current_object(), group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+def _names():
+    return translated(status_names=STATUS_NAMES, reason_names=ABSENCE_REASONS,
+                      part_names=ABSENCE_PARTS)
+
+
+def _page(group, day, rows=None, errors=None, status=200):
+    why = register_model.closed(group.unit, day)
+    previous, following = register_model.neighbours(group.unit, day)
+    if rows is None:
+        rows = [] if why else register_model.register(group.id, day)
+    return render("attendance/register.html", status=status, group=group, day=day,
+                  day_name=day_text(day), closed=closed_text(why, day) if why else None,
+                  rows=rows, errors=errors or {}, statuses=STATUSES,
+                  error_ids={name: f"{name}-present" if name.startswith("status-") else name
+                             for name in errors or {}}, previous=previous,
+                  following=following, **_names())
+
+
+def _open_day(group, day):
+    why = register_model.closed(group.unit, day)
+    if why:
+        refuse(closed_text(why, day))
+
+
+@bp.route("/groups/<int:group_id>/register")
+@login_required
+def register(group_id):
+    group = _group(group_id)
+    return _page(group, date_from(request.args, "day", today()))
+
+
+@bp.route("/groups/<int:group_id>/register", methods=["POST"])
+@login_required
+def save(group_id):
+    """The whole register in one request: one transaction, nothing saved on an error."""
+    group = _group(group_id)
+    day = date_from(request.args, "day", None) or date_from(request.form, "day", today())
+    _open_day(group, day)
+    rows = register_model.register(group.id, day)
+    marks, errors = read_marks(request.form, rows)
+    if errors:
+        return _page(group, day, rows, errors, status=400)
+    save_marks(group.id, day, marks, current_user._get_current_object(),
+                        ip=client_ip())
+    flash(_l("The register for %(day)s is saved.", day=day_text(day)), "success")
+    return redirect(url_for("attendance.register", group_id=group.id, day=day.isoformat()),
+                    303)
+
+
+@bp.route("/groups/<int:group_id>/register/<int:child_id>", methods=["POST"])
+@login_required
+def save_one(group_id, child_id):
+    """One tap: one child's mark; htmx gets the child's row back."""
+    group = _group(group_id)
+    day = date_from(request.args, "day", None) or date_from(request.form, "day", today())
+    _open_day(group, day)
+    if register_model.row(group.id, day, child_id) is None:
+        abort(404)
+    errors = {}
+    mark = read_mark(request.form, child_id, errors)
+    if errors:
+        refuse(next(iter(errors.values())))
+    if mark is not None:
+        save_marks(group.id, day, {child_id: mark},
+                            current_user._get_current_object(), ip=client_ip())
+    row = register_model.row(group.id, day, child_id)
+    if not request.htmx:
+        return redirect(url_for("attendance.register", group_id=group.id,
+                                day=day.isoformat()), 303)
+    return render("attendance/_row.html", group=group, day=day, row=row, errors={},
+                  statuses=STATUSES, **_names())
+
+
+@bp.route("/groups/<int:group_id>/attendance")
+@login_required
+def statistics(group_id):
+    group = _group(group_id)
+    term = read_term(request.args, stats_model.term_at(today()))
+    found = stats_model.statistics(group.unit, group.id, term)
+    previous, following = term.neighbours()
+    return render("attendance/statistics.html", group=group, found=found,
+                  previous=previous, following=following,
+                  first=day_text(term.bounds[0]), last=day_text(term.bounds[1]))
+
+
+@bp.route("/groups/<int:group_id>/attendance.csv")
+@login_required
+def statistics_csv(group_id):
+    group = _group(group_id)
+    term = read_term(request.args, stats_model.term_at(today()))
+    found = stats_model.statistics(group.unit, group.id, term)
+    filename = f"attendance-{group.id}-{term.key}.csv"
+    return Response(stats_model.as_csv(found).encode("utf-8"),
+                    mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
