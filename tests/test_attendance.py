@@ -62,19 +62,20 @@ def test_the_register_fills_in_emmas_illness_and_shows_jonas_marked(client, logi
     assert text.index("Emma Hansen") < text.index("Jonas Lie") < text.index("Sara Berg")
     emma = html[html.index('id="row-%d"' % kids["Emma"].id):]
     emma = emma[:emma.index("</li>")]
-    assert "Suggested: Absent" in emma
-    assert f"Reported by the guardians: {t('Ill')}" in emma
+    assert t("Suggested: %(status)s", status=t("Absent")) in emma
+    assert f"{t('Reported by the guardians')}: {t('Ill')}" in emma
     assert f'id="status-{kids["Emma"].id}-absent" name="status-{kids["Emma"].id}" ' \
         'value="absent" checked' in emma
     jonas = html[html.index('id="row-%d"' % kids["Jonas"].id):]
     jonas = jonas[:jonas.index("</li>")]
-    assert "Marked by Lars Lærer" in jonas and "Reported" not in jonas
+    assert t("Marked by %(name)s", name="Lars Lærer") in jonas
+    assert t("Reported by the guardians") not in jonas
     assert 'value="absent" checked' in jonas
     assert "Ali" not in text  # 1B
-    assert "Previous school day" in text and "Next school day" in text
+    assert t("Previous school day") in text and t("Next school day") in text
 
 
-def test_the_teacher_marks_the_whole_register_in_one_post(client, login, kids):
+def test_the_teacher_marks_the_whole_register_in_one_post(client, login, kids, t):
     login("larer1a")
     url = f"/groups/{g1a().id}/register?day={TODAY.isoformat()}"
     form = {f"status-{kids['Emma'].id}": "absent", f"late-{kids['Emma'].id}": "",
@@ -85,7 +86,8 @@ def test_the_teacher_marks_the_whole_register_in_one_post(client, login, kids):
     assert marks() == {"Emma": ("absent", None), "Jonas": ("late", datetime.time(8, 40)),
                        "Sara": ("present", None)}
     page = client.get(saved.headers["Location"])
-    assert "The register for" in text_of(page) and "Late 08:40" in text_of(page)
+    assert t("The register for %(day)s is saved.", day="X").split("X")[0] in text_of(page)
+    assert f"{t('Late')} 08:40" in text_of(page)
     event = AuditEvent.get(AuditEvent.action == "attendance.marked")
     assert set(event.children) == {kids["Emma"].id, kids["Jonas"].id, kids["Sara"].id}
     # Saving the same again changes nothing and records nothing more.
@@ -93,7 +95,7 @@ def test_the_teacher_marks_the_whole_register_in_one_post(client, login, kids):
     assert AuditEvent.select().where(AuditEvent.action == "attendance.marked").count() == 1
 
 
-def test_one_tap_saves_at_once_and_returns_the_row(client, login, kids):
+def test_one_tap_saves_at_once_and_returns_the_row(client, login, kids, t):
     login("faglarer")
     sara = kids["Sara"].id
     response = client.post(f"/groups/{g1a().id}/register/{sara}?day=2026-11-18",
@@ -103,7 +105,8 @@ def test_one_tap_saves_at_once_and_returns_the_row(client, login, kids):
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith(f'<li class="register-row mark-late" id="row-{sara}"')
     assert 'hx-target="this" hx-swap="outerHTML"' in html
-    assert "Late 08:15" in text_of(response) and "Marked by Frida Faglærer" in html
+    assert f"{t('Late')} 08:15" in text_of(response)
+    assert t("Marked by %(name)s", name="Frida Faglærer") in html
     assert marks()["Sara"] == ("late", datetime.time(8, 15))
     # Without JavaScript the same post goes back to the register.
     plain = client.post(f"/groups/{g1a().id}/register/{sara}?day=2026-11-18",
@@ -112,7 +115,7 @@ def test_one_tap_saves_at_once_and_returns_the_row(client, login, kids):
     assert marks()["Sara"] == ("present", None)
 
 
-def test_saving_is_atomic_a_bad_value_saves_nothing(client, login, kids):
+def test_saving_is_atomic_a_bad_value_saves_nothing(client, login, kids, t):
     login("larer1a")
     before = marks()
     response = client.post(f"/groups/{g1a().id}/register", data={
@@ -122,7 +125,7 @@ def test_saving_is_atomic_a_bad_value_saves_nothing(client, login, kids):
     html = response.get_data(as_text=True)
     assert html.index('class="error-summary"') < html.index('class="error"')
     assert f'href="#status-{kids["Jonas"].id}-present"' in html
-    assert "Choose present, absent or late." in text_of(response)
+    assert t("Choose present, absent or late.") in text_of(response)
     bad_time = client.post(f"/groups/{g1a().id}/register", data={
         f"status-{kids['Emma'].id}": "present",
         f"status-{kids['Sara'].id}": "late", f"late-{kids['Sara'].id}": "25:99"})
@@ -150,7 +153,7 @@ def test_a_weekend_or_holiday_is_refused(client, login, kids, t, day, message, v
     assert not AttendanceMark.select().where(AttendanceMark.day != TODAY).exists()
     page = client.get(f"/groups/{g1a().id}/register?day={day}")
     assert page.status_code == 200 and why in text_of(page)
-    assert "Save the register" not in text_of(page)
+    assert t("Save the register") not in text_of(page)
 
 
 @pytest.mark.parametrize("role", ["kari", "nina", "bhg", "sfo", "styrer", "admin"])
@@ -242,7 +245,8 @@ def _term_fixture(kids, users):
     mark(sara, datetime.date(2026, 11, 11), "present")
 
 
-def test_statistics_count_each_category_over_a_term_with_a_holiday(client, login, kids, users):
+def test_statistics_count_each_category_over_a_term_with_a_holiday(client, login, kids, users,
+                                                                    t):
     _term_fixture(kids, users)
     login("rektor")
     page = client.get(f"/groups/{g1a().id}/attendance")
@@ -257,7 +261,9 @@ def test_statistics_count_each_category_over_a_term_with_a_holiday(client, login
     assert "Jonas 0 0 2 0 1" in text
     # Sara: leave Thursday to Monday is three school days; "ill" but marked present is not.
     assert "Sara 0 0 0 3 1" in text
-    assert "73 school days so far this term" in text
+    assert t("%(num)d school day so far this term. Weekends and the school's holidays "
+             "are not counted.", "%(num)d school days so far this term. Weekends and the "
+             "school's holidays are not counted.", 73) in text
 
 
 def test_the_csv_has_a_bom_semicolons_and_the_documented_columns(client, login, kids, users):

@@ -572,3 +572,28 @@ def test_a_form_sent_empty_opens_on_its_error_summary(open_session, live_app, us
     assert len(expected) == 1, session.console_errors
     session.console_errors.remove(expected[0])
     check_page(session, f"{name}-{username}", locale, (360, 740))
+
+
+@each_locale
+@pytest.mark.parametrize("viewport", [(360, 740), (768, 1024)], ids=["phone", "tablet"])
+def test_the_teacher_keeps_the_register_with_one_tap_per_child(open_session, live_app, clock,
+                                                               translate, locale, viewport):
+    """Issue 18: the morning register on the teacher's phone or the classroom's tablet:
+    every child on one screen, a tap on a status saves that child at once (htmx), the
+    row says who marked it, and the page passes axe."""
+    from models import db as dbmod
+    from models.attendance.tables import AttendanceMark
+    children, g1a = _ids(live_app)
+    _on_a_school_day(children["Sara"], clock)
+    session = open_session(locale=locale, viewport=viewport)
+    session.log_in("larer1a")
+    session.goto(f"/groups/{g1a}/register")
+    page = session.page
+    row = page.locator(f"#row-{children['Sara']}")
+    row.locator("label.choice-late").click()
+    page.wait_for_selector(f"#row-{children['Sara']} .meta")
+    assert "Lars" in page.locator(f"#row-{children['Sara']} .meta").inner_text()
+    with live_app.app_context(), dbmod.database.connection_context():
+        assert AttendanceMark.get(AttendanceMark.child == children["Sara"]).status == "late"
+        AttendanceMark.delete().where(AttendanceMark.child == children["Sara"]).execute()
+    check_page(session, f"attendance-register-larer1a-{viewport[0]}", locale, viewport)
