@@ -130,3 +130,17 @@ def test_every_plural_message_renders_for_0_1_2_and_5(language):
             if text in (singular % values, plural % values) and language != "en":
                 problems.append(f"{singular!r} with {n}: untranslated")
     assert problems == []
+
+
+def test_label_tables_are_kept_per_table_not_per_name(app):
+    """Two pages pass different tables under one name (`status_names`: the consents'
+    and the register's): each page gets its own labels, whichever came first (the
+    register showed empty buttons after a consent page had been seen)."""
+    from flask_babel import lazy_gettext
+    from views.labels import translated
+    first = {"given": lazy_gettext("Given")}
+    second = {"present": lazy_gettext("Present"), "absent": lazy_gettext("Absent")}
+    with app.test_request_context():
+        assert translated(status_names=first)["status_names"].keys() == {"given"}
+        assert translated(status_names=second)["status_names"].keys() == {"present",
+                                                                        "absent"}

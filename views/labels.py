@@ -242,8 +242,12 @@ def translated(**tables):
     locale = str(get_locale())
     result = {}
     for name, table in tables.items():
-        key = (name, locale)
-        if key not in _TRANSLATED:
-            _TRANSLATED[key] = {code: str(label) for code, label in table.items()}
-        result[name] = _TRANSLATED[key]
+        # Kept per table, not per keyword: two pages pass different tables under one
+        # name (status_names). The table is kept with it, so its id is never reused.
+        key = (id(table), locale)
+        found = _TRANSLATED.get(key)
+        if found is None or found[0] is not table:
+            found = _TRANSLATED[key] = (table, {code: str(label)
+                                                for code, label in table.items()})
+        result[name] = found[1]
     return result
