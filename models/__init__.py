@@ -9,6 +9,7 @@ from models.login.sessions import LoginSession
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
 from models.notifications.tables import (Notification, NotificationChoice, NotificationSchedule,
                                          PushSubscription, Setting)
+from models.pickup.tables import PickupApproval, PickupPerson, PickupToday
 from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
 from models.roster.tables import ImportRun
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
@@ -21,10 +22,11 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
-          EmailChange, DraftUpload, DayOff, AttendanceMark]
+          EmailChange, DraftUpload, DayOff, AttendanceMark,
+          PickupPerson, PickupApproval, PickupToday]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "Attachment", "AuditChild", "AuditEvent",
-           "DayOff", "EmailChange",
+           "DayOff", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
