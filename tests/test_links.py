@@ -7,9 +7,6 @@ import subprocess
 
 import pytest
 
-from models import db as dbmod
-from models import demo
-
 from .conftest import ROOT
 from .smtp import smtp_server
 from .test_caregivers import invite_anne
@@ -20,15 +17,11 @@ pytestmark = pytest.mark.clock("2026-11-18 10:00")  # a weekday morning: e-mail 
 
 
 @pytest.fixture
-def app(make_app, monkeypatch):
-    """The demo, served as `make run PORT=8123` serves it."""
+def make_app(make_app, monkeypatch):
+    """The demo (conftest's `app`), served as `make run PORT=8123` serves it: the
+    address comes from the environment, as the server and the worker read it."""
     monkeypatch.setenv("PUBLIC_URL", BASE)
-    application = make_app(PUBLIC_URL=None)  # None: from the environment
-    with dbmod.database.connection_context():
-        dbmod.migrate(str(ROOT / "migrations"))
-        demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
-    yield application
-    dbmod.close_all()
+    return make_app
 
 
 @pytest.fixture

@@ -5,12 +5,14 @@ parent; the sender sees which children's guardians have not read an announcement
 file survives "Send anyway"; and a form with errors says so at the top."""
 import datetime
 import io
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from models.db import today
-from models.messaging import names
+from models.messaging import attachments, names
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
 from models.school.tables import Child, Enrolment, Group, Guardianship, User
 
@@ -280,6 +282,40 @@ def test_a_kept_file_is_only_its_writers_and_not_for_ever(client, login, ids, cl
         "body": "Hei", "token": "w3", "kept": ["not-a-token"]})
     assert forged.status_code == 400 and not Message.select().where(
         Message.client_token == "w3").exists()
+
+
+def test_the_purge_removes_kept_files_once_their_time_is_up(app, client, login, ids, clock):
+    """A form sent back and then left: its kept file goes at `flask purge` once no token
+    can use it (12 hours), though nobody keeps another file; a younger one stays."""
+    folder = Path(app.config["ATTACHMENT_DIR"]) / attachments.KEPT_DIR
+
+    def warned(token):
+        login("kari")  # a new session each time: an old one may have ended
+        response = client.post(
+            f"/messages/{ids['dentist']}", content_type="multipart/form-data",
+            data={"body": SENSITIVE, "token": token, "files": [(io.BytesIO(photo()), "x.jpg")]})
+        return kept_tokens(response.get_data(as_text=True))
+
+    warned("p1")
+    old = set(os.listdir(folder))
+    clock.advance(hours=2)
+    fresh = warned("p2")
+    young = set(os.listdir(folder)) - old
+    assert len(old) == len(young) == 1
+    clock.advance(hours=11)  # the first is 13 hours old, the second 11
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["purge", "--dry-run"])
+    assert "1 expired files kept for message forms" in dry.output, dry.output
+    assert set(os.listdir(folder)) == old | young
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1 expired files kept for message forms" in result.output
+    assert set(os.listdir(folder)) == young
+    login("kari")
+    sent = client.post(f"/messages/{ids['dentist']}", data={
+        "body": SENSITIVE, "token": "p3", "confirm": "1", "kept": fresh})
+    assert sent.status_code == 303  # the younger file is still sent with its form
+    assert Attachment.select().count() == 1
 
 
 # The error summary ----------------------------------------------------------------------

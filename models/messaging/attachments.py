@@ -290,6 +290,13 @@ def _kept_at(seconds):
     return datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc)
 
 
+def _expired(found, now):
+    """Is a kept file older than KEPT_LIFETIME, by the time in its name (the app's clock
+    when it was kept, which file times are not), or not named by keep() at all? `found`:
+    _KEPT_NAME's match of the name."""
+    return found is None or now - _kept_at(found.group(1)) > KEPT_LIFETIME
+
+
 def keep(directory, prepared, user_id):
     """Keep a checked file (a CleanFile) of a user for the form's next round. Files kept
     longer ago than KEPT_LIFETIME are removed on the way (nothing refers to them), and
@@ -300,7 +307,7 @@ def keep(directory, prepared, user_id):
     theirs = []
     for old in os.listdir(folder):
         found = _KEPT_NAME.fullmatch(old)
-        if found is None or now - _kept_at(found.group(1)) > KEPT_LIFETIME:
+        if _expired(found, now):
             remove(folder, [old])
         elif int(found.group(2)) == user_id:
             theirs.append((int(found.group(1)), old))
@@ -312,11 +319,29 @@ def keep(directory, prepared, user_id):
                     prepared.width, prepared.height)
 
 
+def expired_kept(directory):
+    """The names of the kept files older than KEPT_LIFETIME: no form can send them any
+    more (kept_is_usable)."""
+    folder = Path(directory) / KEPT_DIR
+    if not folder.is_dir():
+        return []
+    now = clock.now()
+    return sorted(name for name in os.listdir(folder)
+                  if _expired(_KEPT_NAME.fullmatch(name), now))
+
+
+def purge_kept(directory):
+    """Remove the kept files older than KEPT_LIFETIME (`flask purge`): keep() removes
+    them only when someone keeps another file. Returns how many."""
+    names = expired_kept(directory)
+    remove(Path(directory) / KEPT_DIR, names)
+    return len(names)
+
+
 def kept_is_usable(directory, kept, user_id):
     """Is a kept file the user's, still within KEPT_LIFETIME, and still there?"""
     found = _KEPT_NAME.fullmatch(kept.kept_name)
-    return (found is not None and int(found.group(2)) == user_id
-            and clock.now() - _kept_at(found.group(1)) <= KEPT_LIFETIME
+    return (not _expired(found, clock.now()) and int(found.group(2)) == user_id
             and (Path(directory) / KEPT_DIR / kept.kept_name).is_file())
 
 

@@ -25,9 +25,10 @@ class Post(BaseModel):
         indexes = ((("group", "published_at"), False), (("child", "published_at"), False))
 
 
-class PostMedia(BaseModel):
-    post = peewee.ForeignKeyField(Post, backref="media", on_delete="CASCADE")
-    position = peewee.IntegerField(default=0)
+class StoredMedia(BaseModel):
+    """The columns of a checked photo or video and its thumbnail, both stored outside
+    static/: the same in a post's media and in a draft's upload, since publishing hands
+    a draft's files to the post. Only PostMedia and DraftUpload have tables."""
     stored_name = peewee.CharField(max_length=64, unique=True)
     thumb_name = peewee.CharField(max_length=64, unique=True)
     mimetype = peewee.CharField(max_length=50)
@@ -36,13 +37,18 @@ class PostMedia(BaseModel):
     height = peewee.IntegerField()
     thumb_width = peewee.IntegerField()
     thumb_height = peewee.IntegerField()
-    none_identifiable = peewee.BooleanField(default=False)
-    withdrawn_at = peewee.DateTimeField(null=True)
     seconds = peewee.FloatField(null=True)  # a video's length; None for a photo
 
     @property
     def is_video(self):
         return self.mimetype.startswith("video/")
+
+
+class PostMedia(StoredMedia):
+    post = peewee.ForeignKeyField(Post, backref="media", on_delete="CASCADE")
+    position = peewee.IntegerField(default=0)
+    none_identifiable = peewee.BooleanField(default=False)
+    withdrawn_at = peewee.DateTimeField(null=True)
 
 
 class MediaTag(BaseModel):
@@ -53,7 +59,7 @@ class MediaTag(BaseModel):
         indexes = ((("media", "child"), True), (("child",), False))
 
 
-class DraftUpload(BaseModel):
+class DraftUpload(StoredMedia):
     """A photo or video checked and stored while its post is still being written, so that
     it survives the form's round trips (an error, a missing consent, "Publish anyway",
     "Add another photo"). Only its uploader's form can name it: the form holds a random
@@ -62,14 +68,5 @@ class DraftUpload(BaseModel):
     token_hash = peewee.CharField(max_length=64, unique=True)
     user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
     filename = peewee.CharField(max_length=200)
-    stored_name = peewee.CharField(max_length=64, unique=True)
-    thumb_name = peewee.CharField(max_length=64, unique=True)
-    mimetype = peewee.CharField(max_length=50)
-    size = peewee.IntegerField()
-    width = peewee.IntegerField()
-    height = peewee.IntegerField()
-    thumb_width = peewee.IntegerField()
-    thumb_height = peewee.IntegerField()
-    seconds = peewee.FloatField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     expires_at = peewee.DateTimeField(index=True)

@@ -34,17 +34,19 @@ RESPONSIBILITY_WORDS = {"shared": "shared", "sole": "sole", "none": "none",
                         "gemensam": "shared", "ensam": "sole"}
 TRUE, FALSE = {"yes", "ja", "true", "1"}, {"no", "nei", "nej", "false", "0", ""}
 
+# file: (required columns, optional columns). A file may list them in any order; the
+# sample files (models/roster/samples.py) list them in this one.
 COLUMNS = {
-    "units.csv": ({"id", "name", "kind"}, {"phone", "email", "address"}),
-    "groups.csv": ({"id", "unit", "name", "school_year"}, set()),
-    "children.csv": ({"national_id", "first_name", "last_name", "birth_date", "groups"},
-                     {"address", "address_protection"}),
-    "guardians.csv": ({"national_id", "first_name", "last_name"},
-                      {"email", "phone", "address", "address_protection"}),
-    "guardianships.csv": ({"guardian", "child", "responsibility"},
-                          {"fixed_residence", "main_addressee"}),
-    "staff.csv": ({"username", "first_name", "last_name", "role"},
-                  {"email", "unit", "group"}),
+    "units.csv": (("id", "name", "kind"), ("phone", "email", "address")),
+    "groups.csv": (("id", "unit", "name", "school_year"), ()),
+    "children.csv": (("national_id", "first_name", "last_name", "birth_date", "groups"),
+                     ("address", "address_protection")),
+    "guardians.csv": (("national_id", "first_name", "last_name"),
+                      ("email", "phone", "address", "address_protection")),
+    "guardianships.csv": (("guardian", "child", "responsibility"),
+                          ("fixed_residence", "main_addressee")),
+    "staff.csv": (("username", "first_name", "last_name", "role"),
+                  ("email", "unit", "group")),
 }
 
 
@@ -60,7 +62,7 @@ def _rows(files, name, optional=False):
         raise RosterError(name, _l("is not UTF-8 text")) from None
     reader = csv.DictReader(io.StringIO(text))
     header = set(reader.fieldnames or [])
-    required, allowed = COLUMNS[name]
+    required, allowed = map(set, COLUMNS[name])
     if missing := sorted(required - header):
         raise RosterError(line(name, 1), Problem(_l("missing column %(names)s"),
                                                    names=Code(", ".join(missing))))

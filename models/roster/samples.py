@@ -12,6 +12,8 @@ import io
 import json
 import zipfile
 
+from models.roster.kontaktbok_csv import COLUMNS
+
 # Kontaktbok CSV --------------------------------------------------------------------------
 
 NORWEGIAN_IDS = {  # made up: 11 digits whose check digits are wrong
@@ -71,38 +73,41 @@ def _zip(files):
     return out.getvalue()
 
 
+def _kontaktbok_csv(name, rows, leave_out=()):
+    """A file of the Kontaktbok CSV with its columns in kontaktbok_csv.COLUMNS's order,
+    but for those the sample leaves out."""
+    required, optional = COLUMNS[name]
+    return _csv([c for c in required + optional if c not in leave_out], rows)
+
+
 def kontaktbok_zip(school_year):
     year = str(school_year)
     return _zip({
         "README.txt": KONTAKTBOK_README,
-        "units.csv": _csv(["id", "name", "kind", "phone", "email"], [
+        "units.csv": _kontaktbok_csv("units.csv", leave_out={"address"}, rows=[
             ["eks-skole", "Eksempelby skole", "school", "+47 00 00 00 01",
              "skole@eksempelby.example"],
             ["eks-bhg", "Eksempelby barnehage", "kindergarten", "", ""]]),
-        "groups.csv": _csv(["id", "unit", "name", "school_year"], [
+        "groups.csv": _kontaktbok_csv("groups.csv", [
             ["eks-1a", "eks-skole", "1A", year], ["eks-2a", "eks-skole", "2A", year],
             ["eks-blabaer", "eks-bhg", "Blåbær", year]]),
-        "children.csv": _csv(["national_id", "first_name", "last_name", "birth_date",
-                              "groups", "address", "address_protection"], [
+        "children.csv": _kontaktbok_csv("children.csv", [
             [N["ella"], "Ella", "Eksempel", "2020-03-15", "eks-1a", "Prøvevegen 1", ""],
             [N["tobias"], "Tobias", "Testesen", "2019-06-02", "eks-2a", "Prøvevegen 2", ""],
             [N["mia"], "Mia", "Prøvesen", "2020-11-23", "eks-blabaer", "", "fortrolig"]]),
-        "guardians.csv": _csv(["national_id", "first_name", "last_name", "email", "phone",
-                               "address_protection"], [
+        "guardians.csv": _kontaktbok_csv("guardians.csv", leave_out={"address"}, rows=[
             [N["anna"], "Anna", "Eksempel", "anna@eksempel.example", "+47 00 00 00 11", ""],
             [N["jon"], "Jon", "Eksempel", "jon@eksempel.example", "", ""],
             [N["siri"], "Siri", "Testesen", "siri@eksempel.example", "", ""],
             [N["per"], "Per", "Testesen", "", "", ""],
             [N["lena"], "Lena", "Prøvesen", "", "", "fortrolig"]]),
-        "guardianships.csv": _csv(["guardian", "child", "responsibility", "fixed_residence",
-                                   "main_addressee"], [
+        "guardianships.csv": _kontaktbok_csv("guardianships.csv", [
             [N["anna"], N["ella"], "shared", "yes", "yes"],
             [N["jon"], N["ella"], "shared", "no", "no"],
             [N["siri"], N["tobias"], "sole", "yes", "yes"],
             [N["per"], N["tobias"], "none", "no", "no"],
             [N["lena"], N["mia"], "sole", "yes", "yes"]]),
-        "staff.csv": _csv(["username", "first_name", "last_name", "role", "email", "unit",
-                           "group"], [
+        "staff.csv": _kontaktbok_csv("staff.csv", [
             ["eksempel.rektor", "Rune", "Rektorsen", "unit_leader", "rune@eksempel.example",
              "eks-skole", ""],
             ["eksempel.laerer", "Lise", "Lærersen", "contact_teacher",
