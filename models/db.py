@@ -87,8 +87,13 @@ def open_database(url):
     if parsed.scheme == "sqlite":
         path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
         # The pool hands a connection to one thread at a time, so a connection made in
-        # one request thread may safely serve the next request in another.
+        # one request thread may safely serve the next request in another. Transactions
+        # begin IMMEDIATE: one that read first and then writes would otherwise fail at
+        # once with "database is locked" when another process wrote meanwhile (WAL
+        # cannot upgrade a stale read), instead of waiting its turn (busy_timeout);
+        # bench/morning.py found it with two threads checking children in.
         return PooledSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS,
+                                    lock_type="IMMEDIATE",
                                     max_connections=16, stale_timeout=600, timeout=10,
                                     check_same_thread=False)
     if parsed.scheme in ("postgres", "postgresql"):
