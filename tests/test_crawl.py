@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 from models import access
 from models.absence.tables import Absence
+from models.access.pickup import pickup_viewer
 from models.consent.tables import PHOTO, Consent, ConsentVersion
+from models.pickup.tables import PickupPerson, PickupToday
 from models.posts.photo_consent import missing_consent
 from models.posts.tables import MediaTag, Post, PostMedia
 from models.protect import mask
@@ -111,6 +113,12 @@ class Rules:
         # Who picks a child up is typed by the family, for the staff who see the child.
         self.typed = [text for (text,) in Absence.select(Absence.picked_up_by).where(
             Absence.child.in_(list(children)) & (Absence.picked_up_by != "")).tuples()]
+        # So are the pick-up list and who picks up on a day, for those who see the list.
+        listed = [c for c in children if pickup_viewer(user, c)[0] is not None]
+        self.typed += [text for person in PickupPerson.select().where(
+            PickupPerson.child.in_(listed or [0])) for text in (person.name, person.phone)]
+        self.typed += [text for said in PickupToday.select().where(
+            PickupToday.child.in_(listed or [0])) for text in (said.name, said.phone) if text]
         self.shared = self._class_list_shares()
         self.named_in_posts = self._named_in_posts()
 
