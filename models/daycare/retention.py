@@ -1,0 +1,30 @@
+"""Check-in times are personal data: kept for the municipality's number of school years
+(retention.check_in_school_years; 2 keeps the current and the previous one), then
+deleted by `flask purge`."""
+import datetime
+
+from models import audit
+from models.daycare.tables import Presence
+from models.db import database, today
+from models.school.tables import school_year_of
+
+
+def cutoff(school_years, day=None):
+    """The first day kept: 1 August of the oldest school year kept."""
+    return datetime.date(school_year_of(day or today()) - school_years + 1, 8, 1)
+
+
+def due(school_years, day=None):
+    """How many days of check-ins are older than the period kept."""
+    return Presence.select().where(Presence.day < cutoff(school_years, day)).count()
+
+
+def purge(school_years, day=None):
+    """Delete the check-ins older than the period kept; one audit event. Returns the
+    number deleted."""
+    first = cutoff(school_years, day)
+    with database.atomic():
+        gone = Presence.delete().where(Presence.day < first).execute()
+        if gone:
+            audit.record("presence.purged", count=gone, before=first.isoformat())
+    return gone
