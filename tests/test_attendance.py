@@ -287,3 +287,68 @@ def test_the_csv_has_a_bom_semicolons_and_the_documented_columns(client, login, 
         "absent_days": "2", "unexplained_days": "2", "late": "1"}
     assert by_name["Sara"]["leave_days"] == "3"
     assert (by_name["Emma"]["reported_days"], by_name["Emma"]["noticed_days"]) == ("2", "1")
+
+
+def test_per_lesson_the_statistics_and_the_csv_count_lessons(client, login, kids, users, t):
+    """A school that registers per lesson: each lesson's mark counts, a whole day
+    reported counts every lesson of it, and the CSV says lessons."""
+    from models.attendance import settings
+    from models.school.tables import Unit
+    school = Unit.get(Unit.name == "Solbakken skole")
+    settings.store(school, settings.Settings(lessons=4), users["rektor"])
+    group, teacher = g1a(), users["larer1a"]
+    jonas, sara, emma = kids["Jonas"], kids["Sara"], kids["Emma"]
+    monday = datetime.date(2026, 11, 16)
+
+    def mark(child, lesson, status, day=monday):
+        AttendanceMark.create(child=child, group=group, day=day, lesson=lesson,
+                              status=status, marked_by=teacher,
+                              marked_at=datetime.datetime(2026, 11, 16, 8))
+    mark(jonas, 1, "absent")
+    mark(jonas, 2, "absent")
+    mark(jonas, 3, "present")
+    mark(sara, 1, "late")
+    mark(sara, 2, "present")
+    login("larer1a")
+    page = client.get(f"/groups/{group.id}/attendance")
+    text = text_of(page)
+    for surname in ("Hansen ", "Lie ", "Berg "):
+        text = text.replace(surname, "")
+    assert t("Lessons absent per child (%(num)d lesson a day)",
+             "Lessons absent per child (%(num)d lessons a day)", 4) in text
+    # Jonas: two lessons unexplained on Monday; the demo's day-register mark of today
+    # is not a lesson's. Emma: yesterday reported ill (demo), all four lessons.
+    assert "Jonas 0 0 2 0 0" in text
+    assert "Emma 4 0 0 0 0" in text
+    assert "Sara 0 0 0 0 1" in text
+    response = client.get(f"/groups/{group.id}/attendance.csv?term=2026-autumn")
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")),
+                               delimiter=";"))
+    assert list(rows[0]) == ["first_name", "last_name", "term", "school_days",
+                             "lessons_per_day", "absent_lessons", "reported_lessons",
+                             "noticed_lessons", "unexplained_lessons", "leave_lessons",
+                             "late"]
+    jonas_row = next(r for r in rows if r["first_name"] == "Jonas")
+    assert (jonas_row["lessons_per_day"], jonas_row["absent_lessons"],
+            jonas_row["unexplained_lessons"]) == ("4", "2", "2")
+
+
+def test_per_lesson_the_register_keeps_each_lesson_apart(client, login, kids, users, t):
+    from models.attendance import settings
+    from models.school.tables import Unit
+    settings.store(Unit.get(Unit.name == "Solbakken skole"), settings.Settings(lessons=3),
+                   users["rektor"])
+    login("faglarer")
+    sara = kids["Sara"].id
+    url = f"/groups/{g1a().id}/register"
+    page = client.get(url)
+    assert 'aria-current="page"' in page.get_data(as_text=True)
+    assert t("Lesson %(num)d", num=1) in text_of(page)
+    saved = client.post(f"{url}?day={TODAY.isoformat()}&lesson=3",
+                        data={f"status-{sara}": "absent"})
+    assert saved.status_code == 303 and "lesson=3" in saved.headers["Location"]
+    assert 'value="absent" checked' in client.get(f"{url}?lesson=3").get_data(as_text=True)
+    assert f'id="status-{sara}-absent" name="status-{sara}" value="absent" checked' not in \
+        client.get(f"{url}?lesson=2").get_data(as_text=True)
+    event = AuditEvent.get(AuditEvent.action == "attendance.marked")
+    assert '"lesson": 3' in event.detail

@@ -1,6 +1,7 @@
-"""A group's attendance over a term, per child: school days absent, split by what
-explains them, and times late. Weekends, the school's holidays and days still to come
-are not counted. What a day counts as:
+"""A group's attendance over a term, per child: school days absent (lessons, when the
+unit registers per lesson), split by what explains them, and times late. Weekends, the
+school's holidays and days still to come are not counted. What a day (or a lesson)
+counts as:
 
 - leave: approved leave covers it;
 - reported: a guardian reported the whole day before it was marked (or it has no mark);
@@ -25,6 +26,10 @@ CATEGORIES = (REPORTED, NOTICED, UNEXPLAINED, LEAVE)
 TERMS = ("spring", "autumn")
 CSV_COLUMNS = ("first_name", "last_name", "term", "school_days", "absent_days",
                "reported_days", "noticed_days", "unexplained_days", "leave_days", "late")
+# A unit that registers per lesson counts lessons (hours) absent.
+LESSON_CSV_COLUMNS = ("first_name", "last_name", "term", "school_days", "lessons_per_day",
+                      "absent_lessons", "reported_lessons", "noticed_lessons",
+                      "unexplained_lessons", "leave_lessons", "late")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Statistics:
     term: Term
     school_days: int     # school days of the term so far
     lines: list
+    lessons: int = 0     # lessons a day counted; 0: days are counted
 
 
 def _each_day(first, last):
@@ -98,10 +104,11 @@ def _category(mark, reports):
     return NOTICED if whole else None
 
 
-def statistics(unit, group_id, term):
+def statistics(unit, group_id, term, lessons=0):
     """Statistics for the group over the term: the children enrolled in it at some time
-    in the term, by name. Four queries whatever the group's size (three for a unit
-    that is not a school)."""
+    in the term, by name; with `lessons` (a day), the marks of each lesson are counted
+    instead of the day register's. Four queries whatever the group's size (three for a
+    unit that is not a school)."""
     first, last = term.bounds
     last = min(last, today())
     enrolled = (Enrolment.select(Enrolment.child)
@@ -115,13 +122,15 @@ def statistics(unit, group_id, term):
     school = [d for d in _each_day(first, last) if not days.is_weekend(d) and d not in off]
     school_set = set(school)
     marks = {}
-    for child, day, status, marked_at in (
+    counted = list(range(1, lessons + 1)) if lessons else [DAY_REGISTER]
+    for child, day, lesson, status, marked_at in (
             AttendanceMark.select(AttendanceMark.child, AttendanceMark.day,
-                                  AttendanceMark.status, AttendanceMark.marked_at)
+                                  AttendanceMark.lesson, AttendanceMark.status,
+                                  AttendanceMark.marked_at)
             .where(AttendanceMark.child.in_(enrolled) & (AttendanceMark.day >= first)
                    & (AttendanceMark.day <= last)
-                   & (AttendanceMark.lesson == DAY_REGISTER)).tuples()):
-        marks[(child, day)] = (status, marked_at)
+                   & AttendanceMark.lesson.in_(counted)).tuples()):
+        marks[(child, day, lesson)] = (status, marked_at)
     reports = {}
     for child, start, end, reason, part, by_staff, at in (
             Absence.select(Absence.child, Absence.start_date, Absence.end_date,
@@ -138,16 +147,18 @@ def statistics(unit, group_id, term):
         counts = dict.fromkeys(CATEGORIES, 0)
         late = 0
         for day in school:
-            mark = marks.get((child_id, day))
             found = reports.get((child_id, day), [])
-            category = _category(mark, found)
-            if category:
-                counts[category] += 1
-            if (mark and mark[0] == LATE) or (
-                    mark is None and any(r[1] == ARRIVES_LATE for r in found)):
-                late += 1
+            for lesson in counted:
+                mark = marks.get((child_id, day, lesson))
+                category = _category(mark, found)
+                if category:
+                    counts[category] += 1
+                if (mark and mark[0] == LATE) or (
+                        mark is None and lesson == counted[0]
+                        and any(r[1] == ARRIVES_LATE for r in found)):
+                    late += 1
         lines.append(ChildLine(child_id, first_name, last_name, counts, late))
-    return Statistics(term, len(school), lines)
+    return Statistics(term, len(school), lines, lessons)
 
 
 
@@ -158,16 +169,18 @@ def _safe(value):
 
 
 def as_csv(found):
-    """The statistics as CSV for the school's records (README: "Attendance export"):
-    UTF-8 with a byte order mark and ";" between cells, as a Nordic Excel opens it; one
-    row per child."""
+    """The statistics as CSV for the school's records (README: "Attendance register and
+    its export"): UTF-8 with a byte order mark and ";" between cells, as a Nordic Excel
+    opens it; one row per child; lessons instead of days for a unit that registers per
+    lesson."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(LESSON_CSV_COLUMNS if found.lessons else CSV_COLUMNS)
+    per_day = [found.lessons] if found.lessons else []
     for line in found.lines:
         writer.writerow([_safe(line.first_name), _safe(line.last_name), found.term.key,
-                         found.school_days, line.absent, line.counts[REPORTED],
+                         found.school_days, *per_day, line.absent, line.counts[REPORTED],
                          line.counts[NOTICED], line.counts[UNEXPLAINED], line.counts[LEAVE],
                          line.late])
     return out.getvalue()
