@@ -30,6 +30,9 @@ from models.notifications.mail import Mailer
 from views import (absence, account, admin, attendance, auth, brand, calendar, caregivers,
                    class_list, code_login, consent_setup, consents, deliveries, eid, errors, home,
                    letters, messages, notifications, organisation, posts, push)
+from views import attendance_notice, attendance_settings, devices, devices_tablet
+from views import daycare as daycare_views
+from views import pickup as pickup_views
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
@@ -277,6 +280,14 @@ def create_app(config=None):
                       letters.bp, calendar.bp, attendance.bp,
                       push.bp, notifications.bp, deliveries.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(attendance_notice.bp)
+    app.register_blueprint(attendance_settings.bp)
+    app.register_blueprint(devices.bp)
+    app.register_blueprint(devices_tablet.bp)
+    # A paired tablet (its cookie, nobody logged in) opens on its department's day.
+    app.before_request(devices_tablet.tablet_home)
+    app.register_blueprint(pickup_views.bp)
+    app.register_blueprint(daycare_views.bp)
     errors.init_app(app)
 
     static_hashes = {}

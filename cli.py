@@ -11,7 +11,9 @@ from flask.cli import with_appcontext
 from models import audit, demo
 from models import db as dbmod
 from models.consent import consent_book
+from models.daycare import retention as daycare_retention
 from models.login.passwords import hash_password
+from models.messaging import attachments as message_files
 from models.messaging.attachments import remove as remove_files
 from models.notifications import deliveries
 from models.posts import drafts as post_drafts
@@ -64,16 +66,22 @@ def worker_command(workers):
 @with_appcontext
 def purge_command(dry_run):
     """Delete posts and their photos published longer ago than the municipality's
-    retention period (retention.documentation_years), and say what was deleted."""
+    retention period (retention.documentation_years) and check-in times older than
+    retention.check_in_school_years, and say what was deleted."""
     config = current_app.config
     years = config["MUNICIPALITY"].retention["documentation_years"]
     with dbmod.database.connection_context():
         due = posts_model.due_for_purge(years)
+        check_in_years = config["MUNICIPALITY"].retention["check_in_school_years"]
         if dry_run:
             for post in due:
                 click.echo(f"would delete post {post.id} ({post.published_at:%Y-%m-%d}): "
                            f"{post.title}")
             click.echo(f"{len(due)} posts older than {years} years")
+            expired = message_files.expired_kept(config["ATTACHMENT_DIR"])
+            click.echo(f"{len(expired)} expired files kept for message forms")
+            click.echo(f"{daycare_retention.due(check_in_years)} check-ins and pick-up "
+                       f"days older than {check_in_years} school years")
             return
         for post_id, title, published, files in posts_model.purge(
                 due, config["ATTACHMENT_DIR"], remove_files):
@@ -87,6 +95,13 @@ def purge_command(dry_run):
         # Photos chosen for a post that was never published.
         drafts = post_drafts.purge_expired(config["ATTACHMENT_DIR"])
         click.echo(f"deleted {drafts} unpublished photo drafts")
+        # Files a message form kept while it came back, past the time its token allows.
+        kept = message_files.purge_kept(config["ATTACHMENT_DIR"])
+        click.echo(f"deleted {kept} expired files kept for message forms")
+        # Kindergarten and after-school check-in times are personal data.
+        gone = daycare_retention.purge(check_in_years)
+        click.echo(f"deleted {gone} check-ins and pick-up days older than {check_in_years} "
+                   "school years")
 
 
 @click.command("import")

@@ -3,6 +3,7 @@
 Read once at start-up. Every problem is reported with the key it concerns, so the person
 installing Kontaktbok can fix the file without reading code.
 """
+import datetime
 import hashlib
 import re
 import tomllib
@@ -27,9 +28,10 @@ KNOWN_KEYS = {
     "links": {"privacy_statement", "accessibility_statement"},
     "languages": {"default", "enabled"},
     "retention": {"documentation_years", "audit_log_years",
-                  "guardian_data_months_after_leaving"},
+                  "guardian_data_months_after_leaving", "check_in_school_years"},
     "consents": {"pupils_answer_from_age"},
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
+    "daycare": {"closes"},
     "eid_login": {"providers"},
     "sms": {"provider", "url", "username", "password", "password_file", "sender",
             "monthly_cap", "dry_run"},
@@ -78,6 +80,9 @@ class Municipality:
     eid_login: tuple = ()  # models.oidc.Provider, from [[eid_login.providers]]
     # models.sms.Settings from [sms]; None without the section: SMS is not offered.
     sms: object = None
+    # When kindergartens and after-school care close ([daycare] closes): the day list
+    # shows who is still there, with their guardians' phones, from an hour before.
+    daycare_closes: datetime.time = datetime.time(16, 30)
 
     @property
     def theme_css(self):
@@ -213,6 +218,7 @@ def load(path):
         "audit_log_years": r.positive_int("retention.audit_log_years", 5),
         "guardian_data_months_after_leaving": r.positive_int(
             "retention.guardian_data_months_after_leaving", 3),
+        "check_in_school_years": r.positive_int("retention.check_in_school_years", 2),
     }
 
     logo = None
@@ -243,6 +249,10 @@ def load(path):
     if not 0 <= teacher_days <= 20:
         r.fail("absence.teacher_decides_leave_up_to_days", "must be from 0 to 20 days")
 
+    closes = r.get("daycare.closes", str, "16:30", required=False)
+    if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", closes):
+        r.fail("daycare.closes", f"{closes!r} must be a time written as HH:MM, like 16:30")
+
     return Municipality(
         name=r.get("municipality.name", str),
         country=country,
@@ -260,6 +270,7 @@ def load(path):
         teacher_leave_days=teacher_days,
         eid_login=_providers(r, path),
         sms=_sms(r, path),
+        daycare_closes=datetime.time.fromisoformat(closes),
     )
 
 

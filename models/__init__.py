@@ -1,9 +1,11 @@
 """The domain. `MODELS` lists every table in creation order."""
 from models.absence.tables import Absence, LeaveApplication
-from models.attendance.tables import AttendanceMark
+from models.attendance.tables import AbsenceNotice, AttendanceMark, AttendanceSetting
 from models.audit import AuditChild, AuditEvent
 from models.calendar.tables import DayOff
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
+from models.daycare.tables import Presence
+from models.devices.tables import Device, StaffPin
 from models.login.email_change import EmailChange
 from models.login.sessions import LoginSession
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
@@ -22,15 +24,15 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           ConsentAnswer, ClassListShare, LeaveApplication, Absence, Post, PostMedia,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
-          EmailChange, DraftUpload, DayOff, AttendanceMark,
-          PickupPerson, PickupApproval, PickupToday]
+          EmailChange, DraftUpload, DayOff, AttendanceMark, AttendanceSetting, AbsenceNotice,
+          PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin]
 
-__all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "Attachment", "AuditChild", "AuditEvent",
-           "DayOff", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday",
+__all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "AttendanceSetting", "AbsenceNotice", "Attachment", "AuditChild", "AuditEvent",
+           "DayOff", "Device", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday", "Presence",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
            "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
            "LoginSession", "Message", "Notification", "NotificationChoice",
-           "NotificationSchedule", "PushSubscription", "Setting", "StaffRole",
+           "NotificationSchedule", "PushSubscription", "Setting", "StaffPin", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User"]

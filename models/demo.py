@@ -7,12 +7,12 @@ import datetime
 
 from models import audit
 from models.absence.tables import ILL, LEAVES_EARLY, OTHER, Absence, LeaveApplication
-from models.attendance.tables import ABSENT, AttendanceMark
 from models.calendar.tables import DayOff
 from models.consent import consent_book
 from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, ConsentItem,
                                    ConsentVersion)
 from models.db import database, today, utcnow
+from models.demo_day import kindergarten_day, morning, pickup_list, tablet
 from models.login.passwords import hash_password
 from models.messaging import attachments
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
@@ -136,6 +136,7 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
             asked = CaregiverGrant.create(child=emma, requested_by=kari, relation=relation,
                                           first_name=first, last_name=last, email=email)
             CaregiverApproval.create(grant=asked, guardian=kari)
+        pickup_list(noah, kari, ola)
 
         for username, first, last, roles in (
                 ("rektor", "Rita", "Rektorsen", [(UNIT_LEADER, school, None)]),
@@ -152,9 +153,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
 
         grant.confirmed_by = User.get(User.username == "rektor")
         grant.save()
-
         staff = {u.username: u for u in User.select().where(
-            User.username.in_(["larer1a", "faglarer", "sfo", "bhg"]))}
+            User.username.in_(["larer1a", "faglarer", "sfo", "bhg", "styrer"]))}
+        tablet(blaklokka, staff["styrer"], staff["bhg"])
         now = utcnow()
 
         def thread(subject, unit, child, talk, group=None, kind=CONVERSATION):
@@ -228,12 +229,11 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
         Absence.create(child=noah, start_date=day, end_date=day, part=LEAVES_EARLY,
                        at_time=datetime.time(14, 0), picked_up_by="Randi Hansen (bestemor)",
                        reason=OTHER, reported_by=ola, reported_at=now)
-        # 1A's register today, when today is a school day: Jonas is marked absent with
-        # no word from home.
         holidays = school_holidays(year)
-        if day.weekday() < 5 and not any(first <= day <= last for _, first, last in holidays):
-            AttendanceMark.create(child=jonas, group=g1a, day=day, status=ABSENT,
-                                  marked_by=staff["larer1a"], marked_at=now)
+        school_day = day.weekday() < 5 and not any(
+            first <= day <= last for _, first, last in holidays)
+        morning(day, now, school_day, g1a, jonas, staff["larer1a"])
+        kindergarten_day(day, now, kindergarten, blaklokka, noah, staff["bhg"])
         next_month = (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
         monday = next_month + datetime.timedelta(days=(7 - next_month.weekday()) % 7)
         LeaveApplication.create(child=ali, start_date=monday,

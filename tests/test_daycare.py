@@ -434,12 +434,16 @@ def test_the_purge_keeps_the_current_and_the_previous_school_year(app, ids, cloc
     Presence.delete().execute()  # the demo's check-in today
     for day in ("2024-07-31", "2024-08-01", "2025-09-01", "2026-06-19"):
         _presence_on(datetime.date.fromisoformat(day), ids)
+    # Who a guardian said would pick up, a one-off name and phone, goes with them.
+    PickupToday.create(child=ids["noah"], day=datetime.date(2024, 7, 30), name="Ola Nordmann",
+                       phone="+47 911 22 333", said_by=ids["kari"])
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["purge", "--dry-run"])
-    assert "1 check-ins older than 2 school years" in dry.output
-    assert Presence.select().count() == 4
+    assert "2 check-ins and pick-up days older than 2 school years" in dry.output
+    assert Presence.select().count() == 4 and PickupToday.select().count() == 1
     result = runner.invoke(args=["purge"])
-    assert "deleted 1 check-ins older than 2 school years" in result.output
+    assert "deleted 2 check-ins and pick-up days older than 2 school years" in result.output
+    assert PickupToday.select().count() == 0
     assert sorted(p.day.isoformat() for p in Presence.select()) == [
         "2024-08-01", "2025-09-01", "2026-06-19"]
     # A new school year begins: the one before the previous goes.
@@ -468,3 +472,43 @@ def test_the_settings_are_checked(tmp_path, old, new, message):
     loaded = municipality.load(tmp_path / "m.toml")
     assert loaded.daycare_closes == datetime.time(16, 30)
     assert loaded.retention["check_in_school_years"] == 2
+
+
+def test_a_protected_child_s_pick_up_list_is_only_on_its_own_department_s_day_list(
+        client, login, ids):
+    """The day list shows who is to fetch a child and who may: for a child with a
+    protected address only to the department's own staff, not to the unit's leader or
+    staff working across the unit (models/access/pickup.py), and never why."""
+    blaaklokka = Group.get_by_id(ids["blaaklokka"])
+    mia = Child.create(first_name="Mia", last_name="Skjult", birth_date=datetime.date(2022, 5, 1),
+                       address_protection="strengtFortrolig")
+    Enrolment.create(child=mia, group=blaaklokka, start_date=datetime.date(2026, 8, 15))
+    mother = User.create(username="mor", first_name="Mor", last_name="Skjult")
+    Guardianship.create(guardian=mother, child=mia, responsibility="sole")
+    person = PickupPerson.create(child=mia, first_name="Trygve", last_name="Trygg",
+                                 relation="relative", phone="+47 933 44 555")
+    PickupApproval.create(person=person, guardian=mother)
+    PickupToday.create(child=mia, day=today(), person=person, said_by=mother)
+    across = User.create(username="bhg-alle", first_name="Anne", last_name="Alle")
+    StaffRole.create(user=across, role=KINDERGARTEN_STAFF, unit=blaaklokka.unit_id)
+    for username, sees in (("bhg", True), ("styrer", False), ("bhg-alle", False)):
+        login(username)
+        html = client.get(day_url(ids)).get_data(as_text=True)
+        assert "Mia" in html, username
+        assert ("Trygve" in html) is sees and ("933 44 555" in html) is sees, username
+        assert "fortrolig" not in html.lower()
+    login("styrer")  # the unit leader still sees an unprotected child's list
+    randi(ids)
+    assert "Randi Hansen" in client.get(day_url(ids)).get_data(as_text=True)
+
+
+def test_the_department_s_staff_reach_each_child_s_pick_up_list_from_the_day(client, login,
+                                                                                ids, t):
+    login("bhg")
+    html = client.get(day_url(ids)).get_data(as_text=True)
+    link = f'href="/children/{ids["noah"]}/pickup"'
+    assert link in html
+    page = client.get(f"/children/{ids['noah']}/pickup")
+    assert page.status_code == 200 and t("Pick-up list – %(name)s", name="Noah Hansen") in text_of(page)
+    login("styrer")  # not the department's own: the day list names the approved, no link
+    assert link not in client.get(day_url(ids)).get_data(as_text=True)

@@ -12,7 +12,7 @@ import pytest
 
 from models.audit import AuditEvent
 from models.daycare.tables import Presence
-from models.demo import DEMO_PIN
+from models.demo_day import DEMO_PIN
 from models.devices import devices, pins
 from models.devices.tables import Device, StaffPin
 from models.login.sessions import LoginSession

@@ -55,7 +55,8 @@ def _hhmm(moment):
 def _page(group, errors=None, status=200, chosen=None):
     day = today()
     near = near_closing()
-    rows = day_model.day_list(group, day, near_closing=near)
+    rows = day_model.day_list(group, day, near_closing=near,
+                              protected_lists=group.attached)
     return render("daycare/day.html", status=status, group=group, day=day, rows=rows,
                   day_name=day_text(day), counts=day_model.counts(rows), near=near,
                   errors=errors or {}, chosen=chosen or {}, hhmm=_hhmm, **_names())
@@ -65,7 +66,8 @@ def _row_response(group, child_id, errors=None):
     """The child's row for htmx (errors shown in it); the day list otherwise (303, or
     400 with the errors)."""
     if request.htmx:
-        rows = day_model.day_list(group, today(), near_closing=near_closing())
+        rows = day_model.day_list(group, today(), near_closing=near_closing(),
+                                  protected_lists=group.attached)
         found = next(r for r in rows if r.child_id == child_id)
         return render("daycare/_tap.html", group=group, row=found, errors=errors or {},
                       counts=day_model.counts(rows), own_summary=True, hhmm=_hhmm,
@@ -76,7 +78,7 @@ def _row_response(group, child_id, errors=None):
 
 
 def _listed_row(group, child_id):
-    found = day_model.row(group, today(), child_id)
+    found = day_model.row(group, today(), child_id, protected_lists=group.attached)
     if found is None:
         abort(404)
     return found

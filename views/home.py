@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from models import access
 from models.absence import absence
+from models.daycare import home as daycare_home
 from models.db import today, utcnow
 from models.school import caregivers, overview, waiting
 
@@ -22,6 +23,10 @@ _absent_today = absence.on_day_for_staff(access.staff_group_ids)
 def index():
     municipality = current_app.config["MUNICIPALITY"]
     children = overview.guardian_overview(current_user)
+    # Kindergarten and after-school children: today's check-in, check-out and pick-up.
+    child_days = daycare_home.for_children(
+        [c.id for c in children if any(p.unit_kind in daycare_home.KINDS for p in c.places)],
+        today())
     roles, units = overview.staff_overview(current_user)
     is_admin, decides_leave = access.home_roles(role.role for role in roles)
     information_only = not children and not roles and access.is_information_only(current_user)
@@ -46,4 +51,5 @@ def index():
                   absent=absent, leave_decider=decides_leave, waiting=waits,
                   absent_groups=waiting.absent_by_group(absent), news_days=waiting.NEWS_DAYS,
                   child_names={c.id: c.name for c in [*children, *own]},
+                  child_days=child_days,
                   **translated(reason_names=ABSENCE_REASONS, part_names=ABSENCE_PARTS))

@@ -1,9 +1,10 @@
 """Translated names for codes stored in the database."""
 from flask_babel import lazy_gettext as _l
 
-from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_BACK,
-                                         GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
-                                         PENDING, POST, PUSH, REPLY, SENDING, SENT, SMS)
+from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, DROPPED,
+                                         EMAIL, FAILED, FELL_BACK, GUARDIAN_MESSAGE, LEAVE,
+                                         LEAVE_APPLICATION, MESSAGE, PENDING, PICKUP, POST, PUSH,
+                                         REPLY, SENDING, SENT, SMS)
 
 ROLE_NAMES = {
     "unit_leader": _l("Leader of the unit (principal or head)"),
@@ -47,10 +48,21 @@ AUDIT_EVENT_NAMES = {
     "calendar.day_off_added": _l("Holiday or day off added to a unit's calendar"),
     "calendar.day_off_removed": _l("Holiday or day off removed from a unit's calendar"),
     "attendance.marked": _l("Attendance register marked"),
+    "presence.checked_in": _l("Child checked in at kindergarten or after-school care"),
+    "presence.checked_out": _l("Child checked out of kindergarten or after-school care"),
+    "presence.corrected": _l("Check-in or check-out time corrected"),
+    "presence.purged": _l("Old check-in times deleted by the retention purge"),
+    "attendance.settings_changed": _l("Attendance settings of a unit changed"),
+    "attendance.notice_answered": _l("Notice of an unexplained absence answered"),
     "leave.applied": _l("Leave applied for"),
     "leave.approved": _l("Leave approved"),
     "leave.declined": _l("Leave declined"),
     "leave.withdrawn": _l("Leave application withdrawn"),
+    "pickup.proposed": _l("Person put on a pick-up list"),
+    "pickup.approved": _l("Person on a pick-up list approved by a guardian"),
+    "pickup.removed": _l("Person taken off a pick-up list"),
+    "pickup.said": _l("Who picks up on a day said"),
+    "pickup.withdrawn": _l("Who picks up on a day withdrawn"),
     "post.published": _l("Post published"),
     "post.purged": _l("Post deleted by the retention purge"),
     "media.withdrawn": _l("Photos withdrawn after consent was withdrawn"),
@@ -79,6 +91,13 @@ AUDIT_EVENT_NAMES = {
     "push.subscribed": _l("Push turned on for a device"),
     "push.removed": _l("Push turned off for a device"),
     "sms.cap_set": _l("Monthly SMS limit changed"),
+    "device.paired": _l("Shared tablet paired"),
+    "device.unpaired": _l("Shared tablet unpaired"),
+    "device.unlocked": _l("Shared tablet unlocked"),
+    "device.pin_failed": _l("Wrong PIN on a shared tablet"),
+    "device.locked": _l("Shared tablet locked after wrong PINs"),
+    "device.used": _l("Check-in or check-out on a shared tablet"),
+    "pin.set": _l("PIN for shared tablets set"),
 }
 
 UNIT_KIND_NAMES = {
@@ -146,11 +165,15 @@ OBJECT_NAMES = {
     "consentanswer": _l("consent answer no. %(id)s"),
     "caregivergrant": _l("caregiver access no. %(id)s"),
     "absence": _l("absence no. %(id)s"),
+    "absencenotice": _l("notice of unexplained absence no. %(id)s"),
     "leaveapplication": _l("leave application no. %(id)s"),
+    "pickupperson": _l("pick-up person no. %(id)s"),
+    "pickuptoday": _l("pick-up on a day no. %(id)s"),
     "post": _l("post no. %(id)s"),
     "postmedia": _l("photo no. %(id)s"),
     "child": _l("child no. %(id)s"),
     "user": _l("account no. %(id)s"),
+    "device": _l("shared tablet no. %(id)s"),
 }
 
 # How a caregiver is related to the child.
@@ -220,6 +243,9 @@ NOTIFICATION_EVENT_NAMES = {
     POST: _l("New posts and photos from the group"),
     GUARDIAN_MESSAGE: _l("Messages from guardians"),
     LEAVE_APPLICATION: _l("Leave applications to decide"),
+    ABSENCE_NOTICE: _l("Your child is absent without a report (urgent)"),
+    ABSENCE_CALL: _l("A guardian asks to be called about an absence (urgent)"),
+    PICKUP: _l("Persons on a pick-up list to approve"),
 }
 NOTIFICATION_STATUS_NAMES = {
     PENDING: _l("waiting"),

@@ -43,11 +43,15 @@ def day_condition(user_id):
 
 
 def day_group_or_none(user, group_id):
-    """The department, with its unit joined (`group.unit.kind`), or None."""
+    """The department, with its unit joined (`group.unit.kind`), or None. `attached`
+    says whether the user has a role on this very group: only then does the day list
+    show a protected child's pick-up list (models/access/pickup.py)."""
     group_id = _id(group_id)
     if group_id is None:
         return None
-    return (Group.select(Group, Unit).join(Unit)
+    own = StaffRole.select(StaffRole.group).where(
+        (StaffRole.user == user.id) & StaffRole.group.is_null(False))
+    return (Group.select(Group, Unit, Group.id.in_(own).alias("attached")).join(Unit)
             .where((Group.id == group_id) & day_condition(user.id)).first())
 
 

@@ -11,7 +11,8 @@ from models.absence.tables import WHOLE_DAY, Absence
 from models.daycare.tables import Presence
 from models.pickup.lists import all_approved
 from models.pickup.tables import PickupPerson, PickupToday
-from models.school.tables import WITH_RESPONSIBILITY, Child, Enrolment, Guardianship, User
+from models.school.tables import (UNPROTECTED, WITH_RESPONSIBILITY, Child, Enrolment,
+                                  Guardianship, User)
 
 EXPECTED, HERE, GONE, ABSENT = "expected", "here", "gone", "absent"
 STATUSES = (EXPECTED, HERE, GONE, ABSENT)
@@ -102,7 +103,13 @@ def _name(first, last):
     return f"{first or ''} {last or ''}".strip()
 
 
-def _children(group_id, day):
+def _listed(child, protected_lists):
+    """The child's pick-up list may be shown: always to the department's own staff (and
+    its tablet), otherwise only for a child without a protected address."""
+    return True if protected_lists else child.address_protection.in_(UNPROTECTED)
+
+
+def _children(group_id, day, protected_lists):
     checked_in_by, checked_out_by = User.alias("in_by"), User.alias("out_by")
     fetched_by = PickupPerson.alias("fetched_by")
     return (Child.select(
@@ -120,7 +127,8 @@ def _children(group_id, day):
               on=(Presence.checked_out_by == checked_out_by.id))
         .join(fetched_by, JOIN.LEFT_OUTER, on=(Presence.picked_up_by_person == fetched_by.id))
         .join(PickupToday, JOIN.LEFT_OUTER,
-              on=((PickupToday.child == Child.id) & (PickupToday.day == day)))
+              on=((PickupToday.child == Child.id) & (PickupToday.day == day)
+                  & _listed(Child, protected_lists)))
         # A person since removed from the list, or no longer approved, no longer counts.
         .join(PickupPerson, JOIN.LEFT_OUTER,
               on=((PickupToday.person == PickupPerson.id) & PickupPerson.removed_at.is_null()
@@ -146,9 +154,10 @@ def _reports(children, day, show_reasons):
     return reports
 
 
-def _people(children):
+def _people(children, protected_lists):
     """{child id: [Person]}: guardians with parental responsibility, then the approved
-    pick-up list, by name. One query (a union)."""
+    pick-up list (of a protected child only with `protected_lists`), by name. One query
+    (a union)."""
     guardians = (Guardianship.select(Guardianship.child, Value(GUARDIAN), User.id,
                                      User.first_name, User.last_name, Value(""), User.phone)
                  .join(User, on=(Guardianship.guardian == User.id))
@@ -157,8 +166,9 @@ def _people(children):
     listed = (PickupPerson.select(PickupPerson.child, Value(PERSON), PickupPerson.id,
                                   PickupPerson.first_name, PickupPerson.last_name,
                                   PickupPerson.relation, PickupPerson.phone)
+              .join(Child, on=(PickupPerson.child == Child.id))
               .where(PickupPerson.child.in_(children) & PickupPerson.removed_at.is_null()
-                     & all_approved()))
+                     & all_approved() & _listed(Child, protected_lists)))
     found = {}
     for child, kind, person_id, first, last, relation, phone in (guardians + listed).tuples():
         found.setdefault(child, []).append(
@@ -178,20 +188,22 @@ def _status(checked_in_at, checked_out_at, report):
     return EXPECTED
 
 
-def day_list(group, day, show_reasons=True, near_closing=False):
+def day_list(group, day, show_reasons=True, near_closing=False, protected_lists=False):
     """[Row] of every child enrolled in the group (a Group or its id) on `day`, by
     first name. `show_reasons`: the absence reason is shown (staff; not the shared
     tablet). `near_closing`: rows of the children still here carry their guardians'
-    phones. Three queries whatever the group's size."""
+    phones. `protected_lists`: the viewer is the department's own (its staff, its
+    tablet), who alone see a protected child's pick-up list and who is to fetch them.
+    Three queries whatever the group's size."""
     group_id = getattr(group, "id", group)
     children = enrolled_ids(group_id, day)
     reports = _reports(children, day, show_reasons)
-    people = _people(children)
+    people = _people(children, protected_lists)
     rows = []
     for (child_id, first, last, in_at, in_first, in_last, out_at, out_first, out_last,
          fetched_name, fetched_first, fetched_last, corrected_at, today_name, today_phone,
          person_id, person_first, person_last, relation, person_phone) in _children(
-            group_id, day):
+            group_id, day, protected_lists):
         report = reports.get(child_id)
         status = _status(in_at, out_at, report)
         expected = None

@@ -32,7 +32,8 @@ class Card:
 def day_cards(device, on=None):
     """[Card] of every child of the tablet's department today. Three queries."""
     return [Card(row.child_id, row.first_name, row.status) for row in
-            day_model.day_list(device.group_id, on or today(), show_reasons=False)]
+            day_model.day_list(device.group_id, on or today(), show_reasons=False,
+                               protected_lists=True)]
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class ChildCard:
 def child_card(device, child_id, on=None):
     """(ChildCard, the day list's Row) for the action form, or (None, None) when the
     child is not on the department's day list (the tablet reaches no one else)."""
-    row = day_model.row(device.group_id, on or today(), child_id, show_reasons=False)
+    row = day_model.row(device.group_id, on or today(), child_id, show_reasons=False,
+                        protected_lists=True)
     if row is None:
         return None, None
     choices = []

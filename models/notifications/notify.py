@@ -16,6 +16,7 @@ times in timing.py, the channels' texts and senders in senders.py, and what was
 delivered in deliveries.py.
 """
 import contextlib
+import datetime
 from dataclasses import dataclass, field
 
 from models.db import utcnow
@@ -36,6 +37,7 @@ class Event:
     unit_id: int | None = None
     thread_id: int | None = None
     urgent: bool = False
+    not_before: datetime.datetime | None = None  # UTC: not sent before this moment
     # recipient id -> the child the event concerns for that person (for the access
     # check at sending time), or None when the thread decides.
     recipients: dict = field(default_factory=dict)
@@ -93,7 +95,8 @@ def publish(event, now=None, zone=None):
                 "path": event.path.format(child=child_id), "urgent": event.urgent,
                 "key": f"{event.kind}:{event.source}:{user_id}:{channel}"[:150],
                 "digest": choice.mode == DIGEST and not event.urgent,
-                "due_at": due_time(now, channel, choice.mode, event.urgent, schedule, zone),
+                "due_at": max(due_time(now, channel, choice.mode, event.urgent, schedule, zone),
+                              event.not_before or now),
                 "created_at": now,
             })
     for start in range(0, len(rows), 200):

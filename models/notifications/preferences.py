@@ -74,7 +74,8 @@ def _reschedule(user, choices, schedule, now=None):
     now = now or utcnow()
     for row in Notification.select().where(Notification.user == user.id,
                                            Notification.status == PENDING,
-                                           Notification.attempts == 0):
+                                           Notification.attempts == 0,
+                                           Notification.urgent == False):  # noqa: E712
         choice = choices.get(row.event, DEFAULT_CHOICES[row.event])
         digest = choice.mode == DIGEST and not row.urgent
         due = due_time(now, row.channel, DIGEST if digest else NOW, row.urgent, schedule,

@@ -18,9 +18,9 @@ from models.notifications.deliveries import sms_cap, sms_sent_since
 from models.notifications.mail import Unavailable
 from models.notifications.queue import local_zone
 from models.notifications.sending import Transient, Undeliverable
-from models.notifications.tables import (CONSENT, EMAIL, GUARDIAN_MESSAGE, LEAVE,
-                                         LEAVE_APPLICATION, MESSAGE, POST, PUSH, REPLY, SMS,
-                                         PushSubscription)
+from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, EMAIL,
+                                         GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
+                                         PICKUP, POST, PUSH, REPLY, SMS, PushSubscription)
 from models.notifications.timing import month_start
 
 log = logging.getLogger("kontaktbok.notify")
@@ -33,6 +33,9 @@ TITLES = {
     POST: _l("New post from %(unit)s"),
     GUARDIAN_MESSAGE: _l("New message from a guardian at %(unit)s"),
     LEAVE_APPLICATION: _l("New leave application at %(unit)s"),
+    ABSENCE_NOTICE: _l("%(unit)s: your child is absent without a report"),
+    ABSENCE_CALL: _l("%(unit)s: a guardian asks to be called about an absence"),
+    PICKUP: _l("%(unit)s: a person on a pick-up list waits for your approval"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
@@ -43,6 +46,9 @@ PLAIN_TITLES = {
     POST: _l("New post in Kontaktbok"),
     GUARDIAN_MESSAGE: _l("New message from a guardian"),
     LEAVE_APPLICATION: _l("New leave application"),
+    ABSENCE_NOTICE: _l("Your child is absent without a report"),
+    ABSENCE_CALL: _l("A guardian asks to be called about an absence"),
+    PICKUP: _l("A person on a pick-up list waits for your approval"),
 }
 
 

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 import peewee
 
 from models import access
+from models.access.attendance import notice_still_due
+from models.access.pickup import keeps as keeps_pickup_list
 from models.db import database, utcnow
 from models.notifications.preferences import schedule_of
-from models.notifications.tables import (CONSENT, DROPPED, EMAIL, FAILED, FELL_BACK, HELD_CHANNELS,
-                                         LEAVE_APPLICATION, MAX_ATTEMPTS, NOW, PENDING, SENDING,
-                                         SENT, STALE_CLAIM, Notification)
+from models.notifications.tables import (ABSENCE_NOTICE, CONSENT, DROPPED, EMAIL, FAILED,
+                                         FELL_BACK, HELD_CHANNELS, LEAVE_APPLICATION,
+                                         MAX_ATTEMPTS, NOW, PENDING, PICKUP, SENDING, SENT,
+                                         STALE_CLAIM, Notification)
 from models.notifications.timing import due_time, municipality_zone
 from models.school.tables import Unit, User
 
@@ -107,8 +110,13 @@ def _still_allowed(row, day, known):
     if key not in known:
         if row.event == CONSENT and row.child_id is not None and row.thread_id is None:
             known[key] = access.consent_child(row.user, row.child_id, day)[0] is not None
+        elif row.event == ABSENCE_NOTICE and row.child_id is not None:
+            # Not if the child was marked present, or a report or leave came since.
+            known[key] = notice_still_due(row.user, row.child_id, row.path, day)
         elif row.event == LEAVE_APPLICATION and row.child_id is not None:
             known[key] = access.authority_over(row.user, row.child_id, day) is not None
+        elif row.event == PICKUP and row.child_id is not None:
+            known[key] = keeps_pickup_list(row.user, row.child_id, day)
         elif row.thread_id is not None:
             known[key] = access.thread_or_none(row.user, row.thread_id, day) is not None
         elif row.child_id is not None:

@@ -13,8 +13,11 @@ from models.school.tables import Child, Unit, User
 # Events a guardian hears about, and events staff hear about.
 MESSAGE, REPLY, CONSENT, LEAVE, POST = "message", "reply", "consent", "leave", "post"
 GUARDIAN_MESSAGE, LEAVE_APPLICATION = "guardian_message", "leave_application"
-GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST)
-STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION)
+# A child is absent with no word from home (guardians); a guardian asks to be called.
+ABSENCE_NOTICE, ABSENCE_CALL = "absence_notice", "absence_call"
+PICKUP = "pickup"  # a person on a pick-up list waits for the guardian's approval
+GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP)
+STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL)
 EVENTS = GUARDIAN_EVENTS + STAFF_EVENTS
 
 PUSH, EMAIL, SMS = "push", "email", "sms"

@@ -10,6 +10,7 @@ import peewee
 from peewee import fn
 
 from models.access.children import guardian_condition, responsible_child_ids, staff_group_ids
+from models.access.daycare import day_group_ids, unit_condition
 from models.db import Prepared, today
 from models.school.tables import (CONTACT_TEACHER, UNIT_LEADER, Child, Enrolment, Group, StaffRole,
                                   Unit, eighteenth_birthday_cutoff)
@@ -48,6 +49,9 @@ class GroupLine:
     children: int
     class_list: bool    # the user sees its class list (contact teacher, unit leader)
     register: bool = False  # the user keeps its attendance register
+    day_list: bool = False  # a kindergarten or after-school department whose day the user sees
+    unit_id: int = 0
+    unit_headcount: bool = False  # the user sees the head count of the whole unit
 
 
 def _guardian_overview_query(user, day, adult_cutoff):
@@ -100,7 +104,9 @@ def _reached_groups_query(user, day):
         (StaffRole.user == user) & StaffRole.group.is_null(False))
     return (Group.select(Group.id, Group.name, Unit.id, Unit.name, fn.COUNT(Enrolment.id),
                          Group.id.in_(teaches) | Group.unit.in_(leads),
-                         Group.id.in_(attached) | Group.unit.in_(leads))
+                         Group.id.in_(attached) | Group.unit.in_(leads),
+                         Group.id.in_(day_group_ids(user)),
+                         Unit.id.in_(Unit.select(Unit.id).where(unit_condition(user))))
             .join(Unit)
             .switch(Group)
             .join(Enrolment, peewee.JOIN.LEFT_OUTER,
@@ -127,8 +133,9 @@ def staff_overview(user, day=None):
     if not roles:  # most users are guardians: one query, not two
         return [], []
     by_unit = {}
-    for group_id, group, unit_id, unit, children, lists, keeps in _reached_groups(
-            user=user.id, day=day):
+    for (group_id, group, unit_id, unit, children, lists, keeps, day_list,
+         unit_headcount) in _reached_groups(user=user.id, day=day):
         by_unit.setdefault(unit_id, (unit, []))[1].append(
-            GroupLine(group_id, group, children, bool(lists), bool(keeps)))
+            GroupLine(group_id, group, children, bool(lists), bool(keeps), bool(day_list),
+                      unit_id, bool(unit_headcount)))
     return roles, list(by_unit.values())

@@ -10,13 +10,16 @@ which consents ask about a child, what is unread and when every guardian has app
 caregiver are each area's own conditions, reused here rather than written twice.
 """
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 
 from peewee import SQL, Value, fn
 
 from models import access
 from models.absence.tables import APPROVED, DECLINED, PENDING, LeaveApplication, school_days
+from models.attendance.tables import AbsenceNotice
+from models.access.attendance import open_notice_condition
+from models.access.pickup import kept_child_ids
 from models.consent.queries import applies_to, latest_version
 from models.consent.tables import (Consent, ConsentAnswer, ConsentItem, ConsentVersion,
                                    renewal_cutoff)
@@ -24,6 +27,7 @@ from models.db import Prepared, today
 from models.messaging.inbox import unread_query
 from models.messaging.tables import Thread
 from models.notifications.tables import DROPPED, FAILED, FELL_BACK, Notification
+from models.pickup.tables import PickupApproval, PickupPerson
 from models.school.caregivers import NOTICE_DAYS, all_approved
 from models.school.tables import (ADMINISTRATOR, WITHDRAWN_GRANT, CaregiverApproval,
                                   CaregiverGrant, Child, StaffRole, birthday_cutoff,
@@ -35,7 +39,9 @@ NEWS_DAYS = 7  # how long a leave decision, or a notification that failed, is ne
 CONSENTS, CAREGIVERS, LEAVE_DECIDED = "consents", "caregivers", "leave_decided"
 UNREAD, LEAVE, LEAVE_SHORT, CONFIRM, FAILED_NOTICES, ENDED = (
     "unread", "leave", "leave_short", "confirm", "failed", "ended")
-_PER_CHILD = (CONSENTS, CAREGIVERS, LEAVE_DECIDED)
+PICKUPS = "pickups"
+NOTICES = "notices"
+_PER_CHILD = (CONSENTS, CAREGIVERS, LEAVE_DECIDED, PICKUPS, NOTICES)
 
 _NO_DATE = SQL("CAST(NULL AS DATE)")
 
@@ -75,6 +81,28 @@ def _caregivers(user, day, adult_cutoff):
                    & CaregiverGrant.revoked_at.is_null() & CaregiverGrant.confirmed_at.is_null()
                    & ~fn.EXISTS(mine))
             .group_by(CaregiverGrant.child))
+
+
+def _pickups(user, day, adult_cutoff):
+    """Per child whose pick-up list the user keeps: persons on it the user has not
+    approved yet (models/pickup/lists.py)."""
+    mine = (PickupApproval.select(PickupApproval.id)
+            .where((PickupApproval.person == PickupPerson.id)
+                   & (PickupApproval.guardian == user)))
+    return (PickupPerson.select(_kind(PICKUPS), PickupPerson.child,
+                                fn.COUNT(PickupPerson.id), _NO_DATE, _NO_DATE)
+            .where(PickupPerson.child.in_(kept_child_ids(user, day, adult_cutoff))
+                   & PickupPerson.removed_at.is_null() & ~fn.EXISTS(mine))
+            .group_by(PickupPerson.child))
+
+
+def _notices(user, day, adult_cutoff):
+    """Per child the user answers for: today's notice of an unexplained absence, still
+    unanswered (models/attendance/notice.py)."""
+    return (AbsenceNotice.select(_kind(NOTICES), AbsenceNotice.child,
+                                 fn.COUNT(AbsenceNotice.id), _NO_DATE, _NO_DATE)
+            .where(open_notice_condition(user, day, adult_cutoff))
+            .group_by(AbsenceNotice.child))
 
 
 def _leave_decided(user, day, adult_cutoff, since):
@@ -145,6 +173,8 @@ def _ended(user, ended_since):
 def _waiting_query(user, day, adult_cutoff, pupil_cutoff, renewal, since, ended_since):
     parts = [_consents(user, day, adult_cutoff, pupil_cutoff, renewal),
              _caregivers(user, day, adult_cutoff),
+             _pickups(user, day, adult_cutoff),
+             _notices(user, day, adult_cutoff),
              _leave_decided(user, day, adult_cutoff, since),
              _unread(user, day, adult_cutoff),
              *_leave(user, day),
@@ -170,12 +200,15 @@ class Waiting:
     to_confirm: int         # caregiver requests to confirm (unit leaders)
     failed: int             # notifications that did not arrive (administrators)
     ended: bool             # the user's caregiver access was withdrawn lately
+    pickups: dict = field(default_factory=dict)  # pick-up persons to approve, per child
+    notices: dict = field(default_factory=dict)  # unanswered notices of absence, per child
 
     @property
     def empty(self):
         """Nothing to answer, decide, read or know (an ended access is told apart)."""
         return not (self.consents or self.caregivers or self.leave_decided or self.unread
-                    or self.leave or self.to_confirm or self.failed)
+                    or self.leave or self.to_confirm or self.failed or self.pickups
+                    or self.notices)
 
 
 def _as_date(value):
@@ -205,7 +238,8 @@ def waiting_for(user, teacher_limit, pupil_age=None, day=None):
             totals[kind] += count
     return Waiting(per_child[CONSENTS], per_child[CAREGIVERS], per_child[LEAVE_DECIDED],
                    totals[UNREAD], totals[LEAVE], totals[CONFIRM], totals[FAILED_NOTICES],
-                   bool(totals[ENDED]))
+                   bool(totals[ENDED]), pickups=per_child[PICKUPS],
+                   notices=per_child[NOTICES])
 
 
 def absent_by_group(lines):
