@@ -32,7 +32,9 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("kari", "/children/1/consents"), ("larer1a", "/groups/1/consents"),
          ("nina", "/groups/1/class-list"), ("kari", "/children/1/absence"),
          ("larer1a", "/groups/1/absence"), ("kari", "/posts/"),
-         ("kari", "/account/notifications"), ("admin", "/admin/notifications/")]
+         ("kari", "/account/notifications"), ("admin", "/admin/notifications/"),
+         ("larer1a", "/groups/1/register"), ("bhg", "/groups/4/day"),
+         ("bhg", "/groups/4/headcount"), ("kari", "/children/5/pickup")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 
