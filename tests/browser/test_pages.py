@@ -560,6 +560,13 @@ def test_a_form_sent_empty_opens_on_its_error_summary(open_session, live_app, us
     session.page.locator(button).click()
     page = session.page
     page.wait_for_selector("#error-summary")
+    # autofocus applies once the page has loaded, which on a busy machine is a moment
+    # after the summary is in the document: wait for it (a page that never focuses it
+    # still fails here).
+    page.wait_for_load_state()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'error-summary'",
+        timeout=5000)
     assert page.evaluate("document.activeElement.id") == "error-summary"
     box = page.locator("#error-summary").bounding_box()
     assert box["y"] < 740, box  # in view without scrolling
