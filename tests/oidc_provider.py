@@ -10,6 +10,7 @@ Use the session fixture by importing it into a test module:
     from tests.oidc_provider import oidc_provider  # noqa: F401 (a fixture)
 """
 import base64
+import fcntl
 import hashlib
 import json
 import shutil
@@ -233,15 +234,25 @@ def _check_node():
 
 
 def _install_node_modules():
-    if (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+    """`npm ci` once. Two test runs side by side (CI runs SQLite and PostgreSQL at once)
+    take turns under a file lock, and the modules count as installed only once `npm ci`
+    has finished (a marker file): `npm ci` empties node_modules first, so a bare
+    directory check let the other run start the provider from a half-filled one."""
+    done_marker = OIDC_DIR / "node_modules" / ".installed"
+    if done_marker.exists():
         return
-    npm = _tool("npm")
-    if npm is None:
-        raise RuntimeError(f"npm is needed once to install {OIDC_DIR}/node_modules")
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
-                          capture_output=True, text=True, check=False)
-    if done.returncode:
-        raise RuntimeError(f"npm ci in {OIDC_DIR} failed:\n{done.stdout}{done.stderr}")
+    with open(OIDC_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done_marker.exists():
+            return
+        npm = _tool("npm")
+        if npm is None:
+            raise RuntimeError(f"npm is needed once to install {OIDC_DIR}/node_modules")
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
+                              capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise RuntimeError(f"npm ci in {OIDC_DIR} failed:\n{done.stdout}{done.stderr}")
+        done_marker.touch()
 
 
 def _free_port():
