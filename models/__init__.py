@@ -13,6 +13,7 @@ from models.notifications.tables import (Notification, NotificationChoice, Notif
                                          PushSubscription, Setting)
 from models.pickup.tables import PickupApproval, PickupPerson, PickupToday
 from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
+from models.retention.jobs import JobLock
 from models.roster.tables import ImportRun
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
                                   EndedGuardianship, Enrolment, Group, Guardianship, StaffRole,
@@ -25,10 +26,10 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
           EmailChange, DraftUpload, DayOff, AttendanceMark, AttendanceSetting, AbsenceNotice,
-          PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin]
+          PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin, JobLock]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "AttendanceSetting", "AbsenceNotice", "Attachment", "AuditChild", "AuditEvent",
-           "DayOff", "Device", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday", "Presence",
+           "DayOff", "Device", "JobLock", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday", "Presence",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",
            "Consent", "ConsentAnswer", "ConsentChild", "ConsentItem", "ConsentVersion",
