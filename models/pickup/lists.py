@@ -17,6 +17,8 @@ from models.db import database, today, utcnow
 from models.notifications import notify
 from models.notifications.tables import PICKUP
 from models.pickup.tables import PickupApproval, PickupPerson, PickupToday
+# A person who cannot be added is refused as a caregiver request is: `reason` names why.
+from models.school.caregivers import Refused
 from models.school.tables import (WITH_RESPONSIBILITY, Enrolment, Group, Guardianship, Unit,
                                   User)
 
@@ -47,14 +49,6 @@ def approved_for(child_ids):
     for person in rows:
         found[person.child_id].append(person)
     return found
-
-
-class Refused(Exception):
-    """A person who cannot be added; `reason` names why."""
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

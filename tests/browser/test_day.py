@@ -4,6 +4,8 @@ tablet from pairing to a check-in confirmed with a PIN, and the school's notice 
 unexplained absence answered by a guardian. Each page passes axe in Norwegian and
 Swedish, at 360 px for guardians and 768 px for the tablet; each test leaves the shared
 demo database as it found it."""
+import contextlib
+
 import pytest
 
 from .test_pages import _on_a_school_day, check_page, each_locale
@@ -37,6 +39,19 @@ def _forget(live_app, *tables, child=None):
             query.execute()
 
 
+@contextlib.contextmanager
+def _school_day(live_app, clock, *tables, child="Noah"):
+    """A weekday that is not a holiday, with this test's rows of the child deleted before
+    and after; yields the demo's ids."""
+    ids = _demo(live_app)
+    _on_a_school_day(ids["Jonas"], clock)
+    _forget(live_app, *tables, child=ids[child])
+    try:
+        yield ids
+    finally:
+        _forget(live_app, *tables, child=ids[child])
+
+
 @each_locale
 def test_the_day_on_the_department_s_tablet_and_the_guardian_s_phone(
         open_session, live_app, clock, translate, locale):
@@ -44,10 +59,7 @@ def test_the_day_on_the_department_s_tablet_and_the_guardian_s_phone(
     in place, the counts follow); Kari sees it on her home page on her phone; Noah is
     then on the head count."""
     from models.daycare.tables import Presence
-    ids = _demo(live_app)
-    _on_a_school_day(ids["Jonas"], clock)  # a weekday, not a holiday
-    _forget(live_app, Presence, child=ids["Noah"])
-    try:
+    with _school_day(live_app, clock, Presence) as ids:
         staff = open_session(locale=locale, viewport=TABLET)
         staff.log_in("bhg")
         staff.goto(f"/groups/{ids['Blåklokka']}/day")
@@ -71,8 +83,6 @@ def test_the_day_on_the_department_s_tablet_and_the_guardian_s_phone(
         assert translate(locale, "Checked in %(time)s", time="10:00") in text or \
             translate(locale, "Checked in %(time)s", time="10:01") in text
         check_page(guardian, "home-child-day-kari", locale, PHONE)
-    finally:
-        _forget(live_app, Presence, child=ids["Noah"])
 
 
 @each_locale
@@ -81,10 +91,7 @@ def test_a_guardian_says_who_picks_up_today_on_a_phone(open_session, live_app, c
     """Kari says Randi picks Noah up today, without JavaScript, and the department's day
     list shows it to Bente."""
     from models.pickup.tables import PickupToday
-    ids = _demo(live_app)
-    _on_a_school_day(ids["Jonas"], clock)  # a weekday, not a holiday
-    _forget(live_app, PickupToday, child=ids["Noah"])
-    try:
+    with _school_day(live_app, clock, PickupToday) as ids:
         guardian = open_session(locale=locale, viewport=PHONE)
         guardian.log_in("kari")
         guardian.goto(f"/children/{ids['Noah']}/pickup")
@@ -102,8 +109,6 @@ def test_a_guardian_says_who_picks_up_today_on_a_phone(open_session, live_app, c
         staff.goto(f"/groups/{ids['Blåklokka']}/day")
         line = staff.page.locator(f"#child-{ids['Noah']}").inner_text()
         assert translate(locale, "Picks up today: %(name)s", name="Randi Hansen") in line
-    finally:
-        _forget(live_app, PickupToday, child=ids["Noah"])
 
 
 @each_locale
@@ -116,10 +121,7 @@ def test_the_shared_tablet_from_pairing_to_a_check_in_with_a_pin(open_session, l
     from models.daycare.tables import Presence
     from models.demo_day import DEMO_PIN
     from models.devices.tables import Device
-    ids = _demo(live_app)
-    _on_a_school_day(ids["Jonas"], clock)  # a weekday, not a holiday
-    _forget(live_app, Presence, child=ids["Noah"])
-    try:
+    with _school_day(live_app, clock, Presence) as ids:
         tablet = open_session(locale=locale, viewport=TABLET)
         tablet.log_in("styrer")
         tablet.goto("/devices/pair")
@@ -145,8 +147,6 @@ def test_the_shared_tablet_from_pairing_to_a_check_in_with_a_pin(open_session, l
             used = (AuditEvent.select().where(AuditEvent.action == "device.used")
                     .order_by(AuditEvent.id.desc()).first())
             assert used.actor_id == ids["bhg"]
-    finally:
-        _forget(live_app, Presence, child=ids["Noah"])
         with live_app.app_context(), dbmod.database.connection_context():
             Device.delete().where(Device.name == "Nettbrett ved døra").execute()
 
@@ -159,10 +159,8 @@ def test_a_pupil_marked_absent_without_a_word_and_the_guardian_answers_on_a_phon
     register then shows the report and her answer."""
     from models.absence.tables import Absence
     from models.attendance.tables import AbsenceNotice, AttendanceMark
-    ids = _demo(live_app)
-    _on_a_school_day(ids["Jonas"], clock)
-    _forget(live_app, AttendanceMark, AbsenceNotice, Absence, child=ids["Jonas"])
-    try:
+    with _school_day(live_app, clock, AttendanceMark, AbsenceNotice, Absence,
+                     child="Jonas") as ids:
         teacher = open_session(locale=locale, viewport=PHONE)
         teacher.log_in("larer1a")
         teacher.goto(f"/groups/{ids['1A']}/register")
@@ -181,5 +179,3 @@ def test_a_pupil_marked_absent_without_a_word_and_the_guardian_answers_on_a_phon
         line = teacher.page.locator(f"#row-{ids['Jonas']}").inner_text()
         assert "Nina Lie" in line
         check_page(teacher, "register-notice-larer1a", locale, PHONE)
-    finally:
-        _forget(live_app, AttendanceMark, AbsenceNotice, Absence, child=ids["Jonas"])
