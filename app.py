@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_decimal, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
@@ -22,6 +22,7 @@ import cli
 import municipality
 from models import protect
 from models import db as dbmod
+from models.data_export import tasks as data_export_tasks
 from models.notifications import queue as queue_model
 from models.notifications import senders
 from models.notifications import sms as sms_model
@@ -30,9 +31,14 @@ from models.notifications.mail import Mailer
 from views import (absence, account, admin, attendance, auth, brand, calendar, caregivers,
                    class_list, code_login, consent_setup, consents, deliveries, eid, errors, home,
                    letters, messages, notifications, organisation, posts, push)
+from views import archive as archive_views
 from views import attendance_notice, attendance_settings, devices, devices_tablet
 from views import daycare as daycare_views
+from views import dpo as dpo_views
+from views import my_data as my_data_views
 from views import pickup as pickup_views
+from views import rectification as rectification_views
+from views import seen as seen_views
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
@@ -272,6 +278,7 @@ def create_app(config=None):
     app.extensions["notice_senders"] = senders.senders()
     app.extensions["sms_gateway"] = sms_model.from_settings(settings["MUNICIPALITY"].sms)
     queue_model.init_app(app)
+    data_export_tasks.init_app(app)
     app.after_request(queue_model.after_request)
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
@@ -288,6 +295,13 @@ def create_app(config=None):
     app.before_request(devices_tablet.tablet_home)
     app.register_blueprint(pickup_views.bp)
     app.register_blueprint(daycare_views.bp)
+    app.register_blueprint(dpo_views.bp)
+    app.register_blueprint(my_data_views.bp)
+    app.register_blueprint(rectification_views.bp)
+    app.register_blueprint(archive_views.bp)
+    # Rule 12: who has seen a child's data (the family's page, and the access rows).
+    app.register_blueprint(seen_views.bp)
+    app.after_request(seen_views.after_request)
     errors.init_app(app)
 
     static_hashes = {}
@@ -306,6 +320,8 @@ def create_app(config=None):
 
     app.jinja_env.globals["email_link"] = email_link
     app.jinja_env.filters["local"] = local_time
+    # A size in bytes as megabytes with one decimal, in the page's language ("1,5").
+    app.jinja_env.filters["megabytes"] = lambda size: format_decimal(size / 1e6, "#,##0.0")
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages
     app.before_request(refuse_nul)
     app.after_request(security_headers)

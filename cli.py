@@ -2,6 +2,8 @@
 purge, import and create-admin. `register(app)` adds them to the app (create_app calls
 it); each runs inside the app's context, so it reads the app through current_app.
 """
+import datetime
+import shutil
 from pathlib import Path
 
 import click
@@ -9,22 +11,22 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from models import audit, demo
+from models import audit_chain
 from models import db as dbmod
+from models.archive import overview as archive_overview
+from models.archive import package as archive_package
 from models.consent import consent_book
-from models.daycare import retention as daycare_retention
 from models.login.passwords import hash_password
-from models.messaging import attachments as message_files
-from models.messaging.attachments import remove as remove_files
-from models.notifications import deliveries
-from models.posts import drafts as post_drafts
-from models.posts import posts as posts_model
+from models.retention import common as retention_common
+from models.retention import jobs
+from models.retention import run as retention_run
+from models.retention.kinds import KINDS
 from models.roster import applying, reading
 from models.roster import roster as roster_model
 from models.roster.rows import RosterError
 from models.school.tables import ADMINISTRATOR, StaffRole, User, school_year_of
 
 ROOT = Path(__file__).resolve().parent
-NOTIFICATION_DAYS = 90
 
 
 @click.command("migrate")
@@ -65,43 +67,30 @@ def worker_command(workers):
 @click.option("--dry-run", is_flag=True, help="Only say what would be deleted.")
 @with_appcontext
 def purge_command(dry_run):
-    """Delete posts and their photos published longer ago than the municipality's
-    retention period (retention.documentation_years) and check-in times older than
-    retention.check_in_school_years, and say what was deleted."""
-    config = current_app.config
-    years = config["MUNICIPALITY"].retention["documentation_years"]
+    """Delete every kind of data older than the municipality's retention periods
+    ([retention] in the municipality file; models/retention/), holding back what waits
+    for a confirmed archive package. Says how many of each kind, never which."""
+    settings = retention_common.settings_of(current_app)
     with dbmod.database.connection_context():
-        due = posts_model.due_for_purge(years)
-        check_in_years = config["MUNICIPALITY"].retention["check_in_school_years"]
         if dry_run:
-            for post in due:
-                click.echo(f"would delete post {post.id} ({post.published_at:%Y-%m-%d}): "
-                           f"{post.title}")
-            click.echo(f"{len(due)} posts older than {years} years")
-            expired = message_files.expired_kept(config["ATTACHMENT_DIR"])
-            click.echo(f"{len(expired)} expired files kept for message forms")
-            click.echo(f"{daycare_retention.due(check_in_years)} check-ins and pick-up "
-                       f"days older than {check_in_years} school years")
-            return
-        for post_id, title, published, files in posts_model.purge(
-                due, config["ATTACHMENT_DIR"], remove_files):
-            click.echo(f"deleted post {post_id} ({published:%Y-%m-%d}, {files} files): "
-                       f"{title}")
-        click.echo(f"deleted {len(due)} posts older than {years} years")
-        # Notifications are a record of who was told what when, kept only as long
-        # as the administrator needs it to see failures.
-        gone = deliveries.purge(NOTIFICATION_DAYS)
-        click.echo(f"deleted {gone} notifications older than {NOTIFICATION_DAYS} days")
-        # Photos chosen for a post that was never published.
-        drafts = post_drafts.purge_expired(config["ATTACHMENT_DIR"])
-        click.echo(f"deleted {drafts} unpublished photo drafts")
-        # Files a message form kept while it came back, past the time its token allows.
-        kept = message_files.purge_kept(config["ATTACHMENT_DIR"])
-        click.echo(f"deleted {kept} expired files kept for message forms")
-        # Kindergarten and after-school check-in times are personal data.
-        gone = daycare_retention.purge(check_in_years)
-        click.echo(f"deleted {gone} check-ins and pick-up days older than {check_in_years} "
-                   "school years")
+            outcomes = retention_run.survey(settings)
+        else:
+            try:
+                outcomes = retention_run.purge(settings)
+            except jobs.Busy:
+                raise click.ClickException(
+                    "an export is being made now: nothing was deleted; try again later"
+                ) from None
+    archivable = {kind.name for kind in KINDS if kind.held is not None}
+    for o in outcomes:
+        count = f"{o.count} due" if dry_run else f"deleted {o.count}"
+        held = f" ({o.held} held for archive)" if o.kind in archivable else ""
+        click.echo(f"{o.kind}: {count}{held}")
+    if any(o.held for o in outcomes):
+        click.echo("held: waiting for archive export (an archive package per unit and "
+                   "period, confirmed once the archive has taken it)")
+    if dry_run:
+        click.echo("dry run: nothing was deleted")
 
 
 @click.command("import")
@@ -170,8 +159,103 @@ def create_admin_command(username, first_name, last_name, email, password):
     click.echo(f"created administrator {user.username}")
 
 
+@click.group("audit")
+def audit_group():
+    """The audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command():
+    """Seal new audit events, check the whole hash chain, and name the first broken row
+    (exit status 1). Keep the printed head hash elsewhere: a later run's chain must
+    continue from it."""
+    with dbmod.database.connection_context():
+        result = audit_chain.verify()
+    if result.ok:
+        click.echo(f"audit log verified: {result.rows} rows, head {result.head}")
+        return
+    click.echo(f"audit log broken at event {result.broken.event_id} "
+               f"(seal {result.broken.seq or '-'}): {result.broken.problem}; "
+               f"{result.rows} rows verified before it")
+    raise SystemExit(1)
+
+
+@click.group("archive")
+def archive_group():
+    """Archive packages for the municipality's archive, made before the purge."""
+
+
+def _day(value):
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written as YYYY-MM-DD") from None
+
+
+@archive_group.command("export")
+@click.option("--unit", "unit_id", type=click.IntRange(1, 2**31 - 1), required=True)
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD (included).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Also copy the package into this folder.")
+@with_appcontext
+def archive_export_command(unit_id, start, end, out):
+    """Make the package of a unit's records of a period; print its path, size, SHA-256."""
+    first, last = _day(start), _day(end)
+    problem = archive_package.period_problem(first, last)
+    if problem:
+        raise click.BadParameter(archive_package.PROBLEMS[problem], param_hint="--from/--to")
+    with dbmod.database.connection_context():
+        unit = archive_overview.unit_or_none(unit_id)
+        if unit is None:
+            raise click.BadParameter(f"no unit {unit_id}", param_hint="--unit")
+        try:
+            export = archive_package.build(unit, first, last)
+        except jobs.Busy:
+            raise click.ClickException("the purge is running; try again later") from None
+    path = archive_package.path_of(export)
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        path = Path(shutil.copy2(path, Path(out) / path.name))
+    click.echo(f"package {export.id}: {path}")
+    click.echo(f"size {export.size} bytes, sha256 {export.sha256}")
+
+
+@archive_group.command("confirm")
+@click.argument("export_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def archive_confirm_command(export_id):
+    """Mark a package as taken by the archive: the purge may delete what it covers."""
+    with dbmod.database.connection_context():
+        export = archive_overview.confirm(export_id)
+    if export is None:
+        raise click.ClickException(f"no archive package {export_id}")
+    click.echo(f"package {export.id} confirmed {export.confirmed_at:%Y-%m-%d %H:%M} UTC")
+
+
+@archive_group.command("list")
+@with_appcontext
+def archive_list_command():
+    """The packages made, and what is due for archiving."""
+    with dbmod.database.connection_context():
+        made, due = archive_overview.exports(), archive_overview.due()
+    for line in made:
+        state = (f"confirmed {line.confirmed_at:%Y-%m-%d}" if line.confirmed_at
+                 else "not confirmed")
+        click.echo(f"package {line.id}: {line.unit_name} {line.start} to {line.end} "
+                   f"({', '.join(line.kinds)}), {line.size} bytes, {state}")
+    if not made:
+        click.echo("no archive packages yet")
+    for line in due:
+        click.echo(f"due: {line.unit_name} (unit {line.unit_id}) {line.start} to "
+                   f"{line.end}: {', '.join(line.kinds)}")
+    if not due:
+        click.echo("nothing due for archiving")
+
+
 COMMANDS = (migrate_command, worker_command, purge_command, import_command,
-            create_admin_command)
+            create_admin_command, audit_group, archive_group)
 
 
 def register(app):

@@ -28,10 +28,14 @@ KNOWN_KEYS = {
     "links": {"privacy_statement", "accessibility_statement"},
     "languages": {"default", "enabled"},
     "retention": {"documentation_years", "audit_log_years",
-                  "guardian_data_months_after_leaving", "check_in_school_years"},
+                  "guardian_data_months_after_leaving", "check_in_school_years",
+                  "messages_years", "absence_school_years", "consent_history_years",
+                  "child_records_months_after_leaving"},
     "consents": {"pupils_answer_from_age"},
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
     "daycare": {"closes"},
+    "archive": {"done_elsewhere"},
+    "privacy": {"show_staff_names_for_protected"},
     "eid_login": {"providers"},
     "sms": {"provider", "url", "username", "password", "password_file", "sender",
             "monthly_cap", "dry_run"},
@@ -83,6 +87,12 @@ class Municipality:
     # When kindergartens and after-school care close ([daycare] closes): the day list
     # shows who is still there, with their guardians' phones, from an hour before.
     daycare_closes: datetime.time = datetime.time(16, 30)
+    # [archive] done_elsewhere: the municipality archives its records another way, so the
+    # purge does not wait for Kontaktbok's archive packages to be confirmed.
+    archive_done_elsewhere: bool = False
+    # [privacy] show_staff_names_for_protected: a protected child's guardians see on
+    # "who has seen" the names of the staff, not only their roles (views/seen.py).
+    show_staff_names_for_protected: bool = False
 
     @property
     def theme_css(self):
@@ -219,7 +229,25 @@ def load(path):
         "guardian_data_months_after_leaving": r.positive_int(
             "retention.guardian_data_months_after_leaving", 3),
         "check_in_school_years": r.positive_int("retention.check_in_school_years", 2),
+        # models/retention/: what each period deletes, and municipality.example.toml why.
+        "messages_years": r.positive_int("retention.messages_years", 5),
+        "absence_school_years": r.positive_int("retention.absence_school_years", 3),
+        "consent_history_years": r.positive_int("retention.consent_history_years", 3),
+        "child_records_months_after_leaving": r.positive_int(
+            "retention.child_records_months_after_leaving", 12),
     }
+    for key, most in (("documentation_years", 50), ("audit_log_years", 50),
+                      ("messages_years", 50), ("absence_school_years", 50),
+                      ("consent_history_years", 50), ("check_in_school_years", 50),
+                      ("guardian_data_months_after_leaving", 600),
+                      ("child_records_months_after_leaving", 600)):
+        if retention[key] > most:
+            r.fail(f"retention.{key}", f"must be at most {most}, not {retention[key]}")
+    # A child's record takes its guardianships along; the guardians' data must go first.
+    if (retention["guardian_data_months_after_leaving"]
+            > retention["child_records_months_after_leaving"]):
+        r.fail("retention.guardian_data_months_after_leaving",
+               "must not be longer than retention.child_records_months_after_leaving")
 
     logo = None
     logo_name = r.get("municipality.logo", str, required=False)
@@ -271,6 +299,9 @@ def load(path):
         eid_login=_providers(r, path),
         sms=_sms(r, path),
         daycare_closes=datetime.time.fromisoformat(closes),
+        archive_done_elsewhere=r.get("archive.done_elsewhere", bool, False, required=False),
+        show_staff_names_for_protected=r.get("privacy.show_staff_names_for_protected", bool,
+                                             False, required=False),
     )
 
 

@@ -1,10 +1,14 @@
 """The domain. `MODELS` lists every table in creation order."""
 from models.absence.tables import Absence, LeaveApplication
+from models.access_log.tables import AccessRecord
+from models.archive.tables import ArchiveExport
 from models.attendance.tables import AbsenceNotice, AttendanceMark, AttendanceSetting
 from models.audit import AuditChild, AuditEvent
+from models.audit_chain import AuditPurge, AuditSeal
 from models.calendar.tables import DayOff
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from models.daycare.tables import Presence
+from models.data_export.tables import DataExport
 from models.devices.tables import Device, StaffPin
 from models.login.email_change import EmailChange
 from models.login.sessions import LoginSession
@@ -13,6 +17,7 @@ from models.notifications.tables import (Notification, NotificationChoice, Notif
                                          PushSubscription, Setting)
 from models.pickup.tables import PickupApproval, PickupPerson, PickupToday
 from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
+from models.rectification.tables import Rectification, RectificationEntry, RectificationUnit
 from models.retention.jobs import JobLock
 from models.roster.tables import ImportRun
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
@@ -26,7 +31,9 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           MediaTag, EndedGuardianship, ImportRun, NotificationChoice,
           NotificationSchedule, PushSubscription, Notification, Setting, AuditChild,
           EmailChange, DraftUpload, DayOff, AttendanceMark, AttendanceSetting, AbsenceNotice,
-          PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin, JobLock]
+          PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin, JobLock,
+          Rectification, RectificationUnit, RectificationEntry, DataExport,
+          AccessRecord, ArchiveExport, AuditSeal, AuditPurge]
 
 __all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "AttendanceSetting", "AbsenceNotice", "Attachment", "AuditChild", "AuditEvent",
            "DayOff", "Device", "JobLock", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday", "Presence",
@@ -36,4 +43,6 @@ __all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "Attendanc
            "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
            "LoginSession", "Message", "Notification", "NotificationChoice",
            "NotificationSchedule", "PushSubscription", "Setting", "StaffPin", "StaffRole",
-           "Thread", "ThreadParticipant", "Unit", "User"]
+           "Thread", "ThreadParticipant", "Unit", "User",
+           "Rectification", "RectificationEntry", "RectificationUnit", "DataExport",
+           "AccessRecord", "ArchiveExport", "AuditSeal", "AuditPurge"]

@@ -191,7 +191,7 @@ class Prepared:
 
     def __init__(self, build, **kinds):
         self._build = build
-        self._kinds = kinds  # parameter name -> int, str or datetime.date
+        self._kinds = kinds  # parameter name -> int, str, datetime.date or .datetime
         self._compiled = {}
         self._converters = {}  # for .tuples() queries: each column's python_value
 
@@ -199,7 +199,9 @@ class Prepared:
         markers = {}
         for n, (name, kind) in enumerate(self._kinds.items()):
             markers[name] = {int: -990_000_000 - n, str: f"\x00marker{n}\x00",
-                             datetime.date: datetime.date(1000, 1, 1 + n)}[kind]
+                             datetime.date: datetime.date(1000, 1, 1 + n),
+                             datetime.datetime: datetime.datetime(1000, 1, 1, 0, 0, 1 + n)
+                             }[kind]
         query = self._build(**markers)
         sql, params = query.sql()
         slots = []

@@ -13,6 +13,7 @@ from models.consent.tables import (AGREE, NO, PHOTO_ITEMS, YES, ConsentAnswer, C
                                    ConsentVersion)
 from models.db import database, today, utcnow
 from models.demo_day import kindergarten_day, morning, pickup_list, tablet
+from models.access_log import demo as access_log_demo
 from models.login.passwords import hash_password
 from models.messaging import attachments
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
@@ -20,11 +21,13 @@ from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF
 from models.notifications import notify
 from models.posts import posts
 from models.posts.tables import Post
+from models.rectification import demo as rectification_demo
 from models.protect import index_of
 from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF,
                                   SFO_STAFF, UNIT_LEADER, CaregiverApproval, CaregiverGrant, Child,
                                   ClassListShare, Enrolment, Group, Guardianship, StaffRole, Unit,
                                   User, school_year_of)
+from models.school.tables import DATA_PROTECTION_OFFICER
 
 PASSWORD = "kontaktbok-demo"
 
@@ -146,7 +149,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                 ("sfo", "Siri", "Fritid", [(SFO_STAFF, sfo, None)]),
                 ("styrer", "Stein", "Styrer", [(UNIT_LEADER, kindergarten, None)]),
                 ("bhg", "Bente", "Barnehage", [(KINDERGARTEN_STAFF, kindergarten, blaklokka)]),
-                ("admin", "Ada", "Administrator", [(ADMINISTRATOR, None, None)])):
+                ("admin", "Ada", "Administrator", [(ADMINISTRATOR, None, None)]),
+                ("personvern", "Dina", "Personvernombud",
+                 [(DATA_PROTECTION_OFFICER, None, None)])):
             staff = user(username, first, last, email=f"{username}@demo.kommune.no")
             for role, unit, group in roles:
                 StaffRole.create(user=staff, role=role, unit=unit, group=group)
@@ -242,6 +247,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                                 applied_at=now - datetime.timedelta(hours=5))
         for name, first, last in holidays:
             DayOff.create(unit=school, first_day=first, last_day=last, name=name)
+        rectification_demo.open_request(ola, day)
+        access_log_demo.opened(now, emma, school, staff["larer1a"],
+                               User.get(User.username == "rektor"))
         audit.record("demo.loaded", detail_note="demo municipality loaded")
 
 

@@ -3,7 +3,8 @@
 The cast is models/demo.py's users (README's table): two parents sharing Emma and Noah,
 Emma's father without parental responsibility, three parents of other children (one with
 a protected address), Emma's grandmother with caregiver access, school, after-school and
-kindergarten staff, and the administrator.
+kindergarten staff, the administrator, and the data-protection officer (who sees no
+child).
 """
 from models.absence.tables import LeaveApplication
 from models.consent.tables import Consent
@@ -14,7 +15,7 @@ from models.school.tables import Child, Group, Unit, User
 ANONYMOUS = None
 GUARDIANS = ["kari", "ola", "per", "nina", "lise", "amina", "bestemor"]
 STAFF = ["rektor", "larer1a", "faglarer", "sfo", "styrer", "bhg"]
-CAST = GUARDIANS + STAFF + ["admin"]
+CAST = GUARDIANS + STAFF + ["admin", "personvern"]
 ROLES = [ANONYMOUS] + CAST
 
 # Demo threads and posts by subject and title (models/demo.py).

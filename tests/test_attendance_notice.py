@@ -238,6 +238,10 @@ def test_a_notice_waits_for_the_units_time_and_is_dropped_if_a_report_came(
     due = {n.due_at.replace(tzinfo=datetime.timezone.utc).astimezone(OSLO).time()
            for n in Notification.select()}
     assert due == {datetime.time(11, 0)}
+    waiting = t("Absent from school without a report – please answer")
+    login("lise")  # not told yet: nothing waits for her before the notice time
+    assert waiting not in text_of(client.get("/"))
+    login("larer1a")
     page = client.get(f"/groups/{g1a().id}/register")
     assert t("Notice to the guardians at %(time)s: %(names)s", time="11:00",
              names="Lise Berg") in text_of(page)
@@ -251,6 +255,8 @@ def test_a_notice_waits_for_the_units_time_and_is_dropped_if_a_report_came(
     clock.set(datetime.datetime(2026, 11, 18, 11, 0, 1, tzinfo=OSLO))
     run_queue(app)
     assert mails(smtp) == ["lise@example.org"]
+    login("lise")  # told now, and the notice waits for her answer
+    assert waiting in text_of(client.get("/"))
     kari = Notification.get(Notification.user == users["kari"].id)
     assert (kari.status, kari.error) == (DROPPED, "no access")
     assert Notification.get((Notification.user == users["lise"].id)

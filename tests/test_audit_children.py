@@ -37,6 +37,7 @@ SOMETIMES_OR_NEVER = {
     "post.published", "post.edited", "post.purged", "audit_log.read", "demo.loaded",
     "login", "logout", "announcement.sent", "consent.defined", "code_login.sent",
     "notifications.chosen", "email.change_asked", "email.changed",
+    "rectification.requested",  # about a child, or about one's own contact details
 }
 
 

@@ -20,6 +20,7 @@ from models.db import today, utcnow
 from views import absence_forms as forms
 from views.common import DATE_MAX, DATE_MIN, client_ip, date_from, render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, LEAVE_STATUS, translated
+from views.seen import personal_page, saw
 
 bp = Blueprint("absence", __name__)
 DECIDED_DAYS = 90  # how far back /leave/ shows decided applications
@@ -64,6 +65,7 @@ def _page(child, role, form=None, errors=None, warnings=None, leave_form=None,
 
 @bp.route("/children/<int:child_id>/absence")
 @login_required
+@personal_page("absence")
 def child(child_id):
     return _page(*_viewer(child_id))
 
@@ -198,6 +200,7 @@ def pickup(child_id):
 
 @bp.route("/groups/<int:group_id>/absence")
 @login_required
+@personal_page("group_absence")
 def group_day(group_id):
     user = current_user._get_current_object()
     found = access.staff_group_children(user, group_id)
@@ -206,6 +209,7 @@ def group_day(group_id):
     name, _, children = found
     day = date_from(request.args, "day", today())
     lines = absence.on_day_in_group(group_id, day)
+    saw([row[0] for row in children] + [line.child_id for line in lines], unit=found[1])
     return render("absence/group.html", group_id=group_id, group_name=name, day=day,
                   lines=lines, children=children,
                   register_link=register_group_or_none(user, group_id) is not None,
@@ -270,6 +274,7 @@ def _pending_for(user):
 
 @bp.route("/leave/")
 @login_required
+@personal_page("leave")
 def pending():
     """The applications waiting for the user's decision, and those decided lately in
     their units and groups, with the decision and its reason."""
@@ -278,6 +283,7 @@ def pending():
         utcnow() - datetime.timedelta(days=DECIDED_DAYS))
     if applications is None:
         abort(404)
+    saw([a.child_id for a in list(applications) + list(decided)])
     return render("absence/leave.html", applications=applications, may_decide=may_decide,
                   limit=_policy().teacher_leave_days, errors={}, decided=decided,
                   leave_days=absence.leave_days(list(applications) + list(decided)),

@@ -30,6 +30,7 @@ from models.school.tables import installation_counts, school_year_of
 from views.common import administrators_only, client_ip, number_from, parse_number, render
 from views.labels import (AUDIT_EVENT_NAMES, IMPORT_ACTIONS, IMPORT_KINDS, OBJECT_NAMES,
                           translated)
+from views.seen import personal_page, saw
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 administrators_only(bp)
@@ -67,6 +68,7 @@ def index():
 
 
 @bp.route("/log", methods=["POST"])
+@personal_page("audit_log", child_arg=None)
 def log():
     """The access log, optionally only one person's acts, one kind of event, or what
     concerns one child (found by national identity number). Reading it is logged with
@@ -93,6 +95,8 @@ def log():
                                  ("kind", form["kind"])) if v}
     audit.record("audit_log.read", actor=current_user, ip=client_ip(), reason=form["reason"],
                  **filters)
+    if child is not None:
+        saw([child.id])  # the child's family sees that the administrator read its log
     if filters:
         events = AuditEvent.filtered(actor_id=person and person.id, action=form["kind"],
                                      child_id=child and child.id)
@@ -104,6 +108,7 @@ def log():
 
 
 @bp.route("/thread", methods=["POST"])
+@personal_page("thread_inspection")
 def thread():
     """Open one conversation, read-only: only with a stated reason, which goes to the
     audit log before anything is shown (rule 3). Nothing is marked as read, and files
@@ -123,6 +128,7 @@ def thread():
         return _entry_page(status=400, inspect=form)
     audit.record("thread.inspected", actor=current_user, obj=found, ip=client_ip(),
                  reason=form["reason"], child=found.child_id)
+    saw([found.child_id] if found.child_id else [], unit=found.unit_id)
     return render("admin/thread.html", thread=found, reason=form["reason"],
                   people=thread_page.participants(found), lines=thread_page.messages(found),
                   files=thread_page.attachments_by_message(found))

@@ -19,6 +19,7 @@ from views.attendance_forms import (ANSWER_NAMES, REASON_NAMES, STATUS_NAMES, cl
                                     read_lesson, read_mark, read_marks, read_term)
 from views.common import client_ip, date_from, refuse, render
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
+from views.seen import personal_page, saw
 
 bp = Blueprint("attendance", __name__)
 
@@ -49,6 +50,7 @@ def _page(group, day, lesson, rows=None, errors=None, status=200):
     why, previous, following = register_model.around(group.unit, day)
     if rows is None:
         rows = [] if why else register_model.register(group.id, day, lesson)
+    saw([row.child_id for row in rows], unit=group.unit_id)
     return render("attendance/register.html", status=status,
                   day_name=day_text(day), closed=closed_text(why, day) if why else None,
                   rows=rows, errors=errors or {}, lessons=_settings(group).lessons,
@@ -65,6 +67,7 @@ def _open_day(group, day):
 
 @bp.route("/groups/<int:group_id>/register")
 @login_required
+@personal_page("register")
 def register(group_id):
     group = _group(group_id)
     return _page(group, date_from(request.args, "day", today()),
@@ -119,10 +122,12 @@ def save_one(group_id, child_id):
 
 @bp.route("/groups/<int:group_id>/attendance")
 @login_required
+@personal_page("attendance")
 def statistics(group_id):
     group = _group(group_id)
     term = read_term(request.args, stats_model.term_at(today()))
     found = stats_model.statistics(group.unit, group.id, term, _settings(group).lessons)
+    saw([line.child_id for line in found.lines], unit=group.unit_id)
     previous, following = term.neighbours()
     return render("attendance/statistics.html", group=group, found=found,
                   previous=previous, following=following,
@@ -131,10 +136,12 @@ def statistics(group_id):
 
 @bp.route("/groups/<int:group_id>/attendance.csv")
 @login_required
+@personal_page("attendance")
 def statistics_csv(group_id):
     group = _group(group_id)
     term = read_term(request.args, stats_model.term_at(today()))
     found = stats_model.statistics(group.unit, group.id, term, _settings(group).lessons)
+    saw([line.child_id for line in found.lines], unit=group.unit_id)
     filename = f"attendance-{group.id}-{term.key}.csv"
     return Response(stats_model.as_csv(found).encode("utf-8"),
                     mimetype="text/csv; charset=utf-8",

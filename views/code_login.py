@@ -15,6 +15,7 @@ from models.notifications import mail, sending, sms
 
 from views.common import client_ip, parse_number, render
 from views.login_common import begin_session, safe_next
+from views.seen import personal_page
 
 bp = Blueprint("code_login", __name__)
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ def _guardians_for_staff(child_id, changing=False):
 
 @bp.route("/children/<int:child_id>/code-login", methods=["GET", "POST"])
 @login_required
+@personal_page("guardians")
 def manage(child_id):
     child, guardians = _guardians_for_staff(child_id, changing=request.method == "POST")
     may_change = access.authority_over(current_user._get_current_object(), child_id)

@@ -323,6 +323,7 @@ def layout_urls(app):
             new_message=url_for("messages.new"),
             posts=url_for("posts.index"),
             notifications=url_for("notifications.settings"),
+            my_data=url_for("my_data.index"),
             announce=url_for("messages.announce"),
             archived=url_for("messages.index", archived=1),
         )

@@ -19,6 +19,7 @@ from views.code_login import refuse_lower_assurance
 from views.common import client_ip, render, wants_fragment
 from views.labels import (ANSWER_NAMES, CONSENT_CHANNEL_NAMES, CONSENT_STATUS_NAMES, PHOTO_SHORT,
                           STATUS_SHORT, translated)
+from views.seen import personal_page, saw
 
 bp = Blueprint("consents", __name__)
 
@@ -57,6 +58,7 @@ def _child_page(child_id):
 
 @bp.route("/children/<int:child_id>/consents")
 @login_required
+@personal_page("consents")
 def child(child_id):
     found, may_answer, page, _ = _child_page(child_id)
     return render("consents/child.html", child=found, may_answer=may_answer, page=page,
@@ -101,6 +103,7 @@ def answer(child_id, item_id):
 
 @bp.route("/children/<int:child_id>/consents/history")
 @login_required
+@personal_page("consents")
 def history(child_id):
     found, _, page, staff = _child_page(child_id)
     titles = {c.id: c.title for c, _ in page.consents}
@@ -118,11 +121,13 @@ def _group_table(group_id):
     name, unit_id, rows = found
     consents, table = consent_book.for_group(group_id, rows, *_languages(),
                                              pupil_age=_pupil_age())
+    saw([row.id for row in table], unit=unit_id)
     return name, unit_id, consents, table
 
 
 @bp.route("/groups/<int:group_id>/consents")
 @login_required
+@personal_page("group_consents")
 def group(group_id):
     name, _, consents, table = _group_table(group_id)
     return render("consents/group.html", group_id=group_id, group_name=name,
@@ -132,6 +137,7 @@ def group(group_id):
 
 @bp.route("/groups/<int:group_id>/consents/print")
 @login_required
+@personal_page("group_consents")
 def group_print(group_id):
     name, _, consents, table = _group_table(group_id)
     return render("consents/print.html", group_name=name, consents=consents, table=table,

@@ -19,6 +19,7 @@ from views.absence_forms import day_text
 from views.common import client_ip, render
 from views.daycare_forms import BAD_TIME, STATUS_NAMES, read_pickup, read_time, refusal
 from views.labels import ABSENCE_PARTS, ABSENCE_REASONS, translated
+from views.seen import personal_page, saw
 
 bp = Blueprint("daycare", __name__)
 NEAR_CLOSING = datetime.timedelta(hours=1)
@@ -57,6 +58,7 @@ def _page(group, errors=None, status=200, chosen=None):
     near = near_closing()
     rows = day_model.day_list(group, day, near_closing=near,
                               protected_lists=group.attached)
+    saw([row.child_id for row in rows], unit=group.unit_id)
     return render("daycare/day.html", status=status, group=group, day=day, rows=rows,
                   day_name=day_text(day), counts=day_model.counts(rows), near=near,
                   errors=errors or {}, chosen=chosen or {}, hhmm=_hhmm, **_names())
@@ -94,6 +96,7 @@ def _act(group, child_id, action):
 
 @bp.route("/groups/<int:group_id>/day")
 @login_required
+@personal_page("day")
 def day(group_id):
     return _page(_group(group_id))
 
@@ -137,6 +140,7 @@ def _correct_page(group, row, values, errors=None, status=200):
 
 @bp.route("/groups/<int:group_id>/day/<int:child_id>/correct")
 @login_required
+@personal_page("day")
 def correct(group_id, child_id):
     group = _group(group_id)
     row = _listed_row(group, child_id)
@@ -175,6 +179,7 @@ def save_correction(group_id, child_id):
 
 def _headcount(title, unit, found, back):
     at = _now()
+    saw([here.child_id for here in found])
     return render("daycare/headcount.html", title=title, unit=unit,
                   groups=headcount_model.by_group(found), total=len(found), at=at,
                   day_text=day_text(at.date()), back=back, here=request.path)
@@ -182,6 +187,7 @@ def _headcount(title, unit, found, back):
 
 @bp.route("/groups/<int:group_id>/headcount")
 @login_required
+@personal_page("headcount")
 def group_headcount(group_id):
     group = _group(group_id)
     return _headcount(group.name, group.unit.name,
@@ -191,6 +197,7 @@ def group_headcount(group_id):
 
 @bp.route("/units/<int:unit_id>/headcount")
 @login_required
+@personal_page("headcount")
 def unit_headcount(unit_id):
     unit = headcount_unit_or_none(current_user._get_current_object(), unit_id)
     if unit is None:

@@ -5,6 +5,7 @@ from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, 
                                          EMAIL, FAILED, FELL_BACK, GUARDIAN_MESSAGE, LEAVE,
                                          LEAVE_APPLICATION, MESSAGE, PENDING, PICKUP, POST, PUSH,
                                          REPLY, SENDING, SENT, SMS)
+from models.notifications.tables import RECTIFICATION, RECTIFIED
 
 ROLE_NAMES = {
     "unit_leader": _l("Leader of the unit (principal or head)"),
@@ -13,6 +14,7 @@ ROLE_NAMES = {
     "sfo_staff": _l("After-school care staff"),
     "kindergarten_staff": _l("Kindergarten staff"),
     "administrator": _l("Municipal administrator"),
+    "data_protection_officer": _l("Data-protection officer"),
 }
 
 # What an entry of the audit log records.
@@ -23,6 +25,12 @@ AUDIT_EVENT_NAMES = {
     "logout": _l("Logged out"),
     "demo.loaded": _l("Demo data loaded"),
     "audit_log.read": _l("Access log read"),
+    "audit.verified": _l("Access log's hash chain checked"),
+    "audit.purged": _l("Old access log entries deleted"),
+    "purge.run": _l("Retention purge run (counts per kind of data)"),
+    "archive.exported": _l("Archive package made"),
+    "archive.downloaded": _l("Archive package downloaded"),
+    "archive.confirmed": _l("Archive package confirmed as taken by the archive"),
     "account.created": _l("Account created"),
     "thread.started": _l("Conversation started"),
     "message.withdrawn": _l("Message withdrawn"),
@@ -98,6 +106,15 @@ AUDIT_EVENT_NAMES = {
     "device.locked": _l("Shared tablet locked after wrong PINs"),
     "device.used": _l("Check-in or check-out on a shared tablet"),
     "pin.set": _l("PIN for shared tablets set"),
+    "export.requested": _l("Copy of own data asked for"),
+    "export.downloaded": _l("Copy of own data downloaded"),
+    "rectification.requested": _l("Correction of personal data asked for"),
+    "rectification.answered": _l("Request to correct personal data answered"),
+    "rectification.withdrawn": _l("Request to correct personal data withdrawn"),
+    "rectification.commented": _l("Comment on a request to correct personal data"),
+    "rectification.read": _l("Request to correct personal data read by the administrator"),
+    "dpo.viewed": _l("Privacy overview read by the data-protection officer"),
+    "dpo.document": _l("Privacy document downloaded by the data-protection officer"),
 }
 
 UNIT_KIND_NAMES = {
@@ -174,6 +191,8 @@ OBJECT_NAMES = {
     "child": _l("child no. %(id)s"),
     "user": _l("account no. %(id)s"),
     "device": _l("shared tablet no. %(id)s"),
+    "archive_export": _l("archive package no. %(id)s"),
+    "rectification": _l("request to correct personal data no. %(id)s"),
 }
 
 # How a caregiver is related to the child.
@@ -246,6 +265,9 @@ NOTIFICATION_EVENT_NAMES = {
     ABSENCE_NOTICE: _l("Your child is absent without a report (urgent)"),
     ABSENCE_CALL: _l("A guardian asks to be called about an absence (urgent)"),
     PICKUP: _l("Persons on a pick-up list to approve"),
+    RECTIFICATION: _l("Requests to correct personal data to answer"),
+    RECTIFIED: _l("Replies to your requests to correct personal data"),
+    "export_ready": _l("Your copy of your data is ready to download"),
 }
 NOTIFICATION_STATUS_NAMES = {
     PENDING: _l("waiting"),

@@ -21,6 +21,7 @@ from views.common import ID_MAX, client_ip, number_from, render
 from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
 from views.messages_forms import (check_text, form_token, in_form_order,
                                   keep_for_next_round, stored, uploads)
+from views.seen import personal_page, saw
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -59,8 +60,10 @@ def index():
 
 @bp.route("/<int:thread_id>")
 @login_required
+@personal_page("thread")
 def thread(thread_id):
     found = _thread_or_404(thread_id)
+    saw([found.child_id] if found.child_id else [], unit=found.unit_id)
     return _thread_page(found)
 
 

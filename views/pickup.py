@@ -17,6 +17,7 @@ from views import pickup_forms as forms
 from views.absence_forms import day_text
 from views.common import client_ip, render
 from views.labels import translated
+from views.seen import personal_page
 
 bp = Blueprint("pickup", __name__)
 
@@ -68,6 +69,7 @@ def _page(child, role, person_form=None, person_errors=None, day_form=None,
 
 @bp.route("/children/<int:child_id>/pickup")
 @login_required
+@personal_page("pickup")
 def child(child_id):
     return _page(*_viewer(child_id))
 

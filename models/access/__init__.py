@@ -20,7 +20,8 @@ family; this module is the entry point (`from models import access`):
 """
 from models.access.children import (child_or_none, children, group_or_none, groups,
                                     guarded_child_ids, guarded_children, guardian_child_or_none,
-                                    invited_child_or_none, own_children, staff_child_or_none,
+                                    invited_child_or_none, own_children, responsible_children,
+                                    staff_child_or_none,
                                     staff_children, staff_group_children, staff_group_ids,
                                     staff_groups, units)
 from models.access.class_list import class_list_viewer, joined_guardian_sees
@@ -31,8 +32,8 @@ from models.access.leave import (absence_viewer, authority_child_ids, authority_
                                  changeable_reports, leave_deciders, leave_page, leave_scope,
                                  leave_to_decide, leave_to_decide_all, own_report_or_none)
 from models.access.posts import post_condition
-from models.access.roles import (events_heard, home_roles, is_administrator, is_information_only,
-                                 is_staff)
+from models.access.roles import (events_heard, home_roles, is_administrator,
+                                 is_data_protection_officer, is_information_only, is_staff)
 from models.access.threads import (ThreadView, acts_as_guardian, announcement_targets,
                                    children_to_write_about, may_reply_as, replies_privately,
                                    reply_rights, staff_units_for, thread_condition,
@@ -46,9 +47,11 @@ __all__ = [
     "consent_child", "consent_scope",
     "events_heard", "group_or_none", "groups", "guarded_child_ids", "guarded_children",
     "guardian_child_or_none", "home_roles", "invited_child_or_none", "is_administrator",
-    "is_information_only", "is_staff", "joined_guardian_sees", "leave_deciders", "leave_page",
+    "is_data_protection_officer", "is_information_only", "is_staff", "joined_guardian_sees",
+    "leave_deciders", "leave_page",
     "leave_scope", "leave_to_decide", "leave_to_decide_all", "may_answer_consents",
     "may_reply_as", "own_children", "own_report_or_none", "post_condition",
+    "responsible_children",
     "replies_privately", "reply_rights", "staff_child_or_none", "staff_children",
     "staff_group_children", "staff_group_ids", "staff_groups", "staff_units_for",
     "thread_condition", "thread_for_inspection", "thread_or_none", "threads", "units",

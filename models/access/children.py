@@ -101,6 +101,13 @@ def guarded_children(user, day=None):
         guardian_condition(user, day, eighteenth_birthday_cutoff(day)))
 
 
+def responsible_children(user, day=None):
+    """The children the user sees as a guardian with parental responsibility, by first
+    name: those whose data the user may ask about (who has seen it, what is wrong)."""
+    return list(guarded_children(user, day).where(Child.id.in_(responsible_child_ids(user)))
+                .order_by(Child.first_name, Child.id))
+
+
 def guarded_child_ids(user, day, adult_cutoff):
     """Ids of the children the user sees as a guardian or caregiver, as a subquery
     that a prepared query can hold (`adult_cutoff` as for `post_condition`)."""

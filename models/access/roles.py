@@ -4,9 +4,14 @@ import peewee
 from peewee import fn
 
 from models.db import Prepared, database
-from models.notifications.tables import GUARDIAN_EVENTS, STAFF_EVENTS
-from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, UNIT_LEADER, WITH_RESPONSIBILITY,
-                                  CaregiverGrant, Guardianship, StaffRole)
+from models.notifications.tables import GUARDIAN_EVENTS, PERSONAL_EVENTS, STAFF_EVENTS
+from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, DATA_PROTECTION_OFFICER,
+                                  UNIT_LEADER, WITH_RESPONSIBILITY, CaregiverGrant, Guardianship,
+                                  StaffRole)
+
+# Roles that make nobody staff of a unit: the administrator (reads with a stated reason)
+# and the data-protection officer (reads no child at all).
+NOT_STAFF = (ADMINISTRATOR, DATA_PROTECTION_OFFICER)
 
 _administrator_roles = Prepared(
     lambda user: StaffRole.select(StaffRole.id)
@@ -16,6 +21,16 @@ _administrator_roles = Prepared(
 
 def is_administrator(user):
     return bool(_administrator_roles(user=user.id))
+
+
+_officer_roles = Prepared(
+    lambda user: StaffRole.select(StaffRole.id)
+    .where((StaffRole.user == user) & (StaffRole.role == DATA_PROTECTION_OFFICER))
+    .limit(1).tuples(), user=int)
+
+
+def is_data_protection_officer(user):
+    return bool(_officer_roles(user=user.id))
 
 
 _responsibilities = Prepared(
@@ -30,13 +45,14 @@ def is_information_only(user):
 
 
 def is_staff(user):
-    """Does the user hold any staff role other than administrator?"""
+    """Does the user hold any staff role other than administrator or data-protection
+    officer?"""
     return bool(_staff_roles(user=user.id))
 
 
 _staff_roles = Prepared(
     lambda user: StaffRole.select(StaffRole.id)
-    .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR)).limit(1).tuples(),
+    .where((StaffRole.user == user) & StaffRole.role.not_in(NOT_STAFF)).limit(1).tuples(),
     user=int)
 
 
@@ -45,7 +61,7 @@ _roles_heard = Prepared(lambda user: peewee.Select(columns=[
     fn.EXISTS(CaregiverGrant.select(CaregiverGrant.id)
               .where(CaregiverGrant.caregiver == user)),
     fn.EXISTS(StaffRole.select(StaffRole.id)
-              .where((StaffRole.user == user) & (StaffRole.role != ADMINISTRATOR))),
+              .where((StaffRole.user == user) & StaffRole.role.not_in(NOT_STAFF))),
     fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == user)),
 ]).bind(database).tuples(), user=int)
 
@@ -55,7 +71,7 @@ def events_heard(user):
     whether they hold any staff role), asked in one query."""
     guardian, caregiver, staff, any_role = _roles_heard(user=user.id)[0]
     return ((GUARDIAN_EVENTS if guardian or caregiver or not staff else ())
-            + (STAFF_EVENTS if staff else ())), bool(any_role)
+            + (STAFF_EVENTS if staff else ()) + PERSONAL_EVENTS), bool(any_role)
 
 
 def home_roles(role_names):

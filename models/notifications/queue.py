@@ -7,6 +7,7 @@ hours and retries.
 `make run` starts the worker (`flask --app app worker`) beside the web server.
 """
 import contextlib
+import datetime
 import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,12 +15,26 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from huey import RedisHuey, SqliteHuey, crontab
 
+from models import audit_chain
 from models.db import database
 from models.notifications import notify, sending
+from models.retention import run as retention_run
 
 log = logging.getLogger("kontaktbok.queue")
 ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
 BATCH = 200
+# Not between 02:00 and 03:00, the hour the spring night skips and the autumn one repeats.
+PURGE_AT = datetime.time(4, 15)
+
+
+def local_time(at, zone, utc=True):
+    """A huey schedule that fires once a day at `at` in `zone` (huey's own crontab reads
+    its clock in UTC, which would move the job with summer time)."""
+    def due(timestamp):
+        if utc:
+            timestamp = timestamp.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
+        return (timestamp.hour, timestamp.minute) == (at.hour, at.minute)
+    return due
 
 
 def local_zone():
@@ -51,6 +66,35 @@ class Queue:
             self.run()
 
         self.dispatch_task, self.sweep_task = dispatch_task, sweep_task
+
+        # The audit log's new events join its hash chain (models/audit_chain.py).
+        @self.huey.periodic_task(crontab(minute="*"), name="seal_audit")
+        def seal_task():
+            self.seal()
+
+        self.seal_task = seal_task
+
+        # The retention purge, daily at 04:15 local time (`flask purge` runs the same).
+        @self.huey.periodic_task(local_time(PURGE_AT, ZONES[config["MUNICIPALITY"].country],
+                                            utc=self.huey.utc), name="purge")
+        def purge_task():
+            self.purge()
+
+        self.purge_task = purge_task
+
+    def purge(self):
+        """The retention purge (models/retention/run.py), with its own connection."""
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        with self.app.app_context(), connection:
+            return retention_run.daily(self.app)
+
+    def seal(self):
+        """Seal the audit events written since the last run; returns how many."""
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        with self.app.app_context(), connection:
+            return audit_chain.seal()
 
     def run(self, now=None):
         """Send everything due, in batches. Returns {status: count} over all batches."""

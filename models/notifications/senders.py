@@ -21,6 +21,8 @@ from models.notifications.sending import Transient, Undeliverable
 from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, EMAIL,
                                          GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
                                          PICKUP, POST, PUSH, REPLY, SMS, PushSubscription)
+from models.notifications.tables import RECTIFICATION, RECTIFIED
+from models.notifications.tables import EXPORT_READY
 from models.notifications.timing import month_start
 
 log = logging.getLogger("kontaktbok.notify")
@@ -36,6 +38,9 @@ TITLES = {
     ABSENCE_NOTICE: _l("%(unit)s: your child is absent without a report"),
     ABSENCE_CALL: _l("%(unit)s: a guardian asks to be called about an absence"),
     PICKUP: _l("%(unit)s: a person on a pick-up list waits for your approval"),
+    RECTIFICATION: _l("%(unit)s: a request to correct personal data waits for your answer"),
+    RECTIFIED: _l("%(unit)s has replied to your request to correct personal data"),
+    EXPORT_READY: _l("Your copy of your data is ready"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
@@ -49,6 +54,9 @@ PLAIN_TITLES = {
     ABSENCE_NOTICE: _l("Your child is absent without a report"),
     ABSENCE_CALL: _l("A guardian asks to be called about an absence"),
     PICKUP: _l("A person on a pick-up list waits for your approval"),
+    RECTIFICATION: _l("A request to correct personal data waits for your answer"),
+    RECTIFIED: _l("Your request to correct personal data has a reply"),
+    EXPORT_READY: _l("Your copy of your data is ready"),
 }
 
 

@@ -16,9 +16,14 @@ GUARDIAN_MESSAGE, LEAVE_APPLICATION = "guardian_message", "leave_application"
 # A child is absent with no word from home (guardians); a guardian asks to be called.
 ABSENCE_NOTICE, ABSENCE_CALL = "absence_notice", "absence_call"
 PICKUP = "pickup"  # a person on a pick-up list waits for the guardian's approval
-GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP)
-STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL)
-EVENTS = GUARDIAN_EVENTS + STAFF_EVENTS
+# A rectification request to answer (staff); its answer or a comment (the requester).
+RECTIFICATION, RECTIFIED = "rectification", "rectification_answer"
+GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP, RECTIFIED)
+STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL, RECTIFICATION)
+# Everyone's own: their copy of their data is ready (models/data_export/).
+EXPORT_READY = "export_ready"
+PERSONAL_EVENTS = (EXPORT_READY,)
+EVENTS = GUARDIAN_EVENTS + STAFF_EVENTS + PERSONAL_EVENTS
 
 PUSH, EMAIL, SMS = "push", "email", "sms"
 CHANNELS = (PUSH, EMAIL, SMS)

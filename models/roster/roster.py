@@ -293,7 +293,8 @@ def _plan_staff(result):
         return  # the file says nothing about staff (no staff.csv): their roles stay
     unit_ids = [u.id for u in result.units.values() if u is not None]
     result.roles = list(StaffRole.select(StaffRole, User).join(User).where(
-        StaffRole.unit.in_(unit_ids) & (StaffRole.role != "administrator")))
+        StaffRole.unit.in_(unit_ids)
+        & StaffRole.role.not_in(("administrator", "data_protection_officer"))))
     wanted = {_role_key(result, r) for r in roster.roles}
     have = set()
     for role in result.roles:

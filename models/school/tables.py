@@ -224,8 +224,11 @@ GROUP_STAFF = "group_staff"          # subject teacher, assistant: attached to g
 SFO_STAFF = "sfo_staff"
 KINDERGARTEN_STAFF = "kindergarten_staff"
 ADMINISTRATOR = "administrator"
+# Sees the installation's privacy figures and documents, never a child (rule 12); not
+# staff of any unit. Unit null: the whole municipality.
+DATA_PROTECTION_OFFICER = "data_protection_officer"
 ROLES = (UNIT_LEADER, CONTACT_TEACHER, GROUP_STAFF, SFO_STAFF, KINDERGARTEN_STAFF,
-         ADMINISTRATOR)
+         ADMINISTRATOR, DATA_PROTECTION_OFFICER)
 # Roles that reach every child of their unit, and roles that reach only their groups.
 UNIT_WIDE_ROLES = (UNIT_LEADER, SFO_STAFF, KINDERGARTEN_STAFF)
 GROUP_ROLES = (CONTACT_TEACHER, GROUP_STAFF)

@@ -23,11 +23,13 @@ from models.access.pickup import kept_child_ids
 from models.consent.queries import applies_to, latest_version
 from models.consent.tables import (Consent, ConsentAnswer, ConsentItem, ConsentVersion,
                                    renewal_cutoff)
-from models.db import Prepared, today
+from models.db import Prepared, today, utcnow
 from models.messaging.inbox import unread_query
 from models.messaging.tables import Thread
 from models.notifications.tables import DROPPED, FAILED, FELL_BACK, Notification
 from models.pickup.tables import PickupApproval, PickupPerson
+from models.rectification.access import open_to_answer_condition
+from models.rectification.tables import Rectification
 from models.school.caregivers import NOTICE_DAYS, all_approved
 from models.school.tables import (ADMINISTRATOR, WITHDRAWN_GRANT, CaregiverApproval,
                                   CaregiverGrant, Child, StaffRole, birthday_cutoff,
@@ -41,6 +43,7 @@ UNREAD, LEAVE, LEAVE_SHORT, CONFIRM, FAILED_NOTICES, ENDED = (
     "unread", "leave", "leave_short", "confirm", "failed", "ended")
 PICKUPS = "pickups"
 NOTICES = "notices"
+RECTIFICATIONS = "rectifications"
 _PER_CHILD = (CONSENTS, CAREGIVERS, LEAVE_DECIDED, PICKUPS, NOTICES)
 
 _NO_DATE = SQL("CAST(NULL AS DATE)")
@@ -96,12 +99,14 @@ def _pickups(user, day, adult_cutoff):
             .group_by(PickupPerson.child))
 
 
-def _notices(user, day, adult_cutoff):
+def _notices(user, day, adult_cutoff, now):
     """Per child the user answers for: today's notice of an unexplained absence, still
-    unanswered (models/attendance/notice.py)."""
+    unanswered, from the unit's notice time on (models/attendance/notice.py): until
+    then a report from home stops it, and the guardians have not been told."""
     return (AbsenceNotice.select(_kind(NOTICES), AbsenceNotice.child,
                                  fn.COUNT(AbsenceNotice.id), _NO_DATE, _NO_DATE)
-            .where(open_notice_condition(user, day, adult_cutoff))
+            .where(open_notice_condition(user, day, adult_cutoff)
+                   & (AbsenceNotice.due_at <= now))
             .group_by(AbsenceNotice.child))
 
 
@@ -160,6 +165,14 @@ def _failed(user, since):
                    & (Notification.error != "no access")))
 
 
+def _rectifications(user):
+    """Requests to correct personal data the user answers, still open
+    (models/rectification)."""
+    return (Rectification.select(_kind(RECTIFICATIONS), Value(None),
+                                 fn.COUNT(Rectification.id), _NO_DATE, _NO_DATE)
+            .where(open_to_answer_condition(user)))
+
+
 def _ended(user, ended_since):
     """Whether the user's caregiver access was withdrawn lately: the home page then
     reads the details (`caregivers.recently_ended`), which it seldom needs to."""
@@ -170,23 +183,24 @@ def _ended(user, ended_since):
                    & (CaregiverGrant.revoked_at >= ended_since)))
 
 
-def _waiting_query(user, day, adult_cutoff, pupil_cutoff, renewal, since, ended_since):
+def _waiting_query(user, day, adult_cutoff, pupil_cutoff, renewal, since, ended_since, now):
     parts = [_consents(user, day, adult_cutoff, pupil_cutoff, renewal),
              _caregivers(user, day, adult_cutoff),
              _pickups(user, day, adult_cutoff),
-             _notices(user, day, adult_cutoff),
+             _notices(user, day, adult_cutoff, now),
              _leave_decided(user, day, adult_cutoff, since),
              _unread(user, day, adult_cutoff),
              *_leave(user, day),
              _to_confirm(user, day),
              _failed(user, since),
+             _rectifications(user),
              _ended(user, ended_since)]
     return reduce(lambda union, part: union.union_all(part), parts).tuples()
 
 
 _waiting = Prepared(_waiting_query, user=int, day=datetime.date, adult_cutoff=datetime.date,
                     pupil_cutoff=datetime.date, renewal=datetime.date, since=datetime.date,
-                    ended_since=datetime.date)
+                    ended_since=datetime.date, now=datetime.datetime)
 
 
 @dataclass(frozen=True)
@@ -202,13 +216,14 @@ class Waiting:
     ended: bool             # the user's caregiver access was withdrawn lately
     pickups: dict = field(default_factory=dict)  # pick-up persons to approve, per child
     notices: dict = field(default_factory=dict)  # unanswered notices of absence, per child
+    rectifications: int = 0  # requests to correct personal data to answer
 
     @property
     def empty(self):
         """Nothing to answer, decide, read or know (an ended access is told apart)."""
         return not (self.consents or self.caregivers or self.leave_decided or self.unread
                     or self.leave or self.to_confirm or self.failed or self.pickups
-                    or self.notices)
+                    or self.notices or self.rectifications)
 
 
 def _as_date(value):
@@ -221,14 +236,14 @@ def waiting_for(user, teacher_limit, pupil_age=None, day=None):
     their own login answers consents (None: never)."""
     day = day or today()
     per_child = {kind: {} for kind in _PER_CHILD}
-    totals = dict.fromkeys((UNREAD, LEAVE, CONFIRM, FAILED_NOTICES, ENDED), 0)
+    totals = dict.fromkeys((UNREAD, LEAVE, CONFIRM, FAILED_NOTICES, ENDED, RECTIFICATIONS), 0)
     for kind, key, count, start, end in _waiting(
             user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day),
             pupil_cutoff=(birthday_cutoff(day, pupil_age) if pupil_age
                           else access.PUPILS_NEVER_DECIDE),
             renewal=renewal_cutoff(day).date(),
             since=day - datetime.timedelta(days=NEWS_DAYS),
-            ended_since=day - datetime.timedelta(days=NOTICE_DAYS)):
+            ended_since=day - datetime.timedelta(days=NOTICE_DAYS), now=utcnow()):
         if kind in per_child:
             per_child[kind][key] = count
         elif kind == LEAVE_SHORT:
@@ -239,7 +254,7 @@ def waiting_for(user, teacher_limit, pupil_age=None, day=None):
     return Waiting(per_child[CONSENTS], per_child[CAREGIVERS], per_child[LEAVE_DECIDED],
                    totals[UNREAD], totals[LEAVE], totals[CONFIRM], totals[FAILED_NOTICES],
                    bool(totals[ENDED]), pickups=per_child[PICKUPS],
-                   notices=per_child[NOTICES])
+                   notices=per_child[NOTICES], rectifications=totals[RECTIFICATIONS])
 
 
 def absent_by_group(lines):
