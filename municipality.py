@@ -35,7 +35,7 @@ KNOWN_KEYS = {
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
     "daycare": {"closes"},
     "archive": {"done_elsewhere"},
-    "privacy": {"show_staff_names_for_protected"},
+    "privacy": {"staff_by_role_for_protected"},
     "eid_login": {"providers"},
     "sms": {"provider", "url", "username", "password", "password_file", "sender",
             "monthly_cap", "dry_run"},
@@ -90,9 +90,9 @@ class Municipality:
     # [archive] done_elsewhere: the municipality archives its records another way, so the
     # purge does not wait for Kontaktbok's archive packages to be confirmed.
     archive_done_elsewhere: bool = False
-    # [privacy] show_staff_names_for_protected: a protected child's guardians see on
-    # "who has seen" the names of the staff, not only their roles (views/seen.py).
-    show_staff_names_for_protected: bool = False
+    # [privacy] staff_by_role_for_protected: a protected child's guardians see on "who
+    # has seen" the staff's roles only, not their names (views/seen.py).
+    staff_by_role_for_protected: bool = False
 
     @property
     def theme_css(self):
@@ -300,8 +300,8 @@ def load(path):
         sms=_sms(r, path),
         daycare_closes=datetime.time.fromisoformat(closes),
         archive_done_elsewhere=r.get("archive.done_elsewhere", bool, False, required=False),
-        show_staff_names_for_protected=r.get("privacy.show_staff_names_for_protected", bool,
-                                             False, required=False),
+        staff_by_role_for_protected=r.get("privacy.staff_by_role_for_protected", bool,
+                                          False, required=False),
     )
 
 

@@ -322,27 +322,31 @@ def test_karis_page_shows_the_demos_openings_with_name_and_role_newest_first(
     assert f'href="/children/{ids["emma"]}/seen"' in home
 
 
-def test_a_protected_childs_staff_are_shown_by_role_only(client, login, ids, t):
-    login("larer1a")
-    client.get(f"/children/{ids['sara']}/absence").close()
-    login("lise")
-    page = text_of(client.get(f"/children/{ids['sara']}/seen"))
-    assert t("Contact teacher") in page
-    assert "Lars" not in page and "Lærer" not in page
-
-
-@pytest.fixture
-def names_app(app):
-    app.config["MUNICIPALITY"] = dataclasses.replace(
-        app.config["MUNICIPALITY"], show_staff_names_for_protected=True)
-    return app
-
-
-def test_with_the_setting_a_protected_childs_staff_are_named(names_app, client, login, ids):
+def test_a_protected_childs_staff_are_named_as_for_every_child(client, login, ids, t):
     login("larer1a")
     client.get(f"/children/{ids['sara']}/absence").close()
     login("lise")
     assert "Lars Lærer" in text_of(client.get(f"/children/{ids['sara']}/seen"))
+
+
+@pytest.fixture
+def by_role_app(app):
+    app.config["MUNICIPALITY"] = dataclasses.replace(
+        app.config["MUNICIPALITY"], staff_by_role_for_protected=True)
+    return app
+
+
+def test_where_the_municipality_chooses_a_protected_childs_staff_are_shown_by_role_only(
+        by_role_app, client, login, ids, t):
+    login("larer1a")
+    client.get(f"/children/{ids['sara']}/absence").close()
+    client.get(f"/children/{ids['jonas']}/absence").close()
+    login("lise")
+    page = text_of(client.get(f"/children/{ids['sara']}/seen"))
+    assert t("Contact teacher") in page
+    assert "Lars" not in page and "Lærer" not in page
+    login("nina")  # a child without protection: named as before
+    assert "Lars Lærer" in text_of(client.get(f"/children/{ids['jonas']}/seen"))
 
 
 def add_rows(child, count, start, step=datetime.timedelta(hours=1), viewer="Vera Vikar"):

@@ -126,7 +126,7 @@ def _by_day(lines):
 
 def _shows_names(child):
     return (not child.is_protected
-            or current_app.config["MUNICIPALITY"].show_staff_names_for_protected)
+            or not current_app.config["MUNICIPALITY"].staff_by_role_for_protected)
 
 
 @bp.route("/children/<int:child_id>/seen")

@@ -68,8 +68,8 @@ def collect(user, day, files):
     _consents(ids, records)
     _caregivers(ids, records)
     _pickup(ids, records)
-    names = current_app.config["MUNICIPALITY"].show_staff_names_for_protected
-    _seen(ids, records, {c.id for c in children if c.is_protected and not names})
+    by_role = current_app.config["MUNICIPALITY"].staff_by_role_for_protected
+    _seen(ids, records, {c.id for c in children if c.is_protected and by_role})
     for child in children:
         records[child.id]["posts"] = _posts(user, child, files)
     return [records[c.id] for c in children]
@@ -77,8 +77,8 @@ def collect(user, day, files):
 
 def _seen(ids, records, roles_only):
     """Who at the school opened each child's pages (rule 12), as the guardians' page
-    "Who has seen" shows it: staff of a child with a protected address by role only,
-    unless the municipality chose otherwise."""
+    "Who has seen" shows it: staff of a child with a protected address by role only
+    where the municipality chose so."""
     for at, child, name, roles, page in (
             AccessRecord.select(AccessRecord.at, AccessRecord.child, AccessRecord.viewer_name,
                                 AccessRecord.roles, AccessRecord.page)
