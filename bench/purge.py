@@ -198,15 +198,18 @@ def kept(settings, day, moment):
         common.years_before(day, settings["messages_years"])))
     audit = common.day_start(common.years_before(day, settings["audit_log_years"]))
     enrolled = Enrolment.select(Enrolment.child).where(Enrolment.end_date.is_null())
+    marks = AttendanceMark.select(AttendanceMark.child).where(AttendanceMark.day >= records)
+    referred = (Child.id.in_(Thread.select(Thread.child).where(Thread.id.in_(threads)))
+                | Child.id.in_(marks))
     return {
         "threads": threads.count(),
         "messages": Message.select().where(Message.thread.in_(threads)).count(),
-        "attendance marks": AttendanceMark.select().where(AttendanceMark.day >= records)
-        .count(),
+        "attendance marks": marks.count(),
         "absence reports": Absence.select().where(Absence.end_date >= records).count(),
         "audit events": AuditEvent.select().where((AuditEvent.at >= audit)
                                                   & (AuditEvent.at < moment)).count(),
         "enrolled children": Child.select().where(Child.id.in_(enrolled)).count(),
+        "children a kept record names": Child.select().where(referred).count(),
         "their guardianships": Guardianship.select().where(Guardianship.child.in_(enrolled))
         .count(),
         "their guardians' accounts": User.select().where(
