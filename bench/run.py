@@ -34,7 +34,10 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("larer1a", "/groups/1/absence"), ("kari", "/posts/"),
          ("kari", "/account/notifications"), ("admin", "/admin/notifications/"),
          ("larer1a", "/groups/1/register"), ("bhg", "/groups/4/day"),
-         ("bhg", "/groups/4/headcount"), ("kari", "/children/5/pickup")]
+         ("bhg", "/groups/4/headcount"), ("kari", "/children/5/pickup"),
+         ("kari", "/my-data"), ("kari", "/children/1/seen"), ("ola", "/rectifications"),
+         ("rektor", "/rectifications/1"), ("personvern", "/privacy-office/"),
+         ("admin", "/admin/archive/")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 

@@ -169,6 +169,24 @@ def open_page(client, ids, method, url, form=None):
     return client.open(url.format(**ids), method=method, data=data or None)
 
 
+def test_a_guardians_page_view_costs_nothing_after_the_page(client, login, ids):
+    """Guardians open these pages most: their reads are never logged, and the session's
+    own query already said that they hold no staff role, so nothing runs afterwards."""
+    login("kari")
+    for url in (f"/children/{ids['emma']}/absence", f"/children/{ids['emma']}/consents",
+                f"/messages/{ids['dentist']}"):
+        response = client.get(url)
+        assert response.status_code == 200
+        with Statements() as after:
+            response.close()
+        assert after.sql == [], url
+    login("larer1a")  # staff: the rows are written
+    response = client.get(f"/children/{ids['emma']}/absence")
+    with Statements() as after:
+        response.close()
+    assert len(after.sql) == 2
+
+
 # Personal pages whose child is not in the demo's own data: tested one by one below.
 OPENED_BELOW = {"admin.log", "rectification.show"}
 

@@ -96,8 +96,8 @@ def after_request(response):
     if pending is None or response.status_code != 200 or not pending.children:
         return response
     user = current_user._get_current_object()
-    if not user.is_authenticated:
-        return response
+    if not user.is_authenticated or not user.holds_role:
+        return response  # nobody, or a guardian, a caregiver, a pupil: nothing to log
     # Read now (the request's data); written when the response has been sent.
     response.call_on_close(functools.partial(
         record.write_after_response, user.id, user.name, pending.page,

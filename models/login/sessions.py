@@ -7,11 +7,12 @@ import hashlib
 import secrets
 
 import peewee
+from peewee import fn
 
 from models import audit
 from models.db import BaseModel, Prepared, database, utcnow
 from models.protect import ProtectedText
-from models.school.tables import User
+from models.school.tables import StaffRole, User
 
 # Writing last_seen on every request would double the writes; a minute is precise enough
 # for an idle timeout counted in tens of minutes.
@@ -62,7 +63,7 @@ class LoginSession(BaseModel):
         row = next(iter(_by_token(token_hash=_digest(token))), None)
         if row is None:
             return None
-        session_id, created_at, last_seen_at, method, *values = row
+        session_id, created_at, last_seen_at, method, holds_role, *values = row
         now = utcnow()
         if now - last_seen_at > idle or now - created_at > absolute:
             cls.delete().where(cls.id == session_id).execute()
@@ -72,12 +73,17 @@ class LoginSession(BaseModel):
         user = User(__no_default__=True)  # as loaded: nothing to save
         user.__data__ = dict(zip(_USER_FIELDS, values, strict=True))
         user.login_method = method
+        user.holds_role = bool(holds_role)
         return user
 
     @classmethod
     def _by_token_query(cls, token_hash):
         # Plain columns rather than joined models: this runs on every request.
-        return (cls.select(cls.id, cls.created_at, cls.last_seen_at, cls.method,
+        # Whether the person holds any staff or administrator role, in the same query:
+        # a page view of a guardian then writes no access row and asks nothing more
+        # (views/seen.py).
+        holds_role = fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == User.id))
+        return (cls.select(cls.id, cls.created_at, cls.last_seen_at, cls.method, holds_role,
                            *User._meta.sorted_fields)
                 .join(User)
                 .where((cls.token_hash == token_hash) & (User.is_active == True))  # noqa: E712

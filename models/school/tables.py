@@ -94,6 +94,9 @@ class User(PersonMixin, BaseModel):
     is_anonymous = False
     session_token = None
     login_method = None  # how this session logged in (models/login/sessions.py)
+    # Whether the person holds a staff or administrator role, as the session's load
+    # found it; unknown counts as yes, so a page view is never left out of the access log.
+    holds_role = True
 
     @property
     def lower_assurance(self):
