@@ -161,6 +161,9 @@ def settings_from_environment(instance):
         "PUSH_ALLOW_HTTP": env_bool("PUSH_ALLOW_HTTP", False),  # a test push service
         # Tests: a wake-up runs the notification dispatch at once, in the request.
         "QUEUE_IMMEDIATE": env_bool("QUEUE_IMMEDIATE", False),
+        # "Who has seen my child's data": each process writes the staff's page views of
+        # this many seconds together (0: each one once its response has gone).
+        "ACCESS_LOG_FLUSH_SECONDS": env_int("ACCESS_LOG_FLUSH_SECONDS", 3),
     }
 
 

@@ -67,7 +67,7 @@ def make_app(database_url, tmp_path, monkeypatch):
     def make(**config):
         settings = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
                     "WTF_CSRF_ENABLED": False, "TESTING": True,
-                    "QUEUE_IMMEDIATE": True}
+                    "QUEUE_IMMEDIATE": True, "ACCESS_LOG_FLUSH_SECONDS": 0}
         for key, value in config.items():
             if value is None:  # None: leave it to the environment
                 settings.pop(key, None)

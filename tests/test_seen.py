@@ -187,6 +187,28 @@ def test_a_guardians_page_view_costs_nothing_after_the_page(client, login, ids):
     assert len(after.sql) == 2
 
 
+def test_in_production_the_views_of_a_few_seconds_are_written_together(app, ids, users):
+    """Each app process keeps the staff's page views of a few seconds and writes them in
+    one query for who everyone is and one INSERT (record.later; the tests write at once)."""
+    AccessRecord.delete().execute()
+    now, day = utcnow(), TODAY
+    kari, lars, rita = users["kari"], users["larer1a"], users["rektor"]
+    record.later(60, (lars.id, lars.name, "absence", [ids["emma"]], None, now, day))
+    record.later(60, (rita.id, rita.name, "thread", [ids["emma"], ids["jonas"]],
+                      ids["school"], now, day))
+    record.later(60, (kari.id, kari.name, "absence", [ids["emma"]], None, now, day))
+    assert rows_now() == []  # not yet
+    with Statements() as writing:
+        assert record.flush() == 3
+    statements = [sql.lstrip("( ").split()[0].upper() for sql in writing.sql]
+    assert statements.count("SELECT") == 1 and statements.count("INSERT") == 1
+    assert sorted((r.viewer_name, r.child_id, r.page) for r in rows_now()) == sorted([
+        (lars.name, ids["emma"], "absence"), (rita.name, ids["emma"], "thread"),
+        (rita.name, ids["jonas"], "thread")])  # Kari's own child: not logged
+    assert {r.roles for r in rows_now() if r.viewer_name == rita.name} == {"unit_leader"}
+    assert record.flush() == 0  # nothing twice
+
+
 # Personal pages whose child is not in the demo's own data: tested one by one below.
 OPENED_BELOW = {"admin.log", "rectification.show"}
 

@@ -100,8 +100,9 @@ def after_request(response):
         return response  # nobody, or a guardian, a caregiver, a pupil: nothing to log
     # Read now (the request's data); written when the response has been sent.
     response.call_on_close(functools.partial(
-        record.write_after_response, user.id, user.name, pending.page,
-        list(pending.children), pending.unit, utcnow(), today()))
+        record.later, current_app.config.get("ACCESS_LOG_FLUSH_SECONDS", 0),
+        (user.id, user.name, pending.page, list(pending.children), pending.unit, utcnow(),
+         today())))
     return response
 
 

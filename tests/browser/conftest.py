@@ -52,7 +52,8 @@ def live_app(live_database_url, tmp_path_factory):
     os.environ["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("browser-instance"))
     try:
         application = create_app({"DATABASE_URL": live_database_url, "SECRET_KEY": SECRET,
-                                  "WTF_CSRF_ENABLED": True, "TESTING": True})
+                                  "WTF_CSRF_ENABLED": True, "TESTING": True,
+                                  "ACCESS_LOG_FLUSH_SECONDS": 0})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
             demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
