@@ -219,6 +219,17 @@ def _closed(row):
     return redirect(url_for("rectification.show", rectification_id=row.id), 303)
 
 
+def _acted(row, act, done):
+    """Do `act` on the request, then back to it saying `done`; a request closed
+    meanwhile says so instead."""
+    try:
+        act()
+    except requests.AlreadyClosed:
+        return _closed(row)
+    flash(done, "success")
+    return redirect(url_for("rectification.show", rectification_id=row.id), 303)
+
+
 @bp.route("/<int:rectification_id>/answer", methods=["POST"])
 @login_required
 def answer(rectification_id):
@@ -235,12 +246,8 @@ def answer(rectification_id):
     text = _text("answer", errors, "answer-text")
     if errors:
         return _detail(row, role, {"outcome": outcome, "answer": text}, errors, status=400)
-    try:
-        requests.answer(row, _user(), outcome, text, ip=client_ip())
-    except requests.AlreadyClosed:
-        return _closed(row)
-    flash(_l("Answered. The person who asked is told."), "success")
-    return redirect(url_for("rectification.show", rectification_id=row.id), 303)
+    return _acted(row, lambda: requests.answer(row, _user(), outcome, text, ip=client_ip()),
+                  _l("Answered. The person who asked is told."))
 
 
 @bp.route("/<int:rectification_id>/comment", methods=["POST"])
@@ -255,12 +262,8 @@ def comment(rectification_id):
     text = _text("comment", errors, "comment-text")
     if errors:
         return _detail(row, role, {"comment": text}, errors, status=400)
-    try:
-        requests.comment(row, _user(), text, ip=client_ip())
-    except requests.AlreadyClosed:
-        return _closed(row)
-    flash(_l("Your comment is added."), "success")
-    return redirect(url_for("rectification.show", rectification_id=row.id), 303)
+    return _acted(row, lambda: requests.comment(row, _user(), text, ip=client_ip()),
+                  _l("Your comment is added."))
 
 
 @bp.route("/<int:rectification_id>/withdraw", methods=["POST"])
@@ -271,9 +274,5 @@ def withdraw(rectification_id):
         _refuse(_l("You cannot withdraw this request"),
                 _l("Only the person who asked withdraws a request, while it waits for "
                    "an answer."))
-    try:
-        requests.withdraw(row, _user(), ip=client_ip())
-    except requests.AlreadyClosed:
-        return _closed(row)
-    flash(_l("The request is withdrawn."), "success")
-    return redirect(url_for("rectification.show", rectification_id=row.id), 303)
+    return _acted(row, lambda: requests.withdraw(row, _user(), ip=client_ip()),
+                  _l("The request is withdrawn."))
