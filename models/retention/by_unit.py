@@ -13,18 +13,18 @@ from models.school.tables import Group, Unit
 
 
 def _per_unit(kind, cutoff, count):
-    """[(unit id, the first day kept there)] and how many are held back in all.
-    `count(unit_id, before)`: the unit's rows whose day falls before `before`."""
-    plan, held = [], 0
+    """[(unit id, the first day kept there)], how many are due in all and how many are
+    held back. `count(unit_id, before)`: the unit's rows whose day falls before `before`."""
+    plan, due, held = [], 0, 0
     for (unit_id,) in Unit.select(Unit.id).order_by(Unit.id).tuples():
         past = count(unit_id, cutoff)
         if not past:
             continue
         limit = min(common.gate.deletable_before(kind, unit_id, cutoff), cutoff)
-        if limit < cutoff:
-            held += past - count(unit_id, limit)
+        going = past if limit == cutoff else count(unit_id, limit)
+        due, held = due + going, held + past - going
         plan.append((unit_id, limit))
-    return plan, held
+    return plan, due, held
 
 
 # Messages: a thread with its messages, participants and files, N years after its last
@@ -41,16 +41,15 @@ def _message_plan(settings, day):
 
 
 def messages_due(settings, day):
-    plan, _ = _message_plan(settings, day)
-    return sum(_threads(unit, limit).count() for unit, limit in plan)
-
-
-def messages_held(settings, day):
     return _message_plan(settings, day)[1]
 
 
+def messages_held(settings, day):
+    return _message_plan(settings, day)[2]
+
+
 def messages_purge(settings, day):
-    plan, _ = _message_plan(settings, day)
+    plan, _, _ = _message_plan(settings, day)
     gone = 0
     for unit, limit in plan:
         ids = [i for (i,) in _threads(unit, limit).tuples()]
@@ -88,16 +87,15 @@ def _post_plan(settings, day):
 
 
 def posts_due(settings, day):
-    plan, _ = _post_plan(settings, day)
-    return sum(_posts(unit, limit).count() for unit, limit in plan)
-
-
-def posts_held(settings, day):
     return _post_plan(settings, day)[1]
 
 
+def posts_held(settings, day):
+    return _post_plan(settings, day)[2]
+
+
 def posts_purge(settings, day):
-    plan, _ = _post_plan(settings, day)
+    plan, _, _ = _post_plan(settings, day)
     gone = 0
     for unit, limit in plan:
         due = list(_posts(unit, limit).order_by(Post.published_at))
@@ -126,16 +124,15 @@ def _attendance_plan(settings, day):
 
 
 def attendance_due(settings, day):
-    plan, _ = _attendance_plan(settings, day)
-    return sum(_count_marks(unit, limit) for unit, limit in plan)
-
-
-def attendance_held(settings, day):
     return _attendance_plan(settings, day)[1]
 
 
+def attendance_held(settings, day):
+    return _attendance_plan(settings, day)[2]
+
+
 def attendance_purge(settings, day):
-    plan, _ = _attendance_plan(settings, day)
+    plan, _, _ = _attendance_plan(settings, day)
     gone = 0
     for unit, limit in plan:
         marks, notices = _marks(unit, limit)
