@@ -30,7 +30,8 @@ KNOWN_KEYS = {
     "retention": {"documentation_years", "audit_log_years",
                   "guardian_data_months_after_leaving", "check_in_school_years",
                   "messages_years", "absence_school_years", "consent_history_years",
-                  "child_records_months_after_leaving"},
+                  "child_records_months_after_leaving", "events_months", "meetings_months",
+                  "week_plans_months"},
     "consents": {"pupils_answer_from_age"},
     "absence": {"report_days_back", "teacher_decides_leave_up_to_days"},
     "daycare": {"closes"},
@@ -235,12 +236,18 @@ def load(path):
         "consent_history_years": r.positive_int("retention.consent_history_years", 3),
         "child_records_months_after_leaving": r.positive_int(
             "retention.child_records_months_after_leaving", 12),
+        # The calendar (issue 20): events with their replies, parent–teacher meeting
+        # rounds with their slots, bookings and agendas, and weekly plans.
+        "events_months": r.positive_int("retention.events_months", 12),
+        "meetings_months": r.positive_int("retention.meetings_months", 12),
+        "week_plans_months": r.positive_int("retention.week_plans_months", 12),
     }
     for key, most in (("documentation_years", 50), ("audit_log_years", 50),
                       ("messages_years", 50), ("absence_school_years", 50),
                       ("consent_history_years", 50), ("check_in_school_years", 50),
                       ("guardian_data_months_after_leaving", 600),
-                      ("child_records_months_after_leaving", 600)):
+                      ("child_records_months_after_leaving", 600), ("events_months", 600),
+                      ("meetings_months", 600), ("week_plans_months", 600)):
         if retention[key] > most:
             r.fail(f"retention.{key}", f"must be at most {most}, not {retention[key]}")
     # A child's record takes its guardianships along; the guardians' data must go first.

@@ -268,6 +268,11 @@ NOTIFICATION_EVENT_NAMES = {
     RECTIFICATION: _l("Requests to correct personal data to answer"),
     RECTIFIED: _l("Replies to your requests to correct personal data"),
     "export_ready": _l("Your copy of your data is ready to download"),
+    "event": _l("Invitations to events"),
+    "event_changed": _l("Events changed or cancelled"),
+    "event_reminder": _l("Reminders to reply to an event"),
+    "meetings": _l("Parent–teacher meetings to book, and reminders"),
+    "meeting_soon": _l("A reminder two days before a booked meeting"),
 }
 NOTIFICATION_STATUS_NAMES = {
     PENDING: _l("waiting"),

@@ -76,6 +76,9 @@ def retention_labels():
         "consent_history_years": _("Consents' answer history, after nothing published under "
                                    "them is kept"),
         "child_records_months_after_leaving": _("Children's records, after they left"),
+        "events_months": _("Events and the replies to them, after the event"),
+        "meetings_months": _("Parent–teacher meeting bookings and agendas, after the round"),
+        "week_plans_months": _("Weekly plans, after their week"),
     }
 
 

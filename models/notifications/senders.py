@@ -23,6 +23,8 @@ from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, 
                                          PICKUP, POST, PUSH, REPLY, SMS, PushSubscription)
 from models.notifications.tables import RECTIFICATION, RECTIFIED
 from models.notifications.tables import EXPORT_READY
+from models.notifications.tables import (EVENT, EVENT_CHANGED, EVENT_REMINDER, MEETING_SOON,
+                                         MEETINGS)
 from models.notifications.timing import month_start
 
 log = logging.getLogger("kontaktbok.notify")
@@ -41,6 +43,11 @@ TITLES = {
     RECTIFICATION: _l("%(unit)s: a request to correct personal data waits for your answer"),
     RECTIFIED: _l("%(unit)s has replied to your request to correct personal data"),
     EXPORT_READY: _l("Your copy of your data is ready"),
+    EVENT: _l("%(unit)s invites you to an event"),
+    EVENT_CHANGED: _l("%(unit)s has changed or cancelled an event"),
+    EVENT_REMINDER: _l("%(unit)s is waiting for your reply to an event"),
+    MEETINGS: _l("%(unit)s: book a time for a parent–teacher meeting"),
+    MEETING_SOON: _l("%(unit)s: a reminder of your meeting"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
@@ -57,6 +64,11 @@ PLAIN_TITLES = {
     RECTIFICATION: _l("A request to correct personal data waits for your answer"),
     RECTIFIED: _l("Your request to correct personal data has a reply"),
     EXPORT_READY: _l("Your copy of your data is ready"),
+    EVENT: _l("You are invited to an event"),
+    EVENT_CHANGED: _l("An event has been changed or cancelled"),
+    EVENT_REMINDER: _l("An event is waiting for your reply"),
+    MEETINGS: _l("Book a time for a parent–teacher meeting"),
+    MEETING_SOON: _l("A reminder of your meeting"),
 }
 
 

@@ -18,7 +18,13 @@ ABSENCE_NOTICE, ABSENCE_CALL = "absence_notice", "absence_call"
 PICKUP = "pickup"  # a person on a pick-up list waits for the guardian's approval
 # A rectification request to answer (staff); its answer or a comment (the requester).
 RECTIFICATION, RECTIFIED = "rectification", "rectification_answer"
-GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP, RECTIFIED)
+# The calendar (issue 20): an event invitation; an event changed or cancelled; a reply
+# still owed before the deadline; a round of parent–teacher meetings to book (opened, or
+# a reminder to book); a booked meeting in two days.
+EVENT, EVENT_CHANGED, EVENT_REMINDER = "event", "event_changed", "event_reminder"
+MEETINGS, MEETING_SOON = "meetings", "meeting_soon"
+GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP, RECTIFIED,
+                   EVENT, EVENT_CHANGED, EVENT_REMINDER, MEETINGS, MEETING_SOON)
 STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL, RECTIFICATION)
 # Everyone's own: their copy of their data is ready (models/data_export/).
 EXPORT_READY = "export_ready"
