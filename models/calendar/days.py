@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN
 
 from models import audit
+from models.calendar.stamp import touch
 from models.calendar.tables import DayOff
 from models.db import database, today
 from models.school.tables import Enrolment, Group, Unit
@@ -150,6 +151,7 @@ def add(unit_id, by, first, last, name, ip=""):
     with database.atomic():
         row = DayOff.create(unit=unit_id, first_day=first, last_day=last, name=name,
                             created_by=by)
+        touch([unit_id])
         audit.record("calendar.day_off_added", actor=by, ip=ip, unit=unit_id, name=name,
                      first=first.isoformat(), last=last.isoformat())
     return row
@@ -158,6 +160,7 @@ def add(unit_id, by, first, last, name, ip=""):
 def remove(period, by, ip=""):
     with database.atomic():
         DayOff.delete().where(DayOff.id == period.id).execute()
+        touch([period.unit_id])
         audit.record("calendar.day_off_removed", actor=by, ip=ip, unit=period.unit_id,
                      name=period.name, first=period.first_day.isoformat(),
                      last=period.last_day.isoformat())

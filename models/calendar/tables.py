@@ -20,3 +20,25 @@ class DayOff(BaseModel):
     class Meta:
         table_name = "day_off"
         indexes = ((("unit", "first_day"), False),)
+
+
+class CalendarFeed(BaseModel):
+    """A person's calendar subscription. Only the SHA-256 of the secret in the feed's
+    address is kept, so neither a database copy nor a log can rebuild the address."""
+    user = peewee.ForeignKeyField(User, unique=True, backref="+", on_delete="CASCADE")
+    secret_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "calendar_feed"
+
+
+class CalendarStamp(BaseModel):
+    """When something a unit's calendar shows last changed (models/calendar/stamp.py).
+    `version` counts the changes, so two in the same instant still give a new ETag."""
+    unit = peewee.ForeignKeyField(Unit, unique=True, backref="+", on_delete="CASCADE")
+    changed_at = peewee.DateTimeField(default=utcnow)
+    version = peewee.IntegerField(default=1)
+
+    class Meta:
+        table_name = "calendar_stamp"
