@@ -23,9 +23,10 @@ def on_starting(server):
     wsgi.Response.default_headers = _without_server
 
 
-# One-time links (a caregiver's invitation, confirming a new e-mail address) carry their
-# token in the path: the access log keeps which page was asked for, never the token.
-_ONE_TIME = re.compile(r"(/caregivers/invitation/|/account/email/)[^/?\s]+")
+# One-time links (a caregiver's invitation, confirming a new e-mail address) and the
+# calendar feed's secret address carry their token in the path: the access log keeps
+# which page was asked for, never the token.
+_ONE_TIME = re.compile(r"(/caregivers/invitation/|/account/email/|/calendar/feed/)[^/?\s]+")
 
 
 class Logger(glogging.Logger):

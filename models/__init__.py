@@ -5,12 +5,14 @@ from models.archive.tables import ArchiveExport
 from models.attendance.tables import AbsenceNotice, AttendanceMark, AttendanceSetting
 from models.audit import AuditChild, AuditEvent
 from models.audit_chain import AuditPurge, AuditSeal
-from models.calendar.tables import DayOff
+from models.calendar.tables import CalendarFeed, CalendarStamp, DayOff
 from models.consent.tables import Consent, ConsentAnswer, ConsentChild, ConsentItem, ConsentVersion
 from models.daycare.tables import Presence
 from models.data_export.tables import DataExport
 from models.devices.tables import Device, StaffPin
+from models.events.tables import Event, EventAudience, EventReply, EventText
 from models.login.email_change import EmailChange
+from models.meetings.tables import MeetingBooking, MeetingRound, MeetingRoundChild, MeetingSlot
 from models.login.sessions import LoginSession
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
 from models.notifications.tables import (Notification, NotificationChoice, NotificationSchedule,
@@ -20,6 +22,7 @@ from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
 from models.rectification.tables import Rectification, RectificationEntry, RectificationUnit
 from models.retention.jobs import JobLock
 from models.roster.tables import ImportRun
+from models.weekplan.tables import WeekPlan, WeekPlanEntry
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
                                   EndedGuardianship, Enrolment, Group, Guardianship, StaffRole,
                                   Unit, User)
@@ -33,9 +36,13 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           EmailChange, DraftUpload, DayOff, AttendanceMark, AttendanceSetting, AbsenceNotice,
           PickupPerson, PickupApproval, PickupToday, Presence, Device, StaffPin, JobLock,
           Rectification, RectificationUnit, RectificationEntry, DataExport,
-          AccessRecord, ArchiveExport, AuditSeal, AuditPurge]
+          AccessRecord, ArchiveExport, AuditSeal, AuditPurge, Event, EventText, EventAudience,
+          EventReply, MeetingRound, MeetingRoundChild, MeetingSlot, MeetingBooking, WeekPlan,
+          WeekPlanEntry, CalendarFeed, CalendarStamp]
 
-__all__ = ["MODELS", "Absence", "LeaveApplication", "AttendanceMark", "AttendanceSetting", "AbsenceNotice", "Attachment", "AuditChild", "AuditEvent",
+__all__ = ["MODELS", "CalendarFeed", "CalendarStamp", "Event", "EventAudience", "EventReply",
+           "EventText", "MeetingBooking", "MeetingRound", "MeetingRoundChild", "MeetingSlot",
+           "WeekPlan", "WeekPlanEntry", "Absence", "LeaveApplication", "AttendanceMark", "AttendanceSetting", "AbsenceNotice", "Attachment", "AuditChild", "AuditEvent",
            "DayOff", "Device", "JobLock", "EmailChange", "PickupApproval", "PickupPerson", "PickupToday", "Presence",
            "CaregiverApproval", "CaregiverGrant", "Child",
            "ClassListShare", "DraftUpload", "MediaTag", "Post", "PostMedia",

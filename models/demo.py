@@ -22,6 +22,10 @@ from models.notifications import notify
 from models.posts import posts
 from models.posts.tables import Post
 from models.rectification import demo as rectification_demo
+from models.events import demo as events_demo
+from models.weekplan import demo as weekplan_demo
+from models.meetings import demo as meetings_demo
+from models.calendar import demo as calendar_demo
 from models.protect import index_of
 from models.school.tables import (ADMINISTRATOR, CONTACT_TEACHER, GROUP_STAFF, KINDERGARTEN_STAFF,
                                   SFO_STAFF, UNIT_LEADER, CaregiverApproval, CaregiverGrant, Child,
@@ -248,6 +252,10 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
         for name, first, last in holidays:
             DayOff.create(unit=school, first_day=first, last_day=last, name=name)
         rectification_demo.open_request(ola, day)
+        events_demo.load(day)
+        weekplan_demo.load(day)
+        meetings_demo.load(day)
+        calendar_demo.load(day)
         access_log_demo.opened(now, emma, school, staff["larer1a"],
                                User.get(User.username == "rektor"))
         audit.record("demo.loaded", detail_note="demo municipality loaded")

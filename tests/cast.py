@@ -8,6 +8,8 @@ child).
 """
 from models.absence.tables import LeaveApplication
 from models.consent.tables import Consent
+from models.events.tables import Event
+from models.meetings.tables import MeetingRound
 from models.messaging.tables import Thread
 from models.posts.tables import Post
 from models.school.tables import Child, Group, Unit, User
@@ -41,6 +43,9 @@ def demo_ids():
     ids.update(forest=posts[FOREST], skis=posts[SKIS], kites=posts[KITES])
     ids["trip"] = Consent.select(Consent.id).where(Consent.kind != "photo").order_by(
         Consent.id).scalar()
+    ids["event"] = Event.select(Event.id).where(Event.title == "Aktivitetsdag").scalar()
+    ids["round"] = MeetingRound.select(MeetingRound.id).where(
+        MeetingRound.title == "Foreldresamtaler").scalar()
     ids["photo"] = Consent.select(Consent.id).where(Consent.kind == "photo").scalar()
     ids["leave"] = LeaveApplication.select(LeaveApplication.id).where(
         LeaveApplication.child == ids["ali"]).scalar()

@@ -302,6 +302,11 @@ def test_gunicorn_does_not_name_itself(database_url, app, tmp_path):
         connection.request("GET", "/caregivers/invitation/secret-token-123")
         connection.getresponse().read()
         connection.close()
+        # Nor does a calendar feed's secret address (views/calendar_feed.py).
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/calendar/feed/feed-secret-456.ics")
+        connection.getresponse().read()
+        connection.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -309,6 +314,7 @@ def test_gunicorn_does_not_name_itself(database_url, app, tmp_path):
         server.stdout.close()
         server.stderr.close()
     assert "/caregivers/invitation/" in log and "secret-token-123" not in log
+    assert "/calendar/feed/" in log and "feed-secret-456" not in log
 
 
 # A link confirming a new e-mail address (views/notifications.py): only its asker uses it.

@@ -41,6 +41,13 @@ def test_route_matrix(client, login, ids, role):
 # in the sense of rule 12. Each says why; a new route about a child must be put either
 # under @personal_page or here.
 NOT_PERSONAL = {
+    # The calendar (issue 20): a family's own pages and changes, and the group's plan.
+    "events.reply": "guardians only", "meetings.booking_page": "guardians only",
+    "meetings.book": "guardians only", "meetings.cancel": "guardians only",
+    "meetings.separate": "guardians only",
+    **{f"weekplan.{name}": "the group's plan: no child's data" for name in (
+        "week", "printable", "add", "update", "delete", "note", "copy", "publish",
+        "unpublish")},
     # Changes: they answer with a redirect (or the form again, with a 400); the page the
     # change was made from is the one logged.
     "messages.reply": "a change", "messages.archive": "a change",
@@ -131,6 +138,12 @@ OPENINGS = {
                                lambda i: {i["noah"]}),
     "messages.thread": ("larer1a", "GET", "/messages/{dentist}", None, lambda i: {i["emma"]}),
     "pickup.child": ("bhg", "GET", "/children/{noah}/pickup", None, lambda i: {i["noah"]}),
+    # The demo event's and meeting round's invited children in the groups larer1a has.
+    "events.show": ("larer1a", "GET", "/events/{event}", None, lambda i: enrolled(i["g1a"])),
+    "meetings.schedule": ("larer1a", "GET", "/meetings/{round}", None,
+                          lambda i: enrolled(i["g1a"])),
+    "meetings.print_view": ("larer1a", "GET", "/meetings/{round}/print", None,
+                            lambda i: enrolled(i["g1a"])),
 }
 
 

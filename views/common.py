@@ -355,6 +355,10 @@ VERSIONED = ("static", "brand.theme", "brand.logo")
 # The same for everyone and personal to nobody: these keep the caching their view chose
 # (the web app manifest for a day, the service worker revalidated on every visit).
 SHARED = ("push.manifest", "push.service_worker")
+# A person's calendar feed is fetched by their calendar app, not a browser, every few
+# minutes: it may keep it privately for the few minutes the view says (with an ETag for
+# the 304 after), instead of fetching the whole feed on each poll.
+OWN_CACHING = SHARED + ("calendar.feed",)
 
 
 def security_headers(response):
@@ -370,7 +374,7 @@ def security_headers(response):
         response.cache_control.max_age = 31536000
         response.cache_control.immutable = True
         response.cache_control.no_cache = None
-    elif req.endpoint not in SHARED and "no-store" not in headers.get("Cache-Control", ""):
+    elif req.endpoint not in OWN_CACHING and "no-store" not in headers.get("Cache-Control", ""):
         # Pages, photos, files and downloads may hold personal data: no browser or proxy
         # keeps any of them, whatever the view asked for ("private, no-cache" still
         # stores a photo on the phone's disk). An ETag still answers a conditional

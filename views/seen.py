@@ -47,6 +47,8 @@ PAGE_NAMES = {
     "rectification": _l("A request for correction about the child"),
     "audit_log": _l("The access log about the child, read by the administrator with a "
                     "stated reason"),
+    "event": _l("An event's replies"),
+    "meetings": _l("Parent–teacher meeting schedule"),
 }
 
 

@@ -17,6 +17,9 @@ from flask import current_app
 from flask_babel import force_locale
 
 from models.data_export import family, own
+from models.events import export as events_export
+from models.meetings import export as meetings_export
+from models.weekplan import export as weekplan_export
 from models.data_export.exports import directory
 from models.db import today, utcnow
 from models.notifications.timing import municipality_zone
@@ -46,6 +49,10 @@ KEYS = {
     "audit": "The audit log's rows about you and your children; details and addresses "
              "only of what you did yourself.",
     "rectifications": "Your requests for correction (GDPR art. 16), each with its history.",
+    "calendar": "Your children's events with the replies given for them, your children's "
+                "parent–teacher meetings with the agenda and your family's booked time, "
+                "and the groups whose weekly plans you read (a plan is the group's, not "
+                "personal data, so its text is not copied).",
     "files": "Every file in files/, with its size and SHA-256.",
 }
 
@@ -70,6 +77,8 @@ def contents(user, day=None):
                           if staff else []),
         "audit": own.audit_rows(user, [c["id"] for c in children]),
         "rectifications": own.rectifications(user),
+        "calendar": {**events_export.for_guardian(user), **meetings_export.for_guardian(user),
+                     "week_plans": weekplan_export.for_guardian(user)["groups"]},
     }
     return data, files
 

@@ -17,6 +17,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 
 from models import audit_chain
 from models.db import database
+from models.events import replies as event_replies
 from models.notifications import notify, sending
 from models.retention import run as retention_run
 
@@ -81,6 +82,20 @@ class Queue:
             self.purge()
 
         self.purge_task = purge_task
+
+        # Guardians who still owe a reply to an event, a day before its deadline.
+        @self.huey.periodic_task(crontab(minute="7"), name="remind_events")
+        def remind_events_task():
+            self.remind_events()
+
+        self.remind_events_task = remind_events_task
+
+    def remind_events(self, now=None):
+        """The automatic reminders of events' reply deadlines; returns how many events."""
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        with self.app.app_context(), connection:
+            return event_replies.remind_day_before(now)
 
     def purge(self):
         """The retention purge (models/retention/run.py), with its own connection."""

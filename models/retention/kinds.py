@@ -13,7 +13,10 @@ audit log last, after the run's own rows."""
 from dataclasses import dataclass
 from typing import Callable
 
+from models.events import retention as events
+from models.meetings import retention as meetings
 from models.retention import by_child, by_unit, consents, housekeeping, logs, people
+from models.weekplan import retention as week_plans
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ KINDS = (
     Kind("leave", by_child.leave_due, by_child.leave_purge, by_child.leave_held),
     Kind("attendance", by_unit.attendance_due, by_unit.attendance_purge,
          by_unit.attendance_held),
+    Kind("events", events.due, events.purge),
+    Kind("meetings", meetings.due, meetings.purge),
+    Kind("week_plans", week_plans.due, week_plans.purge),
     Kind("check_ins", housekeeping.check_ins_due, housekeeping.check_ins_purge),
     Kind("notifications", housekeeping.notifications_due, housekeeping.notifications_purge),
     Kind("drafts", housekeeping.drafts_due, housekeeping.drafts_purge),
