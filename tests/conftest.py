@@ -1,9 +1,12 @@
 """Shared fixtures: a fresh, migrated database with the demo cast for every test.
 
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (each test then gets a
-schema of its own, dropped afterwards). The same tests run on both, without skips.
+schema, or for the `app` fixture a database, of its own, dropped afterwards). The same
+tests run on both, without skips. The migrated schema is made once per session and
+copied for every test (tests/dbtemplate.py).
 """
 import datetime
+from contextlib import nullcontext
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,8 +20,8 @@ from models.login.passwords import use_fast_hashing_for_tests
 from models.login.sessions import LoginSession
 from models.school.tables import Child, User
 
-from . import forms
-from .helpers import empty_database
+from . import dbtemplate, forms
+from .helpers import TEST_DATABASE_URL, empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
@@ -50,8 +53,31 @@ def clock(request):
     dbmod.clock.reset()
 
 
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory):
+    """The migrated templates of this session (tests/dbtemplate.py)."""
+    templates = dbtemplate.make_templates(TEST_DATABASE_URL,
+                                          tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
+
+
+def _from_template(request):
+    """A test with the `app` fixture starts from a copy of the migrated template, except
+    in tests/test_migrations.py: there the app fixture runs the real migrations."""
+    return (dbtemplate.ENABLED and "app" in request.fixturenames
+            and request.path.name != "test_migrations.py")
+
+
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(request, tmp_path):
+    """An empty database; already migrated when the test has the `app` fixture, which
+    would migrate it first thing (a copy of the session's template, tests/dbtemplate.py)."""
+    if _from_template(request):
+        templates = request.getfixturevalue("database_templates")
+        with dbtemplate.migrated_database(templates, tmp_path) as url:
+            yield url
+        return
     with empty_database(tmp_path) as url:
         yield url
 
@@ -87,11 +113,13 @@ def _forms_checked(response):
 
 
 @pytest.fixture
-def app(make_app):
+def app(make_app, database_url):
     application = make_app()
     with dbmod.database.connection_context():
-        dbmod.migrate(str(ROOT / "migrations"))
-        demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
+        if not dbtemplate.is_migrated(database_url):
+            dbmod.migrate(str(ROOT / "migrations"))
+        with dbtemplate.demo_photos_once() if dbtemplate.ENABLED else nullcontext():
+            demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
     yield application
     dbmod.close_all()
 
