@@ -7,6 +7,7 @@ which fail loudly on a bad value), then the municipality file, then test overrid
 import datetime
 import logging
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -51,6 +52,19 @@ from views.ratelimit import LoginLimiter, make_store
 ROOT = Path(__file__).resolve().parent
 MODES = ("demo", "production")
 log = logging.getLogger("kontaktbok")
+
+# Paths that carry a secret (a calendar feed's address, one-time links): Flask names the
+# path when it logs an error, and the log must not hold the secret (gunicorn.conf.py does
+# the same for the access log).
+SECRET_PATHS = re.compile(r"(/caregivers/invitation/|/account/email/|/calendar/feed/)[^/?\s]+")
+
+
+class _WithoutSecrets(logging.Filter):
+    def filter(self, record):
+        message = record.getMessage()
+        if SECRET_PATHS.search(message):
+            record.msg, record.args = SECRET_PATHS.sub(r"\1…", message), ()
+        return True
 
 
 class StartupError(Exception):
@@ -204,6 +218,7 @@ def check_demo(config):
 def create_app(config=None):
     instance = Path(env_str("INSTANCE_PATH", str(ROOT / "instance")))
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app.logger.addFilter(_WithoutSecrets())
     # Before any route is added: every <int:…> id is bounded (an impossible id is a 404).
     app.url_map.converters["int"] = IdConverter
     settings = settings_from_environment(instance)

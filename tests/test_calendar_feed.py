@@ -17,7 +17,8 @@ from models.calendar.tables import CalendarFeed
 from models.db import today
 from models.events import events
 from models.events.tables import Event
-from models.school.tables import Enrolment, Guardianship, User
+from models.school.tables import CONTACT_TEACHER, Child, Enrolment, Guardianship, StaffRole, User
+from views import calendar as calendar_views
 
 from .cast import ROLES
 from .helpers import HTMX, text_of
@@ -212,3 +213,48 @@ def test_the_feed_is_in_the_persons_language(app, client, login, users):
         with force_locale("sv"):
             word = gettext("For: %(names)s", names="Emma")
     assert word.replace(",", "\\,") in body
+
+
+def test_a_staff_role_ended_at_a_unit_where_one_is_also_a_parent_changes_the_feed(
+        app, client, login, users, ids):
+    """Nina, Jonas's mother, also teaches 1A: the feed holds 1A's staff side (the
+    meeting round's booked times). When her role ends the feed is no longer unchanged."""
+    role = StaffRole.create(user=users["nina"], role=CONTACT_TEACHER, unit=ids["school"],
+                            group=ids["g1a"])
+    path = subscribe(client, login, "nina")
+    feed_client = app.test_client()
+    first = feed_client.get(path)
+    role.delete_instance()
+    again = feed_client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert (again.get_data(as_text=True).count("BEGIN:VEVENT")
+            < first.get_data(as_text=True).count("BEGIN:VEVENT"))
+
+
+def test_a_pupils_own_feed_ends_when_the_pupil_leaves(app, client, login, kids):
+    """Rule 2: a pupil with a login of their own reads their calendar while enrolled."""
+    pupil = User.create(username="emma.pupil", first_name="Emma", last_name="Hansen")
+    Child.update(account=pupil.id).where(Child.id == kids["Emma"].id).execute()
+    path = subscribe(client, login, "emma.pupil")
+    assert "Aktivitetsdag" in summaries(parse(app.test_client().get(path)))
+    Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(
+        Enrolment.child == kids["Emma"].id).execute()
+    assert app.test_client().get(path).status_code == 404
+
+
+def test_an_error_on_the_feed_logs_its_path_without_the_secret(app, client, login,
+                                                               monkeypatch, caplog):
+    """Flask names the path of a request that failed; the secret is cut out of it."""
+    path = subscribe(client, login, "kari")
+    secret = path.rsplit("/", 1)[1].removesuffix(".ics")
+
+    def broken(found):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(calendar_views, "feed_content", broken)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.ERROR):
+        assert app.test_client().get(path).status_code == 500
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("/calendar/feed/" in line for line in logged)
+    assert not any(secret in line for line in logged)

@@ -184,7 +184,8 @@ def test_information_only_parent_and_caregiver(client, login, kids, t):
     found, emma = demo_round(), kids["Emma"]
     login("per")
     assert page(client, found, emma).status_code == 404
-    assert "Foreldresamtaler" not in client.get("/meetings/").get_data(as_text=True)
+    # (The page's own title, "Parent–teacher meetings", is "Foreldresamtaler" in nb too.)
+    assert f"/meetings/{found.id}/" not in client.get("/meetings/").get_data(as_text=True)
     login("bestemor")
     response = client.post(f"/meetings/{found.id}/children/{emma.id}",
                            data={"slot": slots_of(found)[3].id})
@@ -204,6 +205,21 @@ def test_separate_meetings_one_per_household(client, login, kids, users):
     households = {b.household for b in MeetingBooking.select().where(
         MeetingBooking.child == emma.id)}
     assert households == {users["kari"].id, users["ola"].id}
+
+
+def test_staff_cannot_add_a_family_meeting_beside_separate_ones(client, login, kids, t):
+    """One meeting per child, or one per home: staff move a home's booked time."""
+    found, emma = demo_round(), kids["Emma"]
+    slots = slots_of(found)
+    login("ola")
+    client.post(f"/meetings/{found.id}/children/{emma.id}/separate", data={"separate": "1"})
+    login("larer1a")
+    response = client.post(f"/meetings/{found.id}/assign",
+                           data={"child": emma.id, "slot": slots[3].id})
+    assert response.status_code == 409
+    assert t("This child's guardians book a meeting each: move their booked time in the "
+             "schedule instead.") in text_of(response)
+    assert MeetingBooking.select().where(MeetingBooking.child == emma.id).count() == 1
 
 
 # --- staff -----------------------------------------------------------------------------

@@ -449,3 +449,10 @@ def test_purge_before_deletes_only_older_rows(app, ids):
     add_rows(ids["emma"], 2, now - datetime.timedelta(days=10), viewer="Ny")
     assert cleanup.purge_before(now - datetime.timedelta(days=395)) == 3
     assert sorted({r.viewer_name for r in rows_now()}) == ["Ny"]
+
+
+def test_the_home_page_links_to_who_has_seen_each_child_by_name(client, login, ids, t, kids):
+    login("kari")
+    page = text_of(client.get("/"))
+    assert t("Who has seen %(name)s's data", name=kids["Emma"].name) in page
+    assert f"/children/{ids['emma']}/seen" in client.get("/").get_data(as_text=True)

@@ -166,8 +166,10 @@ def assign(round_id):
     try:
         booking.book(found, child_id, 0, slot_id, _user(), _zone(), by_staff=True,
                      ip=client_ip())
-    except booking.Refused:
-        return _schedule_page(found, errors={"assign-slot": TAKEN}, status=409)
+    except booking.Refused as refused:
+        error = (_l("This child's guardians book a meeting each: move their booked time "
+                    "in the schedule instead.") if refused.reason == "separate" else TAKEN)
+        return _schedule_page(found, errors={"assign-slot": error}, status=409)
     flash(_l("The time is booked for the family."), "success")
     return redirect(url_for("meetings.schedule", round_id=found.id), 303)
 

@@ -19,7 +19,7 @@ from functools import reduce
 import peewee
 from peewee import SQL, Case, Cast, Value
 
-from models.access.children import guarded_child_ids
+from models.access.children import enrolled, guarded_child_ids
 from models.access.events import staff_unit_ids
 from models.calendar.tables import DayOff
 from models.db import database, today
@@ -129,13 +129,16 @@ def _flag(value):
 
 
 def _family_units(user, day, cutoff):
-    family = _family_child_ids(user, day, cutoff)
+    family = family_child_ids(user, day, cutoff)
     return (Enrolment.select(Group.unit).join(Group, on=(Enrolment.group == Group.id))
             .where(Enrolment.active(day) & Enrolment.child.in_(family)))
 
 
-def _family_child_ids(user, day, cutoff):
-    own = Child.select(Child.id).where(Child.account == user)
+def family_child_ids(user, day, cutoff):
+    """The children whose calendar the person reads as family (subquery): those they
+    guard or are a caregiver of (rules 1 and 2), and a pupil's own record while the pupil
+    is enrolled. `user` may be a column (the feed's owner, correlated)."""
+    own = Child.select(Child.id).where((Child.account == user) & enrolled(day))
     return Child.select(Child.id).where(Child.id.in_(guarded_child_ids(user, day, cutoff))
                                         | Child.id.in_(own))
 
@@ -175,7 +178,7 @@ def _family(user, day, cutoff):
                               False).alias("cancelled"),
                          Case(None, [(guarded, True)], False).alias("owed"),
                          Cast(Value(0), "integer").alias("link_id"))
-            .where(Child.id.in_(_family_child_ids(user, day, cutoff))))
+            .where(Child.id.in_(family_child_ids(user, day, cutoff))))
 
 
 def _units(user):

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from peewee import JOIN, Cast, Value, fn
 
 from models import audit
-from models.access.children import guarded_child_ids
 from models.access.events import staff_unit_ids
+from models.calendar.agenda import family_child_ids
 from models.calendar.tables import CalendarFeed, CalendarStamp
 from models.db import database, today, utcnow
-from models.school.tables import (Child, Enrolment, Group, Unit, User,
+from models.school.tables import (Child, Enrolment, Group, StaffRole, Unit, User,
                                   eighteenth_birthday_cutoff)
 
 SECRET_BYTES = 32
@@ -67,12 +67,6 @@ class Found:
     etag: str
 
 
-def _family_child_ids(person, day, cutoff):
-    own = Child.select(Child.id).where(Child.account == person)
-    return Child.select(Child.id).where(Child.id.in_(guarded_child_ids(person, day, cutoff))
-                                        | Child.id.in_(own))
-
-
 def _look_up_query(secret_hash, day, cutoff):
     person = User.id  # correlated: the access rules run for the feed's owner
     head = (CalendarFeed.select(Cast(Value("person"), "text"), User.id,
@@ -87,14 +81,14 @@ def _look_up_query(secret_hash, day, cutoff):
                                     Cast(Child.address_protection, "text"),
                                     Enrolment.group)
                 .join(User, on=(CalendarFeed.user == User.id))
-                .join(Child, on=Child.id.in_(_family_child_ids(person, day, cutoff)))
+                .join(Child, on=Child.id.in_(family_child_ids(person, day, cutoff)))
                 .join(Enrolment, JOIN.LEFT_OUTER,
                       on=((Enrolment.child == Child.id) & Enrolment.active(day)))
                 .where((CalendarFeed.secret_hash == secret_hash)
                        & (User.is_active == True)))  # noqa: E712
     family_units = (Enrolment.select(Group.unit).join(Group, on=(Enrolment.group == Group.id))
                     .where(Enrolment.active(day)
-                           & Enrolment.child.in_(_family_child_ids(person, day, cutoff))))
+                           & Enrolment.child.in_(family_child_ids(person, day, cutoff))))
     units = (CalendarFeed.select(Cast(Value("unit"), "text"), Unit.id,
                                  Cast(CalendarStamp.changed_at, "text"),
                                  Cast(Unit.name, "text"),
@@ -104,7 +98,16 @@ def _look_up_query(secret_hash, day, cutoff):
              .join(CalendarStamp, JOIN.LEFT_OUTER, on=(CalendarStamp.unit == Unit.id))
              .where((CalendarFeed.secret_hash == secret_hash)
                     & (User.is_active == True)))  # noqa: E712
-    return head.union_all(children).union_all(units).tuples()
+    # The staff roles too: a role ended (or a group changed) at a unit where the person
+    # is also a parent changes what the feed holds, so it must change the ETag.
+    roles = (CalendarFeed.select(Cast(Value("role"), "text"), StaffRole.unit,
+                                 Cast(StaffRole.role, "text"), Cast(StaffRole.group, "text"),
+                                 Cast(Value(0), "integer"))
+             .join(User, on=(CalendarFeed.user == User.id))
+             .join(StaffRole, on=(StaffRole.user == User.id))
+             .where((CalendarFeed.secret_hash == secret_hash)
+                    & (User.is_active == True)))  # noqa: E712
+    return head.union_all(children).union_all(units).union_all(roles).tuples()
 
 
 def look_up(secret):
@@ -138,6 +141,6 @@ def may_subscribe(user):
     """Whether the person sees a child as family or works at a unit today: a feed of
     nothing is no feed. One query."""
     day = today()
-    family = _family_child_ids(user.id, day, eighteenth_birthday_cutoff(day))
+    family = family_child_ids(user.id, day, eighteenth_birthday_cutoff(day))
     return bool(User.select(fn.EXISTS(family) | fn.EXISTS(staff_unit_ids(user.id)))
                 .where(User.id == user.id).scalar())

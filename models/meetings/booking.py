@@ -28,7 +28,9 @@ REMIND_DAYS = 2
 
 class Refused(Exception):
     """`reason`: "taken" (the slot is someone else's now, or no longer free), "closed"
-    (the deadline has passed), "nothing" (no booking to cancel or move)."""
+    (the deadline has passed), "nothing" (no booking to cancel or move), "separate"
+    (the child's guardians book a meeting each, and one of them has: staff move that
+    booking instead of adding a family meeting)."""
 
     def __init__(self, reason):
         super().__init__(reason)
@@ -85,6 +87,10 @@ def book(found, child_id, household, slot_id, user, zone, by_staff=False, ip="",
             & (MeetingBooking.household == household))
         if existing is not None and existing.slot_id == slot.id:
             return existing.id
+        if household == 0 and existing is None and MeetingBooking.select().where(
+                (MeetingBooking.round == found.id) & (MeetingBooking.child == child_id)
+                & (MeetingBooking.household != 0)).exists():
+            raise Refused("separate")
         values = {"slot": slot.id, "booked_by": user.id, "by_staff": by_staff,
                   "booked_at": now}
         try:
@@ -176,5 +182,6 @@ def ask_separate(found, entry, user, separate, ip="", now=None):
                 & (MeetingBooking.child == entry.child_id)).execute()
         MeetingRoundChild.update(separate=separate).where(
             MeetingRoundChild.id == entry.id).execute()
+        touch([found.unit_id])  # the other home's calendar loses or gains the time
         audit.record("meetings.separate" if separate else "meetings.together", actor=user,
                      obj=found, ip=ip, child=entry.child_id)
