@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+WEEK = "{}-W{:02d}".format(*datetime.date.today().isocalendar()[:2])  # the demo's week plan
 PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/"),
          ("admin", "/admin/"), ("kari", "/messages/"), ("rektor", "/messages/"),
          ("kari", "/messages/1"), ("rektor", "/messages/1"), ("kari", "/messages/unread"),
@@ -37,7 +38,10 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("bhg", "/groups/4/headcount"), ("kari", "/children/5/pickup"),
          ("kari", "/my-data"), ("kari", "/children/1/seen"), ("ola", "/rectifications"),
          ("rektor", "/rectifications/1"), ("personvern", "/privacy-office/"),
-         ("admin", "/admin/archive/")]
+         ("admin", "/admin/archive/"), ("kari", "/events/"), ("kari", "/events/1"),
+         ("larer1a", "/events/1"), ("kari", "/meetings/1/children/1"),
+         ("larer1a", "/meetings/1"), ("kari", "/week-plans/"),
+         ("larer1a", f"/week-plans/1/{WEEK}"), ("kari", "/calendar/month")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 

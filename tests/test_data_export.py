@@ -318,3 +318,26 @@ def test_a_unit_leader_copies_their_own_conversations_not_the_whole_schools(
     assert copied < readable  # the school's other conversations stay out
     assert data["audit"] and all(row["by_you"] or row["object"] == "user"
                                  for row in data["audit"])
+
+
+def test_the_calendar_is_in_the_copy_with_the_familys_own_replies_and_bookings(
+        app, client, login):
+    """Issue 20: the children's events with the replies given for them, the meetings with
+    the agenda and the family's own time, and the groups whose weekly plans they read."""
+    login("kari")
+    _, data, _ = unpacked(download(client, app, "kari")[0])
+    calendar = data["calendar"]
+    day, = [e for e in calendar["events"] if e["title"] == "Aktivitetsdag"]
+    assert day["child"] == "Emma" and day["reply"]["answer"] == "yes"
+    assert (day["reply"]["children"], day["reply"]["adults"]) == (1, 2)
+    meeting, = [m for m in calendar["meetings"] if m["round"] == "Foreldresamtaler"]
+    assert meeting["child"].startswith("Emma") and len(meeting["bookings"]) == 1
+    assert meeting["bookings"][0]["booked_by_you"]
+    assert {"group": "1A", "child": "Emma"} in calendar["week_plans"]
+    login("nina")  # Jonas's mother: the same event and round, nothing of Emma's family
+    _, data, _ = unpacked(download(client, app, "nina")[0])
+    calendar = data["calendar"]
+    day, = [e for e in calendar["events"] if e["title"] == "Aktivitetsdag"]
+    assert day["child"] == "Jonas" and day["reply"] is None
+    assert all(not m["bookings"] for m in calendar["meetings"])
+    assert "Emma" not in json.dumps(calendar)
