@@ -38,6 +38,10 @@ SOMETIMES_OR_NEVER = {
     "login", "logout", "announcement.sent", "consent.defined", "code_login.sent",
     "notifications.chosen", "email.change_asked", "email.changed",
     "rectification.requested",  # about a child, or about one's own contact details
+    # The calendar: an event for a unit or groups (chosen children are named), a meeting
+    # round (each booking names its child), a group's weekly plan.
+    "event.created", "event.changed", "event.cancelled", "event.reminded",
+    "meetings.opened", "meetings.reminded", "meetings.place",
 }
 
 
