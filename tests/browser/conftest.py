@@ -140,20 +140,47 @@ def translate(live_app):
     return translate
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    from playwright.sync_api import sync_playwright
+_RUNNING = {}  # the browser of the browser tests, while they run
 
-    playwright = sync_playwright().start()
-    try:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=CHROMIUM_ARGS)
+
+def _launch():
+    if "browser" not in _RUNNING:
+        from playwright.sync_api import sync_playwright
+        playwright = sync_playwright().start()
         try:
-            yield browser
-        finally:
+            _RUNNING["browser"] = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except BaseException:
+            playwright.stop()
+            raise
+        _RUNNING["playwright"] = playwright
+    return _RUNNING["browser"]
+
+
+def _close():
+    browser, playwright = _RUNNING.pop("browser", None), _RUNNING.pop("playwright", None)
+    try:
+        if browser is not None:
             browser.close()
     finally:
-        playwright.stop()
+        if playwright is not None:
+            playwright.stop()
+
+
+@pytest.fixture
+def chromium():
+    """One Chromium for the browser tests in a row (launched at the first of them)."""
+    return _launch()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last browser test of a run of them, Chromium goes: idle, it still used
+    an eighth of a core for the rest of the suite."""
+    yield
+    here = Path(__file__).resolve().parent
+    if nextitem is None or here not in Path(str(nextitem.fspath)).resolve().parents:
+        _close()
 
 
 class Session:
