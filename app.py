@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import cli
 import municipality
+from languages import DIRECTIONS
 from models import protect
 from models import db as dbmod
 from models.data_export import tasks as data_export_tasks
@@ -337,10 +338,12 @@ def create_app(config=None):
 
     @app.context_processor
     def _globals():
+        locale = str(get_locale())
         return {"municipality": app.config["MUNICIPALITY"], "layout": layout_urls(app),
                 "viewer": current_user._get_current_object(), "csrf": csrf_token(),
-                "current_locale": str(get_locale()), "language_names": LANGUAGE_NAMES,
-                "role_names": ROLE_NAMES, **template_gettext()}
+                "current_locale": locale, "text_direction": DIRECTIONS.get(locale, "ltr"),
+                "language_names": LANGUAGE_NAMES, "role_names": ROLE_NAMES,
+                **template_gettext()}
 
     app.jinja_env.globals["email_link"] = email_link
     app.jinja_env.filters["local"] = local_time

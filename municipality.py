@@ -11,10 +11,12 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from languages import NAMES as LANGUAGES
+from languages import OFFICIAL
 from models.login import oidc
 from models.notifications import sms
+from models.translation import settings as translation_settings
 
-LANGUAGES = ("nb", "nn", "sv")
 COUNTRIES = ("NO", "SE")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
@@ -26,7 +28,7 @@ KNOWN_KEYS = {
     "colours": {"primary", "primary_text", "accent", "link"},
     "contact": {"phone", "email", "address", "opening_hours"},
     "links": {"privacy_statement", "accessibility_statement"},
-    "languages": {"default", "enabled"},
+    "languages": {"default", "enabled", "written"},
     "retention": {"documentation_years", "audit_log_years",
                   "guardian_data_months_after_leaving", "check_in_school_years",
                   "messages_years", "absence_school_years", "consent_history_years",
@@ -40,6 +42,7 @@ KNOWN_KEYS = {
     "eid_login": {"providers"},
     "sms": {"provider", "url", "username", "password", "password_file", "sender",
             "monthly_cap", "dry_run"},
+    "translation": translation_settings.KEYS,
 }
 
 
@@ -68,6 +71,8 @@ class Municipality:
     country: str
     default_language: str
     languages: tuple
+    # The default first, then the others staff write texts in (see load()).
+    written_languages: tuple
     colours: dict
     contact: Contact
     privacy_url: str
@@ -85,6 +90,8 @@ class Municipality:
     eid_login: tuple = ()  # models.oidc.Provider, from [[eid_login.providers]]
     # models.sms.Settings from [sms]; None without the section: SMS is not offered.
     sms: object = None
+    # models.translation.settings.Settings from [translation]; None: no machine translation.
+    translation: object = None
     # When kindergartens and after-school care close ([daycare] closes): the day list
     # shows who is still there, with their guardians' phones, from an hour before.
     daycare_closes: datetime.time = datetime.time(16, 30)
@@ -202,6 +209,16 @@ def load(path):
     default_language = r.get("languages.default", str)
     if default_language not in languages:
         r.fail("languages.default", f"{default_language!r} is not among languages.enabled")
+    # The languages staff write consent texts and events in (each text once per written
+    # language); families reading another language get the default's text, with machine
+    # translation where [translation] is set up.
+    written = r.get("languages.written", list, [code for code in languages
+                                                if code in OFFICIAL], required=False)
+    for lang in written:
+        if lang not in languages:
+            r.fail("languages.written", f"{lang!r} is not among languages.enabled")
+    if default_language not in written:
+        written = [default_language, *written]
 
     colours = {
         "primary": r.colour("colours.primary"),
@@ -293,6 +310,8 @@ def load(path):
         country=country,
         default_language=default_language,
         languages=tuple(languages),
+        written_languages=(default_language,
+                           *(code for code in written if code != default_language)),
         colours=colours,
         contact=contact,
         privacy_url=r.url("links.privacy_statement"),
@@ -305,6 +324,7 @@ def load(path):
         teacher_leave_days=teacher_days,
         eid_login=_providers(r, path),
         sms=_sms(r, path),
+        translation=translation_settings.read(r, path),
         daycare_closes=datetime.time.fromisoformat(closes),
         archive_done_elsewhere=r.get("archive.done_elsewhere", bool, False, required=False),
         staff_by_role_for_protected=r.get("privacy.staff_by_role_for_protected", bool,

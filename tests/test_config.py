@@ -27,7 +27,10 @@ def test_the_example_file_is_the_demo_municipality():
     config = municipality.load(ROOT / "municipality.example.toml")
     assert config.name == "Demo kommune"
     assert config.country == "NO" and config.default_language == "nb"
-    assert config.languages == ("nb", "nn", "sv")
+    assert config.languages == ("nb", "nn", "sv", "se", "en", "pl", "uk", "ar", "so")
+    # Staff write consents and events in these; the others read the default's text.
+    assert config.written_languages == ("nb", "nn", "sv")
+    assert config.translation is None  # no machine translation unless set up
     assert config.demo is True
     assert config.retention["documentation_years"] == 5
     assert config.logo.mimetype == "image/svg+xml"
@@ -39,7 +42,16 @@ def test_the_example_file_is_the_demo_municipality():
     ('primary = "#1f4e79"', 'primary = "blue"', "colours.primary: 'blue' is not a colour"),
     ('primary = "#1f4e79"', 'primary = "#eeeeee"', "colours.primary_text: contrast"),
     ('default = "nb"', 'default = "da"', "languages.default: 'da' is not among"),
-    ('enabled = ["nb", "nn", "sv"]', 'enabled = ["nb", "fi"]', "languages.enabled: 'fi'"),
+    ('enabled = ["nb", "nn", "sv", "se", "en", "pl", "uk", "ar", "so"]',
+     'enabled = ["nb", "fi"]', "languages.enabled: 'fi'"),
+    ('written = ["nb", "nn", "sv"]', 'written = ["nb", "da"]',
+     "languages.written: 'da' is not among languages.enabled"),
+    ('# [translation]\n# url = "http://translate.internal:5000"',
+     '[translation]\nurl = "ftp://translate.internal"',
+     "translation.url: 'ftp://translate.internal' must be an http:// or https://"),
+    ('# [translation]\n# url = "http://translate.internal:5000"',
+     '[translation]\nurl = "http://translate.internal:5000"\ntimeout_seconds = 0',
+     "translation.timeout_seconds: must be from 1 to 120 seconds"),
     ('privacy_statement = "https://demo.kommune.no/personvern"',
      'privacy_statement = "http://demo.kommune.no/personvern"',
      "links.privacy_statement: 'http://demo.kommune.no/personvern' must be an https://"),

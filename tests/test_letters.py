@@ -270,9 +270,28 @@ def test_the_letter_is_in_the_guardians_language(client, login, users, app, t, a
     norwegian = t("Subject")
     assert swedish != norwegian
     kari, nina = letter_of(response, "Kari Hansen"), letter_of(response, "Nina Lie")
-    assert kari.startswith(' lang="sv"') and f"{swedish}: Tur fredag" in kari
-    assert nina.startswith(' lang="nb"') and f"{norwegian}: Tur fredag" in nina
-    assert '<html lang="nb">' in response.get_data(as_text=True)
+    assert kari.startswith(' lang="sv" dir="ltr"') and f"{swedish}: Tur fredag" in kari
+    assert nina.startswith(' lang="nb" dir="ltr"') and f"{norwegian}: Tur fredag" in nina
+    assert '<html lang="nb" dir="ltr">' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language", ["ar", "pl", "so", "se", "uk", "en"])
+def test_a_letter_in_any_interface_language(client, login, users, app, t, announce,
+                                            language):
+    """The paper letter comes in the guardian's own language, Arabic right to left;
+    the teacher's text keeps its own direction inside it."""
+    thread = announce()[0]
+    User.update(locale=language).where(User.username == "kari").execute()
+    want_paper("kari")
+    login("larer1a")
+    response = client.get(letters_url(thread))
+    with app.test_request_context(), force_locale(language):
+        theirs = gettext("Subject")
+    assert theirs != t("Subject")
+    kari = letter_of(response, "Kari Hansen")
+    direction = "rtl" if language == "ar" else "ltr"
+    assert kari.startswith(f' lang="{language}" dir="{direction}"')
+    assert f"{theirs}: Tur fredag" in kari and '<div class="text" dir="auto">' in kari
 
 
 def test_one_thread_per_child_prints_only_that_childs_guardians(client, login, announce):

@@ -44,10 +44,10 @@ def _zone():
 
 
 def _languages():
-    """The municipality's languages, its default first (the event is written in it)."""
-    municipality = current_app.config["MUNICIPALITY"]
-    default = municipality.default_language
-    return [default] + [code for code in municipality.languages if code != default]
+    """The languages staff write it in: the municipality's default first (required),
+    then the other `[languages] written` ones (others read the default, machine
+    translated where that is set up)."""
+    return list(current_app.config["MUNICIPALITY"].written_languages)
 
 
 def _local(moment):

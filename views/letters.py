@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from languages import DIRECTIONS
 from models import access, audit
 from models.db import today
 from models.messaging import letters
@@ -85,7 +86,8 @@ def print_letters(thread_id):
             html = Markup(render_template(
                 "letters/_letter.html", thread=thread, first=first, recipient=person.name,
                 address=address, day=local_time(first.created_at, "%d.%m.%Y"),
-                sender=f"{first.first_name} {first.last_name}", letter_locale=locale))
+                sender=f"{first.first_name} {first.last_name}", letter_locale=locale,
+                letter_dir=DIRECTIONS.get(locale, "ltr")))
         printed.append(Letter(person.name, address, locale, html))
     audit.record("letters.printed", actor=user, obj=thread, ip=client_ip(),
                  count=len(printed))

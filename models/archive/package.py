@@ -24,6 +24,7 @@ from pathlib import Path
 from flask import current_app, get_template_attribute
 from flask_babel import force_locale
 
+from languages import DIRECTIONS
 from models import audit
 from models.archive import kinds as readers
 from models.archive.records import KINDS
@@ -183,7 +184,8 @@ def _render(name, **context):
     # The bare template: the pages' context (links, the logged-in user) is not wanted
     # in a package, nor is a request needed to make one.
     return current_app.jinja_env.get_template(name).render(
-        municipality=town, language=town.default_language, **context)
+        municipality=town, language=town.default_language,
+        direction=DIRECTIONS.get(town.default_language, "ltr"), **context)
 
 
 def write(unit, start, end, kinds, created):

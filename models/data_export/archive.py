@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 
+from languages import DIRECTIONS
 from models.data_export import family, own
 from models.events import export as events_export
 from models.meetings import export as meetings_export
@@ -147,7 +148,8 @@ def index_html(user, data):
     # Rendered by Jinja itself: no request, so no page context, no session, no CSRF.
     with force_locale(language):
         template = current_app.jinja_env.get_template("my_data/archive_index.html")
-        return template.render(data=data, language=language, when=when, municipality=town)
+        return template.render(data=data, language=language, when=when, municipality=town,
+                               direction=DIRECTIONS.get(language, "ltr"))
 
 
 def when(value):

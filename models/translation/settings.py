@@ -1,0 +1,43 @@
+"""[translation] of the municipality file: the LibreTranslate server, or None."""
+import urllib.parse
+from dataclasses import dataclass
+
+DEFAULT_TIMEOUT = 10
+KEYS = {"url", "api_key", "api_key_file", "timeout_seconds"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str  # the server's base address, without a trailing slash
+    api_key: str | None
+    timeout: int  # seconds a worker waits for one translation
+
+    @property
+    def host(self):
+        return urllib.parse.urlsplit(self.url).netloc
+
+
+def read(r, path):
+    """The section read through the municipality file's reader `r`; None without it."""
+    if "translation" not in r.data:
+        return None
+    if not isinstance(r.data["translation"], dict):
+        r.fail("translation", "must be a table ([translation])")
+    url = r.get("translation.url", str).rstrip("/")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        r.fail("translation.url", f"{url!r} must be an http:// or https:// address of the "
+                                  "municipality's own LibreTranslate server")
+    key = r.get("translation.api_key", str, required=False)
+    key_file = r.get("translation.api_key_file", str, required=False)
+    if key and key_file:
+        r.fail("translation.api_key", "give api_key or api_key_file, not both")
+    if key_file:
+        try:
+            key = (path.parent / key_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            r.fail("translation.api_key_file", f"cannot read {path.parent / key_file}")
+    timeout = r.get("translation.timeout_seconds", int, DEFAULT_TIMEOUT, required=False)
+    if isinstance(timeout, bool) or not 1 <= timeout <= 120:
+        r.fail("translation.timeout_seconds", "must be from 1 to 120 seconds")
+    return Settings(url=url, api_key=key or None, timeout=timeout)
