@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-LANGS := nb nn sv
+# The interface's languages (languages.py names them; README: "Languages").
+LANGS := nb nn sv se en pl uk ar so
 # Also used by tests/test_i18n.py to check that the catalogue is up to date.
 EXTRACT_OPTS := -F babel.cfg -k _l --no-location --sort-output --omit-header --ignore-dirs='.* ._ tests bench'
 
@@ -25,6 +26,7 @@ translations: install
 extract: install
 	$(BIN)/pybabel extract $(EXTRACT_OPTS) -o translations/messages.pot .
 	for l in $(LANGS); do $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$l --ignore-obsolete --no-fuzzy-matching --init-missing; done
+	$(BIN)/python translations/fill_english.py
 
 migrate: translations
 	$(BIN)/flask --app app migrate

@@ -1,5 +1,6 @@
-"""Every user-facing string is translated into nb, nn and sv, and the catalogue is up to
-date with the code."""
+"""Every user-facing string is translated into every interface language (languages.py),
+each plural by the language's own CLDR rule, and the catalogue is up to date with the
+code."""
 import ast
 import re
 import shlex
@@ -9,10 +10,14 @@ from pathlib import Path
 
 import pytest
 from babel.messages.checkers import TranslationError, python_format
+from babel import Locale
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from languages import NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("nb", "nn", "sv")
+LANGUAGES = tuple(NAMES)
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
@@ -103,22 +108,53 @@ def test_every_audit_event_is_named_in_words():
     assert sorted(recorded - set(AUDIT_EVENT_NAMES)) == []
 
 
+def test_every_language_has_a_catalogue_and_a_makefile_entry():
+    """Adding a language is its line in languages.py and its catalogue: `make extract`
+    must update it and `make translations` compile it."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    listed = re.search(r"^LANGS := (.+)$", makefile, re.M).group(1).split()
+    assert sorted(listed) == sorted(LANGUAGES)
+    on_disk = {path.parent.parent.name
+               for path in (ROOT / "translations").glob("*/LC_MESSAGES/messages.po")}
+    assert on_disk == set(LANGUAGES)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_plural_message_renders_for_0_1_2_and_5(language):
+def test_catalogue_plural_rule_is_the_languages_own(language):
+    """The catalogue's Plural-Forms is CLDR's rule for the language, as Babel has it
+    (Arabic six forms, Polish and Ukrainian three, Northern Sámi three with a dual):
+    a catalogue with another rule would pick the wrong form for some counts."""
+    catalog = read(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", language)
+    rule = get_plural(language)
+    assert catalog.num_plurals == rule.num_plurals
+    header = dict(catalog.mime_headers)["Plural-Forms"].replace(" ", "")
+    assert header == f"nplurals={rule.num_plurals};plural={rule.plural_expr};".replace(" ", "")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_plural_message_renders_for_0_1_2_5_11_and_21(language):
     """Each count reads right in each language: the form the language's plural rule
-    picks for 0, 1, 2 and 5 is translated, shows the number and fills every
-    placeholder."""
+    picks for 0, 1, 2, 5, 11 and 21 (each a different form somewhere: Arabic's zero,
+    two, few and many, Polish and Ukrainian 21) is translated, shows the number and fills
+    every placeholder; counts the rule puts in different categories get different
+    forms wherever the English has a placeholder-free difference to show."""
     from babel.support import Translations
     with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.mo", "rb") as fh:
         translations = Translations(fh)
     catalog = read(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", language)
     plurals = [m for m in catalog if isinstance(m.id, tuple)]
     assert plurals
+    # The form each count takes is CLDR's category for it, in CLDR's order of forms.
+    locale = Locale.parse(language)
+    order = [tag for tag in ("zero", "one", "two", "few", "many")
+             if tag in locale.plural_form.tags] + ["other"]
+    for n in (0, 1, 2, 5, 11, 21):
+        assert translations.plural(n) == order.index(locale.plural_form(n)), n
     problems = []
     for message in plurals:
         singular, plural = message.id[:2]
         names = set(PLACEHOLDER.findall(singular)) | set(PLACEHOLDER.findall(plural))
-        for n in (0, 1, 2, 5):
+        for n in (0, 1, 2, 5, 11, 21):
             values = {name: n if name == "num" else 7 for name in names}
             try:
                 text = translations.ungettext(singular, plural, n) % values
