@@ -44,6 +44,7 @@ from views import rectification as rectification_views
 from views import seen as seen_views
 from views import weekplan as weekplan_views
 from views import meetings as meetings_views
+from views import translation as translation_views
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
@@ -324,6 +325,7 @@ def create_app(config=None):
     app.register_blueprint(events_views.bp)
     app.register_blueprint(weekplan_views.bp)
     app.register_blueprint(meetings_views.bp)
+    app.register_blueprint(translation_views.bp)
     # Rule 12: who has seen a child's data (the family's page, and the access rows).
     app.register_blueprint(seen_views.bp)
     app.after_request(seen_views.after_request)

@@ -22,6 +22,7 @@ from models.posts.tables import DraftUpload, MediaTag, Post, PostMedia
 from models.rectification.tables import Rectification, RectificationEntry, RectificationUnit
 from models.retention.jobs import JobLock
 from models.roster.tables import ImportRun
+from models.translation.tables import Translation
 from models.weekplan.tables import WeekPlan, WeekPlanEntry
 from models.school.tables import (CaregiverApproval, CaregiverGrant, Child, ClassListShare,
                                   EndedGuardianship, Enrolment, Group, Guardianship, StaffRole,
@@ -38,7 +39,7 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           Rectification, RectificationUnit, RectificationEntry, DataExport,
           AccessRecord, ArchiveExport, AuditSeal, AuditPurge, Event, EventText, EventAudience,
           EventReply, MeetingRound, MeetingRoundChild, MeetingSlot, MeetingBooking, WeekPlan,
-          WeekPlanEntry, CalendarFeed, CalendarStamp]
+          WeekPlanEntry, CalendarFeed, CalendarStamp, Translation]
 
 __all__ = ["MODELS", "CalendarFeed", "CalendarStamp", "Event", "EventAudience", "EventReply",
            "EventText", "MeetingBooking", "MeetingRound", "MeetingRoundChild", "MeetingSlot",
@@ -52,4 +53,4 @@ __all__ = ["MODELS", "CalendarFeed", "CalendarStamp", "Event", "EventAudience", 
            "NotificationSchedule", "PushSubscription", "Setting", "StaffPin", "StaffRole",
            "Thread", "ThreadParticipant", "Unit", "User",
            "Rectification", "RectificationEntry", "RectificationUnit", "DataExport",
-           "AccessRecord", "ArchiveExport", "AuditSeal", "AuditPurge"]
+           "AccessRecord", "ArchiveExport", "AuditSeal", "AuditPurge", "Translation"]

@@ -22,8 +22,11 @@ post tags), so a new page, fragment or demo object is covered without being list
 import json
 import re
 import time
-from html import escape
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import pytest
 
 
 from models import access
@@ -39,6 +42,8 @@ from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, ClassLis
 
 from .cast import CAST
 from .crawl import crawl, replay
+from .libretranslate import FakeLibreTranslate
+from .test_machine_translation import municipality_file
 
 CLASS_LIST = re.compile(r"^/groups/(\d+)/class-list")
 
@@ -207,6 +212,23 @@ def violations(pages, rules, all_traces, numbers):
     return found
 
 
+@pytest.fixture
+def make_app(make_app, tmp_path):
+    """The crawled app has machine translation set up (a fake LibreTranslate on
+    loopback), so the crawl also follows every "Show in …" control and replays each
+    translation's address as everyone else."""
+    root = Path(__file__).resolve().parent.parent
+    example = (root / "municipality.example.toml").read_text(encoding="utf-8")
+    with FakeLibreTranslate() as server:
+        path = municipality_file(tmp_path / "config", example + (
+            f'\n[translation]\nurl = "{server.url}"\ntimeout_seconds = 1\n'))
+
+        def make(**config):
+            config.setdefault("MUNICIPALITY_FILE", str(path))
+            return make_app(**config)
+        yield make
+
+
 def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, login, capsys):
     began = time.perf_counter()
     all_traces, numbers = traces() + consent_traces(), national_ids()
@@ -240,6 +262,7 @@ def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, log
     assert not found, "\n".join(map(str, sorted(set(found))))
     # The crawl reaches what it must, or it proves nothing.
     assert len(every_url) > 50
+    assert any(url.startswith("/translations/") for url in every_url)
     for username in CAST:
         assert len(crawls[username].urls) > 3, username
 

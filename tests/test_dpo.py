@@ -152,6 +152,7 @@ def test_the_record_names_the_configured_processors_and_retention(make_app, data
     for child in Child.select():
         assert child.first_name not in html
     assert "46elks" not in html  # no [sms] section in the demo
+    assert "LibreTranslate" not in html  # nor [translation]
 
 
 def test_the_record_has_what_is_configured(make_app, tmp_path, client, login):
@@ -162,7 +163,8 @@ def test_the_record_has_what_is_configured(make_app, tmp_path, client, login):
     text = source.read_text().replace('logo = "static/img/demo-crest.svg"\n', "")
     text = text.replace('country = "NO"', 'country = "SE"')
     text += ('\n[sms]\nprovider = "46elks"\nusername = "u1"\npassword_file = "sms.txt"\n'
-             'sender = "Demo"\n')
+             'sender = "Demo"\n\n[translation]\nurl = "http://translate.internal:5000"\n'
+             'api_key = "lt-secret-key"\n')
     config = tmp_path / "municipality.toml"
     config.write_text(text)
     other = make_app(MUNICIPALITY_FILE=str(config), SMTP_HOST="smtp.kommun.example")
@@ -174,6 +176,9 @@ def test_the_record_has_what_is_configured(make_app, tmp_path, client, login):
     assert "46elks" in html and "api.46elks.com" in html and "u1" not in html
     assert "smtp.kommun.example" in html and "skollagen (2010:800)" in html
     assert "arkivlagen" in dpia and "password" not in html
+    # The municipality's own translation server, by its host, never its key.
+    assert "LibreTranslate" in html and "translate.internal" in html
+    assert "lt-secret-key" not in html and "lt-secret-key" not in dpia
 
 
 def _login(browser, username):

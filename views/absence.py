@@ -230,8 +230,11 @@ def apply_leave(child_id):
     if errors:
         return _page(found, role, leave_form=form, leave_errors=errors, status=400)
     user = current_user._get_current_object()
-    absence.apply_for_leave(found.id, user, start, end, form["reason"], ip=client_ip(),
-                            telling=_leave_texts(found, user, start, end, form["reason"]))
+    # The conversation is written in the municipality's language, and kept as written in
+    # it (models/translation/: what a reader of another language may have translated).
+    with force_locale(_policy().default_language):
+        absence.apply_for_leave(found.id, user, start, end, form["reason"], ip=client_ip(),
+                                telling=_leave_texts(found, user, start, end, form["reason"]))
     flash(_l("The application is sent. You see the decision here."), "success")
     return redirect(url_for("absence.child", child_id=found.id), 303)
 
@@ -312,8 +315,10 @@ def decide(leave_id):
                               if request.form.get("decision") == "decline"
                               else _l("Choose approve or decline.")},
                       typed={application.id: reason}, **_names())
-    if not absence.decide(application, user, approve, reason, ip=client_ip(),
-                          telling=_decision_text(approve, reason)):
+    with force_locale(_policy().default_language):  # as the application's conversation
+        decided = absence.decide(application, user, approve, reason, ip=client_ip(),
+                                 telling=_decision_text(approve, reason))
+    if not decided:
         abort(409)
     flash(_l("The decision is sent to the guardians."), "success")
     return redirect(url_for("absence.pending"), 303)

@@ -24,6 +24,7 @@ from models.db import today
 from models.events.tables import Event, EventAudience, EventReply, EventText
 from models.school.tables import (UNIT_LEADER, Child, Enrolment, Group, StaffRole, Unit,
                                   eighteenth_birthday_cutoff)
+from models.translation.tables import cached, columns, joined
 
 FAMILY, STAFF, KEEPER = "family", "staff", "keeper"
 
@@ -121,7 +122,8 @@ def _one_id(event_id):
 def event_view(user, event_id, language, day=None):
     """(event, role) for the user — KEEPER, STAFF or FAMILY — or (None, None). The
     event carries `text_title`, `text_body`, `text_bring` in `language` when written
-    in it (else None). One query."""
+    in it (else None), and `translation`: the cached machine translation of its own
+    text into `language` when it is not written in it (models/translation/). One query."""
     event_id = _one_id(event_id)
     if event_id is None:
         return None, None
@@ -132,16 +134,24 @@ def event_view(user, event_id, language, day=None):
     staff = Event.unit.in_(staff_unit_ids(user))
     role = peewee.Case(None, [(staff & keeper_condition(user, day), KEEPER),
                               (staff, STAFF), (family, FAMILY)], "")
+    translation, on = joined("event", Event.id, language)
+    names = ("tr_state", "tr_hash", "tr_text", "tr_source", "tr_updated")
     row = (Event.select(Event, role.alias("viewer_role"),
                         EventText.title.alias("text_title"),
                         EventText.body.alias("text_body"),
-                        EventText.bring.alias("text_bring"))
+                        EventText.bring.alias("text_bring"),
+                        *(column.alias(name)
+                          for column, name in zip(columns(translation), names)))
            .join(EventText, JOIN.LEFT_OUTER,
                  on=((EventText.event == Event.id) & (EventText.language == language)))
+           .join_from(Event, translation, JOIN.LEFT_OUTER, on=on)
            .where((Event.id == event_id) & (staff | family))
            .objects().first())
     if row is None or not row.viewer_role:
         return None, None
+    row.translation = None if row.text_title else cached(
+        [getattr(row, name) for name in names],
+        {"title": row.title, "body": row.body, "bring": row.bring})
     return row, row.viewer_role
 
 

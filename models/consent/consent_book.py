@@ -88,12 +88,13 @@ def _notify(consent, by, children):
 # The pages' queries, their SQL built once: for one child (as its guardian, or as staff,
 # who see the consents of their own units), and for a group's children (the consents of
 # the group's unit: the table is that unit's staff's).
-_consents_of_child = Prepared(lambda child, day: consents_query(one_child(child), day),
-                              child=int, day=datetime.date)
+_consents_of_child = Prepared(
+    lambda child, day, target: consents_query(one_child(child), day, target=target),
+    child=int, day=datetime.date, target=str)
 _consents_of_child_for_staff = Prepared(
-    lambda child, day, user: consents_query(one_child(child), day,
-                                            staff_units(user, child, day)),
-    child=int, day=datetime.date, user=int)
+    lambda child, day, user, target: consents_query(one_child(child), day,
+                                                    staff_units(user, child, day), target),
+    child=int, day=datetime.date, user=int, target=str)
 _consents_of_group = Prepared(
     lambda group, day: consents_query(in_group(group, day), day,
                                       Group.select(Group.unit).where(Group.id == group)),
@@ -133,8 +134,10 @@ def for_child(child, language, fallback, pupil_age=None, day=None, staff=None):
              if pupil_decides(child.birth_date, child.account_id, pupil_age, day) else None)
     deciders = _deciders(guardians, pupil, pupil is not None)
     rows = answer_rows(None, _answers_of_child(child=child.id))
-    asked = (_consents_of_child(child=child.id, day=day) if staff is None else
-             _consents_of_child_for_staff(child=child.id, day=day, user=staff.id))
+    # Each consent's cached machine translation into the reader's language comes along.
+    asked = (_consents_of_child(child=child.id, day=day, target=language) if staff is None
+             else _consents_of_child_for_staff(child=child.id, day=day, user=staff.id,
+                                               target=language))
     consents = consents_for(None, day, language, fallback, asked)
     return ChildConsents(guardians, pupil, [
         (c, [item_status(c, item, child.id, deciders, rows, day) for item in c.items])

@@ -8,7 +8,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from models import access
 from models.consent.tables import (PHOTO, Consent, ConsentAnswer, ConsentChild, ConsentItem,
@@ -16,6 +16,7 @@ from models.consent.tables import (PHOTO, Consent, ConsentAnswer, ConsentChild, 
                                    text_in)
 from models.school.tables import (WITH_RESPONSIBILITY, Child, Enrolment, Group, Guardianship,
                                   User)
+from models.translation.tables import cached, columns, item_fields, joined
 
 
 # What applies ------------------------------------------------------------------------
@@ -43,6 +44,9 @@ class ConsentLine:
     group_id: int | None
     items: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
+    language: str | None = None     # of the text shown
+    source: dict = field(default_factory=dict)  # the text shown: {"title", "text", "items"}
+    translation: object = None      # its cached machine translation (models/translation/)
 
 
 def latest_version():
@@ -82,22 +86,31 @@ def staff_units(user, child, day):
             (Enrolment.child == child) & Enrolment.active(day))))
 
 
-def consents_query(children, day, units=None):
+def consents_query(children, day, units=None, target=None):
     """The open consents asking `children`; with `units`, only those they ask (see
-    `asked_by`)."""
+    `asked_by`); with `target`, each version's cached machine translation into it."""
     condition = applies_to(children, day) & latest_version()
     if units is not None:
         condition &= asked_by(units)
-    return (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
-                           Consent.only_chosen, Consent.unit, Consent.group,
-                           ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
-                           ConsentItem.id, ConsentItem.key)
-            .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
-            .switch(Consent).join(ConsentItem, on=(ConsentItem.consent == Consent.id))
-            .where(condition)
+    query = (Consent.select(Consent.id, Consent.kind, Consent.deadline, Consent.renew_yearly,
+                            Consent.only_chosen, Consent.unit, Consent.group,
+                            ConsentVersion.id, ConsentVersion.number, ConsentVersion.texts,
+                            ConsentItem.id, ConsentItem.key)
+             .join(ConsentVersion, on=(ConsentVersion.consent == Consent.id))
+             .switch(Consent).join(ConsentItem, on=(ConsentItem.consent == Consent.id)))
+    if target is not None:
+        table, on = joined("consent", ConsentVersion.id, target)
+        query = query.join_from(ConsentVersion, table, JOIN.LEFT_OUTER, on=on).select_extend(
+            *columns(table))
+    return (query.where(condition)
             .order_by(Consent.kind != PHOTO, Consent.created_at, Consent.id,
                       ConsentItem.position)
             .tuples())
+
+
+def shown_language(texts, language, fallback):
+    """The language of the text `text_in` gives."""
+    return next((code for code in (language, fallback) if texts.get(code)), next(iter(texts)))
 
 
 def one_child(child):
@@ -115,14 +128,19 @@ def consents_for(children, day, language, fallback, rows=None):
     """[ConsentLine, …] with their items, the photo consent first, then by age."""
     lines = {}
     for (cid, kind, deadline, renew, only_chosen, unit, group, vid, number, texts,
-         item_id, key) in (consents_query(children, day) if rows is None else rows):
+         item_id, key, *translation) in (consents_query(children, day) if rows is None
+                                         else rows):
         line = lines.get(cid)
         if line is None:
-            text = text_in(json.loads(texts), language, fallback)
+            texts = json.loads(texts)
+            text = text_in(texts, language, fallback)
             line = lines[cid] = ConsentLine(cid, kind, vid, number, text["title"],
                                             text["text"], deadline, renew, only_chosen,
                                             unit, group)
             line.labels = text.get("items", {})
+            line.language, line.source = shown_language(texts, language, fallback), text
+            if translation:
+                line.translation = cached(translation, item_fields(text))
         line.items.append(ItemLine(item_id, key, line.labels.get(key, line.title)))
     return list(lines.values())
 

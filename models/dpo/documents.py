@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from models.dpo.processors import DATABASE, EID, EMAIL, FILES, PUSH, QUEUE, SMS
+from models.dpo.processors import (DATABASE, EID, EMAIL, FILES, PUSH, QUEUE, SMS,
+                                   TRANSLATION)
 
 # The laws a document names, by country. Names, not translations: a Norwegian
 # municipality's DPO reads "opplæringslova" whatever the page's language.
@@ -127,6 +128,12 @@ def processor_rows(processors):
             rows.append((_("Redis (%(host)s)", host=p.detail), _(
                 "Login rate limits and the notification queue: account names, client "
                 "addresses, pending notifications.")))
+        elif p.kind == TRANSLATION:
+            rows.append((_("Translation server %(name)s (%(host)s)", name=p.name,
+                           host=p.detail), _(
+                "The municipality's own machine translation: the text of a message, post, "
+                "event or consent that a reader asked to have translated, and nothing "
+                "else (no names, no ids).")))
     return rows
 
 

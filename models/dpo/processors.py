@@ -20,8 +20,8 @@ PUSH_OPERATORS = {
     "notify.windows.com": "Microsoft (Windows Push Notification Services)",
 }
 # Kinds of processor, as the templates and documents name them.
-EMAIL, SMS, PUSH, EID, DATABASE, FILES, QUEUE = (
-    "email", "sms", "push", "eid", "database", "files", "queue")
+EMAIL, SMS, PUSH, EID, DATABASE, FILES, QUEUE, TRANSLATION = (
+    "email", "sms", "push", "eid", "database", "files", "queue", "translation")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ def in_use(config, municipality):
     redis = config.get("REDIS_URL")
     if redis:
         found.append(Processor(QUEUE, "Redis", host_of(redis)))
+    if municipality.translation is not None:
+        found.append(Processor(TRANSLATION, "LibreTranslate",
+                               host_of(municipality.translation.url)))
     return found
 
 

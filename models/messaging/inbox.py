@@ -18,6 +18,7 @@ from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF
 from models.notifications import notify
 from models.notifications.tables import GUARDIAN_MESSAGE, MESSAGE, REPLY
 from models.school.tables import Child, Enrolment, Group, Unit, eighteenth_birthday_cutoff
+from models.translation.tables import Translation
 
 PAGE_SIZE = 30
 
@@ -140,8 +141,11 @@ def withdraw(thread, message_id, user, window):
                                   & (Message.sender == user) & Message.withdrawn_at.is_null())
     if message is None or utcnow() - message.created_at > window:
         return None
-    message.withdrawn_at = utcnow()
-    message.save(only=[Message.withdrawn_at])
+    with database.atomic():
+        message.withdrawn_at = utcnow()
+        message.save(only=[Message.withdrawn_at])
+        # Its machine translations go with its text (models/translation/).
+        Translation.delete().where(Translation.message == message.id).execute()
     return message
 
 

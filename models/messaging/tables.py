@@ -5,6 +5,8 @@ part) and is about one child — or, for an announcement, to one group. Who may 
 thread is decided in models/access/ (rule 3 of DESIGN.md), never here.
 """
 import peewee
+from flask import has_request_context
+from flask_babel import get_locale
 
 from models.db import BaseModel, utcnow
 from models.school.tables import Child, Group, Unit, User
@@ -14,6 +16,15 @@ ANNOUNCEMENT = "announcement"
 THREAD_KINDS = (CONVERSATION, ANNOUNCEMENT)
 GUARDIAN = "guardian"
 STAFF = "staff"
+
+
+def writer_language():
+    """The language a text is written in, as far as known: the writer's interface
+    language in a request; None outside one (the server detects it when translating)."""
+    if not has_request_context():
+        return None
+    locale = get_locale()
+    return str(locale) if locale is not None else None
 
 
 class Thread(BaseModel):
@@ -58,6 +69,9 @@ class Message(BaseModel):
     # The one-time token of the form that sent it: a second send of the same form
     # (a double tap on a slow phone) is refused by the database.
     client_token = peewee.CharField(max_length=64, null=True, unique=True)
+    # The writer's interface language (models/translation/): None for messages written
+    # before it was kept, or outside a request.
+    language = peewee.CharField(max_length=5, null=True, default=writer_language)
 
     class Meta:
         indexes = ((("thread", "created_at"), False),)

@@ -11,6 +11,8 @@ from models.db import Prepared, today, utcnow
 from models.messaging.tables import (GUARDIAN, STAFF, Attachment, Message, Thread,
                                      ThreadParticipant)
 from models.school.tables import CaregiverGrant, Child, Enrolment, Group, Guardianship, User
+from models.translation.offer import target_language
+from models.translation.tables import cached, columns, joined
 
 
 @dataclass(frozen=True)
@@ -21,22 +23,30 @@ class MessageLine:
     body: str
     created_at: datetime.datetime
     withdrawn: bool
+    language: str | None = None  # the writer's, when known
+    translation: object = None  # its cached machine translation (models/translation/)
 
 
-_messages = Prepared(lambda thread: Message.select(
-    Message.id, Message.sender, User.first_name, User.last_name, Message.body,
-    Message.created_at, Message.withdrawn_at)
-    .join(User, on=(Message.sender == User.id))
-    .where(Message.thread == thread).order_by(Message.created_at, Message.id).tuples(),
-    thread=int)
+def _message_rows(target):
+    """The messages with each one's cached machine translation into `target` (the
+    reader's language), in the same query."""
+    translation, on = joined("message", Message.id, target)
+    return (Message.select(Message.id, Message.sender, User.first_name, User.last_name,
+                           Message.body, Message.created_at, Message.withdrawn_at,
+                           Message.language, *columns(translation))
+            .join(User, on=(Message.sender == User.id))
+            .join_from(Message, translation, JOIN.LEFT_OUTER, on=on))
 
-_messages_after = Prepared(lambda thread, after: Message.select(
-    Message.id, Message.sender, User.first_name, User.last_name, Message.body,
-    Message.created_at, Message.withdrawn_at)
-    .join(User, on=(Message.sender == User.id))
-    .where((Message.thread == thread) & (Message.id > after))
-    .order_by(Message.created_at, Message.id).tuples(),
-    thread=int, after=int)
+
+_messages = Prepared(lambda thread, target: _message_rows(target)
+                     .where(Message.thread == thread)
+                     .order_by(Message.created_at, Message.id).tuples(),
+                     thread=int, target=str)
+
+_messages_after = Prepared(lambda thread, after, target: _message_rows(target)
+                           .where((Message.thread == thread) & (Message.id > after))
+                           .order_by(Message.created_at, Message.id).tuples(),
+                           thread=int, after=int, target=str)
 
 
 _attachments = Prepared(lambda thread: Attachment.select(
@@ -78,15 +88,18 @@ def attachment_in(thread, attachment_id):
 
 def _lines(rows):
     return [MessageLine(mid, sender, f"{first} {last}", "" if withdrawn else body, at,
-                        withdrawn is not None)
-            for mid, sender, first, last, body, at, withdrawn in rows]
+                        withdrawn is not None, language,
+                        None if withdrawn else cached(translation, {"body": body}))
+            for mid, sender, first, last, body, at, withdrawn, language, *translation in rows]
 
 
 def messages(thread, after=None):
-    """The thread's messages, oldest first (only those after a message id, if given)."""
+    """The thread's messages, oldest first (only those after a message id, if given),
+    each with its cached translation into the reader's language where one is offered."""
+    target = target_language()
     if after is None:
-        return _lines(_messages(thread=thread.id))
-    return _lines(_messages_after(thread=thread.id, after=after))
+        return _lines(_messages(thread=thread.id, target=target))
+    return _lines(_messages_after(thread=thread.id, after=after, target=target))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from models.db import database
 from models.events import replies as event_replies
 from models.notifications import notify, sending
 from models.retention import run as retention_run
+from models.translation import work as translation_work
 
 log = logging.getLogger("kontaktbok.queue")
 ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
@@ -89,6 +90,22 @@ class Queue:
             self.remind_events()
 
         self.remind_events_task = remind_events_task
+
+        # Machine translation of one text (models/translation/work.py). Not retried by
+        # huey: a failure is stored, and the page offers it again a few minutes later.
+        @self.huey.task(name="translate")
+        def translate_task(translation_id):
+            self.translate(translation_id)
+
+        self.translate_task = translate_task
+
+    def translate(self, translation_id):
+        """Translate one text through the municipality's server; returns the new state."""
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        with self.app.app_context(), connection:
+            return translation_work.run(translation_id,
+                                        self.app.config["MUNICIPALITY"].translation)
 
     def remind_events(self, now=None):
         """The automatic reminders of events' reply deadlines; returns how many events."""

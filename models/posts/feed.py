@@ -17,6 +17,8 @@ from models.posts.photo_consent import photo_consent, photo_consent_from
 from models.posts.tables import MediaTag, Post, PostMedia
 from models.school.tables import (UNPROTECTED, Child, Group, Unit, User,
                                   eighteenth_birthday_cutoff)
+from models.translation.offer import target_language
+from models.translation.tables import cached, columns, joined
 
 
 @dataclass
@@ -52,6 +54,8 @@ class PostLine:
     staff: bool                 # the viewer reads it as staff (sees withdrawn photos)
     edited_at: datetime.datetime | None = None
     media: list = field(default_factory=list)
+    language: str | None = None  # the writer's, when known
+    translation: object = None  # its cached machine translation (models/translation/)
 
 
 PAGE_SIZE = 10
@@ -61,23 +65,29 @@ def _lines(rows):
     return [PostLine(pid, title, body, at, f"{af} {al}", group, f"{cf} {cl}" if cf else None,
                      unit, ["app"] + [u for u, on in (("web", web), ("social", social),
                                                      ("name", names)) if on], bool(staff),
-                     edited)
+                     edited, language=language,
+                     translation=cached(translation, {"title": title, "body": body}))
             for (pid, title, body, at, af, al, group, cf, cl, unit, web, social, names,
-                 edited, staff) in rows]
+                 edited, staff, language, *translation) in rows]
 
 
-def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, post_id=None):
+def feed_query(condition, staff_expression, fetch=PAGE_SIZE + 1, before=None, post_id=None,
+               target=""):
     """Posts matching `condition` (the viewer's access rule), newest first, `fetch` of
-    them (one more than a page, to know whether there is a next one)."""
+    them (one more than a page, to know whether there is a next one), each with its
+    cached machine translation into `target` (the reader's language; "": none)."""
     author = User.alias("author")
+    translation, on = joined("post", Post.id, target)
     query = (Post.select(Post.id, Post.title, Post.body, Post.published_at,
                          author.first_name, author.last_name, Group.name, Child.first_name,
                          Child.last_name, Unit.name, Post.for_web, Post.for_social,
-                         Post.with_names, Post.edited_at, staff_expression)
+                         Post.with_names, Post.edited_at, staff_expression, Post.language,
+                         *columns(translation))
              .join(author, on=(Post.author == author.id))
              .switch(Post).join(Group, JOIN.LEFT_OUTER, on=(Post.group == Group.id))
              .switch(Post).join(Child, JOIN.LEFT_OUTER, on=(Post.child == Child.id))
              .switch(Post).join(Unit, on=(Post.unit == Unit.id))
+             .join_from(Post, translation, JOIN.LEFT_OUTER, on=on)
              .where(condition)
              .order_by(Post.published_at.desc(), Post.id.desc()).limit(fetch).tuples())
     if before is not None:  # the page after a post, in the same order
@@ -182,16 +192,17 @@ def media_of(post_id, media_id):
 
 # A page of a viewer's feed -------------------------------------------------------------
 
-def _page_query(user, day, adult_cutoff, fetch, before=None, post_id=None):
+def _page_query(user, day, adult_cutoff, fetch, target, before=None, post_id=None):
     condition, as_staff = access.post_condition(user, day, adult_cutoff)
-    return feed_query(condition, as_staff.alias("staff"), fetch, before, post_id)
+    return feed_query(condition, as_staff.alias("staff"), fetch, before, post_id, target)
 
 
 # The feed's rule is a large expression: each query of a page is built once per variant
 # (first page, a later page, one post), never per request. The photos and their consent
 # are asked for the page's posts as a fixed number of ids (unused ones are 0), so their
 # SQL is fixed too.
-_KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date, "fetch": int}
+_KINDS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date, "fetch": int,
+          "target": str}
 _pages = {"first": Prepared(_page_query, **_KINDS),
           "after": Prepared(_page_query, before=int, **_KINDS),
           "one": Prepared(_page_query, post_id=int, **_KINDS)}
@@ -218,7 +229,8 @@ def page(user, before=None, post_id=None):
     queries (one when there is nothing)."""
     day = today()
     params = {"user": user.id, "day": day,
-              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": _SLOTS}
+              "adult_cutoff": eighteenth_birthday_cutoff(day), "fetch": _SLOTS,
+              "target": target_language()}
     variant = "first"
     if post_id is not None:
         variant, params["post_id"] = "one", post_id

@@ -2,6 +2,7 @@
 import peewee
 
 from models.db import BaseModel, utcnow
+from models.messaging.tables import writer_language
 from models.school.tables import Child, Group, Unit, User
 
 USES = ("app", "web", "social", "name")
@@ -20,6 +21,8 @@ class Post(BaseModel):
     for_social = peewee.BooleanField(default=False)
     with_names = peewee.BooleanField(default=False)
     edited_at = peewee.DateTimeField(null=True)
+    # The writer's interface language, as Message.language.
+    language = peewee.CharField(max_length=5, null=True, default=writer_language)
 
     class Meta:
         indexes = ((("group", "published_at"), False), (("child", "published_at"), False))

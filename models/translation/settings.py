@@ -2,8 +2,14 @@
 import urllib.parse
 from dataclasses import dataclass
 
+from languages import NAMES as LANGUAGES
+
 DEFAULT_TIMEOUT = 10
-KEYS = {"url", "api_key", "api_key_file", "timeout_seconds"}
+KEYS = {"url", "api_key", "api_key_file", "timeout_seconds", "languages"}
+# The interface languages LibreTranslate's models (Argos Translate) translate to and from;
+# no model exists for Nynorsk, Northern Sámi or Somali. A server with more models lists
+# them in [translation] languages.
+DEFAULT_LANGUAGES = ("nb", "sv", "en", "pl", "uk", "ar")
 
 
 @dataclass(frozen=True)
@@ -11,6 +17,7 @@ class Settings:
     url: str  # the server's base address, without a trailing slash
     api_key: str | None
     timeout: int  # seconds a worker waits for one translation
+    languages: tuple = DEFAULT_LANGUAGES  # translated to and from
 
     @property
     def host(self):
@@ -40,4 +47,9 @@ def read(r, path):
     timeout = r.get("translation.timeout_seconds", int, DEFAULT_TIMEOUT, required=False)
     if isinstance(timeout, bool) or not 1 <= timeout <= 120:
         r.fail("translation.timeout_seconds", "must be from 1 to 120 seconds")
-    return Settings(url=url, api_key=key or None, timeout=timeout)
+    languages = r.get("translation.languages", list, list(DEFAULT_LANGUAGES), required=False)
+    for code in languages:
+        if code not in LANGUAGES:
+            r.fail("translation.languages", f"{code!r} is not one of the interface's "
+                                            f"languages ({', '.join(LANGUAGES)})")
+    return Settings(url=url, api_key=key or None, timeout=timeout, languages=tuple(languages))
