@@ -206,7 +206,7 @@ def test_letters_for_the_guardians_who_want_paper(client, login, users, t, annou
     assert "+47 22 00 00 00" in kari and "+47 22 00 10 00" in kari
     assert t("This letter was printed from Kontaktbok because you asked for letters on "
              "paper. Contact the unit to change this.") in kari
-    assert f'<div class="text">{BODY}</div>' in kari  # as written, line breaks kept
+    assert f'<div class="text" dir="auto">{BODY}</div>' in kari  # as written, line breaks kept
     assert "/logo" in kari  # the municipality's coat of arms
     event = AuditEvent.get(AuditEvent.action == "letters.printed")
     assert (event.actor_id, event.object_type, event.object_id) == (staff.id, "thread",

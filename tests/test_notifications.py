@@ -92,16 +92,21 @@ def test_a_message_notifies_each_guardian_by_email_without_its_content(app, user
         assert secret not in text and secret not in mail["Subject"]
 
 
-def test_each_recipient_reads_it_in_their_own_language(app, users, kids, smtp):
-    User.update(locale="sv").where(User.username == "ola").execute()
+@pytest.mark.parametrize("language", ["sv", "se", "en", "pl", "uk", "ar", "so"])
+def test_each_recipient_reads_it_in_their_own_language(app, users, kids, smtp, language):
+    User.update(locale=language).where(User.username == "ola").execute()
     staff_message(users, kids)
-    with app.test_request_context(), force_locale("sv"):
-        swedish = gettext("New message from %(unit)s", unit="Solbakken skole")
+    with app.test_request_context(), force_locale(language):
+        theirs = gettext("New message from %(unit)s", unit="Solbakken skole")
+        body = gettext("Open Kontaktbok to read it: %(link)s", link="§").split("§")[0].strip()
     with app.test_request_context(), force_locale("nb"):
         norwegian = gettext("New message from %(unit)s", unit="Solbakken skole")
-    assert swedish != norwegian
-    assert mails_to(smtp, "ola@example.org")[0]["Subject"] == swedish
+    assert theirs != norwegian
+    mail = mails_to(smtp, "ola@example.org")[0]
+    assert mail["Subject"] == theirs
     assert mails_to(smtp, "kari@example.org")[0]["Subject"] == norwegian
+    if language != "en":
+        assert body != "Open Kontaktbok to read it:" and body in body_of(mail).replace("\n", " ")
 
 
 def test_the_parent_without_responsibility_is_never_told(app, users, kids, smtp):

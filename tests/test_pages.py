@@ -189,20 +189,20 @@ def test_pages_cost_a_constant_small_number_of_queries(client, login, username, 
 class TestLanguage:
     def test_accept_language_picks_the_language(self, client):
         page = client.get("/login", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"})
-        assert '<html lang="sv">' in page.get_data(as_text=True)
+        assert '<html lang="sv" dir="ltr">' in page.get_data(as_text=True)
 
     def test_plain_no_means_bokmal(self, client):
         page = client.get("/login", headers={"Accept-Language": "no,en;q=0.5"})
-        assert '<html lang="nb">' in page.get_data(as_text=True)
+        assert '<html lang="nb" dir="ltr">' in page.get_data(as_text=True)
 
     def test_unknown_language_falls_back_to_the_municipality_default(self, client):
         page = client.get("/login", headers={"Accept-Language": "de-DE"})
-        assert '<html lang="nb">' in page.get_data(as_text=True)
+        assert '<html lang="nb" dir="ltr">' in page.get_data(as_text=True)
 
     def test_session_choice_beats_accept_language(self, client):
         client.post("/language", data={"locale": "nn", "next": "/login"})
         page = client.get("/login", headers={"Accept-Language": "sv"})
-        assert '<html lang="nn">' in page.get_data(as_text=True)
+        assert '<html lang="nn" dir="ltr">' in page.get_data(as_text=True)
 
     def test_saved_choice_follows_the_user_to_a_new_session(self, app, client, login):
         login("kari")
@@ -211,13 +211,13 @@ class TestLanguage:
         fresh = app.test_client()
         fresh.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
         page = fresh.get("/", headers={"Accept-Language": "nb"})
-        assert '<html lang="sv">' in page.get_data(as_text=True)
+        assert '<html lang="sv" dir="ltr">' in page.get_data(as_text=True)
 
     def test_the_language_of_the_login_stays_for_the_session(self, client):
         client.post("/login", data={"username": "kari", "password": "kontaktbok-demo"},
                     headers={"Accept-Language": "sv"})
         page = client.get("/", headers={"Accept-Language": "nb"})
-        assert '<html lang="sv">' in page.get_data(as_text=True)
+        assert '<html lang="sv" dir="ltr">' in page.get_data(as_text=True)
 
     def test_language_switch_returns_to_the_page_and_never_elsewhere(self, client):
         assert client.post("/language", data={"locale": "sv", "next": "/login?x=1"}).headers[

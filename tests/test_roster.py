@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 
 from models.audit import AuditEvent
 from models.db import migrate
+from views.common import local_time
 from models.messaging.tables import Thread
 from models.protect import index_of
 from models.roster import applying, reading, roster
@@ -238,7 +239,7 @@ def test_the_register_overwrites_contact_details_and_the_guardian_is_told(empty)
         told = gettext("Your contact details were updated from the population register "
                        "on %(day)s. The register decides them: if something is wrong, "
                        "tell the tax office (Skatteetaten / Skatteverket).",
-                       day=datetime.date.today().strftime("%d.%m.%Y"))
+                       day=local_time(kari.contact_updated_at, "%d.%m.%Y"))
     assert told in text_of(client.get("/"))
 
 

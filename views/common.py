@@ -233,13 +233,12 @@ def _choose_language():
     chosen = session.get("locale")
     if chosen in enabled:
         return chosen
-    accepted = request.accept_languages
-    best = accepted.best_match(enabled)
+    # Browsers often say only "no" (Norwegian): that means Bokmål, in its place in the
+    # browser's order (before English in "no,en;q=0.5").
+    offered = [*enabled, "no"] if "nb" in enabled else list(enabled)
+    best = request.accept_languages.best_match(offered)
     if best:
-        return best
-    # Browsers often say only "no" (Norwegian); that means Bokmål unless told otherwise.
-    if "nb" in enabled and accepted.best_match(["no"]):
-        return "nb"
+        return "nb" if best == "no" else best
     return config.default_language
 
 

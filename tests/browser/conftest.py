@@ -45,7 +45,13 @@ def live_database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def live_app(live_database_url, tmp_path_factory):
+def live_config():
+    """Settings a module's app has beyond the defaults (a module may override this)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_app(live_database_url, tmp_path_factory, live_config):
     saved = {name: os.environ.get(name) for name in APP_ENV}
     for name in APP_ENV:
         os.environ.pop(name, None)
@@ -53,7 +59,7 @@ def live_app(live_database_url, tmp_path_factory):
     try:
         application = create_app({"DATABASE_URL": live_database_url, "SECRET_KEY": SECRET,
                                   "WTF_CSRF_ENABLED": True, "TESTING": True,
-                                  "ACCESS_LOG_FLUSH_SECONDS": 0})
+                                  "ACCESS_LOG_FLUSH_SECONDS": 0, **live_config})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
             demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])

@@ -22,10 +22,13 @@ NO_CHILD_EXPLANATION = (
     "You are registered as a parent without parental responsibility. Only parents with "
     "parental responsibility can use Kontaktbok for a child.")
 
-# The innermost elements that stick out past the right edge of the window.
+# The innermost elements that stick out past the edge of the window (the right one, or
+# the left one on a right-to-left page).
 TOO_WIDE = """() => {
-  const wide = [...document.body.querySelectorAll('*')].filter(
-    e => e.getBoundingClientRect().right > window.innerWidth + 0.5);
+  const wide = [...document.body.querySelectorAll('*')].filter(e => {
+    const box = e.getBoundingClientRect();
+    return box.right > window.innerWidth + 0.5 || (box.width > 0 && box.left < -0.5);
+  });
   return wide.filter(e => !wide.some(other => other !== e && e.contains(other)))
     .map(e => `${e.tagName.toLowerCase()}${e.className ? '.' + e.className : ''} `
       + `"${e.textContent.trim().slice(0, 60)}" right=${e.getBoundingClientRect().right}`);
@@ -227,10 +230,12 @@ def test_wrong_password_shows_an_error_and_keeps_the_username(open_session, tran
     session.assert_clean()
 
 
+@pytest.mark.parametrize("locale", ["nb", "ar", "uk"])
 @pytest.mark.parametrize("username", [None, "kari", "per", "larer1a", "admin"])
-def test_pages_fit_the_narrowest_phone(open_session, username):
-    """320 px is the narrowest phone still in use: nothing may stick out sideways."""
-    session = open_session(locale="nb", viewport=(320, 640))
+def test_pages_fit_the_narrowest_phone(open_session, username, locale):
+    """320 px is the narrowest phone still in use: nothing may stick out sideways, in
+    Bokmål, mirrored in Arabic, or in Ukrainian's long words."""
+    session = open_session(locale=locale, viewport=(320, 640))
     page = session.page
     if username:
         session.log_in(username)
