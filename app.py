@@ -46,6 +46,7 @@ from views import weekplan as weekplan_views
 from views import meetings as meetings_views
 from views import translation as translation_views
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
+                          format_day,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
                           static_version, template_gettext)
 from views.labels import ROLE_NAMES
@@ -349,6 +350,7 @@ def create_app(config=None):
 
     app.jinja_env.globals["email_link"] = email_link
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["day"] = format_day
     # A size in bytes as megabytes with one decimal, in the page's language ("1,5").
     app.jinja_env.filters["megabytes"] = lambda size: format_decimal(size / 1e6, "#,##0.0")
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages

@@ -292,7 +292,8 @@ def test_the_staff_table_names_who_has_not_answered(client, login, t):
 
 
 def test_a_reminder_writes_to_each_home_that_has_not_answered(client, login, users, t):
-    login("larer1a")
+    User.update(locale="en").where(User.username == "larer1a").execute()
+    login("larer1a")  # reads English; the reminder is written in the municipality's
     g1a = Group.get(Group.name == "1A").id
     trip = Consent.get(Consent.kind != PHOTO)
     before = set(Thread.select(Thread.id).tuples())
@@ -303,8 +304,9 @@ def test_a_reminder_writes_to_each_home_that_has_not_answered(client, login, use
     people = {t_.child.first_name: {p.user.username for p in ThreadParticipant.select()
                                     .where(ThreadParticipant.thread == t_)} for t_ in new}
     assert people == {"Emma": {"kari", "ola", "larer1a"}, "Sara": {"lise", "larer1a"}}
-    body = Message.get(Message.thread == new[0]).body
-    assert "Tur til Mjøsa" in body and "/consents" in body
+    first = Message.get(Message.thread == new[0])
+    assert "Tur til Mjøsa" in first.body and "/consents" in first.body
+    assert first.language == "nb"  # and kept as written in it (machine translation)
     assert AuditEvent.select().where(AuditEvent.action == "consent.reminded").exists()
 
 

@@ -34,9 +34,9 @@ def test_each_language_is_offered_and_shows_in_its_own_direction(client, app, la
     assert log_in in page.get_data(as_text=True)
     if language not in ("en",):
         assert log_in != "Log in", f"{language}: the login page is untranslated"
-    # The language menu names each language in itself.
-    assert f'lang="{language}"' in page.get_data(as_text=True)
-    assert NAMES[language] in page.get_data(as_text=True)
+    # The language menu names each language in itself, marked as that language.
+    assert (f'value="{language}" lang="{language}" aria-pressed="true">{NAMES[language]}<'
+            in page.get_data(as_text=True))
 
 
 def test_a_chosen_language_is_kept_on_the_account_for_every_page(client, login, users):

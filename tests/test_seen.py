@@ -223,7 +223,8 @@ def test_in_production_the_views_of_a_few_seconds_are_written_together(app, ids,
 
 
 # Personal pages whose child is not in the demo's own data: tested one by one below.
-OPENED_BELOW = {"admin.log", "rectification.show"}
+# translation.show: tests/test_machine_translation.py (it needs a translation server).
+OPENED_BELOW = {"admin.log", "rectification.show", "translation.show"}
 
 
 def test_the_registry_is_the_list_of_openings_here(app):

@@ -4,6 +4,7 @@ view's month from the address."""
 import datetime
 import re
 
+from babel.dates import format_skeleton
 from flask import current_app, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
@@ -47,7 +48,10 @@ def day_heading(day):
 
 
 def short_day(day):
-    return format_date(day, "d.M." if str(get_locale()) in ("nb", "nn") else "d/M")
+    locale = str(get_locale())
+    if locale in ("nb", "nn", "sv"):
+        return format_date(day, "d.M." if locale != "sv" else "d/M")
+    return format_skeleton("MMMd", day, locale=locale)  # never an ambiguous 6/12
 
 
 def month_title(first):

@@ -4,9 +4,7 @@ import hashlib
 import re
 from pathlib import Path
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
 from flask import abort, current_app, has_request_context, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale, get_translations
@@ -17,9 +15,10 @@ from jinja2 import BaseLoader, pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 
-from languages import DIRECTIONS, LOCALES
+from languages import LOCALES
 from languages import NAMES as LANGUAGE_NAMES
 from models import access
+from views.dates import TIME_ZONES, format_day, local_time  # noqa: F401 (here for the views)
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -287,29 +286,6 @@ def csrf_token():
         signed = session["_csrf_signed"] = generate_csrf()
     return signed
 
-
-TIME_ZONES = {"NO": ZoneInfo("Europe/Oslo"), "SE": ZoneInfo("Europe/Stockholm")}
-
-
-# The patterns templates use, as Babel skeletons for the languages whose own way of
-# writing dates differs from the Nordic "06.12.2026" (a month's name, never an ambiguous
-# 12/6): (date skeleton or None, with the time).
-_SKELETONS = {"%d.%m.%Y %H:%M": ("yMMMd", True), "%d.%m.%Y": ("yMMMd", False),
-              "%d.%m. %H:%M": ("MMMd", True), "%H:%M": (None, True)}
-NORDIC = ("nb", "nn", "sv")
-
-
-def local_time(moment, pattern="%d.%m.%Y %H:%M"):
-    """A stored moment (UTC) as the municipality's clock shows it, written the way the
-    page's language writes dates (Babel's CLDR data outside the Nordic languages)."""
-    zone = TIME_ZONES[current_app.config["MUNICIPALITY"].country]
-    moment = moment.replace(tzinfo=datetime.timezone.utc).astimezone(zone)
-    locale = str(get_locale() or "nb")
-    if locale in NORDIC or pattern not in _SKELETONS:
-        return moment.strftime(pattern)
-    skeleton, with_time = _SKELETONS[pattern]
-    parts = [format_skeleton(skeleton, moment, locale=locale)] if skeleton else []
-    return " ".join(parts + ([moment.strftime("%H:%M")] if with_time else []))
 
 
 def email_link(address):

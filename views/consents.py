@@ -166,14 +166,15 @@ def _waiting(consents, table):
 @login_required
 def remind(group_id, consent_id):
     """A message to every guardian who has not answered, one conversation per child,
-    from the member of staff who asks; all or nothing."""
-    _, unit_id, consents, table = _group_table(group_id)
+    from the member of staff who asks; all or nothing. Written in the municipality's
+    language (the consent's title too): the guardians read it, not the sender."""
+    language = current_app.config["MUNICIPALITY"].default_language
+    with force_locale(language):
+        _, unit_id, consents, table = _group_table(group_id)
     consent = next((c for c in consents if c.id == consent_id), None)
     if consent is None:
         abort(404)
     user = current_user._get_current_object()
-    # Written in the municipality's language: the guardians read it, not the sender.
-    language = current_app.config["MUNICIPALITY"].default_language
     to_remind = []
     for row in table:
         to = sorted({g.id for item in consent.items if item.id in row.cells
@@ -187,7 +188,9 @@ def remind(group_id, consent_id):
                            "You answer here: %(link)s", child=row.name,
                            title=consent.title, link=link)
         to_remind.append((row.id, to, subject, body))
-    sent = reminders.send_reminders(consent, group_id, unit_id, user, to_remind, ip=client_ip())
+    with force_locale(language):  # and kept as written in it (models/translation/)
+        sent = reminders.send_reminders(consent, group_id, unit_id, user, to_remind,
+                                        ip=client_ip())
     flash(ngettext("A reminder went to %(num)d guardian.",
                    "A reminder went to %(num)d guardians.", sent) if sent
           else _l("Everyone has answered."), "success")

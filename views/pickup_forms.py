@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from models.pickup.tables import NAME_MAX, PHONE_MAX, PICKUP_RELATIONS
 
-from views.common import parse_date, parse_number
+from views.common import format_day, parse_date, parse_number
 
 # As the guardian's own phone number (views/notifications.py): any phone the staff can
 # call, not only a mobile.
@@ -60,7 +60,7 @@ def read_day(first, last, approved_ids):
     day = parse_date(form["day"])
     if day is None or not first <= day <= last:
         errors["day"] = _l("Choose a day from %(first)s to %(last)s.",
-                           first=first.strftime("%d.%m.%Y"), last=last.strftime("%d.%m.%Y"))
+                           first=format_day(first), last=format_day(last))
     person_id = None
     if form["who"] == OTHER:
         _name(form, "once_name", errors, _l("Write the name of the person who picks up."))

@@ -10,12 +10,13 @@ unavailable now. Without JavaScript the control is a link to the same address, w
 is then a page of its own. A text the reader may not read is a 404, and nothing is
 asked of the server for it.
 """
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_login import current_user, login_required
 
 from models.translation import offer, service, texts
 from models.translation.tables import READY
 
+from views import seen
 from views.common import number_from, render
 
 bp = Blueprint("translation", __name__, url_prefix="/translations")
@@ -35,18 +36,37 @@ def _back(source):
     return url_for("consents.child", child_id=place["child"])
 
 
+# New translations one person may ask the server for in an hour (cached ones are free):
+# the server and the worker are shared, and a script must not take them over.
+PER_HOUR = 60
+
+
+def _may_queue(user):
+    store = current_app.extensions["login_limiter"].store
+    return lambda: store.hit(f"translate:{user.id}", 3600) <= PER_HOUR
+
+
 @bp.route(f"/<any({_KINDS}):kind>/<int:record_id>")
 @login_required
+@seen.personal_page("thread", child_arg=None)
 def show(kind, record_id):
+    """One text's translation. Opening a conversation's message or a child's consent this
+    way is opening the child's data (rule 12): logged as the page it comes from."""
     reader = offer.reader_language()
     if reader is None:
         abort(404)  # nothing configured, or no model for the reader's language
+    user = current_user._get_current_object()
     child_id = number_from(request.args, "child") if kind == "consent" else None
-    source = texts.source_for(current_user._get_current_object(), kind, record_id, reader,
-                              child_id)
-    if source is None or not offer.offered(source.language):
-        abort(404)
-    result = service.request(source, reader)
+    source = texts.source_for(user, kind, record_id, reader, child_id)
+    if source is None or not offer.offered(source.language) or source.own:
+        abort(404)  # not theirs to read, nothing to translate, or what they wrote
+    if kind == "message":
+        seen.saw([source.place["child"]] if source.place.get("child") else [],
+                 unit=source.place.get("unit"))
+    elif kind == "consent":
+        g.seen_pending.page = "consents"
+        seen.saw([source.place["child"]])
+    result = service.request(source, reader, may_queue=_may_queue(user))
     url = url_for("translation.show", kind=kind, record_id=record_id, child=child_id)
     return render("translation/page.html", "translation/_result.html", kind=kind,
                   source=source, result=result, url=url, back=_back(source),

@@ -29,6 +29,7 @@ from models.messaging import recipients
 from models.notifications import notify
 from models.notifications.tables import CONSENT
 from models.school.tables import Enrolment, Group, Unit, User, birthday_cutoff
+from models.translation.tables import Translation
 
 
 def ensure_photo_consent(municipality):
@@ -314,6 +315,9 @@ def change(consent, version, texts, deadline, renew_yearly, by, ip=""):
             else:
                 (ConsentVersion.update(texts=encoded, created_by=by, created_at=utcnow())
                  .where(ConsentVersion.id == version.id).execute())
+                # Translations of the old words go with them.
+                (Translation.delete().where(Translation.consent_version == version.id)
+                 .execute())
         audit.record("consent.defined", actor=by, obj=consent, ip=ip, version=number)
     return number
 

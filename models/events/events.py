@@ -16,6 +16,7 @@ from models.notifications import notify
 from models.notifications.tables import EVENT, EVENT_CHANGED
 from models.notifications.timing import municipality_zone
 from models.school.tables import WITH_RESPONSIBILITY, CaregiverGrant, Child, Guardianship
+from models.translation.tables import Translation
 
 
 @dataclass
@@ -151,6 +152,8 @@ def edit(user, event, draft, ip=""):
             event.changed_at = now
             event.previous = json.dumps(changed)
         event.save()
+        # Translations of the old words go with them (an edit may take a name out).
+        Translation.delete().where(Translation.event == event.id).execute()
         _write_parts(event, draft)
         audit.record("event.changed", user, event, ip=ip, changed=sorted(changed),
                      children=draft.child_ids)

@@ -23,6 +23,7 @@ from models.notifications.tables import POST
 from models.posts.photo_consent import missing_consent
 from models.posts.tables import USES, DraftUpload, MediaTag, Post, PostMedia
 from models.school.tables import Enrolment, Group
+from models.translation.tables import Translation
 
 
 def uses_of(post):
@@ -156,6 +157,8 @@ def edit(post, editor, title, body, uses, changes, ip=""):
         Post.update(title=title, body=body, for_web="web" in uses,
                     for_social="social" in uses, with_names="name" in uses,
                     edited_at=utcnow()).where(Post.id == post.id).execute()
+        # Translations of the old words go with them (an edit may take a name out).
+        Translation.delete().where(Translation.post == post.id).execute()
         for m, change in kept.items():
             added, dropped = set(change.tags) - before[m], before[m] - set(change.tags)
             if dropped:

@@ -11,8 +11,8 @@ from flask import current_app
 
 from models.db import database, utcnow
 from models.notifications import notify
-from models.translation.tables import (PENDING, READY, RECORDS, WAITING, Cached,
-                                       Translation, source_hash, status_of)
+from models.translation.tables import (PENDING, READY, RECORDS, UNAVAILABLE, WAITING,
+                                       Cached, Translation, source_hash, status_of)
 
 log = logging.getLogger("kontaktbok.translation")
 
@@ -25,10 +25,11 @@ def _as_cached(row, now):
                   json.loads(row.text) if status == READY and row.text else {})
 
 
-def request(source, target, now=None):
+def request(source, target, now=None, may_queue=None):
     """The translation of `source` (models/translation/texts.Source, a text the reader
     may read) into `target`, as a Cached: READY, WAITING or UNAVAILABLE. A text with no
-    translation, an edited one, and one whose last try failed a while ago are queued."""
+    translation, an edited one, and one whose last try failed a while ago are queued —
+    if `may_queue()` (the reader's share of the server: views/translation.py) agrees."""
     now = now or utcnow()
     column = RECORDS[source.kind]
     digest = source_hash(source.fields)
@@ -38,6 +39,8 @@ def request(source, target, now=None):
         found = _as_cached(row, now)
         if found is not None:
             return found
+    if may_queue is not None and not may_queue():
+        return Cached(UNAVAILABLE, source.language)
     fresh = {"source_hash": digest, "source_language": source.language, "text": "",
              "state": PENDING, "updated_at": now}
     with database.atomic():

@@ -27,18 +27,22 @@ class Source:
     # Where the text is shown: {"thread": id}, {"post": id}, {"event": id} or
     # {"child": id} (a consent), for the link back.
     place: dict = field(default_factory=dict)
+    own: bool = False  # written by the reader: nothing to translate for them
 
 
 def _message(user, message_id):
-    row = (Message.select(Message.thread, Message.body, Message.language)
+    row = (Message.select(Message.thread, Message.body, Message.language, Message.sender)
            .where((Message.id == message_id) & Message.withdrawn_at.is_null())
            .tuples().first())
     if row is None:
         return None
-    thread_id, body, language = row
-    if access.thread_or_none(user, thread_id) is None:
+    thread_id, body, language, sender_id = row
+    thread = access.thread_or_none(user, thread_id)
+    if thread is None:
         return None
-    return Source("message", message_id, {"body": body}, language, {"thread": thread_id})
+    return Source("message", message_id, {"body": body}, language,
+                  {"thread": thread_id, "child": thread.child_id, "unit": thread.unit_id},
+                  own=sender_id == user.id)
 
 
 def _post(user, post_id):

@@ -115,8 +115,9 @@ def test_arabic_pages_are_mirrored_and_keep_names_and_numbers_readable(open_sess
     # The footer's phone number reads left to right inside the Arabic page.
     phone = page.locator("footer.site a[href^='tel:']")
     assert phone.evaluate("e => getComputedStyle(e).direction") == "ltr"
-    # A child's name (Latin letters) is isolated, so neighbouring Arabic and digits
-    # cannot reorder it.
-    name = page.locator(".card.child h3").first
-    assert name.inner_text() == "Emma Hansen"
+    # Names and links (Latin letters, digits) are isolated, so neighbouring Arabic and
+    # punctuation cannot reorder them; the skip link sits off the right edge.
+    link = page.locator(".card.child a").first
+    assert link.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate"
+    assert page.locator("a.skip").evaluate("e => getComputedStyle(e).right") == "-999px"
     session.assert_clean()
