@@ -142,6 +142,20 @@ class _Reader:
     def fail(self, key, problem):
         raise ConfigError(f"{self.path}: {key}: {problem}")
 
+    def secret(self, section, name):
+        """(value, file name) of a secret given as `name` or read from `name_file`
+        (relative to this file, so the secret can stay out of it); not both."""
+        value = self.get(f"{section}.{name}", str, required=False)
+        file_name = self.get(f"{section}.{name}_file", str, required=False)
+        if name in self.data[section] and f"{name}_file" in self.data[section]:
+            self.fail(f"{section}.{name}", f"give {name} or {name}_file, not both")
+        if file_name:
+            try:
+                value = (self.path.parent / file_name).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError):
+                self.fail(f"{section}.{name}_file", f"cannot read {self.path.parent / file_name}")
+        return value, file_name
+
     def get(self, key, kind, default=None, required=True):
         node = self.data
         for part in key.split("."):
@@ -324,7 +338,7 @@ def load(path):
         teacher_leave_days=teacher_days,
         eid_login=_providers(r, path),
         sms=_sms(r, path),
-        translation=translation_settings.read(r, path),
+        translation=translation_settings.read(r),
         daycare_closes=datetime.time.fromisoformat(closes),
         archive_done_elsewhere=r.get("archive.done_elsewhere", bool, False, required=False),
         staff_by_role_for_protected=r.get("privacy.staff_by_role_for_protected", bool,
@@ -419,17 +433,9 @@ def _sms(r, path):
     url = r.get("sms.url", str, sms.ELKS_URL, required=False)
     if not sms.url_allowed(url):
         r.fail("sms.url", f"{url!r} must be an https:// address")
-    password = r.get("sms.password", str, required=False)
-    password_file = r.get("sms.password_file", str, required=False)
-    if "password" in r.data["sms"] and "password_file" in r.data["sms"]:
-        r.fail("sms.password", "give password or password_file, not both")
-    if password_file:
-        try:
-            password = (path.parent / password_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            r.fail("sms.password_file", f"cannot read {path.parent / password_file}")
-        if not password:
-            r.fail("sms.password_file", "the file is empty")
+    password, password_file = r.secret("sms", "password")
+    if password_file and not password:
+        r.fail("sms.password_file", "the file is empty")
     if not password:
         r.fail("sms.password", "is missing (or give password_file)")
     sender = r.get("sms.sender", str)

@@ -24,7 +24,6 @@ import re
 import time
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
 import pytest
 
@@ -43,7 +42,7 @@ from models.school.tables import (ADMINISTRATOR, CaregiverGrant, Child, ClassLis
 from .cast import CAST
 from .crawl import crawl, replay
 from .libretranslate import FakeLibreTranslate
-from .test_machine_translation import municipality_file
+from .test_machine_translation import translating
 
 CLASS_LIST = re.compile(r"^/groups/(\d+)/class-list")
 
@@ -217,16 +216,8 @@ def make_app(make_app, tmp_path):
     """The crawled app has machine translation set up (a fake LibreTranslate on
     loopback), so the crawl also follows every "Show in …" control and replays each
     translation's address as everyone else."""
-    root = Path(__file__).resolve().parent.parent
-    example = (root / "municipality.example.toml").read_text(encoding="utf-8")
     with FakeLibreTranslate() as server:
-        path = municipality_file(tmp_path / "config", example + (
-            f'\n[translation]\nurl = "{server.url}"\ntimeout_seconds = 1\n'))
-
-        def make(**config):
-            config.setdefault("MUNICIPALITY_FILE", str(path))
-            return make_app(**config)
-        yield make
+        yield translating(make_app, tmp_path / "config", server.url)
 
 
 def test_no_page_or_fragment_shows_anyone_what_the_rules_keep_from_them(app, login, capsys):

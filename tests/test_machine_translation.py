@@ -52,18 +52,23 @@ def municipality_file(directory, text):
     return path
 
 
-@pytest.fixture
-def make_app(make_app, server, tmp_path):
-    """Every app of this file has [translation] pointing at the fake server (1 s
-    timeout), unless a test asks for MUNICIPALITY_FILE=None (the plain demo file)."""
+def translating(make_app, directory, url, extra=""):
+    """conftest's make_app, with the demo's municipality file plus [translation] at `url`
+    (1 s timeout) unless a call asks for MUNICIPALITY_FILE=None (the plain demo file)."""
     example = (ROOT / "municipality.example.toml").read_text(encoding="utf-8")
-    path = municipality_file(tmp_path / "config", example + (
-        f'\n[translation]\nurl = "{server.url}"\napi_key = "{KEY}"\ntimeout_seconds = 1\n'))
+    path = municipality_file(directory, example + (
+        f'\n[translation]\nurl = "{url}"\n{extra}timeout_seconds = 1\n'))
 
     def make(**config):
         config.setdefault("MUNICIPALITY_FILE", str(path))
         return make_app(**config)
     return make
+
+
+@pytest.fixture
+def make_app(make_app, server, tmp_path):
+    """Every app of this file has [translation] pointing at the fake server."""
+    return translating(make_app, tmp_path / "config", server.url, f'api_key = "{KEY}"\n')
 
 
 def speaks(username, locale):

@@ -24,7 +24,7 @@ class Settings:
         return urllib.parse.urlsplit(self.url).netloc
 
 
-def read(r, path):
+def read(r):
     """The section read through the municipality file's reader `r`; None without it."""
     if "translation" not in r.data:
         return None
@@ -35,15 +35,7 @@ def read(r, path):
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
         r.fail("translation.url", f"{url!r} must be an http:// or https:// address of the "
                                   "municipality's own LibreTranslate server")
-    key = r.get("translation.api_key", str, required=False)
-    key_file = r.get("translation.api_key_file", str, required=False)
-    if key and key_file:
-        r.fail("translation.api_key", "give api_key or api_key_file, not both")
-    if key_file:
-        try:
-            key = (path.parent / key_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
-            r.fail("translation.api_key_file", f"cannot read {path.parent / key_file}")
+    key, _ = r.secret("translation", "api_key")
     timeout = r.get("translation.timeout_seconds", int, DEFAULT_TIMEOUT, required=False)
     if isinstance(timeout, bool) or not 1 <= timeout <= 120:
         r.fail("translation.timeout_seconds", "must be from 1 to 120 seconds")
