@@ -1,6 +1,7 @@
 """The demo's booking round (models/demo.py calls `load`): "Foreldresamtaler" for 1A,
-six 20-minute times next Tuesday 14:00–16:00 with a break, the deadline the Friday
-before; Kari has booked the first for Emma."""
+six 20-minute times 14:00–16:00 with a break on the first weekday at least two days
+ahead (so it is always in "this week" of the home page, whatever day the demo is made
+on), the deadline at noon the day before; Kari has booked the first for Emma."""
 import datetime
 
 from models.db import utcnow
@@ -18,9 +19,10 @@ def load(day, zone=None):
     g1a = Group.get(Group.name == "1A")
     teacher = User.get(User.username == "larer1a")
     kari = User.get(User.username == "kari")
-    tuesday = day + datetime.timedelta(days=7 - day.weekday() + 1)
-    friday = tuesday - datetime.timedelta(days=4)
-    deadline_day = friday if friday > day else tuesday - datetime.timedelta(days=1)
+    meeting_day = day + datetime.timedelta(days=2)
+    while meeting_day.weekday() >= 5:
+        meeting_day += datetime.timedelta(days=1)
+    deadline_day = meeting_day - datetime.timedelta(days=1)
     found = MeetingRound.create(
         unit=g1a.unit_id, group=g1a, title="Foreldresamtaler",
         intro="Velkommen til foreldresamtale om hvordan høsten har gått.",
@@ -31,10 +33,10 @@ def load(day, zone=None):
     for child_id in children:
         MeetingRoundChild.create(round=found, child=child_id)
     slots = [MeetingSlot.create(
-        round=found, starts_at=to_utc(tuesday, at, zone),
-        ends_at=to_utc(tuesday, (datetime.datetime.combine(tuesday, at)
+        round=found, starts_at=to_utc(meeting_day, at, zone),
+        ends_at=to_utc(meeting_day, (datetime.datetime.combine(meeting_day, at)
                                  + datetime.timedelta(minutes=20)).time(), zone),
-        first_day=tuesday, place="Klasserommet 1A") for at in STARTS]
+        first_day=meeting_day, place="Klasserommet 1A") for at in STARTS]
     emma = Child.get(Child.first_name == "Emma")
     MeetingRoundChild.update(agenda="Lesing og trivsel i friminuttene.").where(
         (MeetingRoundChild.round == found) & (MeetingRoundChild.child == emma)).execute()
