@@ -42,6 +42,10 @@ class Thread(BaseModel):
     # Kept with every new message, for the inbox order and for "needs an answer".
     last_message_at = peewee.DateTimeField(default=utcnow, index=True)
     last_from_guardian = peewee.BooleanField(default=False)
+    # A sensitive thread (issue 22): readable only by its participants and the unit's
+    # leader, after a fresh strong login; its content in no notification, preview,
+    # search snippet or anyone else's export. Set by a participant, never unset.
+    sensitive = peewee.BooleanField(default=False)
 
     class Meta:
         indexes = ((("unit", "last_message_at"), False), (("child", "unit"), False))
