@@ -1,5 +1,6 @@
-"""Messaging at municipal scale: generate a municipality, then time the inbox, a thread
-and the unread-count poll for a guardian and for a school leader.
+"""Messaging at municipal scale: generate a municipality, then time the inbox, a thread,
+the unread-count poll and message search (a common and a rare word) for a guardian and
+for a school leader.
 
     .venv/bin/python bench/messages.py                       # full size, SQLite
     .venv/bin/python bench/messages.py --scale 0.1           # a tenth, quicker
@@ -7,7 +8,10 @@ and the unread-count poll for a guardian and for a school leader.
 
 Full size: 20 schools, 5,000 children, 9,000 guardians, 500,000 messages. Prints the
 median and 95th percentile latency (in-process, through the whole Flask stack) and the
-SQL queries each request costs.
+SQL queries each request costs, and the search's query plan (--plans).
+
+The messages are written from a vocabulary whose words are used with Zipf's law, as
+words are: the most common is in about a third of all messages, the rarest in a few.
 """
 import argparse
 import datetime
@@ -27,11 +31,25 @@ from models import db as dbmod
 from models.db import utcnow
 from models.login.passwords import use_fast_hashing_for_tests
 from models.login.sessions import LoginSession
+from models.messaging import search_index
 from models.messaging.tables import Message, Thread, ThreadParticipant
 from models.school.tables import Child, Enrolment, Group, Guardianship, StaffRole, Unit, User
 from timing import database_url, timed  # noqa: E402
 
 CHUNK = 5000
+# Real words first (the common ones), then made-up ones for the long tail.
+WORDS = ("skolen tur lekser matpakke gymtøy klærne foreldremøte syk fravær beskjed "
+         "henting bursdag svømming uteskole regntøy skidag bibliotek leksehjelp "
+         "klassetur juleavslutning").split() + [f"ord{n}" for n in range(3000)]
+COMMON, RARE = "skolen", "ord2500"
+
+
+def body(rng):
+    """A message of 3 to 40 words drawn by Zipf's law from WORDS."""
+    return "Hei! " + " ".join(rng.choices(WORDS, WEIGHTS, k=rng.randint(3, 40))) + "."
+
+
+WEIGHTS = [1 / (rank + 1) for rank in range(len(WORDS))]
 
 
 def bulk(model, rows):
@@ -100,14 +118,42 @@ def generate(scale, seed=7):
                               "last_read_at": now}]
             for m in range(per_thread):
                 bodies.append({"thread": thread.id, "sender": (guardian, teacher)[m % 2],
-                               "body": "Hei! " * rng.randint(3, 40),
+                               "body": body(rng),
                                "created_at": now - datetime.timedelta(hours=per_thread - m)})
         bulk(ThreadParticipant, participants)
         bulk(Message, bodies)
+    began = time.perf_counter()
+    with dbmod.database.atomic():
+        search_index.index_missing()  # as the migration indexes an installation
+    indexed = time.perf_counter() - began
     busiest = (ThreadParticipant.select(ThreadParticipant.user).where(
         ThreadParticipant.role == "guardian").order_by(ThreadParticipant.user).first().user_id)
     return {"guardian": busiest, "leader": ids[f"r{units[0]}"],
-            "sizes": (schools, children, guardians, Message.select().count())}
+            "sizes": (schools, children, guardians, Message.select().count()),
+            "indexed": indexed}
+
+
+def plan(user, word):
+    """The search query's plan, as the database explains it."""
+    from models.db import today
+    from models.messaging import search
+    from models.school.tables import eighteenth_birthday_cutoff
+    postgres = search_index.is_postgres()
+    day = today()
+    words = search_index.query_words(word)
+    query = search._search_query(
+        postgres, True, search.Filters(), user=user.id, day=day,
+        adult_cutoff=eighteenth_birthday_cutoff(day),
+        words=" ".join(words) if postgres else search_index.fts_query(words),
+        limit=search.PAGE_SIZE + 1, offset=0)
+    sql, params = query.sql()
+    prefix = "EXPLAIN (ANALYZE, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
+    rows = dbmod.database.execute_sql(prefix + sql, params).fetchall()
+    lines = [str(row[0] if postgres else row[3]) for row in rows]
+    # The rule's many small subplans are the inbox's; show how the words are looked up.
+    keep = ("message_search", "hits", "ranked", "Execution Time", "Planning Time",
+            "Bitmap", "Hash", "Nested Loop", "Sort", "WindowAgg", "CTE")
+    return "\n".join(line for line in lines if any(k in line for k in keep))
 
 
 def main():
@@ -115,6 +161,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--database-url")
+    parser.add_argument("--plans", action="store_true",
+                        help="print the search query's plan for each person and word")
     parser.add_argument("--keep", action="store_true",
                         help="keep the generated data (its place is printed) to study plans")
     args = parser.parse_args()
@@ -130,7 +178,8 @@ def main():
             cast = generate(args.scale)
             print(f"generated {cast['sizes'][0]} schools, {cast['sizes'][1]:,} children, "
                   f"{cast['sizes'][2]:,} guardians, {cast['sizes'][3]:,} messages in "
-                  f"{time.perf_counter() - began:.0f} s ({kind})")
+                  f"{time.perf_counter() - began:.0f} s ({kind}; search index "
+                  f"{cast['indexed']:.0f} s)")
             dbmod.database.execute_sql("ANALYZE")
             people = {who: User.get_by_id(uid) for who, uid in
                       (("guardian", cast["guardian"]), ("school leader", cast["leader"]))}
@@ -147,9 +196,17 @@ def main():
                 session["_user_id"] = token
             for name, path in (("inbox", "/messages/"),
                                ("thread", f"/messages/{thread_of[who].id}"),
-                               ("unread-count poll", "/messages/unread")):
+                               ("unread-count poll", "/messages/unread"),
+                               ("search, common word", f"/messages/search?q={COMMON}"),
+                               ("search, rare word", f"/messages/search?q={RARE}"),
+                               ("search, two words", f"/messages/search?q={COMMON}+tur")):
                 median, p95, queries, _ = timed(client, path, args.runs)
                 print(f"{who:14} {name:22} {median:>10.2f} {p95:>8.2f} {queries:>8}")
+            if args.plans:
+                with dbmod.database.connection_context():
+                    for word in (COMMON, RARE):
+                        print(f"--- plan: {who}, {word}")
+                        print(plan(user, word))
 
 
 if __name__ == "__main__":
