@@ -1,0 +1,549 @@
+"""Safe sending of announcements (issue 22): the reach before sending and the
+confirmation above a number of families; the undo window (held, delivered to nobody,
+notifying nobody); scheduled sending; the outbox; sent exactly once by the worker, even
+with two workers or one that dies mid-way. Time moves by the app's clock only."""
+import dataclasses
+import datetime
+import io
+import re
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models.db import database, utcnow
+from models.messaging import inbox, outbox_send
+from models.messaging.outbox import OutgoingAnnouncement, OutgoingFile
+from models.messaging.reach import reach
+from models.messaging.tables import GUARDIAN, Attachment, Message, Thread, ThreadParticipant
+from models.notifications.tables import Notification
+from models.school.tables import Group, Unit, User
+
+from views.announce import local_due
+
+from .cast import ROLES
+from .helpers import text_of
+from .matrix import HTMX_MODE, Matrix, expect, only
+from .test_attachments import photo
+from .test_hostile_files import ACTING_PDFS
+
+pytestmark = pytest.mark.clock("2026-11-18 10:00", tick=False)  # a Wednesday in Oslo
+OSLO = ZoneInfo("Europe/Oslo")
+ANNOUNCERS = {"rektor", "larer1a", "sfo", "styrer", "bhg"}
+SUBJECT = "Tur til skogen fredag"
+HTMX_REACH = {"HX-Request": "true", "HX-Target": "reach"}
+
+
+def g1a():
+    return Group.get(Group.name == "1A")
+
+
+def form(**changes):
+    data = {"to": f"group:{g1a().id}", "subject": SUBJECT, "body": "Ta med matpakke.",
+            "replies": "1", "token": inbox.new_form_token(), "when": "now"}
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def undo(app):
+    """The municipality's default undo window of 30 seconds (the suite's is 0)."""
+    app.config["ANNOUNCE_UNDO_SECONDS"] = 30
+    return 30
+
+
+def worker(app, now=None):
+    return app.extensions["queue"].send_announcements(now=now)
+
+
+def sent_threads(subject=SUBJECT):
+    return list(Thread.select().where(Thread.subject == subject))
+
+
+def held_id(response):
+    return int(re.search(r"/messages/outbox/(\d+)$", response.headers["Location"]).group(1))
+
+
+def hold_for(username, subject=SUBJECT, scheduled=False, files=0, app=None):
+    """A waiting announcement of `username` to 1A, as the form makes one."""
+    from models.messaging import outbox
+    user = User.get(User.username == username)
+    rows = []
+    for n in range(files):
+        name = f"held-{subject}-{n}".replace(" ", "")
+        Path(app.config["ATTACHMENT_DIR"]).mkdir(parents=True, exist_ok=True)
+        (Path(app.config["ATTACHMENT_DIR"]) / name).write_bytes(b"%PDF-1.4 x")
+        rows.append(type("F", (), {"filename": f"skjema{n}.pdf", "stored_name": name,
+                                   "mimetype": "application/pdf", "size": 10,
+                                   "width": None, "height": None})())
+    return outbox.hold(user, [f"group:{g1a().id}"], {
+        "subject": subject, "body": "Ta med matpakke.", "replies": True, "per_child": False,
+        "urgent": False}, utcnow() + datetime.timedelta(seconds=30), scheduled, None, rows)
+
+
+# Who may use which route -----------------------------------------------------------------
+
+ROUTES = Matrix({
+    ("GET", "/messages/outbox"): only(ANNOUNCERS),
+    ("GET", "/messages/outbox/{held}"): only(ANNOUNCERS),
+    ("GET", "/messages/outbox/{held}", HTMX_MODE): only(ANNOUNCERS),
+    ("GET", "/messages/outbox/{held}/edit"): only({"larer1a"}),
+    ("GET", "/messages/announce/reach?to=group:{g1a}"): only(ANNOUNCERS),
+    ("GET", "/messages/announce/reach?to=group:{g1a}", HTMX_MODE): only(ANNOUNCERS),
+    # Someone else's: it is not theirs to take back (409 says "no longer waiting").
+    ("POST", "/messages/outbox/{held}/undo"): only({"larer1a"}, no=404) | {
+        name: 409 for name in ANNOUNCERS - {"larer1a"}},
+    ("POST", "/messages/outbox/{other}/cancel"): expect(only({"larer1a"}, 303)),
+})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(app, client, login, ids, role):
+    ids = {**ids, "held": hold_for("larer1a").id,
+           "other": hold_for("larer1a", "Noe annet").id}
+    ROUTES.check(client, login, role, ids)
+
+
+def test_guardians_and_staff_who_cannot_announce_find_no_outbox(client, login):
+    held = hold_for("larer1a")
+    for username in ("kari", "faglarer", "admin", "personvern"):
+        login(username)
+        for url in ("/messages/outbox", f"/messages/outbox/{held.id}",
+                    f"/messages/outbox/{held.id}/edit"):
+            assert client.get(url).status_code == 404, (username, url)
+    assert OutgoingAnnouncement.select().count() == 1
+
+
+# The reach, before sending -------------------------------------------------------------------
+
+def test_the_reach_is_shown_and_equals_who_gets_it(app, client, login, t):
+    login("larer1a")
+    shown = reach([(g1a().unit, g1a())])
+    page = text_of(client.get("/messages/announce"))
+    assert t("Reaches %(num)d family", "Reaches %(num)d families", shown.families) in page
+    assert t("%(num)d adult", "%(num)d adults", shown.people) in page
+    assert "1A" in page
+    assert client.post("/messages/announce", data=form()).status_code == 303
+    thread, = sent_threads()
+    guardians = ThreadParticipant.select().where((ThreadParticipant.thread == thread)
+                                                 & (ThreadParticipant.role == GUARDIAN))
+    assert guardians.count() == shown.people
+
+
+def test_the_reach_updates_as_groups_are_ticked_and_without_javascript(client, login, t,
+                                                                      ids):
+    login("rektor")
+    both = f"?to=group:{ids['g1a']}&to=group:{ids['g1b']}"
+    fragment = client.get(f"/messages/announce/reach{both}", headers=HTMX_REACH)
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in html and 'id="reach"' in html
+    one = reach([(Unit.get_by_id(ids["school"]), Group.get_by_id(ids["g1a"]))])
+    two = reach([(Unit.get_by_id(ids["school"]), Group.get_by_id(ids["g1a"])),
+                 (Unit.get_by_id(ids["school"]), Group.get_by_id(ids["g1b"]))])
+    assert two.people > one.people
+    assert t("Reaches %(num)d family", "Reaches %(num)d families", two.families) in text_of(fragment)
+    # Without JavaScript: "Check reach" posts the form and keeps what was typed.
+    response = client.post("/messages/announce", data=form(
+        to=[f"group:{ids['g1a']}", f"group:{ids['g1b']}"], action="check",
+        subject="Halvferdig"))
+    assert response.status_code == 200
+    page = text_of(response)
+    assert t("Reaches %(num)d family", "Reaches %(num)d families", two.families) in page
+    assert 'value="Halvferdig"' in response.get_data(as_text=True)
+    assert not sent_threads("Halvferdig")
+
+
+def test_paper_letters_are_counted(client, login, users, t):
+    User.update(paper_letters=True).where(User.id == users["kari"].id).execute()
+    login("larer1a")
+    page = text_of(client.get("/messages/announce"))
+    assert t("%(num)d of them gets it on paper: print the letter from the announcement "
+             "once it is sent.", "%(num)d of them get it on paper: print the letters from "
+             "the announcement once it is sent.", 1) in page
+
+
+def test_above_the_limit_the_sender_confirms_the_number(app, client, login, t):
+    app.config["MUNICIPALITY"] = dataclasses.replace(app.config["MUNICIPALITY"],
+                                                     confirm_above=1)
+    families = reach([(g1a().unit, g1a())]).families
+    assert families > 1
+    login("larer1a")
+    response = client.post("/messages/announce", data=form())
+    assert response.status_code == 400
+    assert t("It reaches %(num)d family: tick the box to confirm you mean to send it.",
+             "It reaches %(num)d families: tick the box to confirm you mean all of them.",
+             families) in text_of(response)
+    assert SUBJECT in response.get_data(as_text=True)  # the form is kept
+    # A number that is not the reach (it changed meanwhile, or was made up) is no tick.
+    assert client.post("/messages/announce", data=form(
+        confirm_reach=str(families + 1))).status_code == 400
+    assert not sent_threads()
+    assert client.post("/messages/announce", data=form(
+        confirm_reach=str(families))).status_code == 303
+    assert len(sent_threads()) == 1
+
+
+# Undo ----------------------------------------------------------------------------------------
+
+def test_a_held_announcement_reaches_nobody_until_the_window_has_passed(
+        app, client, login, clock, t, undo):
+    notifications = Notification.select().count()
+    login("larer1a")
+    response = client.post("/messages/announce", data=form())
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert t("Sending in %(num)d second", "Sending in %(num)d seconds", 30) in \
+        text_of(page)
+    assert not sent_threads() and not Message.select().where(
+        Message.body == "Ta med matpakke.").exists()
+    assert Notification.select().count() == notifications
+    login("kari")
+    assert SUBJECT not in text_of(client.get("/messages/"))
+    assert worker(app) == 0  # not due yet
+    clock.advance(seconds=31)
+    assert worker(app) == 1
+    thread, = sent_threads()
+    assert text_of(client.get("/messages/")).count(SUBJECT) == 1
+    assert client.get(f"/messages/{thread.id}").status_code == 200
+    kari = User.get(User.username == "kari")
+    assert Notification.select().where((Notification.user == kari.id)
+                                       & (Notification.thread == thread.id)).exists()
+    assert OutgoingAnnouncement.select().count() == 0
+    assert worker(app) == 0  # sent exactly once
+    assert len(sent_threads()) == 1
+
+
+def test_undo_brings_the_form_back_as_typed_with_its_files(app, client, login, clock, t,
+                                                          undo):
+    login("larer1a")
+    response = client.post("/messages/announce", data=form(
+        body="Husk <b>matpakke</b>", files=[(io.BytesIO(photo()), "kart.jpg")]))
+    held = held_id(response)
+    stored = [f.stored_name for f in OutgoingFile.select()]
+    assert len(stored) == 1
+    clock.advance(seconds=20)
+    back = client.post(f"/messages/outbox/{held}/undo")
+    assert back.status_code == 200
+    html = back.get_data(as_text=True)
+    assert SUBJECT in html and "Husk &lt;b&gt;matpakke&lt;/b&gt;" in html
+    assert "kart.jpg" in html and 'name="kept"' in html
+    assert t("Not sent. Change it and send it again, or leave it.") in text_of(back)
+    assert OutgoingAnnouncement.select().count() == 0
+    assert not (Path(app.config["ATTACHMENT_DIR"]) / stored[0]).exists()  # gone with it
+    clock.advance(seconds=60)
+    assert worker(app) == 0
+    assert not sent_threads()
+    # Sending the restored form sends the kept photo along.
+    token = re.search(r'name="kept" value="([^"]+)"', html).group(1)
+    assert client.post("/messages/announce", data=form(kept=token)).status_code == 303
+    clock.advance(seconds=31)
+    assert worker(app) == 1
+    assert Attachment.select().where(Attachment.filename == "kart.jpg").count() == 1
+
+
+def test_too_late_to_undo(app, client, login, clock, t, undo):
+    login("larer1a")
+    held = held_id(client.post("/messages/announce", data=form()))
+    clock.advance(seconds=31)
+    worker(app)
+    response = client.post(f"/messages/outbox/{held}/undo")
+    assert response.status_code == 409
+    assert t("It is no longer waiting: it has been sent, or taken back.") in text_of(response)
+    assert len(sent_threads()) == 1
+
+
+def test_the_held_page_counts_down_with_htmx(client, login, clock, t, undo):
+    login("larer1a")
+    held = held_id(client.post("/messages/announce", data=form()))
+    clock.advance(seconds=10)
+    fragment = client.get(f"/messages/outbox/{held}",
+                          headers={"HX-Request": "true", "HX-Target": "held"})
+    html = fragment.get_data(as_text=True)
+    assert "<html" not in html and 'hx-trigger="every 5s"' in html
+    assert t("Sending in %(num)d second", "Sending in %(num)d seconds", 20) in \
+        text_of(fragment)
+
+
+def test_with_undo_off_it_is_sent_at_once(client, login):
+    login("larer1a")
+    response = client.post("/messages/announce", data=form())
+    thread, = sent_threads()
+    assert response.headers["Location"].endswith(f"/messages/{thread.id}")
+    assert OutgoingAnnouncement.select().count() == 0
+
+
+# Sent exactly once ---------------------------------------------------------------------------
+
+def test_two_workers_at_once_send_it_once(app, clock):
+    held = hold_for("larer1a", files=1, app=app)
+    clock.advance(seconds=31)
+    start, results, failures = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            with app.app_context(), database.connection_context():
+                start.wait()
+                results.append(outbox_send.send(held.id, app.config["ATTACHMENT_DIR"]))
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            failures.append(exc)
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    assert not failures
+    assert sorted(r is None for r in results) == [False, True]
+    assert len(sent_threads()) == 1
+    assert Attachment.select().where(Attachment.filename == "skjema0.pdf").count() == 1
+    assert OutgoingAnnouncement.select().count() == 0
+
+
+def test_a_worker_that_dies_before_its_commit_leaves_it_waiting(app, clock, monkeypatch):
+    held = hold_for("larer1a", files=1, app=app)
+    clock.advance(seconds=31)
+
+    def crash(*args, **kwargs):
+        raise SystemExit("the worker was stopped")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(inbox, "_notify", crash)
+        with pytest.raises(SystemExit):
+            worker(app)
+    assert not sent_threads()
+    assert OutgoingAnnouncement.get_by_id(held.id).subject == SUBJECT
+    assert OutgoingFile.select().count() == 1
+    assert worker(app) == 1  # the next run sends it, once
+    assert len(sent_threads()) == 1
+    assert worker(app) == 0
+
+
+def test_one_announcement_that_cannot_be_sent_holds_back_no_other(app, clock, monkeypatch):
+    broken = hold_for("larer1a", subject="Ødelagt")
+    fine = hold_for("larer1a")
+    clock.advance(seconds=31)
+    real = outbox_send.send
+
+    def send(outgoing_id, *args, **kwargs):
+        if outgoing_id == broken.id:
+            raise OSError("its file is gone")
+        return real(outgoing_id, *args, **kwargs)
+
+    monkeypatch.setattr(outbox_send, "send", send)
+    assert worker(app) == 1
+    assert len(sent_threads()) == 1 and not sent_threads("Ødelagt")
+    assert OutgoingAnnouncement.get_by_id(broken.id)  # still waiting, tried again later
+    assert not OutgoingAnnouncement.select().where(OutgoingAnnouncement.id == fine.id).exists()
+
+
+def test_the_recipients_are_decided_when_it_is_sent(app, client, login, clock, users,
+                                                   kids, undo):
+    login("larer1a")
+    client.post("/messages/announce", data=form())
+    # Lise loses access before it goes: she does not get it.
+    from models.school.tables import Guardianship
+    Guardianship.delete().where(Guardianship.guardian == users["lise"].id).execute()
+    clock.advance(seconds=31)
+    worker(app)
+    thread, = sent_threads()
+    names = {p.user.username for p in thread.participants}
+    assert "lise" not in names and "kari" in names
+
+
+# Scheduled sending ---------------------------------------------------------------------------
+
+def local(year, month, day, hour, minute):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=OSLO).astimezone(
+        datetime.timezone.utc).replace(tzinfo=None)
+
+
+@pytest.mark.parametrize("day, at, problem", [
+    ("2026-11-18", "09:59", "later"),          # the past
+    ("2027-01-18", "07:30", "days ahead"),     # 61 days ahead
+    ("2027-03-28", "02:30", "does not exist"),  # the spring night skips 02:00–03:00
+    ("2026-11-31", "07:30", "YYYY-MM-DD"),
+    ("2026-11-19", "7.30", "YYYY-MM-DD"),
+    ("0001-01-01", "00:30", "YYYY-MM-DD"),    # no longer a 500 from the time zone
+    ("9999-12-31", "23:59", "YYYY-MM-DD"),
+])
+def test_a_send_time_is_checked(day, at, problem):
+    moment, error = local_due(day, at, OSLO, utcnow())
+    assert moment is None and problem in str(error)
+
+
+def test_the_autumn_night_s_repeated_hour_is_its_first():
+    now = local(2026, 10, 20, 12, 0)
+    moment, error = local_due("2026-10-25", "02:30", OSLO, now)
+    assert error is None and moment == datetime.datetime(2026, 10, 25, 0, 30)
+    assert local_due("2027-01-17", "07:30", OSLO, utcnow())[1] is None  # 60 days ahead
+
+
+def test_a_scheduled_announcement_reaches_the_guardian_at_its_time(app, client, login,
+                                                                   clock, t):
+    login("larer1a")
+    response = client.post("/messages/announce", data=form(
+        when="later", send_date="2026-11-19", send_time="07:30"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/messages/outbox")
+    outbox_page = text_of(client.get("/messages/outbox"))
+    assert SUBJECT in outbox_page and "19.11.2026 07:30" in outbox_page
+    clock.set(datetime.datetime(2026, 11, 19, 7, 29, tzinfo=OSLO), tick=False)
+    assert worker(app) == 0
+    login("kari")
+    assert SUBJECT not in text_of(client.get("/messages/"))
+    clock.set(datetime.datetime(2026, 11, 19, 7, 30, tzinfo=OSLO), tick=False)
+    assert worker(app) == 1
+    assert SUBJECT in text_of(client.get("/messages/"))
+
+
+def test_a_bad_send_time_keeps_the_form(client, login, t):
+    login("larer1a")
+    response = client.post("/messages/announce", data=form(
+        when="later", send_date="2027-03-28", send_time="02:30"))
+    assert response.status_code == 400
+    assert t("%(time)s does not exist that night: the clocks go forward. Choose another "
+             "time.", time="02:30") in text_of(response)
+    assert SUBJECT in response.get_data(as_text=True)
+    assert OutgoingAnnouncement.select().count() == 0
+
+
+def test_a_scheduled_announcement_is_changed_or_cancelled_until_it_goes(app, client, login,
+                                                                       clock):
+    login("larer1a")
+    client.post("/messages/announce", data=form(
+        when="later", send_date="2026-11-19", send_time="07:30",
+        files=[(io.BytesIO(photo()), "kart.jpg")]))
+    row = OutgoingAnnouncement.get()
+    page = client.get(f"/messages/outbox/{row.id}/edit").get_data(as_text=True)
+    assert 'value="2026-11-19"' in page and 'value="07:30"' in page and "kart.jpg" in page
+    token = re.search(r'name="kept" value="([^"]+)"', page).group(1)
+    assert client.post("/messages/announce", data=form(
+        subject="Tur til fjellet", when="later", send_date="2026-11-19", send_time="08:00",
+        replaces=str(row.id), kept=token)).status_code == 303
+    new = OutgoingAnnouncement.get()
+    assert OutgoingAnnouncement.select().count() == 1 and new.subject == "Tur til fjellet"
+    assert new.due_at == local(2026, 11, 19, 8, 0)
+    assert [f.filename for f in new.files] == ["kart.jpg"]
+    stored = Path(app.config["ATTACHMENT_DIR"]) / new.files[0].stored_name
+    assert stored.exists()
+    # Cancelled: the row and its file are gone, and nothing is ever sent.
+    assert client.post(f"/messages/outbox/{new.id}/cancel").status_code == 303
+    assert OutgoingAnnouncement.select().count() == 0 and OutgoingFile.select().count() == 0
+    assert not stored.exists()
+    clock.advance(days=2)
+    assert worker(app) == 0 and not sent_threads("Tur til fjellet")
+
+
+# Attachments ---------------------------------------------------------------------------------
+
+def test_a_file_on_an_announcement_reaches_the_guardian(app, client, login, clock, undo):
+    login("larer1a")
+    client.post("/messages/announce", data=form(files=[(io.BytesIO(photo()), "kart.jpg")]))
+    clock.advance(seconds=31)
+    worker(app)
+    thread, = sent_threads()
+    file = Attachment.get(Attachment.filename == "kart.jpg")
+    login("kari")
+    response = client.get(f"/messages/{thread.id}/files/{file.id}")
+    response.close()
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    login("amina")  # another class's mother
+    assert client.get(f"/messages/{thread.id}/files/{file.id}").status_code == 404
+
+
+def test_per_child_threads_each_get_the_file(app, client, login):
+    login("larer1a")
+    client.post("/messages/announce", data=form(
+        per_child="1", files=[(io.BytesIO(photo()), "kart.jpg")]))
+    threads = sent_threads()
+    assert len(threads) > 1
+    names = [a.stored_name for a in Attachment.select().where(Attachment.filename == "kart.jpg")]
+    assert len(names) == len(threads) == len(set(names))
+    assert all((Path(app.config["ATTACHMENT_DIR"]) / name).exists() for name in names)
+
+
+def test_a_pdf_that_can_act_is_refused_and_the_form_kept(client, login, t, undo):
+    login("larer1a")
+    response = client.post("/messages/announce", data=form(
+        files=[(io.BytesIO(ACTING_PDFS["names-javascript.pdf"]), "skjema.pdf")]))
+    assert response.status_code == 400
+    assert SUBJECT in response.get_data(as_text=True)
+    assert OutgoingAnnouncement.select().count() == 0
+
+
+# A reply to an announcement ----------------------------------------------------------------
+
+def test_a_reply_goes_to_the_sender_and_no_other_parent_sees_it(app, client, login, clock,
+                                                               undo):
+    login("larer1a")
+    client.post("/messages/announce", data=form())
+    clock.advance(seconds=31)
+    worker(app)
+    thread, = sent_threads()
+    login("kari")
+    assert client.post(f"/messages/{thread.id}", data={
+        "body": "Emma kommer ikke", "token": "r1"}).status_code == 303
+    reply = Message.get(Message.body == "Emma kommer ikke")
+    assert reply.thread_id != thread.id
+    for username in ("nina", "lise", "bestemor"):
+        login(username)
+        assert "Emma kommer ikke" not in client.get(f"/messages/{thread.id}").get_data(
+            as_text=True)
+        assert client.get(f"/messages/{reply.thread_id}").status_code == 404, username
+    login("larer1a")
+    assert "Emma kommer ikke" in text_of(client.get(f"/messages/{reply.thread_id}"))
+
+
+def test_the_form_and_the_outbox_cost_the_same_for_3_or_23_families(client, login, users):
+    from models.db import today
+    from models.school.tables import Child, Enrolment, Guardianship
+
+    from .helpers import queries_for
+    login("larer1a")
+    hold_for("larer1a")
+    urls = ("/messages/announce", "/messages/outbox", f"/messages/announce/reach?to=group:"
+            f"{g1a().id}")
+    before = [queries_for(client, url) for url in urls]
+    for n in range(20):
+        child = Child.create(first_name=f"X{n}", last_name="Y",
+                             birth_date=today() - datetime.timedelta(days=2500))
+        Enrolment.create(child=child, group=g1a(), start_date=today())
+        guardian = User.create(username=f"g{n}", first_name="G", last_name=str(n))
+        Guardianship.create(guardian=guardian, child=child, responsibility="sole")
+        hold_for("larer1a", f"Flere {n}")
+    assert [queries_for(client, url) for url in urls] == before
+    assert max(before) <= 6, before
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("undo_seconds = -1", "undo_seconds"), ("undo_seconds = 301", "undo_seconds"),
+    ("confirm_above = 0", "confirm_above"), ("confirm_above = true", "confirm_above"),
+    ("send_at = 1", "unknown key"),
+])
+def test_the_municipality_file_checks_the_messaging_settings(tmp_path, line, problem):
+    import municipality
+    example = Path(__file__).resolve().parent.parent / "municipality.example.toml"
+    text = example.read_text(encoding="utf-8")
+    key = line.split(" = ")[0]
+    for default in ("undo_seconds = 30", "confirm_above = 100"):
+        if default.startswith(key):
+            assert default in text
+            text = text.replace(default, line, 1)
+            break
+    else:
+        text = text.replace("[messaging]\n", f"[messaging]\n{line}\n", 1)
+    path = example.parent / f".test-{tmp_path.name}.toml"  # beside it: the logo is relative
+    path.write_text(text, encoding="utf-8")
+    try:
+        with pytest.raises(municipality.ConfigError, match=problem):
+            municipality.load(path)
+    finally:
+        path.unlink()
+
+
+def test_the_default_settings(tmp_path):
+    import municipality
+    example = Path(__file__).resolve().parent.parent / "municipality.example.toml"
+    loaded = municipality.load(example)
+    assert (loaded.confirm_above, loaded.undo_seconds) == (100, 30)
