@@ -6,7 +6,7 @@ PORT ?= 5000
 # The interface's languages (languages.py names them; README: "Languages").
 LANGS := nb nn sv se en pl uk ar so
 # Also used by tests/test_i18n.py to check that the catalogue is up to date.
-EXTRACT_OPTS := -F babel.cfg -k _l --no-location --sort-output --omit-header --ignore-dirs='.* ._ tests bench'
+EXTRACT_OPTS := -F babel.cfg -k _l -k _nl:1,2 --no-location --sort-output --omit-header --ignore-dirs='.* ._ tests bench'
 
 .PHONY: run test install translations extract chromium wrk migrate bench clean
 
