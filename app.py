@@ -34,6 +34,8 @@ from views import (absence, account, admin, attendance, auth, brand, calendar, c
                    class_list, code_login, consent_setup, consents, deliveries, eid, errors, home,
                    letters, messages, notifications, organisation, posts, push)
 from views import archive as archive_views
+from views import announce as announce_views
+from views import message_templates as message_templates_views
 from views import attendance_notice, attendance_settings, devices, devices_tablet
 from views import daycare as daycare_views
 from views import dpo as dpo_views
@@ -45,6 +47,10 @@ from views import seen as seen_views
 from views import weekplan as weekplan_views
 from views import meetings as meetings_views
 from views import translation as translation_views
+from views import message_sensitive, step_up
+from views import message_folders as message_folders_views
+from views import office_hours as office_hours_views
+from views import message_search as message_search_views
 from views.common import (LANGUAGE_NAMES, IdConverter, SessionCookies, csrf_token, email_link,
                           format_day,
                           layout_urls, local_time, refuse_nul, security_headers, select_locale,
@@ -327,6 +333,14 @@ def create_app(config=None):
     app.register_blueprint(weekplan_views.bp)
     app.register_blueprint(meetings_views.bp)
     app.register_blueprint(translation_views.bp)
+    app.register_blueprint(step_up.bp)  # issue 22: sensitive threads
+    app.register_blueprint(message_sensitive.bp)
+    # Safe sending of announcements (issue 22): the outbox and the templates.
+    app.register_blueprint(announce_views.bp)
+    app.register_blueprint(message_templates_views.bp)
+    app.register_blueprint(office_hours_views.bp)  # issue 22: office hours
+    app.register_blueprint(message_search_views.bp)  # issue 22: message search
+    app.register_blueprint(message_folders_views.bp)  # issue 22: done and follow-up
     # Rule 12: who has seen a child's data (the family's page, and the access rows).
     app.register_blueprint(seen_views.bp)
     app.after_request(seen_views.after_request)

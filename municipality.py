@@ -43,6 +43,7 @@ KNOWN_KEYS = {
     "sms": {"provider", "url", "username", "password", "password_file", "sender",
             "monthly_cap", "dry_run"},
     "translation": translation_settings.KEYS,
+    "messaging": {"confirm_above", "undo_seconds"},
 }
 
 
@@ -101,6 +102,11 @@ class Municipality:
     # [privacy] staff_by_role_for_protected: a protected child's guardians see on "who
     # has seen" the staff's roles only, not their names (views/seen.py).
     staff_by_role_for_protected: bool = False
+    # [messaging] (issue 22, safe sending): an announcement reaching more families than
+    # confirm_above needs a tick naming the number; a sent one is held undo_seconds for
+    # its sender to take back (0: sent at once).
+    confirm_above: int = 100
+    undo_seconds: int = 30
 
     @property
     def theme_css(self):
@@ -319,6 +325,13 @@ def load(path):
     if not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", closes):
         r.fail("daycare.closes", f"{closes!r} must be a time written as HH:MM, like 16:30")
 
+    confirm_above = r.get("messaging.confirm_above", int, 100, required=False)
+    if isinstance(confirm_above, bool) or not 1 <= confirm_above <= 100_000:
+        r.fail("messaging.confirm_above", "must be a number of families from 1 to 100000")
+    undo_seconds = r.get("messaging.undo_seconds", int, 30, required=False)
+    if isinstance(undo_seconds, bool) or not 0 <= undo_seconds <= 300:
+        r.fail("messaging.undo_seconds", "must be from 0 (off) to 300 seconds")
+
     return Municipality(
         name=r.get("municipality.name", str),
         country=country,
@@ -343,6 +356,8 @@ def load(path):
         archive_done_elsewhere=r.get("archive.done_elsewhere", bool, False, required=False),
         staff_by_role_for_protected=r.get("privacy.staff_by_role_for_protected", bool,
                                           False, required=False),
+        confirm_above=confirm_above,
+        undo_seconds=undo_seconds,
     )
 
 

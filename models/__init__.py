@@ -14,7 +14,12 @@ from models.events.tables import Event, EventAudience, EventReply, EventText
 from models.login.email_change import EmailChange
 from models.meetings.tables import MeetingBooking, MeetingRound, MeetingRoundChild, MeetingSlot
 from models.login.sessions import LoginSession
-from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
+from models.login.totp import TotpSecret
+from models.messaging.tables import (Attachment, Message, Thread, ThreadFollowUp,
+                                     ThreadParticipant)
+from models.messaging.message_templates import MessageTemplate
+from models.messaging.office_hours import StaffOfficeHours, UnitOfficeHours
+from models.messaging.outbox import OutgoingAnnouncement, OutgoingFile
 from models.notifications.tables import (Notification, NotificationChoice, NotificationSchedule,
                                          PushSubscription, Setting)
 from models.pickup.tables import PickupApproval, PickupPerson, PickupToday
@@ -39,7 +44,11 @@ MODELS = [Unit, Group, User, Child, Enrolment, Guardianship, CaregiverGrant,
           Rectification, RectificationUnit, RectificationEntry, DataExport,
           AccessRecord, ArchiveExport, AuditSeal, AuditPurge, Event, EventText, EventAudience,
           EventReply, MeetingRound, MeetingRoundChild, MeetingSlot, MeetingBooking, WeekPlan,
-          WeekPlanEntry, CalendarFeed, CalendarStamp, Translation]
+          WeekPlanEntry, CalendarFeed, CalendarStamp, Translation,
+          StaffOfficeHours, UnitOfficeHours]
+MODELS += [OutgoingAnnouncement, OutgoingFile, MessageTemplate]  # issue 22, safe sending
+MODELS += [ThreadFollowUp]  # issue 22, folders (models/messaging/folders.py)
+MODELS += [TotpSecret]  # issue 22, the step-up's second factor (models/login/totp.py)
 
 __all__ = ["MODELS", "CalendarFeed", "CalendarStamp", "Event", "EventAudience", "EventReply",
            "EventText", "MeetingBooking", "MeetingRound", "MeetingRoundChild", "MeetingSlot",
@@ -51,6 +60,6 @@ __all__ = ["MODELS", "CalendarFeed", "CalendarStamp", "Event", "EventAudience", 
            "EndedGuardianship", "Enrolment", "Group", "ImportRun", "Guardianship",
            "LoginSession", "Message", "Notification", "NotificationChoice",
            "NotificationSchedule", "PushSubscription", "Setting", "StaffPin", "StaffRole",
-           "Thread", "ThreadParticipant", "Unit", "User",
+           "Thread", "ThreadFollowUp", "ThreadParticipant", "Unit", "User",
            "Rectification", "RectificationEntry", "RectificationUnit", "DataExport",
            "AccessRecord", "ArchiveExport", "AuditSeal", "AuditPurge", "Translation"]

@@ -15,7 +15,7 @@ from models.db import database, today, utcnow
 from models.demo_day import kindergarten_day, morning, pickup_list, tablet
 from models.access_log import demo as access_log_demo
 from models.login.passwords import hash_password
-from models.messaging import attachments
+from models.messaging import attachments, office_hours, search_index
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Message, Thread,
                                      ThreadParticipant)
 from models.notifications import notify
@@ -77,6 +77,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                                    phone="+47 22 00 20 00",
                                    email="regnbuen.barnehage@demo.kommune.no",
                                    address="Eventyrstien 5, 0003 Demo")
+        # Office hours (issue 22): the school answers messages Mon–Fri 08:00–15:30.
+        office_hours.save_unit(school, {day: (8 * 60, 15 * 60 + 30) for day in range(5)},
+                               school.phone)
         g1a = Group.create(unit=school, name="1A", school_year=year)
         g1b = Group.create(unit=school, name="1B", school_year=year)
         gsfo = Group.create(unit=sfo, name="SFO 1–2", school_year=year)
@@ -258,6 +261,7 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
         calendar_demo.load(day)
         access_log_demo.opened(now, emma, school, staff["larer1a"],
                                User.get(User.username == "rektor"))
+        search_index.index_missing()  # the demo's messages were written directly
         audit.record("demo.loaded", detail_note="demo municipality loaded")
 
 

@@ -93,7 +93,10 @@ def make_app(database_url, tmp_path, monkeypatch):
     def make(**config):
         settings = {"DATABASE_URL": database_url, "SECRET_KEY": SECRET,
                     "WTF_CSRF_ENABLED": False, "TESTING": True,
-                    "QUEUE_IMMEDIATE": True, "ACCESS_LOG_FLUSH_SECONDS": 0}
+                    "QUEUE_IMMEDIATE": True, "ACCESS_LOG_FLUSH_SECONDS": 0,
+                    # Announcements go at once unless a test is about the undo window
+                    # (tests/test_safe_sending.py).
+                    "ANNOUNCE_UNDO_SECONDS": 0}
         for key, value in config.items():
             if value is None:  # None: leave it to the environment
                 settings.pop(key, None)

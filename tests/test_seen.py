@@ -51,7 +51,9 @@ NOT_PERSONAL = {
     # Changes: they answer with a redirect (or the form again, with a 400); the page the
     # change was made from is the one logged.
     "messages.reply": "a change", "messages.archive": "a change",
-    "messages.withdraw": "a change", "consents.answer": "guardians' answer",
+    "messages.withdraw": "a change", "message_folders.done": "a change",
+    "message_sensitive.mark": "a change",
+    "message_folders.follow_up": "a change", "consents.answer": "guardians' answer",
     "consents.remind": "a change", "caregivers.ask": "guardians only",
     "caregivers.decide": "guardians only", "class_list.save": "guardians only",
     "absence.report": "a change", "absence.withdraw": "guardians only",

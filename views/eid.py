@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from models import audit
-from models.login import accounts, oidc
+from models.login import accounts, oidc, step_up
 from models.login.sessions import LoginSession
 from models.school import caregivers
 
@@ -63,7 +63,8 @@ def start(provider_id):
     provider = _provider(provider_id)
     redirect_uri = _external("eid.callback", provider_id=provider.id)
     try:
-        started = oidc.start(provider, redirect_uri, locale=str(get_locale()))
+        started = oidc.start(provider, redirect_uri, locale=str(get_locale()),
+                             fresh=request.args.get("fresh") == "1")
     except oidc.Unavailable as error:
         audit.record("login.eid_unavailable", ip=client_ip(), provider=provider.id,
                      reason=str(error))
@@ -141,7 +142,9 @@ def callback(provider_id):
                            "registered here. Contact the school or kindergarten."), 403)
     begin_session(user, "eid" if provider.audience == "guardians" else "sso",
                   provider=provider.id, sid=str(claims.get("sid") or "")[:200] or None,
-                  id_token=raw, acr=claims.get("acr"))
+                  id_token=raw, acr=claims.get("acr"),
+                  strong_at=(step_up.strong_moment(claims)
+                             if step_up.strong_acr(provider, claims.get("acr")) else None))
     return redirect(pending["next"] or url_for("home.index"))
 
 

@@ -14,14 +14,19 @@ from models import access, audit
 from models.db import today, utcnow
 from models.messaging import (attachments, inbox, letters, read_status, recipients,
                               thread_page)
+from models.messaging import sensitive_threads
+from models.messaging import copies, folders
 from models.messaging.names import matching, sorted_by_name
 from models.messaging.tables import ANNOUNCEMENT, STAFF
 
-from views.common import ID_MAX, client_ip, number_from, render
+from views import announce as announce_views
+from views import office_hours as office_hours_views
+from views.common import ID_MAX, TRY_AGAIN, client_ip, number_from, refuse, render
 from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
 from views.messages_forms import (check_text, form_token, in_form_order,
                                   keep_for_next_round, stored, uploads)
 from views.seen import personal_page, saw
+from views.step_up import require_fresh
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 
@@ -29,6 +34,8 @@ def _thread_or_404(thread_id):
     thread = access.thread_or_none(current_user, thread_id)
     if thread is None:
         abort(404)
+    if thread.sensitive:  # issue 22: a fresh strong login first, for every route
+        require_fresh(url_for("messages.thread", thread_id=thread.id))
     return thread
 
 
@@ -47,13 +54,19 @@ def index():
     archived = request.args.get("archived") == "1"
     user = current_user._get_current_object()  # once, not through the proxy each time
     staff = access.is_staff(user)
+    # Staff's folders (issue 22): ?folder=…, or the older answer=1 and archived=1.
+    folder = folders.folder_of(request.args.get("folder"), needs_answer, archived)
+    if folder not in (folders.STAFF_FOLDERS if staff else folders.GUARDIAN_FOLDERS):
+        abort(404)
+    needs_answer, archived = folder == folders.ANSWER, folder == folders.ARCHIVED
     staff_groups = access.staff_groups(user) if staff else []
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
-    lines, more = inbox.inbox(user, page=page, group=group,
-                              needs_answer=needs_answer, archived=archived, staff=staff)
+    lines, more = inbox.inbox(user, page=page, group=group, needs_answer=needs_answer,
+                              archived=archived, staff=staff, folder=folder)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
+                  folder=folder, folder_tabs=folders.STAFF_FOLDERS if staff else (),
                   may_announce=bool(staff_groups),
                   staff_groups=staff_groups)
 
@@ -88,7 +101,11 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200, files=(
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
                   shown=shown, me=me, may_reply=may_reply, body=body, paper=paper,
                   errors=errors or {}, warnings=warnings or [], kept=files,
-                  token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0)
+                  filing=folders.filing(found, current_user, me, copies.names(people, shown)),
+                  token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0,
+                  may_mark_sensitive=sensitive_threads.may_mark(found, me),
+                  office_notice=office_hours_views.thread_notice(found, people)
+                  if may_reply and access.acts_as_guardian(people, user_id) else None)
 
 
 @bp.route("/<int:thread_id>", methods=["POST"])
@@ -208,46 +225,9 @@ def unread():
 @bp.route("/announce", methods=["GET", "POST"])
 @login_required
 def announce():
-    """An announcement to all guardians of a group or a unit."""
-    targets = access.announcement_targets(current_user)
-    if not targets:
-        abort(404)
-    form = {"to": request.form.get("to", targets[0][0]),
-            "subject": request.form.get("subject", "").strip(),
-            "body": request.form.get("body", "").strip(),
-            "replies": request.form.get("replies") == "1" if request.method == "POST" else True,
-            "per_child": request.form.get("per_child") == "1",
-            "urgent": request.form.get("urgent") == "1"}
-    # Only a unit leader marks an announcement urgent (past digests and quiet hours).
-    led = access.urgent_units(targets)
-    errors, warnings = {}, []
-    if request.method == "POST":
-        errors, warnings = check_text(form["body"], request.form.get("confirm") == "1",
-                                       subject=form["subject"])
-        target = next((t for t in targets if t[0] == form["to"]), None)
-        if target is None:
-            errors["to"] = _l("Choose who to write to.")
-        elif form["urgent"] and target[1].id not in led:
-            errors["urgent"] = _l("Only a unit leader can mark an announcement urgent.")
-        if not errors and not warnings:
-            _, unit, group = target
-            try:
-                threads = inbox.announce(current_user, unit, group, form["subject"],
-                                         form["body"], form_token(),
-                                         form["replies"], form["per_child"],
-                                         urgent=form["urgent"])
-            except inbox.Duplicate:
-                return redirect(url_for("messages.index"), 303)
-            audit.record("announcement.sent", actor=current_user, ip=client_ip(),
-                         threads=len(threads), unit=unit.id,
-                         group=group.id if group else None, urgent=form["urgent"])
-            if len(threads) == 1:
-                return redirect(url_for("messages.thread", thread_id=threads[0].id), 303)
-            return redirect(url_for("messages.index"), 303)
-    errors = in_form_order(errors, "to", "subject", "body", "urgent")
-    return render("messages/announce.html", status=400 if errors else 200, targets=targets,
-                  form=form, errors=errors, warnings=warnings, token=inbox.new_form_token(),
-                  may_mark_urgent=bool(led))
+    """An announcement to all guardians of groups or units: the reach before sending,
+    the undo window, scheduled sending (views/announce.py)."""
+    return announce_views.page()
 
 
 @bp.route("/<int:thread_id>/notified")
@@ -279,7 +259,8 @@ def _choose_child(children):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    staff = access.is_staff(current_user)
+    # A guardian holds no role (the session's load found out): no roles query for them.
+    staff = current_user.holds_role and access.is_staff(current_user)
     children = access.children_to_write_about(current_user, staff)
     child_id = request.values.get("child", type=int)
     if child_id is None:
@@ -293,10 +274,14 @@ def new():
     options = recipients.write_options(current_user, child, staff)
     if not options:
         abort(404)
+    # A guardian may copy the child's other guardians (issue 22: the other home).
+    offered = [] if staff else copies.candidates(current_user, child)
     form = {"subject": request.form.get("subject", "").strip(),
             "body": request.form.get("body", "").strip(),
-            "to": request.form.get("to", "" if staff else recipients.default_option(options)),
-            "guardians": request.form.getlist("guardian", type=int)}
+            "to": request.values.get("to", "" if staff else recipients.default_option(options)),
+            "guardians": request.form.getlist("guardian", type=int),
+            "copies": request.form.getlist("copy", type=int),
+            "sensitive": request.form.get("sensitive") == "1"}
     errors, warnings, files = {}, [], []
     if request.method == "POST":
         errors, warnings = check_text(form["body"], request.form.get("confirm") == "1",
@@ -309,6 +294,11 @@ def new():
             errors["to"] = _l("Choose who to write to.")
         if staff and not guardians:
             errors["guardians"] = _l("Choose at least one guardian.")
+        copied = copies.chosen(offered, form["copies"])
+        if copied is None and not offered:
+            refuse(TRY_AGAIN)  # nobody to copy: not a form this page made
+        elif copied is None:
+            errors["copies"] = _l("Copy only the guardians listed.")
         if not errors and not warnings:
             option = chosen[0]
             try:
@@ -318,11 +308,18 @@ def new():
                         form_token(),
                         guardians=guardians if staff else [current_user],
                         staff=[current_user] if staff else option["staff"],
-                        as_guardian=not staff, files=files)
+                        as_guardian=not staff, files=files, sensitive=form["sensitive"],
+                        copied=copied)
             except inbox.Duplicate:
                 return redirect(url_for("messages.index"), 303)
+            # A sensitive thread's events name no child: the other guardians' copies of
+            # the audit log must not tell of it (models/messaging/sensitive_threads.py).
             audit.record("thread.started", actor=current_user, obj=created, ip=client_ip(),
-                         child=created.child_id)
+                         child=None if form["sensitive"] else created.child_id,
+                         **({"copied": [p.id for p in copied]} if copied else {}))
+            if form["sensitive"]:
+                audit.record(sensitive_threads.MARKED, actor=current_user, obj=created,
+                             ip=client_ip())
             return redirect(url_for("messages.thread", thread_id=created.id), 303)
         files = keep_for_next_round(files)
     elif staff:
@@ -330,7 +327,10 @@ def new():
         # offered, not ticked.
         form["guardians"] = [g.id for g, responsible in options[0]["guardians"]
                              if responsible]
-    errors = in_form_order(errors, "guardians", "to", "subject", "body", "files")
+    errors = in_form_order(errors, "guardians", "to", "copies", "subject", "body", "files")
     return render("messages/new.html", status=400 if errors else 200, child=child,
                   options=options, staff=staff, form=form, errors=errors,
-                  warnings=warnings, token=inbox.new_form_token(), kept=files)
+                  warnings=warnings, token=inbox.new_form_token(), kept=files,
+                  offered=offered,
+                  office_notice=None if staff else office_hours_views.message_notice(
+                      next((o for o in options if o["key"] == form["to"]), None)))

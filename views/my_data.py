@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 from models import access
 from models.data_export import exports, tasks
 from models.data_export.tables import DOWNLOADED
+from models.messaging import sensitive_threads
 
 from views.common import client_ip, render
+from views.step_up import require_fresh
 
 bp = Blueprint("my_data", __name__, url_prefix="/my-data")
 
@@ -42,6 +44,8 @@ def ask():
 @login_required
 def download(token):
     user = current_user._get_current_object()
+    if sensitive_threads.takes_part_in_one(user):
+        require_fresh(request.path)  # before the one-time link is used
     try:
         found = exports.download(user, token, ip=client_ip())
     except exports.Gone as gone:

@@ -18,6 +18,7 @@ from models.translation.tables import READY
 
 from views import seen
 from views.common import number_from, render
+from views.step_up import require_fresh
 
 bp = Blueprint("translation", __name__, url_prefix="/translations")
 
@@ -60,6 +61,8 @@ def show(kind, record_id):
     source = texts.source_for(user, kind, record_id, reader, child_id)
     if source is None or not offer.offered(source.language) or source.own:
         abort(404)  # not theirs to read, nothing to translate, or what they wrote
+    if source.place.get("sensitive"):  # issue 22: not past the step-up, not to the server
+        require_fresh(url_for("messages.thread", thread_id=source.place["thread"]))
     if kind == "message":
         seen.saw([source.place["child"]] if source.place.get("child") else [],
                  unit=source.place.get("unit"))

@@ -8,6 +8,7 @@ import peewee
 from peewee import fn
 
 from models.access.children import guardian_condition, staff_condition, staff_group_ids
+from models.access.folders import with_filing
 from models.db import Prepared, today
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Thread,
                                      ThreadParticipant)
@@ -95,11 +96,25 @@ def _candidate_thread_ids(user, staff=True):
             + Thread.select(Thread.id).where(Thread.group.in_(contact_groups)))
 
 
+def _sensitive_reader(user):
+    """A sensitive thread (issue 22) is read only by those who take part in it and by
+    the leader of its unit, not by the rest of the unit as rule 3 otherwise allows;
+    each still under their own rule 3 condition (a guardian: access to the child,
+    the child in the unit)."""
+    takes_part = ThreadParticipant.alias("sensitive_part")
+    led = StaffRole.alias("sensitive_led")
+    return ((Thread.sensitive == False)  # noqa: E712
+            | fn.EXISTS(takes_part.select(takes_part.id).where(
+                (takes_part.thread == Thread.id) & (takes_part.user == user)))
+            | Thread.unit.in_(led.select(led.unit).where(
+                (led.user == user) & (led.role == UNIT_LEADER))))
+
+
 def thread_condition(user, day, adult_cutoff, candidates=True, staff=True):
     """Rule 3 as a condition on Thread, for queries that join more to it. A query that
     already starts from the user's own participations can leave the candidates out."""
-    rule = (_guardian_thread_condition(user, day, adult_cutoff)
-            | _staff_thread_condition(user, day))
+    rule = ((_guardian_thread_condition(user, day, adult_cutoff)
+             | _staff_thread_condition(user, day)) & _sensitive_reader(user))
     if not candidates:
         return rule
     return Thread.id.in_(_candidate_thread_ids(user, staff)) & rule
@@ -127,20 +142,28 @@ class ThreadView:
     child_name: str | None
     group_id: int | None
     group_name: str | None
+    sensitive: bool = False  # issue 22: participants and the unit leader, after step-up
+    # Issue 22, staff's folders (models/messaging/folders.py shows them to staff only):
+    # done, when and by whom; the reading user's own follow-up and its day.
+    done_at: datetime.datetime | None = None
+    done_by: str = ""
+    follow_up: bool = False
+    due: datetime.date | None = None
 
 
-def _thread_columns():
-    return (Thread.select(Thread.id, Thread.kind, Thread.subject, Thread.replies_allowed,
+def _thread_columns(user=0):
+    return with_filing(Thread.select(Thread.id, Thread.kind, Thread.subject, Thread.replies_allowed,
                           Thread.last_message_at, Unit.id, Unit.name, Child.id,
-                          Child.first_name, Child.last_name, Group.id, Group.name)
+                          Child.first_name, Child.last_name, Group.id, Group.name,
+                          Thread.sensitive)
             .join(Unit, on=(Thread.unit == Unit.id))
             .switch(Thread).join(Child, peewee.JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
             .switch(Thread).join(Group, peewee.JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
-            .tuples())
+            .tuples(), user)
 
 
 _thread = Prepared(
-    lambda user, day, adult_cutoff, thread: _thread_columns()
+    lambda user, day, adult_cutoff, thread: _thread_columns(user)
     .where(thread_condition(user, day, adult_cutoff) & (Thread.id == thread)),
     user=int, day=datetime.date, adult_cutoff=datetime.date, thread=int)
 
@@ -152,9 +175,13 @@ def _thread_view(rows):
     if not rows:
         return None
     (tid, kind, subject, replies, last_at, unit_id, unit_name, child_id, first, last,
-     group_id, group_name) = rows[0]
+     group_id, group_name, sensitive, done_at, done_first, done_last, follow_id,
+     due) = rows[0]
     return ThreadView(tid, kind, subject, replies, last_at, unit_id, unit_name, child_id,
-                      f"{first} {last}" if child_id else None, group_id, group_name)
+                      f"{first} {last}" if child_id else None, group_id, group_name,
+                      bool(sensitive), done_at,
+                      f"{done_first} {done_last}" if done_first else "", bool(follow_id),
+                      due)
 
 
 def thread_or_none(user, thread_id, day=None):
@@ -170,8 +197,10 @@ def thread_or_none(user, thread_id, day=None):
 
 def thread_for_inspection(thread_id):
     """Any thread, whoever takes part: only for the administrator's reading with a
-    stated reason, which the caller writes to the audit log first."""
-    return _thread_view(_any_thread(thread=thread_id))
+    stated reason, which the caller writes to the audit log first. Never a sensitive
+    thread (issue 22): only its participants and the unit leader read it."""
+    found = _thread_view(_any_thread(thread=thread_id))
+    return None if found is None or found.sensitive else found
 
 
 def staff_units_for(user, child, day=None):

@@ -89,7 +89,10 @@ def messages(unit_id, start, end):
                               "sent_at": _moment(message.created_at),
                               "withdrawn_at": _moment(message.withdrawn_at),
                               "text": message.body, "attachments": attached})
+            # A sensitive thread is a record like any other (the archive law), marked so
+            # the archive restricts it (Noark's "skjerming") to those who may read it.
             yield ({"id": thread.id, "kind": thread.kind, "subject": thread.subject,
+                    "sensitive": thread.sensitive,
                     "child": _child(thread.child_id, getattr(thread, "first_name", None),
                                     getattr(thread, "last_name", None),
                                     getattr(thread, "address_protection", None)),

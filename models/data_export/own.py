@@ -9,6 +9,7 @@ import peewee
 
 from models import access
 from models.audit import AuditChild, AuditEvent
+from models.messaging import sensitive_threads
 from models.messaging.tables import Attachment, Message, Thread, ThreadParticipant
 from models.notifications import preferences
 from models.rectification import requests
@@ -53,7 +54,9 @@ def notification_settings(user):
 def threads(user, day, files):
     """The threads the person may read today, with every message as its page shows it
     (a withdrawn message without its text or files); `files` gets the attachments."""
-    readable = access.threads(user, day).select(Thread.id)
+    # A sensitive thread only in its participants' copies, never a reader's (issue 22).
+    readable = access.threads(user, day).select(Thread.id).where(
+        Thread.id.not_in(sensitive_threads.hidden_from(user)))
     if access.is_staff(user) or access.is_administrator(user):
         # Staff copy their own conversations, not every family's their role lets them
         # read (a unit leader reads the whole school's): those they take part in, and
@@ -160,7 +163,12 @@ def audit_rows(user, child_ids):
         AuditEvent, on=(AuditChild.event == AuditEvent.id)).where(
         AuditChild.child_id.in_(child_ids or [0])
         & (~AuditEvent.action.startswith("rectification.")
-           | (AuditEvent.actor_id == user.id)))
+           | (AuditEvent.actor_id == user.id))
+        # Nor does a sensitive thread the person is not in (issue 22), by any event.
+        & ~(((AuditEvent.object_type == "thread")
+             & AuditEvent.object_id.in_(sensitive_threads.hidden_from(user)))
+            | ((AuditEvent.object_type == "message")
+               & AuditEvent.object_id.in_(sensitive_threads.hidden_messages(user)))))
     rows = []
     for at, actor_id, actor, action, object_type, object_id, ip, detail in (
             AuditEvent.select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.actor_name,

@@ -174,7 +174,9 @@ class Started:
     verifier: str
 
 
-def start(provider, redirect_uri, locale=None):
+def start(provider, redirect_uri, locale=None, fresh=False):
+    """`fresh`: the person must log in again at the provider, not be let through by a
+    session there (a step-up before a sensitive thread, models/login/step_up.py)."""
     document = metadata(provider)
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     verifier = secrets.token_urlsafe(48)
@@ -188,6 +190,8 @@ def start(provider, redirect_uri, locale=None):
         query["acr_values"] = provider.acr_values
     if locale:
         query["ui_locales"] = locale
+    if fresh:
+        query["prompt"] = "login"
     endpoint = document["authorization_endpoint"]
     separator = "&" if "?" in endpoint else "?"
     return Started(endpoint + separator + urllib.parse.urlencode(query), state, nonce,

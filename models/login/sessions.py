@@ -33,16 +33,21 @@ class LoginSession(BaseModel):
     provider = peewee.CharField(max_length=30, null=True)
     sid = peewee.CharField(max_length=200, null=True)
     id_token = ProtectedText(null=True)
+    # The moment of the last strong login in this session (issue 22, models/login/
+    # step_up.py): the eID at the substantial level or higher, or the password and a
+    # second factor again. A sensitive thread opens only shortly after it.
+    strong_at = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("provider", "sid"), False),)
 
     @classmethod
-    def start(cls, user, method="password", provider=None, sid=None, id_token=None):
+    def start(cls, user, method="password", provider=None, sid=None, id_token=None,
+              strong_at=None):
         """A new session for the user; returns the token for the cookie."""
         token = secrets.token_urlsafe(32)
         cls.create(token_hash=_digest(token), user=user, method=method, provider=provider,
-                   sid=sid, id_token=id_token)
+                   sid=sid, id_token=id_token, strong_at=strong_at)
         return token
 
     @classmethod
@@ -63,7 +68,7 @@ class LoginSession(BaseModel):
         row = next(iter(_by_token(token_hash=_digest(token))), None)
         if row is None:
             return None
-        session_id, created_at, last_seen_at, method, holds_role, *values = row
+        session_id, created_at, last_seen_at, method, holds_role, strong_at, *values = row
         now = utcnow()
         if now - last_seen_at > idle or now - created_at > absolute:
             cls.delete().where(cls.id == session_id).execute()
@@ -74,6 +79,7 @@ class LoginSession(BaseModel):
         user.__data__ = dict(zip(_USER_FIELDS, values, strict=True))
         user.login_method = method
         user.holds_role = bool(holds_role)
+        user.strong_at = strong_at
         return user
 
     @classmethod
@@ -84,7 +90,7 @@ class LoginSession(BaseModel):
         # (views/seen.py).
         holds_role = fn.EXISTS(StaffRole.select(StaffRole.id).where(StaffRole.user == User.id))
         return (cls.select(cls.id, cls.created_at, cls.last_seen_at, cls.method, holds_role,
-                           *User._meta.sorted_fields)
+                           cls.strong_at, *User._meta.sorted_fields)
                 .join(User)
                 .where((cls.token_hash == token_hash) & (User.is_active == True))  # noqa: E712
                 .limit(1)

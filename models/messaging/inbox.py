@@ -12,7 +12,7 @@ from peewee import JOIN, fn
 
 from models import access
 from models.db import Prepared, database, today, utcnow
-from models.messaging import recipients
+from models.messaging import copies, folders, recipients, search_index
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment,
                                      Message, Thread, ThreadParticipant)
 from models.notifications import notify
@@ -33,12 +33,17 @@ class InboxLine:
     about: str          # the child's name, or the group of an announcement
     unit: str
     unread: bool
+    sensitive: bool = False  # issue 22: the line shows no subject ("" here)
+    filing: object = None  # issue 22: done, follow-up, copies (folders.Filing); staff only
 
 
 def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False,
-                 archived=False, staff=True):
+                 archived=False, staff=True, folder=None):
     me = ThreadParticipant.alias("me")
-    condition = access.thread_condition(user, day, adult_cutoff, staff=staff)
+    # The follow-up folder starts from the user's own flags (folders.filed): no need
+    # for the wider candidates.
+    condition = access.thread_condition(user, day, adult_cutoff, staff=staff,
+                                        candidates=folder != folders.FOLLOW_UP)
     if group is not None:
         in_group = fn.EXISTS(Enrolment.select(Enrolment.id).where(
             (Enrolment.child == Thread.child) & (Enrolment.group == group)
@@ -46,9 +51,11 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
         condition &= in_group | (Thread.group == group)
     if needs_answer:
         condition &= Thread.last_from_guardian == True  # noqa: E712
-    return (Thread.select(Thread.id, Thread.subject, Thread.kind, Thread.last_message_at,
+    # A sensitive thread's subject stays in the database (issue 22).
+    subject = peewee.Case(None, [(Thread.sensitive == True, "")], Thread.subject)  # noqa: E712
+    return folders.filed((Thread.select(Thread.id, subject, Thread.kind, Thread.last_message_at,
                           Thread.last_from_guardian, Child.first_name, Child.last_name,
-                          Group.name, Unit.name, me.id, me.last_read_at)
+                          Group.name, Unit.name, me.id, me.last_read_at, Thread.sensitive)
             .join(Unit, on=(Thread.unit == Unit.id))
             .switch(Thread).join(Child, JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
             .switch(Thread).join(Group, JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
@@ -58,17 +65,17 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
                                 else me.archived_at.is_null()))
             .order_by(Thread.last_message_at.desc(), Thread.id.desc())
             .limit(limit).offset(offset)
-            .tuples())
+            .tuples()), me, user, staff, folders.folder_of(folder, needs_answer, archived))
 
 
 _PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
            "limit": int, "offset": int}
 
 
-def _variant(by_group, needs_answer, archived, staff):
+def _variant(by_group, needs_answer, archived, staff, folder=None):
     def build(**params):
         return _inbox_query(needs_answer=needs_answer, archived=archived, staff=staff,
-                            **params)
+                            folder=folder, **params)
     build.__name__ = "_inbox_query"
     return Prepared(build, **_PARAMS, **({"group": int} if by_group else {}))
 
@@ -76,10 +83,13 @@ def _variant(by_group, needs_answer, archived, staff):
 # One prepared query per combination of filters (their SQL differs).
 _inbox_variants = {(g, n, a, s): _variant(g, n, a, s) for g in (False, True)
                    for n in (False, True) for a in (False, True) for s in (False, True)}
+# Staff's folders beyond those (issue 22, models/messaging/folders.py).
+_inbox_variants.update({(g, f, s): _variant(g, False, False, s, f) for g in (False, True)
+                        for f in folders.EXTRA for s in (False, True)})
 
 
 def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=True,
-          day=None):
+          day=None, folder=None):
     """The threads the user may read, newest first, one page (and whether there is a
     next one). A thread the user archived shows only among their archived ones.
     staff=False (no staff role) makes the query start from the user's own threads."""
@@ -88,14 +98,18 @@ def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=Tr
               "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
     if group is not None:
         params["group"] = group
-    rows = _inbox_variants[(group is not None, needs_answer, archived, staff)](**params)
+    # `folder`: one of folders.EXTRA (follow-up, done), for staff.
+    rows = _inbox_variants[(group is not None, folder, staff) if folder in folders.EXTRA
+                           else (group is not None, needs_answer, archived, staff)](**params)
     lines = []
+    filings = folders.page_filings(user, staff, rows[:PAGE_SIZE])  # staff: one query
     for (thread_id, subject, kind, last_at, from_guardian, first, last, group_name, unit,
-         takes_part, read_at) in rows[:PAGE_SIZE]:
+         takes_part, read_at, sensitive, *_) in rows[:PAGE_SIZE]:
         lines.append(InboxLine(
             thread_id, subject, kind, last_at, from_guardian,
             f"{first} {last}" if first else (group_name or ""), unit,
-            bool(takes_part) and (read_at is None or read_at < last_at)))
+            bool(takes_part) and (read_at is None or read_at < last_at), bool(sensitive),
+            filing=filings.get(thread_id)))
     return lines, len(rows) > PAGE_SIZE
 
 
@@ -146,6 +160,7 @@ def withdraw(thread, message_id, user, window):
         message.save(only=[Message.withdrawn_at])
         # Its machine translations go with its text (models/translation/).
         Translation.delete().where(Translation.message == message.id).execute()
+        search_index.withdrawn(message)  # and its words leave the search index
     return message
 
 
@@ -170,8 +185,10 @@ def _add_message(thread, sender, body, token, from_guardian, files=()):
         Attachment.create(message=message, filename=f.filename, stored_name=f.stored_name,
                           mimetype=f.mimetype, size=f.size, width=f.width,
                           height=f.height)
-    (Thread.update(last_message_at=at, last_from_guardian=from_guardian)
+    (Thread.update(last_message_at=at, last_from_guardian=from_guardian,
+                   **folders.reopened(from_guardian))
      .where(Thread.id == thread.id).execute())
+    search_index.add(message, thread, files)  # in the caller's transaction
     return message
 
 
@@ -211,19 +228,22 @@ def reply(thread, sender, body, token, as_guardian, files=()):
 
 
 def start_thread(unit, child, subject, body, sender, token, guardians, staff,
-                 as_guardian, files=(), event=None):
+                 as_guardian, files=(), event=None, sensitive=False, copied=()):
     """A new conversation about a child: the thread, its participants, its first
     message and the notifications, all or nothing. `event` names what the guardians
-    hear about (a new message, or a consent reminder)."""
+    hear about (a new message, or a consent reminder); `sensitive` marks it so from
+    the start (models/messaging/sensitive_threads.py); `copied`, the other guardians
+    the writing guardian copies in (models/messaging/copies.py)."""
     with database.atomic():
         if Message.select().where(Message.client_token == token).exists():
             raise Duplicate()
         thread = Thread.create(kind=CONVERSATION, unit=unit, child=child, subject=subject,
-                               created_by=sender)
+                               created_by=sender, sensitive=sensitive)
         for user in guardians:
             ThreadParticipant.create(thread=thread, user=user, role=GUARDIAN)
         for user in staff:
             ThreadParticipant.create(thread=thread, user=user, role=STAFF)
+        copies.add(thread, sender, copied)  # the other home, chosen by the writer
         message = _add_message(thread, sender, body, token, as_guardian, files)
         _mark_sent(thread, sender, message.created_at)
         _notify(thread, message, sender, as_guardian,
@@ -232,17 +252,18 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
 
 
 def announce(sender, unit, group, subject, body, token, replies_allowed, per_child,
-             urgent=False):
+             urgent=False, files=(), copy=None):
     """An announcement to every guardian with access to a child of the group (or unit):
     one shared thread, or one thread per child (each seen by that child's guardians).
-    All or nothing. Returns the threads."""
+    All or nothing. Returns the threads. `files` (stored, each with `stored_name`) go
+    with the first thread's message, `copy(files)` with each further one's. Who it
+    reaches is recipients.announcement_households, the rule the reach shown before
+    sending counts (models/messaging/reach.py)."""
     children = list(recipients.children_in(unit, group))
     with database.atomic():
         if Message.select().where(Message.client_token == token).exists():
             raise Duplicate()
-        by_child = {}
-        for user_id, child_id in recipients.guardian_pairs([c.id for c in children]):
-            by_child.setdefault(child_id, []).append(user_id)
+        by_child = recipients.announcement_households([(unit, group)])
         if per_child:
             plans = [(child, by_child[child.id]) for child in children
                      if child.id in by_child]
@@ -259,7 +280,8 @@ def announce(sender, unit, group, subject, body, token, replies_allowed, per_chi
                 [{"thread": thread.id, "user": guardian, "role": GUARDIAN}
                  for guardian in guardians if guardian != sender.id]).execute()
             message = _add_message(thread, sender, body,
-                                   token if n == 0 else f"{token}:{n}", False)
+                                   token if n == 0 else f"{token}:{n}", False,
+                                   files if n == 0 or not files else copy(files))
             _mark_sent(thread, sender, message.created_at)
             _notify(thread, message, sender, False, kind=MESSAGE, urgent=urgent)
             threads.append(thread)

@@ -30,11 +30,12 @@ def guardians_with_access(child, day=None):
             .order_by(User.first_name, User.last_name))
 
 
-def guardian_pairs(child_ids, day=None, answering=False):
+def guardian_pairs(child_ids, day=None, answering=False, paper=False):
     """[(user id, child id)]: everyone who sees one of the children as guardian or
     caregiver today, by the same rule as guardians_with_access, in one query. With
     `answering`, only the guardians with parental responsibility, who answer consents
-    (a caregiver sees the child but does not decide for it)."""
+    (a caregiver sees the child but does not decide for it). With `paper`, whether each
+    wants letters on paper, as a third column."""
     day = day or today()
     if not isinstance(child_ids, peewee.Query):
         child_ids = list(child_ids)
@@ -48,7 +49,8 @@ def guardian_pairs(child_ids, day=None, answering=False):
     else:
         related = User.id.in_(guardians | CaregiverGrant.select(CaregiverGrant.caregiver)
                               .where(CaregiverGrant.child == Child.id))
-    return list(Child.select(User.id, Child.id).join(User, on=related)
+    columns = (User.id, Child.id, User.paper_letters) if paper else (User.id, Child.id)
+    return list(Child.select(*columns).join(User, on=related)
                 .where(Child.id.in_(child_ids)
                        & guardian_condition(User.id, day, eighteenth_birthday_cutoff(day))
                        & (User.is_active == True))  # noqa: E712
@@ -85,6 +87,30 @@ def children_in(unit, group=None, day=None):
     query = Child.select().join(Enrolment).join(Group).where(Enrolment.active(day))
     query = query.where(Group.id == group.id) if group else query.where(Group.unit == unit.id)
     return query.distinct().order_by(Child.first_name, Child.last_name)
+
+
+def announcement_households(targets, day=None, paper=None):
+    """{child id: [guardian and caregiver ids]} for the children enrolled today in any
+    of the targets [(unit, group or None), …]: whom an announcement reaches (rules 1
+    and 2 today). The one rule for both the send (inbox.announce) and the reach shown
+    before it (models/messaging/reach.py). `paper`: a set that gets the ids of those
+    who want letters on paper. One query."""
+    day = day or today()
+    if not targets:
+        return {}
+    condition = None
+    for unit, group in targets:
+        one = (Group.id == group.id) if group else (Group.unit == unit.id)
+        condition = one if condition is None else condition | one
+    children = (Child.select(Child.id).join(Enrolment).join(Group)
+                .where(Enrolment.active(day) & condition))
+    by_child = {}
+    for user_id, child_id, *on_paper in guardian_pairs(children, day,
+                                                       paper=paper is not None):
+        by_child.setdefault(child_id, []).append(user_id)
+        if on_paper and on_paper[0]:
+            paper.add(user_id)
+    return by_child
 
 
 def announcement_guardian_ids(thread, day=None):

@@ -46,6 +46,10 @@ class Thread(BaseModel):
     # leader, after a fresh strong login; its content in no notification, preview,
     # search snippet or anyone else's export. Set by a participant, never unset.
     sensitive = peewee.BooleanField(default=False)
+    # Done, for the staff who read it (issue 22, models/messaging/folders.py): undone
+    # when a guardian writes again; guardians never see it.
+    done_at = peewee.DateTimeField(null=True)
+    done_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("unit", "last_message_at"), False), (("child", "unit"), False))
@@ -59,9 +63,23 @@ class ThreadParticipant(BaseModel):
     role = peewee.CharField(max_length=10, choices=[(GUARDIAN, GUARDIAN), (STAFF, STAFF)])
     last_read_at = peewee.DateTimeField(null=True)
     archived_at = peewee.DateTimeField(null=True)
+    # A guardian the writer copied (the other home, models/messaging/copies.py).
+    copied_by = peewee.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
 
     class Meta:
         indexes = ((("thread", "user"), True), (("user", "archived_at"), False))
+
+
+class ThreadFollowUp(BaseModel):
+    """A member of staff's own reminder to follow a thread up, by a day or not: seen by
+    nobody else, gone with the thread (models/messaging/folders.py)."""
+    thread = peewee.ForeignKeyField(Thread, backref="+", on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)
+    due = peewee.DateField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "thread"), True),)
 
 
 class Message(BaseModel):

@@ -113,6 +113,7 @@ class Participant:
     # ((child id, child name, GUARDIAN or CAREGIVER), …) — the thread's own child, or
     # for an announcement to a group or unit the children enrolled there today.
     children: tuple = ()
+    copied: bool = False  # copied in by a co-guardian (models/messaging/copies.py)
 
 
 CAREGIVER = "caregiver"
@@ -149,6 +150,7 @@ def _participants_query(thread, day, viewer):
     return (ThreadParticipant.select(
         ThreadParticipant.user, User.first_name, User.last_name, ThreadParticipant.role,
         ThreadParticipant.last_read_at, ThreadParticipant.archived_at.is_null(False),
+        ThreadParticipant.copied_by.is_null(False),
         guarded.id, guarded.first_name, guarded.last_name,
         cared_for.id, cared_for.first_name, cared_for.last_name)
         .join(User, on=(ThreadParticipant.user == User.id))
@@ -176,18 +178,21 @@ def participants(thread, viewer=None, day=None):
     through whom they are in it (what `viewer`, a user id, will be shown of them:
     people_for)."""
     rows = _participants(thread=thread.id, day=day or today(), viewer=viewer or 0)
-    people, children = {}, {}
-    for (uid, first, last, role, read_at, archived, guarded, g_first, g_last, cared_for,
-         c_first, c_last) in rows:
+    people, children, copied_in = {}, {}, set()
+    for (uid, first, last, role, read_at, archived, copied, guarded, g_first, g_last,
+         cared_for, c_first, c_last) in rows:
         if uid not in people:
             people[uid] = (f"{first} {last}", role, read_at, bool(archived))
+            if copied:
+                copied_in.add(uid)
             children[uid] = {}
         if guarded:
             children[uid][guarded] = (guarded, f"{g_first} {g_last}", GUARDIAN)
         if cared_for and cared_for not in children[uid]:
             children[uid][cared_for] = (cared_for, f"{c_first} {c_last}", CAREGIVER)
     return [Participant(uid, *row, tuple(sorted(children[uid].values(),
-                                                 key=lambda c: (c[1], c[0]))))
+                                                 key=lambda c: (c[1], c[0]))),
+                        uid in copied_in)
             for uid, row in people.items()]
 
 

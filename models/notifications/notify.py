@@ -20,8 +20,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from models.db import utcnow
+from models.messaging import office_hours
 from models.notifications.preferences import choices_and_schedules
-from models.notifications.tables import DEFAULT_CHOICES, DIGEST, Notification, Schedule
+from models.notifications.tables import (DEFAULT_CHOICES, DIGEST, GUARDIAN_MESSAGE,
+                                         Notification, Schedule)
 from models.notifications.timing import due_time, municipality_zone, use_zone
 from models.school.tables import User
 
@@ -42,6 +44,9 @@ class Event:
     # check at sending time), or None when the thread decides.
     recipients: dict = field(default_factory=dict)
 
+
+# Events that wait for the recipient's office hours: a guardian's message to staff.
+WAITS_FOR_OFFICE_HOURS = (GUARDIAN_MESSAGE,)
 
 _config = {"wake": None, "silent": False}
 
@@ -81,6 +86,9 @@ def publish(event, now=None, zone=None):
                                            User.paper_letters, User.is_active)
               .where(User.id.in_(ids))}
     chosen, schedules = choices_and_schedules(ids, event.kind)
+    # Staff hear of a guardian's message when their office hours begin (issue 22).
+    opening = (office_hours.openings(event.unit_id, ids, now, zone)
+               if event.kind in WAITS_FOR_OFFICE_HOURS and not event.urgent else {})
     rows = []
     for user_id, child_id in event.recipients.items():
         person = people.get(user_id)
@@ -95,7 +103,8 @@ def publish(event, now=None, zone=None):
                 "path": event.path.format(child=child_id), "urgent": event.urgent,
                 "key": f"{event.kind}:{event.source}:{user_id}:{channel}"[:150],
                 "digest": choice.mode == DIGEST and not event.urgent,
-                "due_at": max(due_time(now, channel, choice.mode, event.urgent, schedule, zone),
+                "due_at": max(due_time(now, channel, choice.mode, event.urgent, schedule, zone,
+                                       opening.get(user_id)),
                               event.not_before or now),
                 "created_at": now,
             })

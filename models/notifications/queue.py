@@ -18,6 +18,7 @@ from huey import RedisHuey, SqliteHuey, crontab
 from models import audit_chain
 from models.db import database
 from models.events import replies as event_replies
+from models.messaging import outbox_send
 from models.notifications import notify, sending
 from models.retention import run as retention_run
 from models.translation import work as translation_work
@@ -98,6 +99,34 @@ class Queue:
             self.translate(translation_id)
 
         self.translate_task = translate_task
+
+        # Announcements held for their undo window or scheduled (issue 22), sent when
+        # due: woken for the moment a held one is due, and swept every minute.
+        @self.huey.task(retries=3, retry_delay=10, name="send_announcements")
+        def announcements_task():
+            self.send_announcements()
+
+        @self.huey.periodic_task(crontab(minute="*"), name="sweep_announcements")
+        def sweep_announcements_task():
+            self.send_announcements()
+
+        self.announcements_task = announcements_task
+        self.sweep_announcements_task = sweep_announcements_task
+
+    def send_announcements(self, now=None):
+        """Send the due announcements of the outbox; returns how many."""
+        connection = (contextlib.nullcontext() if not database.is_closed()
+                      else database.connection_context())
+        with self.app.app_context(), connection:
+            return outbox_send.send_due(self.app.config["ATTACHMENT_DIR"], now)
+
+    def announce_at(self, due_at):
+        """Wake the worker when a held announcement is due (naive UTC); the minute's
+        sweep sends it anyway."""
+        try:
+            self.announcements_task.schedule(eta=due_at)
+        except Exception:
+            log.exception("could not schedule the announcement worker")
 
     def translate(self, translation_id):
         """Translate one text through the municipality's server; returns the new state."""

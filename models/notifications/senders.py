@@ -17,7 +17,7 @@ from models.notifications import sms, webpush
 from models.notifications.deliveries import sms_cap, sms_sent_since
 from models.notifications.mail import Unavailable
 from models.notifications.queue import local_zone
-from models.notifications.sending import Transient, Undeliverable
+from models.notifications.sending import SENSITIVE_MESSAGE, Transient, Undeliverable
 from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, EMAIL,
                                          GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
                                          PICKUP, POST, PUSH, REPLY, SMS, PushSubscription)
@@ -48,6 +48,7 @@ TITLES = {
     EVENT_REMINDER: _l("%(unit)s is waiting for your reply to an event"),
     MEETINGS: _l("%(unit)s: book a time for a parent–teacher meeting"),
     MEETING_SOON: _l("%(unit)s: a reminder of your meeting"),
+    SENSITIVE_MESSAGE: _l("New message in a sensitive thread at %(unit)s"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
@@ -69,6 +70,7 @@ PLAIN_TITLES = {
     EVENT_REMINDER: _l("An event is waiting for your reply"),
     MEETINGS: _l("Book a time for a parent–teacher meeting"),
     MEETING_SOON: _l("A reminder of your meeting"),
+    SENSITIVE_MESSAGE: _l("New message in a sensitive thread"),
 }
 
 

@@ -23,9 +23,13 @@ from models.notifications.tables import (ABSENCE_NOTICE, CONSENT, DROPPED, EMAIL
                                          MAX_ATTEMPTS, NOW, PENDING, PICKUP, SENDING, SENT,
                                          STALE_CLAIM, Notification)
 from models.notifications.timing import due_time, municipality_zone
+from models.messaging.tables import Thread
 from models.school.tables import Unit, User
 
 log = logging.getLogger("kontaktbok.notify")
+
+# Not an event anyone chooses about: the title of any note about a sensitive thread.
+SENSITIVE_MESSAGE = "sensitive_message"
 
 
 class Undeliverable(Exception):
@@ -158,6 +162,7 @@ def dispatch(senders, now=None, limit=200, day=None, known=None):
     allowed, lost = [], []
     for row in rows:
         (allowed if _still_allowed(row, day, known) else lost).append(row)
+    sensitive = _sensitive_threads(allowed)
     _mark([r.id for r in lost], token, status=DROPPED, error="no access", claim=None)
     if lost:
         outcome[DROPPED] += len(lost)
@@ -173,18 +178,29 @@ def dispatch(senders, now=None, limit=200, day=None, known=None):
             # Slow senders: give the rest back before anyone could take them as stale.
             _mark(ids, token, status=PENDING, claim=None)
             continue
-        status = _send(senders, members, now, token)
+        status = _send(senders, members, now, token, sensitive)
         outcome[status] += len(ids)
     return {status: count for status, count in outcome.items() if count}
 
 
-def _send(senders, members, now, token):
+def _sensitive_threads(rows):
+    """Which of the rows' threads are sensitive (issue 22): their notes say only that
+    a message came in a sensitive thread, whatever the event."""
+    ids = sorted({row.thread_id for row in rows if row.thread_id is not None})
+    if not ids:
+        return frozenset()
+    return frozenset(tid for (tid,) in Thread.select(Thread.id).where(
+        Thread.id.in_(ids) & (Thread.sensitive == True)).tuples())  # noqa: E712
+
+
+def _send(senders, members, now, token, sensitive=frozenset()):
     """Send one note for the rows and record how it went; returns the rows' status."""
     first = members[0]
     ids = [m.id for m in members]
     events = defaultdict(int)
     for member in members:
-        events[(member.event, member.unit.name if member.unit_id else "")] += 1
+        event = SENSITIVE_MESSAGE if member.thread_id in sensitive else member.event
+        events[(event, member.unit.name if member.unit_id else "")] += 1
     note = Note(id=first.id, user=first.user, channel=first.channel, events=dict(events),
                 path=first.path if len(members) == 1 else "/", urgent=first.urgent,
                 digest=first.digest, at=now)

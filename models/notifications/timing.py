@@ -46,11 +46,13 @@ def in_quiet_hours(moment_local, schedule):
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-def due_time(now, channel, mode, urgent, schedule, zone):
-    """When a notification through `channel` should go out (UTC, naive)."""
+def due_time(now, channel, mode, urgent, schedule, zone, opens=None):
+    """When a notification through `channel` should go out (UTC, naive). `opens`: when
+    the recipient's office hours begin next (UTC, naive; None: open now, or no hours),
+    before which nothing goes, on any channel (models/messaging/office_hours.py)."""
     if urgent:
         return now
-    moment = _local(now, zone)
+    moment = _local(max(now, opens) if opens else now, zone)
     if mode == DIGEST:
         moment = _next_minute(moment, schedule.digest_minute, zone)
     if channel in HELD_CHANNELS and in_quiet_hours(moment, schedule):

@@ -37,7 +37,8 @@ CHILD_ERASED = {"Guardianship", "EndedGuardianship", "CaregiverGrant", "ClassLis
 USER_ERASED = {"LoginSession", "LoginCode", "EmailChange", "PushSubscription",
                "NotificationChoice", "NotificationSchedule", "Notification",
                "ClassListShare", "DraftUpload", "StaffPin", "PickupApproval",
-               "CaregiverApproval", "DataExport"}
+               "CaregiverApproval", "DataExport", "StaffOfficeHours",
+               "TotpSecret", "ThreadFollowUp"}
 ERASED_PREFIX = "erased:"
 
 

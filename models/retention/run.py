@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from models import audit
 from models.db import today
+from models.messaging import search_index
 from models.retention import common, jobs
 from models.retention.kinds import KINDS
 
@@ -37,6 +38,7 @@ def purge(settings, day=None):
             count = kind.purge(settings, day)
             log.info("purge %s: deleted %d, held for archive %d", kind.name, count, held)
             done.append(Outcome(kind.name, count, held))
+        search_index.tidy()  # no deleted message's words left in the search index
         # Under "deleted": a kind named "children" must not meet record()'s argument.
         audit.record("purge.run", day=day.isoformat(),
                      deleted={o.kind: o.count for o in done},

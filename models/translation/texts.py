@@ -41,7 +41,8 @@ def _message(user, message_id):
     if thread is None:
         return None
     return Source("message", message_id, {"body": body}, language,
-                  {"thread": thread_id, "child": thread.child_id, "unit": thread.unit_id},
+                  {"thread": thread_id, "child": thread.child_id, "unit": thread.unit_id,
+                   "sensitive": thread.sensitive},
                   own=sender_id == user.id)
 
 
