@@ -192,8 +192,9 @@ def pytest_runtest_teardown(item, nextitem):
 class Session:
     """One browser context and its page, with what the guard and listeners saw."""
 
-    def __init__(self, base_url, context, page):
+    def __init__(self, base_url, context, page, js=True):
         self.base_url = base_url
+        self.js = js              # False: axe cannot run here (check_page says so at once)
         self.context = context
         self.page = page
         self.blocked = []         # requests to anywhere but the live server
@@ -245,7 +246,7 @@ def open_session(chromium, live_server):
             viewport={"width": viewport[0], "height": viewport[1]}, locale=locale,
             extra_http_headers={"Accept-Language": locale}, java_script_enabled=js)
         page = context.new_page()
-        session = Session(live_server, context, page)
+        session = Session(live_server, context, page, js)
         opened.append(session)
 
         def guard(route):

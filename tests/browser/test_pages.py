@@ -55,6 +55,8 @@ def axe_report(violations):
 def check_page(session, name, locale, viewport):
     """What every page must pass; saves a full-page screenshot. Reports every problem
     found on the page at once, not only the first."""
+    # axe is JavaScript: in a session without it, it would wait for ever.
+    assert session.js, f"check_page({name!r}) needs a session with JavaScript"
     page = session.page
     width, height = viewport
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
