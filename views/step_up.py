@@ -47,6 +47,18 @@ def _limiter_key(user):
     return f"step-up:{user.id}"
 
 
+def _answers():
+    """The login limiter, the client's address, and the password and code typed."""
+    return (current_app.extensions["login_limiter"], client_ip(),
+            request.form.get("password", "")[:PASSWORD_MAX],
+            request.form.get("code", "").strip()[:20])
+
+
+def _too_many():
+    return _l("Too many failed attempts. Wait %(minutes)d minutes and try again.",
+              minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+
+
 @bp.route("/step-up", methods=["GET", "POST"])
 @login_required
 def page():
@@ -58,14 +70,9 @@ def page():
     if request.method == "POST":
         if not (way and has_factor):
             abort(404)  # nothing to check here: the eID or setting a factor up first
-        limiter = current_app.extensions["login_limiter"]
-        ip = client_ip()
-        password = request.form.get("password", "")[:PASSWORD_MAX]
-        code = request.form.get("code", "").strip()[:20]
+        limiter, ip, password, code = _answers()
         if not limiter.attempt(_limiter_key(user), ip):
-            errors["code"] = _l("Too many failed attempts. Wait %(minutes)d minutes and "
-                                "try again.",
-                                minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+            errors["code"] = _too_many()
             status = 429
             audit.record("login.step_up_blocked", actor=user, ip=ip)
         else:
@@ -115,14 +122,9 @@ def two_factor():
                       way=way, errors={}, secret=None, qr=None)
     secret = totp.pending_secret(user)
     if request.method == "POST":
-        limiter = current_app.extensions["login_limiter"]
-        ip = client_ip()
-        password = request.form.get("password", "")[:PASSWORD_MAX]
-        code = request.form.get("code", "").strip()[:20]
+        limiter, ip, password, code = _answers()
         if not limiter.attempt(_limiter_key(user), ip):
-            errors["code"] = _l("Too many failed attempts. Wait %(minutes)d minutes and "
-                                "try again.",
-                                minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+            errors["code"] = _too_many()
             status = 429
         elif way == "password" and not check_password(user, password):
             errors["password"] = _l("The password is wrong.")
