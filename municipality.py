@@ -363,16 +363,18 @@ def load(path):
 
 PROVIDER_KEYS = {"id", "label", "for", "issuer", "client_id", "client_secret",
                  "client_secret_file", "scopes", "acr_values", "minimum_acr", "acr_levels",
-                 "identity_claim", "match"}
+                 "identity_claim", "match", "step_up_acr", "step_up_amr"}
 # What each kind of provider defaults to: ID-porten for guardians, an SSO by e-mail
 # address for staff (Feide and Entra ID both send `email`).
 PROVIDER_DEFAULTS = {
     "guardians": {"scopes": ["openid", "profile"], "acr_values": "idporten-loa-substantial",
                   "minimum_acr": "idporten-loa-substantial",
                   "acr_levels": list(oidc.IDPORTEN_LEVELS), "identity_claim": "pid",
-                  "match": "national_id"},
+                  "match": "national_id", "step_up_acr": [], "step_up_amr": []},
     "staff": {"scopes": ["openid", "email"], "acr_values": "", "minimum_acr": "",
-              "acr_levels": [], "identity_claim": "email", "match": "email"},
+              "acr_levels": [], "identity_claim": "email", "match": "email",
+              "step_up_acr": list(oidc.STAFF_STEP_UP_ACR),
+              "step_up_amr": list(oidc.STAFF_STEP_UP_AMR)},
 }
 MATCHES = {"guardians": ("national_id",), "staff": ("email", "username")}
 
@@ -423,6 +425,11 @@ def _providers(r, path):
         if match not in MATCHES[audience]:
             sub.fail("match", f"{match!r} must be one of {', '.join(MATCHES[audience])} for "
                               f"{audience}")
+        step_up = {key: sub.get(key, list, defaults[key], required=False)
+                   for key in ("step_up_acr", "step_up_amr")}
+        for key, values in step_up.items():
+            if not all(isinstance(value, str) and value.strip() for value in values):
+                sub.fail(key, "must be a list of non-empty strings")
         providers.append(oidc.Provider(
             id=ident, label=sub.get("label", str), audience=audience, issuer=issuer,
             client_id=sub.get("client_id", str), client_secret=secret,
@@ -431,7 +438,7 @@ def _providers(r, path):
             acr_levels=tuple(levels), minimum_acr=minimum,
             identity_claim=sub.get("identity_claim", str, defaults["identity_claim"],
                                    required=False),
-            match=match))
+            match=match, **{key: tuple(values) for key, values in step_up.items()}))
     return tuple(providers)
 
 

@@ -147,12 +147,14 @@ class Provider:
         """The pairwise `sub` the provider gives this person at this client."""
         return hashlib.sha256(f"{client_id or self.client_id}:{pid}".encode()).hexdigest()
 
-    def login(self, authorize_url: str, pid: str, acr: str = DEFAULT_ACR) -> str:
+    def login(self, authorize_url: str, pid: str, acr: str = DEFAULT_ACR,
+              amr: str = "TestID") -> str:
         """Act as the browser: open the authorization URL, log in as `pid` at level
-        `acr`, and return the provider's redirect to the client (with code and state,
-        or error) without requesting it. With a live session in this browser the
-        provider answers at once (single sign-on) and pid/acr are not used."""
-        url, html = self._browse(authorize_url, {"pid": pid, "acr": acr})
+        `acr` with the methods `amr` (space-separated), and return the provider's
+        redirect to the client (with code and state, or error) without requesting it.
+        With a live session in this browser the provider answers at once (single
+        sign-on) and pid/acr/amr are not used."""
+        url, html = self._browse(authorize_url, {"pid": pid, "acr": acr, "amr": amr})
         if html is None:
             return url
         raise AssertionError(f"the provider stopped at {url} instead of redirecting:\n{html}")

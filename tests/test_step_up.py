@@ -19,7 +19,7 @@ from models.school.tables import Unit, User
 from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
                                  start_provider)
 
-from .helpers import HTMX, text_of
+from .helpers import HTMX, queries_for, text_of
 
 SUBJECT, SECRET = "Bekymring", "Noe vi må snakke om"
 BASE = "http://localhost"
@@ -177,6 +177,78 @@ def test_setting_up_the_app_takes_the_password_and_a_first_code(client, users, c
     removed = client.post("/account/two-factor", data={"action": "remove"})
     assert removed.status_code == 303 and removed.headers["Location"].startswith("/step-up")
     assert totp.confirmed(users["larer1a"])
+
+
+def secret_on(page):
+    html = page.get_data(as_text=True)
+    if '<code class="secret">' not in html:
+        assert "<svg" not in html  # nor the QR code
+        return None
+    return html.split('<code class="secret">')[1].split("</code>")[0]
+
+
+def test_the_secret_is_shown_once_by_the_visit_that_makes_it(client, users, clock, t):
+    password_login(client, "larer1a")
+    secret = secret_on(client.get("/account/two-factor"))
+    assert secret
+    # Back later (another tab, someone at the same screen): not shown again.
+    later = client.get("/account/two-factor")
+    assert later.status_code == 200 and secret_on(later) is None
+    assert secret not in later.get_data(as_text=True)
+    assert t("Setup started at %(time)s", time="10:00") in text_of(later)
+    # A wrong password does not show it either.
+    wrong = client.post("/account/two-factor", data={"password": "nope", "code": "000000"})
+    assert wrong.status_code == 400 and secret_on(wrong) is None
+    # The app that scanned it the first time still finishes the setup.
+    done = client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(secret), clock)})
+    assert done.status_code == 303 and totp.confirmed(users["larer1a"])
+
+
+def test_a_setup_expires_after_10_minutes_and_starts_again(client, users, clock, t):
+    password_login(client, "larer1a")
+    secret = secret_on(client.get("/account/two-factor"))
+    clock.advance(minutes=11)
+    late = client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(secret), clock)})
+    assert late.status_code == 400 and not totp.confirmed(users["larer1a"])
+    assert t("Start the setup again") in text_of(late) and secret_on(late) is None
+    fresh = secret_on(client.get("/account/two-factor"))
+    assert fresh and fresh != secret
+    assert client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(fresh), clock)}
+    ).status_code == 303
+    assert totp.confirmed(users["larer1a"])
+
+
+def test_starting_again_makes_a_new_secret_and_drops_the_old(client, users, clock, t):
+    password_login(client, "larer1a")
+    first = secret_on(client.get("/account/two-factor"))
+    assert secret_on(client.get("/account/two-factor")) is None
+    again = client.post("/account/two-factor", data={"action": "start-again"})
+    assert again.status_code == 303 and again.headers["Location"] == "/account/two-factor"
+    second = secret_on(client.get("/account/two-factor"))
+    assert second and second != first
+    old = client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(first), clock)})
+    assert old.status_code == 400 and not totp.confirmed(users["larer1a"])
+    assert secret_on(old) == second  # the password was right: the current one again
+    # Starting again does not touch a factor that is set up.
+    assert client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(second), clock, 1)}
+    ).status_code == 303
+    client.post("/account/two-factor", data={"action": "start-again"})
+    assert totp.confirmed(users["larer1a"])
+
+
+def test_the_pages_cost_a_few_queries(client, users, clock):
+    enrol(users["rektor"])
+    password_login(client, "rektor")
+    assert queries_for(client, "/step-up?next=/messages/") <= 6
+    assert queries_for(client, "/account/two-factor") <= 6  # set up
+    password_login(client, "larer1a")
+    assert queries_for(client, "/account/two-factor") <= 6  # made and shown
+    assert queries_for(client, "/account/two-factor") <= 6  # waiting
 
 
 # A family logged in with a one-time code ------------------------------------------------------

@@ -20,6 +20,7 @@ from models.school import caregivers
 
 from views.common import client_ip, render
 from views.login_common import begin_session, safe_next
+from views.step_up import PROBLEM as STEP_UP_PROBLEM
 
 bp = Blueprint("eid", __name__, url_prefix="/login/eid")
 
@@ -62,16 +63,16 @@ def _failed():
 def start(provider_id):
     provider = _provider(provider_id)
     redirect_uri = _external("eid.callback", provider_id=provider.id)
+    fresh = request.args.get("fresh") == "1"  # a step-up (views/step_up.py)
     try:
-        started = oidc.start(provider, redirect_uri, locale=str(get_locale()),
-                             fresh=request.args.get("fresh") == "1")
+        started = oidc.start(provider, redirect_uri, locale=str(get_locale()), fresh=fresh)
     except oidc.Unavailable as error:
         audit.record("login.eid_unavailable", ip=client_ip(), provider=provider.id,
                      reason=str(error))
         return _unavailable(provider)
     session[PENDING] = {"provider": provider.id, "state": started.state,
                         "nonce": started.nonce, "verifier": started.verifier,
-                        "next": safe_next(request.args.get("next"))}
+                        "next": safe_next(request.args.get("next")), "fresh": fresh}
     return redirect(started.url, 303)
 
 
@@ -140,11 +141,20 @@ def callback(provider_id):
                            "%(municipality)s", municipality=municipality),
                         _l("Your login worked, but no child you are a guardian of is "
                            "registered here. Contact the school or kindergarten."), 403)
-    begin_session(user, "eid" if provider.audience == "guardians" else "sso",
-                  provider=provider.id, sid=str(claims.get("sid") or "")[:200] or None,
-                  id_token=raw, acr=claims.get("acr"),
-                  strong_at=(step_up.strong_moment(claims)
-                             if step_up.strong_acr(provider, claims.get("acr")) else None))
+    fresh = bool(pending.get("fresh"))
+    strong_at, problem = step_up.judge(provider, claims, step_up=fresh)
+    method = "eid" if provider.audience == "guardians" else "sso"
+    begin_session(user, method, provider=provider.id,
+                  sid=str(claims.get("sid") or "")[:200] or None, id_token=raw,
+                  acr=claims.get("acr"), strong_at=strong_at)
+    if fresh and problem:
+        # Logged in, but not strongly now: back to the step-up page, which says why.
+        audit.record("login.step_up_weak", actor=user, ip=client_ip(), method=method,
+                     provider=provider.id, problem=problem)
+        session[STEP_UP_PROBLEM] = {"provider": provider.id, "problem": problem}
+        return redirect(url_for("step_up.page", next=pending["next"]), 303)
+    if fresh:
+        audit.record("login.step_up", actor=user, ip=client_ip(), method=method)
     return redirect(pending["next"] or url_for("home.index"))
 
 

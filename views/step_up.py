@@ -1,21 +1,23 @@
 """Step-up before a sensitive thread (issue 22; models/login/step_up.py says what is
 strong), and setting up the second factor it needs for a local account.
 
-`/step-up?next=…` offers the eID again (a fresh login: `prompt=login`) and, for a
-local account, the password with a code from the authenticator app (a family logged
-in with a one-time code: the app's code). Wrong answers count against the login
-limiter, as a wrong password at login does. `/account/two-factor` sets the app up: a
-QR code (inline SVG) and the secret to type, confirmed with a first code.
+`/step-up?next=…` offers the eID or the staff SSO again (a fresh login: `prompt=login`,
+`max_age=0`; views/eid.py comes back here, saying why, when that login was not strong
+or not fresh) and, for a local account, the password with a code from the
+authenticator app. Wrong answers count against the login limiter, as a wrong password
+at login does. `/account/two-factor` sets the app up: a QR code (inline SVG) and the
+secret to type, shown once, confirmed with a first code.
 
 `require_fresh(next)` is what the thread routes call: without a fresh strong login it
 stops the request with a redirect to the step-up page (an htmx request gets
 `HX-Redirect`, never the step-up page swapped into a fragment).
 """
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import audit
+from models.db import utcnow
 from models.login import step_up, totp
 from models.login.passwords import check_password
 
@@ -25,6 +27,9 @@ from views.login_common import safe_next
 bp = Blueprint("step_up", __name__)
 
 PASSWORD_MAX = 1000
+# The session key views/eid.py leaves when a step-up login did not count:
+# {"provider": id, "problem": models.login.step_up.WEAK or STALE}.
+PROBLEM = "step_up_problem"
 
 
 def require_fresh(back):
@@ -93,35 +98,51 @@ def page():
                                   if way == "password" else _l("The code is wrong."))
                 audit.record("login.step_up_failed", actor=user, ip=ip)
             status = 401 if "code" in errors and len(errors) == 1 else 400
-    providers = [p for p in current_app.config["MUNICIPALITY"].eid_login
-                 if step_up.may_be_strong(p)]
+    configured = current_app.config["MUNICIPALITY"].eid_login
+    problem = session.pop(PROBLEM, None) if request.method == "GET" else None
+    if problem:
+        problem = {**problem, "label": next(
+            (p.label for p in configured if p.id == problem.get("provider")),
+            problem.get("provider", ""))}
     return render("auth/step_up.html", status=status, back=back, way=way,
-                  has_factor=has_factor, errors=errors, providers=providers,
+                  has_factor=has_factor, errors=errors,
+                  providers=step_up.offered(configured, user), problem=problem,
+                  staff=user.holds_role,
                   minutes=int(step_up.FRESH_FOR.total_seconds() // 60))
 
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor():
-    """Set up the authenticator app (a local account or a code-login family). A
-    factor already set up is replaced or removed only after a fresh step-up."""
+    """Set up the authenticator app (a local account). The secret is shown by the
+    request that makes it, and again only after the password (models/login/totp.py);
+    a factor already set up is replaced or removed only after a fresh step-up."""
     user = current_user._get_current_object()
     way = step_up.may_use_second_factor(user)
     if way is None:
-        abort(404)  # an eID or SSO account: the eID is its strong login
-    errors, status = {}, 200
-    if request.method == "POST" and request.form.get("action") == "remove":
-        if not totp.confirmed(user):
+        abort(404)  # an eID or SSO account: the eID or the SSO is its strong login
+    action = request.form.get("action") if request.method == "POST" else None
+    confirmed_at, pending_since = totp.state(user)
+    if action == "remove":
+        if confirmed_at is None:
             abort(404)
         require_fresh(url_for("step_up.two_factor"))
         totp.remove(user)
         audit.record("two_factor.removed", actor=user, ip=client_ip())
         return redirect(url_for("step_up.two_factor"), 303)
-    if totp.confirmed(user):
-        return render("account/two_factor.html", enrolled_at=totp.enrolled_at(user),
-                      way=way, errors={}, secret=None, qr=None)
-    secret = totp.pending_secret(user)
-    if request.method == "POST":
+    if confirmed_at is not None:
+        return render("account/two_factor.html", enrolled_at=confirmed_at, way=way,
+                      errors={}, secret=None, qr=None, pending_since=None)
+    if action == "start-again":
+        totp.start_again(user)
+        return redirect(url_for("step_up.two_factor"), 303)
+    errors, status, secret = {}, 200, None
+    if request.method == "GET":
+        if pending_since is None:  # none waiting: a new one, shown this once
+            secret, pending_since = totp.pending_secret(user), utcnow()
+    elif pending_since is None:
+        status = 400  # waited too long: the page says to start again
+    else:
         limiter, ip, password, code = _answers()
         if not limiter.attempt(_limiter_key(user), ip):
             errors["code"] = _too_many()
@@ -133,12 +154,19 @@ def two_factor():
             errors["code"] = _l("The code is wrong. Check that the phone's clock is "
                                 "right, and type the code the app shows now.")
             status = 400
+            secret = totp.reveal_pending(user)  # the password was right: show it again
         else:
             limiter.succeeded(_limiter_key(user), ip)
             audit.record("two_factor.added", actor=user, ip=ip)
             return redirect(url_for("step_up.two_factor"), 303)
-    municipality = current_app.config["MUNICIPALITY"].name
-    uri = totp.provisioning_uri(user, secret, municipality)
+    qr = None
+    if secret is not None:
+        uri = totp.provisioning_uri(user, secret, current_app.config["MUNICIPALITY"].name)
+        qr = totp.qr_svg(uri, str(_l("QR code for your authenticator app")))
     return render("account/two_factor.html", status=status, enrolled_at=None, way=way,
-                  errors=errors, secret=secret,
-                  qr=totp.qr_svg(uri, str(_l("QR code for your authenticator app"))))
+                  errors=errors, secret=secret, qr=qr, pending_since=pending_since,
+                  minutes=_pending_minutes())
+
+
+def _pending_minutes():
+    return int(totp.PENDING_FOR.total_seconds() // 60)

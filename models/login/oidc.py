@@ -37,6 +37,12 @@ LEEWAY_SECONDS = 60             # clock difference between us and the provider
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 
 IDPORTEN_LEVELS = ("idporten-loa-low", "idporten-loa-substantial", "idporten-loa-high")
+# A staff SSO's login counts as strong for a sensitive thread by default with OpenID's
+# multi-factor policies as `acr`, or "mfa" (RFC 8176) in `amr`: the municipality file's
+# step_up_acr and step_up_amr change them.
+STAFF_STEP_UP_ACR = ("http://schemas.openid.net/pape/policies/2007/06/multi-factor",
+                     "http://schemas.openid.net/pape/policies/2007/06/multi-factor-physical")
+STAFF_STEP_UP_AMR = ("mfa",)
 
 
 class Unavailable(Exception):
@@ -71,6 +77,10 @@ class Provider:
     minimum_acr: str = ""        # the lowest accepted ("" accepts any)
     identity_claim: str = "pid"  # the claim that names the person
     match: str = "national_id"   # what it is compared with: national_id, email, username
+    # What else makes a login strong for a sensitive thread (models/login/step_up.py):
+    # one of these `acr` values, or one of these in `amr` (a second factor).
+    step_up_acr: tuple = ()
+    step_up_amr: tuple = ()
 
     def accepts(self, acr):
         if not self.minimum_acr:
@@ -191,7 +201,10 @@ def start(provider, redirect_uri, locale=None, fresh=False):
     if locale:
         query["ui_locales"] = locale
     if fresh:
+        # Both: some providers honour only one. max_age=0 asks for the same as
+        # prompt=login and obliges the provider to send `auth_time` (OIDC Core 3.1.2.1).
         query["prompt"] = "login"
+        query["max_age"] = "0"
     endpoint = document["authorization_endpoint"]
     separator = "&" if "?" in endpoint else "?"
     return Started(endpoint + separator + urllib.parse.urlencode(query), state, nonce,

@@ -5,9 +5,14 @@ Strong means, recorded as `strong_at` on the login session (never in a cookie al
 - a login through the eID (or a staff SSO) whose assurance level (`acr`) is
   substantial or high: ID-porten's `idporten-loa-substantial`/`-high`, an eIDAS-style
   level ending in "substantial"/"high", or the provider's own level at or above one
-  so named (its `acr_levels`, lowest first). The moment counts from the provider's
-  `auth_time` when it sends one (a single sign-on answered from an older session at
-  the provider is as old as that session), from now otherwise;
+  so named (its `acr_levels`, lowest first); or, as the municipality file says for the
+  provider, an `acr` among its `step_up_acr` or a method among its `step_up_amr` in the
+  ID token's `amr` (a staff SSO: "mfa", a second factor). The moment counts from the
+  provider's `auth_time` when it sends one (a single sign-on answered from an older
+  session at the provider is as old as that session), from now otherwise;
+- a step-up through the eID or SSO (`prompt=login`, `max_age=0`) counts only with an
+  `auth_time` within FRESH_FOR: a provider that let the person through on an old
+  session, or sent no `auth_time` though asked, has not confirmed anything now;
 - for a local account: its password again AND a code from its second factor
   (models/login/totp.py);
 Nothing else: a password alone, a code login alone, an SSO without an assurance level.
@@ -43,37 +48,83 @@ def strong_acr(provider, acr):
     return bool(named) and acr in levels and levels.index(acr) >= named[0]
 
 
+def strong_login(provider, claims):
+    """Do the ID token's claims show a strong login: a strong `acr`, one the provider's
+    `step_up_acr` names, or a method of its `step_up_amr` among the `amr`?"""
+    acr = claims.get("acr")
+    if strong_acr(provider, acr) or (isinstance(acr, str) and acr in provider.step_up_acr):
+        return True
+    methods = claims.get("amr")
+    if isinstance(methods, str):
+        methods = [methods]
+    if not isinstance(methods, list):
+        return False
+    return any(isinstance(method, str) and method in provider.step_up_amr
+               for method in methods)
+
+
 def may_be_strong(provider):
-    """Can a login through the provider be strong (does it know a strong level)? The
-    step-up page offers only those."""
-    return any(strong_acr(provider, level)
-               for level in (*provider.acr_levels, *provider.acr_values.split()))
+    """Can a login through the provider be strong (does it know a strong level, or
+    what shows a second factor)? The step-up page offers only those."""
+    return bool(provider.step_up_acr or provider.step_up_amr) or any(
+        strong_acr(provider, level)
+        for level in (*provider.acr_levels, *provider.acr_values.split()))
+
+
+WEAK, STALE = "weak", "stale"
+
+
+def judge(provider, claims, step_up=False, now=None):
+    """(strong_at, problem) for a login through the provider: the moment it counts as
+    strong from (None: not strong), and for a step-up what kept it from counting now:
+    WEAK (no strong level, no second factor) or STALE (no `auth_time`, or one older
+    than FRESH_FOR: the provider did not make the person log in again)."""
+    now = now or utcnow()
+    if not strong_login(provider, claims):
+        return None, WEAK
+    at = strong_moment(claims, now)
+    if step_up and (_auth_time(claims) is None or not _within(at, now)):
+        return None, STALE
+    return at, None
 
 
 def strong_moment(claims, now=None):
     """When the strong login happened: the provider's `auth_time` when it is a
     number not in the future, now otherwise (naive UTC)."""
     now = now or utcnow()
+    at = _auth_time(claims)
+    return now if at is None else min(at, now)
+
+
+def _auth_time(claims):
     try:
-        at = datetime.datetime.fromtimestamp(int(claims.get("auth_time")),
-                                             datetime.timezone.utc).replace(tzinfo=None)
+        return datetime.datetime.fromtimestamp(int(claims.get("auth_time")),
+                                               datetime.timezone.utc).replace(tzinfo=None)
     except (TypeError, ValueError, OverflowError, OSError):
-        return now
-    return min(at, now)
+        return None
+
+
+def _within(at, now):
+    return at is not None and at <= now and now - at <= FRESH_FOR
 
 
 def is_fresh(user, now=None):
     """Did the person log in strongly in this session within FRESH_FOR?"""
-    at = getattr(user, "strong_at", None)
-    if at is None:
-        return False
-    now = now or utcnow()
-    return at <= now and now - at <= FRESH_FOR
+    return _within(getattr(user, "strong_at", None), now or utcnow())
+
+
+def offered(providers, user):
+    """The providers the person can step up through: those that can give a strong
+    login and would find this account again (the eID by national identity number,
+    a staff SSO only someone holding a staff role: models/login/accounts.py)."""
+    return [p for p in providers if may_be_strong(p) and (
+        user.holds_role if p.audience == "staff" else bool(user.national_id_index))]
 
 
 def may_use_second_factor(user):
     """Which local step-up the account can take: "password" (password and code), or
-    None (no password: an eID, SSO or code-login account steps up with the eID)."""
+    None (no password: an eID or code-login account steps up with the eID, an SSO
+    account with the SSO)."""
     if user.password_hash:
         return "password"
     return None

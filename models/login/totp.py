@@ -7,7 +7,14 @@ first code from the app; a code is accepted once (the step it belongs to is kept
 a code seen over someone's shoulder cannot be used again), one step either side of now
 to allow for a phone's clock. The enrolment page shows the secret as a QR code drawn
 here as inline SVG (`segno`): no script, no request to another host.
+
+A secret being set up is shown once, by the request that makes it (and again only to
+someone who has just typed the account's password): a page left open, or a session
+someone else sits down at, does not give it away on the next visit. It waits
+PENDING_FOR to be confirmed; after that it is gone and the setup starts again.
 """
+import datetime
+
 import pyotp
 import segno
 from markupsafe import Markup
@@ -20,6 +27,7 @@ from models.school.tables import User
 
 ISSUER = "Kontaktbok"
 VALID_WINDOW = 1  # steps either side of now
+PENDING_FOR = datetime.timedelta(minutes=10)
 
 
 class TotpSecret(BaseModel):
@@ -44,26 +52,50 @@ def confirmed(user):
                                      & TotpSecret.confirmed_at.is_null(False)).exists()
 
 
-def enrolled_at(user):
+def _expired(row, now):
+    return row.confirmed_at is None and now - row.created_at > PENDING_FOR
+
+
+def state(user):
+    """(confirmed_at, pending_since) of the person's second factor: when it was
+    confirmed, or when the setup now waiting to be confirmed began (None, None: none,
+    or a setup that expired)."""
     row = _row(user)
-    return row.confirmed_at if row is not None else None
+    if row is None or _expired(row, utcnow()):
+        return None, None
+    return row.confirmed_at, (row.created_at if row.confirmed_at is None else None)
 
 
 def pending_secret(user):
-    """The secret being set up (made now if there is none); None once confirmed (it is
-    never shown again)."""
+    """A new secret to set up, when there is none (a setup that expired is dropped
+    first): returned this once. None when one is set up, or a setup is already waiting
+    (its secret is not shown again: reveal_pending after the password, or start_again)."""
+    now = utcnow()
+    (TotpSecret.delete().where((TotpSecret.user == user.id)
+                               & TotpSecret.confirmed_at.is_null()
+                               & (TotpSecret.created_at < now - PENDING_FOR)).execute())
+    secret = pyotp.random_base32()
+    try:
+        with database.atomic():
+            TotpSecret.create(user=user.id, secret=secret, created_at=now)
+    except peewee.IntegrityError:  # one is there (or made by a request at the same moment)
+        return None
+    return secret
+
+
+def reveal_pending(user):
+    """The secret of the setup waiting to be confirmed, or None: only for a request
+    that has just checked the account's password."""
     row = _row(user)
-    if row is None:
-        secret = pyotp.random_base32()
-        try:
-            with database.atomic():
-                TotpSecret.create(user=user.id, secret=secret)
-        except peewee.IntegrityError:  # made by a request at the same moment
-            return pending_secret(user)
-        return secret
-    if row.confirmed_at is not None:
+    if row is None or row.confirmed_at is not None or _expired(row, utcnow()):
         return None
     return row.secret.reveal()
+
+
+def start_again(user):
+    """Drop a setup that is not confirmed (the next pending_secret makes a new one)."""
+    return (TotpSecret.delete().where((TotpSecret.user == user.id)
+                                      & TotpSecret.confirmed_at.is_null()).execute())
 
 
 def provisioning_uri(user, secret, municipality):
@@ -98,7 +130,7 @@ def check(user, code, confirm=False):
     now = clock.now()
     with database.atomic():
         row = _row(user)
-        if row is None or (row.confirmed_at is None) != confirm:
+        if row is None or (row.confirmed_at is None) != confirm or _expired(row, utcnow()):
             return False
         step = _step_of(row.secret.reveal(), code, now)
         if step is None or step <= row.last_step:

@@ -54,6 +54,7 @@ function loginPage(action, clientId, error) {
 <form method="post" action="${escapeHtml(action)}">
   <label>Personal identity number <input type="text" name="pid" required autofocus></label>
   <label>Level of assurance <select name="acr">${options.join('')}</select></label>
+  <input type="hidden" name="amr" value="TestID">
   <button type="submit">Log in</button>
 </form>`);
 }
@@ -160,7 +161,10 @@ provider.use(async (ctx, next) => {
     ctx.body = loginPage(ctx.path, clientId, 'Enter a personal identity number and a level.');
     return undefined;
   }
-  const result = { login: { accountId: pid, acr, amr: ['TestID'] } };
+  // The methods used (`amr`, space-separated): a test may say "pwd mfa" (a staff SSO's
+  // second factor).
+  const amr = (form.get('amr') || 'TestID').split(/\s+/).filter(Boolean).slice(0, 5);
+  const result = { login: { accountId: pid, acr, amr } };
   const resumeUrl = await provider.interactionResult(ctx.req, ctx.res, result, {
     mergeWithLastSubmission: false,
   });
