@@ -547,3 +547,236 @@ def test_the_default_settings(tmp_path):
     example = Path(__file__).resolve().parent.parent / "municipality.example.toml"
     loaded = municipality.load(example)
     assert (loaded.confirm_above, loaded.undo_seconds) == (100, 30)
+
+
+# Overlapping targets: one announcement per family ---------------------------------------------
+
+def _jonas_also_in_1b(kids, ids):
+    from models.db import today
+    from models.school.tables import Enrolment
+    Enrolment.create(child=kids["Jonas"], group=ids["g1b"], start_date=today())
+
+
+OVERLAPS = {
+    "a unit and one of its groups": lambda ids: [f"unit:{ids['school']}", f"group:{ids['g1a']}"],
+    "two groups sharing a child": lambda ids: [f"group:{ids['g1a']}", f"group:{ids['g1b']}"],
+    "a group before its unit": lambda ids: [f"group:{ids['g1b']}", f"unit:{ids['school']}"],
+}
+
+
+@pytest.mark.parametrize("overlap", list(OVERLAPS))
+def test_overlapping_targets_reach_each_family_once_as_the_reach_said(
+        client, login, kids, ids, t, overlap):
+    _jonas_also_in_1b(kids, ids)  # Jonas is in 1A and 1B: Nina is reached twice over
+    keys = OVERLAPS[overlap](ids)
+    login("rektor")
+    school = Unit.get_by_id(ids["school"])
+    targets = [(school, Group.get_by_id(int(k.split(":")[1])) if k.startswith("group:")
+                else None) for k in keys]
+    shown = reach(targets)
+    fragment = client.get("/messages/announce/reach?" + "&".join(f"to={k}" for k in keys),
+                          headers=HTMX_REACH)
+    assert t("Reaches %(num)d family", "Reaches %(num)d families", shown.families) in \
+        text_of(fragment)
+    assert client.post("/messages/announce", data=form(to=keys)).status_code == 303
+    threads = sent_threads()
+    rows = list(ThreadParticipant.select(ThreadParticipant.user, ThreadParticipant.thread)
+                .where(ThreadParticipant.thread.in_([th.id for th in threads])
+                       & (ThreadParticipant.role == GUARDIAN)).tuples())
+    got = [user for user, _ in rows]
+    assert len(got) == len(set(got)) == shown.people  # each adult once, all of them
+    from models.messaging.recipients import announcement_households
+    households = announcement_households(targets)
+    assert {frozenset(v) for v in households.values()} and set(got) == {
+        g for v in households.values() for g in v}
+    assert len({frozenset(v) for v in households.values()}) == shown.families
+    # One notification (per channel) each, about one thread.
+    told = Notification.select(Notification.user, Notification.thread).where(
+        Notification.thread.in_([th.id for th in threads])).distinct().tuples()
+    per_user = {}
+    for user, thread in told:
+        per_user.setdefault(user, set()).add(thread)
+    assert per_user and all(len(v) == 1 for v in per_user.values())
+    nina = User.get(User.username == "nina")
+    assert nina.id in per_user
+    for username in ("nina", "kari"):
+        login(username)
+        assert text_of(client.get("/messages/")).count(SUBJECT) == 1, username
+
+
+def test_one_conversation_per_child_reaches_each_child_once(client, login, kids, ids):
+    _jonas_also_in_1b(kids, ids)
+    login("rektor")
+    keys = [f"unit:{ids['school']}", f"group:{ids['g1a']}", f"group:{ids['g1b']}"]
+    assert client.post("/messages/announce", data=form(to=keys, per_child="1")
+                       ).status_code == 303
+    children = [th.child_id for th in sent_threads()]
+    assert len(children) == len(set(children))
+    from models.messaging.recipients import announcement_households
+    assert set(children) == set(announcement_households([(Unit.get_by_id(ids["school"]),
+                                                          None)]))
+    assert {kids[n].id for n in ("Emma", "Jonas", "Sara", "Ali")} <= set(children)
+    nina = User.get(User.username == "nina")
+    assert ThreadParticipant.select().where(
+        (ThreadParticipant.user == nina.id)
+        & ThreadParticipant.thread.in_([th.id for th in sent_threads()])).count() == 1
+
+
+# Not sent by the worker: never silently ---------------------------------------------------------
+
+def _audit(action):
+    from models.audit import AuditEvent
+    return list(AuditEvent.select().where(AuditEvent.action == action))
+
+
+def test_a_sender_who_lost_the_right_finds_it_not_sent_is_told_and_cancels_it(
+        app, client, login, clock, t, users):
+    from models.school.tables import StaffRole
+
+    from .smtp import smtp_server
+    held = hold_for("larer1a", scheduled=True, files=1, app=app)
+    stored = Path(app.config["ATTACHMENT_DIR"]) / held.files[0].stored_name
+    # The contact teacher leaves 1A before it goes: no group or unit to send to at all.
+    StaffRole.delete().where(StaffRole.user == users["larer1a"].id).execute()
+    clock.advance(seconds=31)
+    with smtp_server(app) as smtp:
+        assert worker(app) == 0
+    assert not sent_threads()
+    row = OutgoingAnnouncement.get_by_id(held.id)
+    assert row.not_sent == "target" and stored.exists()  # kept, with its file
+    event, = _audit("announcement.not_sent")
+    assert event.actor_id == users["larer1a"].id and event.object_id == held.id
+    assert event.details["reason"] == "target"
+    # The sender is told, as every notification tells: what happened, not what it said.
+    told = Notification.get(Notification.user == users["larer1a"].id)
+    assert told.event == "announcement_not_sent" and told.path == "/messages/outbox"
+    (to, mail), = smtp.messages
+    assert to == ["larer1a@demo.kommune.no"]
+    assert mail["Subject"] == t("%(unit)s: an announcement of yours was not sent",
+                                unit="Solbakken skole")
+    text = mail.get_payload(decode=True).decode()
+    assert "/messages/outbox" in text and SUBJECT not in text and "matpakke" not in text
+    # Tried again: nothing more is sent, logged or told.
+    notes = Notification.select().where(Notification.user == users["larer1a"].id).count()
+    clock.advance(minutes=5)
+    assert worker(app) == 0
+    assert len(_audit("announcement.not_sent")) == 1
+    assert Notification.select().where(Notification.user == users["larer1a"].id).count() \
+        == notes
+    # With no group left to send to, the outbox still shows it and cancels it.
+    login("larer1a")
+    assert client.get("/messages/announce").status_code == 404
+    page = client.get("/messages/outbox")
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert SUBJECT in shown and "1A" in shown
+    assert t("Not sent: you may no longer send to one of its groups or units. Change it "
+             "and send it again, or cancel it.") in shown
+    html = page.get_data(as_text=True)
+    assert 'class="button primary" href="/messages/announce"' not in html  # nowhere to send
+    assert f"/messages/outbox/{held.id}/edit" not in html
+    assert f"/messages/outbox/{held.id}/cancel" in html
+    held_page = client.get(f"/messages/outbox/{held.id}")
+    assert held_page.status_code == 200 and "/cancel" in held_page.get_data(as_text=True)
+    assert "/undo" not in held_page.get_data(as_text=True)
+    assert client.post(f"/messages/outbox/{held.id}/cancel").status_code == 303
+    assert OutgoingAnnouncement.select().count() == 0 and not stored.exists()
+    assert client.get("/messages/outbox").status_code == 404  # nothing left, nowhere to send
+
+
+def test_a_waiting_one_of_a_sender_with_no_targets_left_is_seen_and_cancelled(
+        app, client, login, users, t):
+    from models.school.tables import StaffRole
+    held = hold_for("larer1a", scheduled=True)
+    StaffRole.delete().where(StaffRole.user == users["larer1a"].id).execute()
+    login("larer1a")
+    page = text_of(client.get("/messages/outbox"))
+    assert SUBJECT in page and t("Scheduled for %(time)s", time="19.11.2026") not in page
+    assert client.get(f"/messages/outbox/{held.id}").status_code == 200
+    assert client.post(f"/messages/outbox/{held.id}/cancel").status_code == 303
+    assert OutgoingAnnouncement.select().count() == 0
+    assert client.post(f"/messages/outbox/{held.id}/cancel").status_code == 404
+
+
+def test_one_target_lost_keeps_the_whole_announcement_back(app, client, login, clock, users,
+                                                          ids):
+    from models.school.tables import CONTACT_TEACHER, StaffRole
+    school = Unit.get_by_id(ids["school"])
+    extra = StaffRole.create(user=users["larer1a"], role=CONTACT_TEACHER, unit=school,
+                             group=ids["g1b"])
+    login("larer1a")
+    assert client.post("/messages/announce", data=form(
+        to=[f"group:{ids['g1a']}", f"group:{ids['g1b']}"], when="later",
+        send_date="2026-11-19", send_time="07:30")).status_code == 303
+    extra.delete_instance()
+    clock.advance(days=1)
+    worker(app)
+    assert not sent_threads()  # never sent in part: to 1A only
+    assert OutgoingAnnouncement.get().not_sent == "target"
+
+
+def test_nobody_to_send_it_to_is_kept_and_sent_again_after_a_change(
+        app, client, login, clock, t, users, ids):
+    from models.db import today
+    from models.school.tables import Enrolment
+    login("larer1a")
+    assert client.post("/messages/announce", data=form(
+        when="later", send_date="2026-11-19", send_time="07:30")).status_code == 303
+    # 1A's year is over before it goes: nobody is enrolled there any longer.
+    (Enrolment.update(end_date=today()).where(Enrolment.group == ids["g1a"]).execute())
+    clock.advance(days=1)
+    assert worker(app) == 0
+    row = OutgoingAnnouncement.get()
+    assert row.not_sent == "nobody" and not sent_threads()
+    assert _audit("announcement.not_sent")[0].details["reason"] == "nobody"
+    assert Notification.select().where((Notification.user == users["larer1a"].id)
+                                       & (Notification.event == "announcement_not_sent")
+                                       ).exists()
+    reason = t("Not sent: nobody was left in its groups to send it to. Change it and send "
+               "it again, or cancel it.")
+    login("larer1a")  # a day later
+    assert reason in text_of(client.get("/messages/outbox"))
+    edit = client.get(f"/messages/outbox/{row.id}/edit")
+    html = edit.get_data(as_text=True)
+    assert reason in text_of(edit) and 'id="when-now" name="when" value="now" checked' in html
+    # Back in 1A, sent again from the restored form: the kept row gives way to it.
+    Enrolment.update(end_date=None).where(Enrolment.group == ids["g1a"]).execute()
+    assert client.post("/messages/announce", data=form(replaces=str(row.id))
+                       ).status_code == 303
+    assert len(sent_threads()) == 1 and OutgoingAnnouncement.select().count() == 0
+
+
+def test_with_undo_off_nobody_to_send_to_shows_the_outbox(client, login, ids):
+    from models.db import today
+    from models.school.tables import Enrolment
+    Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(
+        Enrolment.group == ids["g1a"]).execute()
+    login("larer1a")
+    response = client.post("/messages/announce", data=form())
+    assert response.headers["Location"].endswith("/messages/outbox")
+    assert OutgoingAnnouncement.get().not_sent == "nobody"
+
+
+# Urgent, checked again when it is sent ----------------------------------------------------------
+
+@pytest.mark.parametrize("still_leader", [True, False])
+def test_urgent_is_checked_again_when_it_is_sent(app, client, login, clock, users, ids,
+                                                 still_leader):
+    from models.school.tables import KINDERGARTEN_STAFF, StaffRole, UNIT_LEADER
+    login("styrer")
+    assert client.post("/messages/announce", data=form(
+        to=f"group:{ids['blaaklokka']}", urgent="1", when="later", send_date="2026-11-19",
+        send_time="07:30")).status_code == 303
+    if not still_leader:  # no longer the leader, still kindergarten staff there
+        (StaffRole.update(role=KINDERGARTEN_STAFF)
+         .where((StaffRole.user == users["styrer"].id) & (StaffRole.role == UNIT_LEADER))
+         .execute())
+    clock.advance(days=1)
+    assert worker(app) == 1
+    thread, = sent_threads()
+    assert thread.urgent is still_leader  # sent either way; urgent only with the right
+    notes = Notification.select().where(Notification.thread == thread.id)
+    assert notes.count() and all(n.urgent is still_leader for n in notes)
+    event, = _audit("announcement.sent")
+    assert event.details["urgent"] is still_leader
+    assert event.details.get("urgent_refused", False) is not still_leader

@@ -202,8 +202,10 @@ def page():
     if scheduled:
         return redirect(url_for("outbox.index"), 303)
     if not undo_seconds():
-        threads = outbox_send.send(row.id, current_app.config["ATTACHMENT_DIR"]) or []
-        if len(threads) == 1:
+        threads = outbox_send.send(row.id, current_app.config["ATTACHMENT_DIR"])
+        if threads == []:  # kept as not sent (nobody to send it to): the outbox says why
+            return redirect(url_for("outbox.index"), 303)
+        if threads and len(threads) == 1:
             return redirect(url_for("messages.thread", thread_id=threads[0].id), 303)
         return redirect(url_for("messages.index"), 303)
     current_app.extensions["queue"].announce_at(due_at)
@@ -220,27 +222,47 @@ def reach_fragment():
     return _page(targets, form)
 
 
+# Why the worker kept an announcement as not sent (outbox.NOT_SENT), for its sender.
+NOT_SENT_REASONS = {
+    outbox.LOST_TARGET: _l("Not sent: you may no longer send to one of its groups or "
+                           "units. Change it and send it again, or cancel it."),
+    outbox.NOBODY: _l("Not sent: nobody was left in its groups to send it to. Change it "
+                      "and send it again, or cancel it."),
+}
+
+
 @bp.route("/outbox")
 @login_required
 def index():
-    """The sender's announcements not sent yet: held for undo, or scheduled."""
-    labels = {key: (group.name if group else unit.name)
-              for key, unit, group in _targets_or_404()}
+    """The sender's announcements not sent yet: held for undo, scheduled, or kept as not
+    sent. Someone who may no longer send anywhere still sees and cancels their own."""
     rows = outbox.waiting(current_user)
+    targets = access.announcement_targets(current_user)
+    if not rows and not targets:
+        abort(404)
+    names = outbox.target_names(rows)
+    allowed = {key for key, _, _ in targets}
     for row in rows:
-        row.labels = [labels[key] for key in row.target_keys if key in labels]
-    return render("messages/outbox.html", rows=rows)
+        row.labels = [names[key][0] for key in row.target_keys if key in names]
+        row.reason = NOT_SENT_REASONS.get(row.not_sent)
+        row.changeable = bool(allowed) and (row.scheduled or row.not_sent)
+    return render("messages/outbox.html", rows=rows, may_announce=bool(targets))
 
 
 @bp.route("/outbox/<int:outgoing_id>")
 @login_required
 def held(outgoing_id):
     """"Sending in 30 s — Undo"; with htmx the count is fetched again every few
-    seconds. Sent (or someone else's): it is no longer waiting."""
-    _targets_or_404()
+    seconds. Sent (or someone else's): it is no longer waiting. Kept as not sent: why.
+    Its sender who may no longer send anywhere cancels it instead of undoing it."""
     row = outbox.own(current_user, outgoing_id)
+    targets = access.announcement_targets(current_user)
+    if row is None and not targets:
+        abort(404)
     left = max(0, math.ceil((row.due_at - utcnow()).total_seconds())) if row else 0
-    return render("messages/held.html", "messages/_held.html", row=row, left=left)
+    return render("messages/held.html", "messages/_held.html", row=row, left=left,
+                  may_announce=bool(targets),
+                  reason=NOT_SENT_REASONS.get(row.not_sent) if row else None)
 
 
 def _restored(row):
@@ -250,7 +272,7 @@ def _restored(row):
             "replies": row.replies_allowed, "per_child": row.per_child,
             "urgent": row.urgent, "when": "now", "send_date": "", "send_time": "",
             "template": "", "confirm_reach": ""}
-    if row.scheduled:
+    if row.scheduled and not row.not_sent:  # not sent: its time has passed
         local = row.due_at.replace(tzinfo=datetime.timezone.utc).astimezone(_zone())
         form.update(when="later", send_date=local.date().isoformat(),
                     send_time=local.strftime("%H:%M"))
@@ -278,8 +300,9 @@ def undo(outgoing_id):
 @bp.route("/outbox/<int:outgoing_id>/edit")
 @login_required
 def edit(outgoing_id):
-    """A scheduled announcement in the form, to change until it goes: sending the form
-    puts the new version in its place (or says that it has gone meanwhile)."""
+    """A scheduled announcement (or one kept as not sent) in the form, to change until
+    it goes: sending the form puts the new version in its place (or says that it has
+    gone meanwhile)."""
     _targets_or_404()
     row = outbox.own(current_user, outgoing_id)
     if row is None:
@@ -288,13 +311,14 @@ def edit(outgoing_id):
     for f in kept:
         f.token = kept_token(f)
     targets, form = _restored(row)
-    return _page(targets, form, kept=kept, replaces=row.id)
+    reason = NOT_SENT_REASONS.get(row.not_sent)
+    return _page(targets, form, kept=kept, replaces=row.id, notes=[reason] if reason else [])
 
 
 @bp.route("/outbox/<int:outgoing_id>/cancel", methods=["POST"])
 @login_required
 def cancel(outgoing_id):
-    _targets_or_404()
+    """Cancel one's own waiting (or not sent) announcement; it needs no target today."""
     try:
         outbox.take_back(current_user, outgoing_id, keep=False)
     except outbox.Gone:

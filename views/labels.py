@@ -62,12 +62,15 @@ AUDIT_EVENT_NAMES = {
     "thread.started": _l("Conversation started"),
     "message.withdrawn": _l("Message withdrawn"),
     "announcement.sent": _l("Announcement sent"),
+    "announcement.not_sent": _l("Announcement not sent (kept in its sender's outbox)"),
     "unit.office_hours": _l("A unit's office hours or urgent phone changed"),
     "thread.inspected": _l("Conversation opened by an administrator"),
     "thread.marked_sensitive": _l("Conversation marked sensitive"),
     "login.step_up": _l("Secure login confirmed again (for a sensitive conversation)"),
     "login.step_up_failed": _l("Wrong password or code when confirming a secure login"),
     "login.step_up_blocked": _l("Secure login blocked after too many wrong codes"),
+    "login.step_up_weak": _l("Secure login not confirmed: no second factor, or not a new "
+                             "login"),
     "two_factor.added": _l("Authenticator app set up"),
     "two_factor.removed": _l("Authenticator app removed"),
     "consent.answered": _l("Consent answered"),
@@ -307,6 +310,7 @@ NOTIFICATION_EVENT_NAMES = {
     "event_reminder": _l("Reminders to reply to an event"),
     "meetings": _l("Parent–teacher meetings to book, and reminders"),
     "meeting_soon": _l("A reminder two days before a booked meeting"),
+    "announcement_not_sent": _l("Your announcements that could not be sent"),
 }
 NOTIFICATION_STATUS_NAMES = {
     PENDING: _l("waiting"),

@@ -10,6 +10,12 @@ messages, attachments and notifications: a second worker's delete finds nothing 
 PostgreSQL it waits for the first to commit; SQLite's transactions begin IMMEDIATE, one
 writer at a time), and a worker that dies before its commit leaves the row waiting for
 the next run. Sent exactly once, or still waiting; never both, never neither.
+
+One the worker may not send (its sender may no longer send to one of its targets,
+nobody is left to deliver it to) is not deleted: it stays here marked `not_sent`, with
+its text and files, for its sender to change and send again or cancel, and the sender
+is told (outbox_send.py). It is never sent in part, to what is left of its targets: an
+announcement whose audience changed after it was written is its writer's to look at.
 """
 from pathlib import Path
 
@@ -18,7 +24,13 @@ import peewee
 from models.db import BaseModel, database, utcnow
 from models.messaging import attachments
 from models.messaging.tables import Message
-from models.school.tables import User
+from models.school.tables import Group, Unit, User
+
+# Why the worker did not send an announcement (OutgoingAnnouncement.not_sent).
+LOST_TARGET = "target"  # the sender may no longer send to one of its groups or units
+NOBODY = "nobody"       # no family to deliver it to
+NOT_SENT = (LOST_TARGET, NOBODY)
+
 
 class OutgoingAnnouncement(BaseModel):
     created_by = peewee.ForeignKeyField(User, backref="+", on_delete="CASCADE")
@@ -36,6 +48,8 @@ class OutgoingAnnouncement(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     # The form's one-time token (a double tap on a slow phone makes one row).
     client_token = peewee.CharField(max_length=64, null=True, unique=True)
+    # Not sent, and why (one of NOT_SENT): kept for its sender, never sent by itself.
+    not_sent = peewee.CharField(max_length=20, null=True)
 
     @property
     def target_keys(self):
@@ -97,13 +111,36 @@ def hold(sender, keys, form, due_at, scheduled, token, files, replaces=None):
 
 
 def waiting(user):
-    """The user's announcements not sent yet, soonest first, with how many files each
-    has: one query."""
+    """The user's announcements not sent yet (waiting, or kept as not sent), soonest
+    first, with how many files each has: one query."""
     files = (OutgoingFile.select(peewee.fn.COUNT(OutgoingFile.id))
              .where(OutgoingFile.announcement == OutgoingAnnouncement.id))
     return list(OutgoingAnnouncement.select(OutgoingAnnouncement, files.alias("file_count"))
                 .where(OutgoingAnnouncement.created_by == user.id)
                 .order_by(OutgoingAnnouncement.due_at, OutgoingAnnouncement.id))
+
+
+def target_names(rows):
+    """{target key: (name, unit id)} of the targets of the rows, whether or not their
+    sender may still send to them (a group or unit deleted since has no name): one
+    query, whatever the number of rows."""
+    keys = {key for row in rows for key in row.target_keys}
+    ids = {kind: {int(n) for k, _, n in (key.partition(":") for key in keys)
+                  if k == kind and n.isdigit()} for kind in ("unit", "group")}
+    if not ids["unit"] and not ids["group"]:
+        return {}
+    names = {}
+    query = (Unit.select(Unit.id, Unit.name, Group.id, Group.name)
+             .join(Group, peewee.JOIN.LEFT_OUTER,
+                   on=(Group.unit == Unit.id) & Group.id.in_(sorted(ids["group"]) or [0]))
+             .where(Unit.id.in_(sorted(ids["unit"]) or [0]) | Group.id.is_null(False))
+             .tuples())
+    for unit_id, unit_name, group_id, group_name in query:
+        if unit_id in ids["unit"]:
+            names[f"unit:{unit_id}"] = (unit_name, unit_id)
+        if group_id is not None:
+            names[f"group:{group_id}"] = (group_name, unit_id)
+    return names
 
 
 def own(user, outgoing_id):

@@ -1,6 +1,7 @@
 """Sending the announcements of the outbox (models/messaging/outbox.py) when they are
 due: claimed by deleting the row in the transaction that creates the threads, so each is
-sent exactly once or is still waiting (see outbox.py)."""
+sent exactly once or is still waiting (see outbox.py). One it may not send is kept in the
+outbox as not sent, in a transaction with its audit row and its sender's notification."""
 import logging
 import os
 import secrets
@@ -8,13 +9,16 @@ from pathlib import Path
 
 from models import access, audit
 from models.db import database, utcnow
-from models.messaging import attachments, inbox
+from models.messaging import attachments, inbox, outbox
 from models.messaging.outbox import OutgoingAnnouncement, OutgoingFile
+from models.notifications import notify
+from models.notifications.tables import ANNOUNCEMENT_NOT_SENT
 from models.school.tables import User
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
+OUTBOX_PATH = "/messages/outbox"  # views/announce.py, outbox.index
 
 
 def _linked(directory, name):
@@ -37,23 +41,64 @@ class _File:
         self.width, self.height, self.stored_name = row.width, row.height, stored_name
 
 
-def targets_of(sender, keys):
-    """The (unit, group or None) pairs of the keys the sender may still announce to."""
-    allowed = {key: (unit, group) for key, unit, group in access.announcement_targets(sender)}
-    return [allowed[key] for key in keys if key in allowed]
+def targets_of(allowed, keys):
+    """The (unit, group or None) pairs of the keys, of the sender's `allowed`
+    (access.announcement_targets), in that order: a unit before its groups, so that a
+    family reached by both gets it in the unit's thread (reach.once_each). Keys no
+    longer allowed are left out."""
+    chosen = set(keys)
+    return [(unit, group) for key, unit, group in allowed if key in chosen]
+
+
+class _NobodyLeft(Exception):
+    """Every target is there, but reaches no family: roll the claim back."""
+
+
+def not_sent(row, sender, reason, now):
+    """Keep a due announcement the worker may not send in its sender's outbox, marked
+    with why (outbox.NOT_SENT), write it to the audit log and tell the sender, in one
+    transaction. Returns [] (nothing delivered), or None when another run dealt with
+    it meanwhile."""
+    names = outbox.target_names([row])
+    units = [names[key][1] for key in row.target_keys if key in names]
+    with database.atomic():
+        if not (OutgoingAnnouncement.update(not_sent=reason)
+                .where((OutgoingAnnouncement.id == row.id)
+                       & (OutgoingAnnouncement.due_at <= now)
+                       & OutgoingAnnouncement.not_sent.is_null()).execute()):
+            return None
+        audit.record("announcement.not_sent", actor=sender, obj=row, reason=reason,
+                     targets=row.targets, urgent=row.urgent, scheduled=row.scheduled)
+        # Like every notification, it says what happened, never the announcement's text.
+        notify.publish(notify.Event(
+            kind=ANNOUNCEMENT_NOT_SENT, source=f"outbox{row.id}", path=OUTBOX_PATH,
+            unit_id=units[0] if units else None, recipients={sender.id: None}), now=now)
+    return []
 
 
 def send(outgoing_id, directory, now=None):
     """Send one due announcement: claim it, create its threads (the recipients decided
     now, by rule 3 today), attach its files and notify, in one transaction. Returns the
-    threads, or None when another run sent it, it was taken back, or it is not due."""
+    threads; [] when it was kept as not sent (not_sent: a target the sender may no
+    longer send to, nobody to send it to); None when another run sent it, it was taken
+    back, or it is not due."""
     now = now or utcnow()
-    row = OutgoingAnnouncement.get_or_none(OutgoingAnnouncement.id == outgoing_id)
+    row = OutgoingAnnouncement.get_or_none((OutgoingAnnouncement.id == outgoing_id)
+                                           & OutgoingAnnouncement.not_sent.is_null())
     if row is None or row.due_at > now:
         return None
-    files = list(row.files.order_by(OutgoingFile.id))
     sender = User.get_by_id(row.created_by_id)
-    targets = targets_of(sender, row.target_keys)
+    allowed = access.announcement_targets(sender)
+    targets = targets_of(allowed, row.target_keys)
+    if not targets or len(targets) != len(set(row.target_keys)):
+        return not_sent(row, sender, outbox.LOST_TARGET, now)
+    # Urgent is the sender's right today, as the form decides it (a unit leader, for
+    # each target's unit). Lost since: it is still sent, as an ordinary announcement —
+    # its families should still hear what its sender may still tell them; only the
+    # notification waits for quiet hours and digests like any other. The audit row says so.
+    urgent_units = access.urgent_units(allowed)
+    urgent = row.urgent and all(unit.id in urgent_units for unit, _ in targets)
+    files = list(row.files.order_by(OutgoingFile.id))
     first = [_File(f, f.stored_name) for f in files]
     copies = []
 
@@ -64,22 +109,36 @@ def send(outgoing_id, directory, now=None):
         return made
 
     token = row.client_token or f"outbox-{row.id}"
+    # One announcement per family however many of the targets reach its child: each
+    # target's thread has those no earlier target reached (reach.once_each), so a whole
+    # unit and one of its groups, or two groups sharing a child, deliver what the reach
+    # shown before sending counted. Not one thread for all: a thread belongs to one
+    # unit and one group (or the whole unit), which rule 3 and the read status read.
+    reached = set()
     try:
         with database.atomic():
             if not (OutgoingAnnouncement.delete()
                     .where((OutgoingAnnouncement.id == row.id)
-                           & (OutgoingAnnouncement.due_at <= now)).execute()):
+                           & (OutgoingAnnouncement.due_at <= now)
+                           & OutgoingAnnouncement.not_sent.is_null()).execute()):
                 return None
             threads = []
             for n, (unit, group) in enumerate(targets):
                 sent = inbox.announce(sender, unit, group, row.subject, row.body,
-                                      token if n == 0 else f"{token}/{n}",
-                                      row.replies_allowed, row.per_child, urgent=row.urgent,
-                                      files=first if not threads else copy(None), copy=copy)
+                                      token if not threads else f"{token}/{n}",
+                                      row.replies_allowed, row.per_child, urgent=urgent,
+                                      files=first if not threads else copy(None), copy=copy,
+                                      reached=reached)
                 threads += sent
                 audit.record("announcement.sent", actor=sender, threads=len(sent),
                              unit=unit.id, group=group.id if group else None,
-                             urgent=row.urgent, scheduled=row.scheduled)
+                             urgent=urgent, scheduled=row.scheduled,
+                             **({"urgent_refused": True} if urgent != row.urgent else {}))
+            if not threads:
+                raise _NobodyLeft()
+    except _NobodyLeft:
+        attachments.remove(directory, copies)
+        return not_sent(row, sender, outbox.NOBODY, now)
     except inbox.Duplicate:
         # Its first message exists: it was sent (the same form twice). Only the row goes.
         attachments.remove(directory, copies)
@@ -89,33 +148,34 @@ def send(outgoing_id, directory, now=None):
     except BaseException:
         attachments.remove(directory, copies)
         raise
-    if not threads:  # nobody left to send to: its files go with it
-        attachments.remove(directory, [f.stored_name for f in files])
     return threads
 
 
 def due(now=None, limit=BATCH):
     now = now or utcnow()
     return [i for (i,) in OutgoingAnnouncement.select(OutgoingAnnouncement.id)
-            .where(OutgoingAnnouncement.due_at <= now)
+            .where((OutgoingAnnouncement.due_at <= now)
+                   & OutgoingAnnouncement.not_sent.is_null())
             .order_by(OutgoingAnnouncement.due_at, OutgoingAnnouncement.id)
             .limit(limit).tuples()]
 
 
 def send_due(directory, now=None):
-    """Send every due announcement; returns how many were sent by this run."""
+    """Send every due announcement; returns how many were sent by this run (those kept
+    as not sent are dealt with, not counted)."""
     sent = 0
     while True:
         ids = due(now)
         done = 0
         for outgoing_id in ids:
             try:
-                if send(outgoing_id, directory, now) is not None:
+                threads = send(outgoing_id, directory, now)
+                if threads is not None:
                     done += 1
+                    sent += bool(threads)
             except Exception:  # noqa: BLE001 - one broken row must not hold back the rest
                 # It stays waiting (its transaction rolled back) and is tried again
                 # next minute; the error goes to the log for the operator.
                 log.exception("announcement %s could not be sent", outgoing_id)
-        sent += done
         if len(ids) < BATCH or not done:
             return sent

@@ -21,3 +21,20 @@ def reach(targets, day=None):
     people = set().union(*by_child.values()) if by_child else set()
     return Reach(len({frozenset(ids) for ids in by_child.values()}), len(people),
                  len(paper))
+
+
+def once_each(by_child, reached, per_child):
+    """One announcement per family, however many of its targets reach the family's
+    child: of one target's households ({child id: [guardian ids]}), those no earlier
+    target of the same announcement has reached; `reached` (a set the send keeps for
+    the whole announcement) gets them. Shared threads: each guardian once, in the thread
+    of the first target that reaches them. One conversation per child: each child once.
+    So what is delivered is the union of the targets, as `reach` counts it."""
+    if per_child:
+        kept = {child: ids for child, ids in by_child.items() if child not in reached}
+        reached.update(kept)
+        return kept
+    kept = {child: [g for g in ids if g not in reached] for child, ids in by_child.items()}
+    kept = {child: ids for child, ids in kept.items() if ids}
+    reached.update(g for ids in kept.values() for g in ids)
+    return kept

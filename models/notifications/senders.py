@@ -22,7 +22,7 @@ from models.notifications.tables import (ABSENCE_CALL, ABSENCE_NOTICE, CONSENT, 
                                          GUARDIAN_MESSAGE, LEAVE, LEAVE_APPLICATION, MESSAGE,
                                          PICKUP, POST, PUSH, REPLY, SMS, PushSubscription)
 from models.notifications.tables import RECTIFICATION, RECTIFIED
-from models.notifications.tables import EXPORT_READY
+from models.notifications.tables import ANNOUNCEMENT_NOT_SENT, EXPORT_READY
 from models.notifications.tables import (EVENT, EVENT_CHANGED, EVENT_REMINDER, MEETING_SOON,
                                          MEETINGS)
 from models.notifications.timing import month_start
@@ -49,6 +49,7 @@ TITLES = {
     MEETINGS: _l("%(unit)s: book a time for a parent–teacher meeting"),
     MEETING_SOON: _l("%(unit)s: a reminder of your meeting"),
     SENSITIVE_MESSAGE: _l("New message in a sensitive thread at %(unit)s"),
+    ANNOUNCEMENT_NOT_SENT: _l("%(unit)s: an announcement of yours was not sent"),
 }
 # Without a unit (an event of the whole municipality).
 PLAIN_TITLES = {
@@ -71,6 +72,7 @@ PLAIN_TITLES = {
     MEETINGS: _l("Book a time for a parent–teacher meeting"),
     MEETING_SOON: _l("A reminder of your meeting"),
     SENSITIVE_MESSAGE: _l("New message in a sensitive thread"),
+    ANNOUNCEMENT_NOT_SENT: _l("An announcement of yours was not sent"),
 }
 
 

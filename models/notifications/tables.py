@@ -25,7 +25,10 @@ EVENT, EVENT_CHANGED, EVENT_REMINDER = "event", "event_changed", "event_reminder
 MEETINGS, MEETING_SOON = "meetings", "meeting_soon"
 GUARDIAN_EVENTS = (MESSAGE, REPLY, CONSENT, LEAVE, POST, ABSENCE_NOTICE, PICKUP, RECTIFIED,
                    EVENT, EVENT_CHANGED, EVENT_REMINDER, MEETINGS, MEETING_SOON)
-STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL, RECTIFICATION)
+# Issue 22: an announcement of the sender's was not sent (models/messaging/outbox_send.py).
+ANNOUNCEMENT_NOT_SENT = "announcement_not_sent"
+STAFF_EVENTS = (GUARDIAN_MESSAGE, LEAVE_APPLICATION, ABSENCE_CALL, RECTIFICATION,
+                ANNOUNCEMENT_NOT_SENT)
 # Everyone's own: their copy of their data is ready (models/data_export/).
 EXPORT_READY = "export_ready"
 PERSONAL_EVENTS = (EXPORT_READY,)
