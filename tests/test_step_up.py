@@ -148,6 +148,12 @@ def test_without_an_app_the_page_says_how_to_set_one_up(client, login, t):
 
 # Setting the app up -----------------------------------------------------------------------
 
+def setup_of(page):
+    """The setup the page's confirming form is for (its hidden field)."""
+    html = page.get_data(as_text=True)
+    return html.split('name="setup" value="')[1].split('"')[0]
+
+
 def test_setting_up_the_app_takes_the_password_and_a_first_code(client, users, clock, t):
     password_login(client, "larer1a")
     page = client.get("/account/two-factor")
@@ -156,16 +162,19 @@ def test_setting_up_the_app_takes_the_password_and_a_first_code(client, users, c
     assert "<script>" not in html and "style=" not in svg
     assert "http" not in svg.replace("http://www.w3.org", "")  # nothing from elsewhere
     secret = html.split('<code class="secret">')[1].split("</code>")[0]
+    setup = setup_of(page)
+    assert setup and secret not in setup
     app_totp = pyotp.TOTP(secret)
     assert not totp.confirmed(users["larer1a"])
-    wrong = client.post("/account/two-factor", data={"password": "nope",
+    wrong = client.post("/account/two-factor", data={"password": "nope", "setup": setup,
                                                      "code": code_now(app_totp, clock)})
     assert wrong.status_code == 400 and not totp.confirmed(users["larer1a"])
     bad_code = client.post("/account/two-factor", data={"password": demo.PASSWORD,
-                                                        "code": "000000"})
+                                                        "setup": setup, "code": "000000"})
     assert bad_code.status_code == 400
     assert secret in bad_code.get_data(as_text=True)  # still the same secret to confirm
     done = client.post("/account/two-factor", data={"password": demo.PASSWORD,
+                                                    "setup": setup,
                                                     "code": code_now(app_totp, clock)})
     assert done.status_code == 303 and totp.confirmed(users["larer1a"])
     after = client.get("/account/two-factor").get_data(as_text=True)
@@ -196,49 +205,106 @@ def test_the_secret_is_shown_once_by_the_visit_that_makes_it(client, users, cloc
     assert later.status_code == 200 and secret_on(later) is None
     assert secret not in later.get_data(as_text=True)
     assert t("Setup started at %(time)s", time="10:00") in text_of(later)
+    setup = setup_of(later)  # the same setup
     # A wrong password does not show it either.
-    wrong = client.post("/account/two-factor", data={"password": "nope", "code": "000000"})
+    wrong = client.post("/account/two-factor", data={"password": "nope", "code": "000000",
+                                                     "setup": setup})
     assert wrong.status_code == 400 and secret_on(wrong) is None
     # The app that scanned it the first time still finishes the setup.
     done = client.post("/account/two-factor", data={
-        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(secret), clock)})
+        "password": demo.PASSWORD, "setup": setup,
+        "code": code_now(pyotp.TOTP(secret), clock)})
     assert done.status_code == 303 and totp.confirmed(users["larer1a"])
 
 
 def test_a_setup_expires_after_10_minutes_and_starts_again(client, users, clock, t):
     password_login(client, "larer1a")
-    secret = secret_on(client.get("/account/two-factor"))
+    first = client.get("/account/two-factor")
+    secret = secret_on(first)
     clock.advance(minutes=11)
     late = client.post("/account/two-factor", data={
-        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(secret), clock)})
+        "password": demo.PASSWORD, "setup": setup_of(first),
+        "code": code_now(pyotp.TOTP(secret), clock)})
     assert late.status_code == 400 and not totp.confirmed(users["larer1a"])
     assert t("Start the setup again") in text_of(late) and secret_on(late) is None
-    fresh = secret_on(client.get("/account/two-factor"))
+    page = client.get("/account/two-factor")
+    fresh = secret_on(page)
     assert fresh and fresh != secret
     assert client.post("/account/two-factor", data={
-        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(fresh), clock)}
-    ).status_code == 303
+        "password": demo.PASSWORD, "setup": setup_of(page),
+        "code": code_now(pyotp.TOTP(fresh), clock)}).status_code == 303
     assert totp.confirmed(users["larer1a"])
 
 
-def test_starting_again_makes_a_new_secret_and_drops_the_old(client, users, clock, t):
+def restart_events():
+    return AuditEvent.select().where(AuditEvent.action == "two_factor.restarted").count()
+
+
+def test_starting_again_takes_the_password_and_makes_a_new_secret(client, users, clock,
+                                                                   t):
     password_login(client, "larer1a")
-    first = secret_on(client.get("/account/two-factor"))
-    assert secret_on(client.get("/account/two-factor")) is None
-    again = client.post("/account/two-factor", data={"action": "start-again"})
+    first_page = client.get("/account/two-factor")
+    first = secret_on(first_page)
+    waiting = client.get("/account/two-factor")
+    assert secret_on(waiting) is None
+    assert t("Your password, to start again") in text_of(waiting)
+    # Without the password (someone at an open session): nothing changes.
+    for password in ("", "nope"):
+        refused = client.post("/account/two-factor", data={"action": "start-again",
+                                                           "password": password})
+        assert refused.status_code == 400 and secret_on(refused) is None
+        assert t("The password is wrong.") in text_of(refused)
+    assert setup_of(client.get("/account/two-factor")) == setup_of(first_page)
+    assert restart_events() == 0
+    again = client.post("/account/two-factor", data={"action": "start-again",
+                                                      "password": demo.PASSWORD})
     assert again.status_code == 303 and again.headers["Location"] == "/account/two-factor"
-    second = secret_on(client.get("/account/two-factor"))
+    assert restart_events() == 1
+    second_page = client.get("/account/two-factor")
+    second = secret_on(second_page)
     assert second and second != first
+    # The old setup's code does not turn it on; the current one is shown again after
+    # the password, to the form made for it.
     old = client.post("/account/two-factor", data={
-        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(first), clock)})
+        "password": demo.PASSWORD, "setup": setup_of(second_page),
+        "code": code_now(pyotp.TOTP(first), clock)})
     assert old.status_code == 400 and not totp.confirmed(users["larer1a"])
-    assert secret_on(old) == second  # the password was right: the current one again
-    # Starting again does not touch a factor that is set up.
+    assert secret_on(old) == second
     assert client.post("/account/two-factor", data={
-        "password": demo.PASSWORD, "code": code_now(pyotp.TOTP(second), clock, 1)}
-    ).status_code == 303
-    client.post("/account/two-factor", data={"action": "start-again"})
-    assert totp.confirmed(users["larer1a"])
+        "password": demo.PASSWORD, "setup": setup_of(second_page),
+        "code": code_now(pyotp.TOTP(second), clock, 1)}).status_code == 303
+    # Starting again does not touch a factor that is set up.
+    client.post("/account/two-factor", data={"action": "start-again",
+                                             "password": demo.PASSWORD})
+    assert totp.confirmed(users["larer1a"]) and restart_events() == 1
+
+
+def test_a_setup_started_again_elsewhere_is_not_revealed(client, app, users, clock, t):
+    """The person's form is for the setup they scanned; someone who started it again in
+    the meantime (another tab, another browser) does not get the person to confirm and
+    see a secret they did not scan."""
+    password_login(client, "larer1a")
+    mine = client.get("/account/two-factor")
+    other = app.test_client()
+    password_login(other, "larer1a")
+    assert other.post("/account/two-factor", data={"action": "start-again",
+                                                   "password": demo.PASSWORD}
+                      ).status_code == 303
+    planted = secret_on(other.get("/account/two-factor"))
+    assert planted
+    answer = client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "setup": setup_of(mine),
+        "code": code_now(pyotp.TOTP(secret_on(mine)), clock)})
+    assert answer.status_code == 409 and not totp.confirmed(users["larer1a"])
+    assert planted not in answer.get_data(as_text=True) and secret_on(answer) is None
+    assert t("The setup was started again elsewhere, so this code cannot turn it on. If "
+             "you did not start it again, start again here with your password.") in text_of(
+        answer)
+    # Even its own code, sent from the old form, does not turn the new one on.
+    assert client.post("/account/two-factor", data={
+        "password": demo.PASSWORD, "setup": setup_of(mine),
+        "code": code_now(pyotp.TOTP(planted), clock)}).status_code == 409
+    assert not totp.confirmed(users["larer1a"])
 
 
 def test_the_pages_cost_a_few_queries(client, users, clock):
@@ -313,13 +379,43 @@ def test_strong_levels():
 
 
 def test_auth_time_is_the_moment():
-    now = utcnow()
-    old = int((now - datetime.timedelta(hours=2)).replace(
-        tzinfo=datetime.timezone.utc).timestamp())
-    assert step_up.strong_moment({"auth_time": old}, now) == (
-        now - datetime.timedelta(hours=2)).replace(microsecond=0)
-    assert step_up.strong_moment({}, now) == now
-    assert step_up.strong_moment({"auth_time": "x"}, now) == now
+    now = utcnow().replace(microsecond=0)
+
+    def at(delta):
+        return int((now + delta).replace(tzinfo=datetime.timezone.utc).timestamp())
+
+    old = at(-datetime.timedelta(hours=2))
+    assert step_up.strong_moment({"auth_time": old}, now) == now - datetime.timedelta(hours=2)
+    # No auth_time, or not a number: no moment (never "now").
+    assert step_up.strong_moment({}, now) is None
+    assert step_up.strong_moment({"auth_time": "x"}, now) is None
+    # Later than now: within the ID token's clock leeway it is now, beyond it not valid.
+    assert step_up.strong_moment({"auth_time": at(datetime.timedelta(seconds=30))},
+                                 now) == now
+    assert step_up.strong_moment({"auth_time": at(datetime.timedelta(minutes=5))},
+                                 now) is None
+    idporten = idporten_settings("https://idporten.example")
+    future = {"acr": "idporten-loa-substantial",
+              "auth_time": at(datetime.timedelta(days=1))}
+    assert step_up.judge(idporten, future, now) == (None, step_up.STALE)
+
+
+def test_an_eid_login_is_strong_only_with_a_fresh_auth_time():
+    idporten = idporten_settings("https://idporten.example")
+    now = datetime.datetime(2026, 11, 18, 9, 0)
+
+    def at(minutes_ago):
+        moment = now - datetime.timedelta(minutes=minutes_ago)
+        return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+
+    substantial = {"acr": "idporten-loa-substantial"}
+    assert step_up.judge(idporten, {**substantial, "auth_time": at(14)}, now) == (
+        now - datetime.timedelta(minutes=14), None)
+    assert step_up.judge(idporten, {**substantial, "auth_time": at(16)}, now) == (
+        None, step_up.STALE)
+    assert step_up.judge(idporten, substantial, now) == (None, step_up.STALE)
+    assert step_up.judge(idporten, {"acr": "idporten-loa-low", "auth_time": at(0)},
+                         now) == (None, step_up.WEAK)
 
 
 @pytest.fixture(scope="module")
@@ -362,3 +458,38 @@ def test_a_fresh_eid_login_from_the_step_up_page_opens_it(eid, client, provider,
     row = LoginSession.select().where(LoginSession.method == "eid").get()
     assert row.strong_at is not None and row.user_id == users["kari"].id
     assert User.get_by_id(users["kari"].id).is_active
+
+
+def without_auth_time(monkeypatch):
+    finish = oidc.finish
+
+    def finished(*args, **kwargs):
+        claims, raw = finish(*args, **kwargs)
+        return {k: v for k, v in claims.items() if k != "auth_time"}, raw
+    monkeypatch.setattr(oidc, "finish", finished)
+
+
+def test_an_everyday_eid_login_at_substantial_is_strong_with_a_fresh_auth_time(
+        eid, client, provider, users, kids, clock):
+    clock.reset()
+    thread = sensitive(users, kids)
+    started = client.get(f"/login/eid/idporten?next=/messages/{thread.id}")
+    back = provider.login(started.headers["Location"], demo.adult_national_id("kari"),
+                          "idporten-loa-substantial")
+    assert client.get(back[len(BASE):]).headers["Location"] == f"/messages/{thread.id}"
+    assert SECRET in text_of(client.get(f"/messages/{thread.id}"))
+
+
+def test_an_everyday_eid_login_without_auth_time_is_not_strong(eid, client, provider,
+                                                                users, kids, clock,
+                                                                monkeypatch):
+    clock.reset()
+    thread = sensitive(users, kids)
+    without_auth_time(monkeypatch)
+    started = client.get(f"/login/eid/idporten?next=/messages/{thread.id}")
+    back = provider.login(started.headers["Location"], demo.adult_national_id("kari"),
+                          "idporten-loa-substantial")
+    assert client.get(back[len(BASE):]).headers["Location"] == f"/messages/{thread.id}"
+    assert LoginSession.get(LoginSession.method == "eid").strong_at is None
+    answer = client.get(f"/messages/{thread.id}")
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/step-up")

@@ -14,7 +14,7 @@ import pytest
 import municipality
 from models.audit import AuditEvent
 from models.login import oidc, step_up
-from models.login.sessions import LoginSession
+from models.login.sessions import LoginSession, _digest
 from models.messaging import inbox
 from models.school.tables import Unit, User
 from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
@@ -135,6 +135,69 @@ def test_an_everyday_sso_login_with_a_second_factor_is_strong_at_once(sso, clien
     assert client.get(f"/messages/{thread.id}").status_code == 200
 
 
+def without_auth_time(monkeypatch):
+    """The provider's ID tokens as from one that sends no `auth_time` (Entra ID v2 and
+    others do, unless asked with max_age)."""
+    finish = oidc.finish
+
+    def finished(*args, **kwargs):
+        claims, raw = finish(*args, **kwargs)
+        return {k: v for k, v in claims.items() if k != "auth_time"}, raw
+    monkeypatch.setattr(oidc, "finish", finished)
+
+
+def test_an_everyday_sso_login_without_auth_time_is_not_strong(sso, client, provider,
+                                                                users, kids, monkeypatch):
+    """The provider's session may hold a second factor from hours ago: a silent login
+    (no prompt=login) that does not say when does not open a sensitive thread."""
+    thread = sensitive(users, kids)
+    without_auth_time(monkeypatch)
+    back = sso_login(client, provider, f"/login/eid/feide?next=/messages/{thread.id}",
+                     amr="pwd mfa")
+    assert client.get(back).headers["Location"] == f"/messages/{thread.id}"
+    assert LoginSession.get(LoginSession.method == "sso").strong_at is None
+    answer = client.get(f"/messages/{thread.id}")
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/step-up")
+    assert SECRET not in text_of(client.get(f"/messages/{thread.id}",
+                                            follow_redirects=True))
+
+
+def test_an_everyday_sso_login_from_an_old_session_is_not_strong(sso, client, provider,
+                                                                  users, kids, clock):
+    thread = sensitive(users, kids)
+    back = sso_login(client, provider, "/login/eid/feide", amr="pwd mfa")
+    clock.advance(minutes=16)  # the answer is as old as the provider's session
+    assert client.get(back).status_code == 302
+    assert client.get(f"/messages/{thread.id}").status_code == 303
+
+
+def test_a_step_up_answered_for_someone_else_keeps_the_login(sso, client, provider,
+                                                              users, kids, t):
+    """A fresh login at the provider as another member of staff does not switch the
+    browser to that account: refused, logged, the login as it was."""
+    thread = sensitive(users, kids)
+    logged_in_through_sso(client, provider)
+    before = LoginSession.get(LoginSession.method == "sso")
+    started = client.get(step_up_link(client, thread))
+    back = provider.login(started.headers["Location"], "larer1a", "idporten-loa-low",
+                          "pwd mfa")
+    answer = client.get(back[len(BASE):])
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/step-up?next=/messages/{thread.id}"
+    page = text_of(client.get(answer.headers["Location"]))
+    assert t("%(provider)s logged in someone else", provider="Feide") in page
+    assert client.get(f"/messages/{thread.id}").status_code == 303
+    # Still the leader's own login, not strong: no session for the other person.
+    assert [row.id for row in LoginSession.select()] == [before.id]
+    assert LoginSession.get_by_id(before.id).strong_at is None
+    with client.session_transaction() as session:
+        assert LoginSession.get(LoginSession.token_hash == _digest(
+            session["_user_id"])).user_id == users["rektor"].id
+    event = AuditEvent.get(AuditEvent.action == "login.step_up_other_person")
+    assert event.actor_id == users["rektor"].id
+    assert event.details == {"method": "sso", "provider": "feide"}
+
+
 def test_a_login_without_a_second_factor_does_not_open_it(sso, client, provider, users,
                                                           kids, t):
     thread = sensitive(users, kids)
@@ -147,11 +210,13 @@ def test_a_login_without_a_second_factor_does_not_open_it(sso, client, provider,
     page = text_of(client.get(answer.headers["Location"]))
     assert t("%(provider)s did not confirm a second factor", provider="Feide") in page
     assert t("Ask the municipality's administrator to set up a second factor for your "
-             "account at %(provider)s. Then log in again here.", provider="Feide") in page
+             "account at %(provider)s, or to set which of its answers Kontaktbok accepts "
+             "as one. Then log in again here.", provider="Feide") in page
     assert t("Log in again with %(provider)s", provider="Feide") in page  # to try again
     assert SECRET not in page
     assert client.get(f"/messages/{thread.id}").status_code == 303
     assert LoginSession.select().where(LoginSession.strong_at.is_null(False)).count() == 0
+    assert LoginSession.select().count() == 1  # the login as it was, no weaker one added
     event = AuditEvent.get(AuditEvent.action == "login.step_up_weak")
     assert event.details == {"method": "sso", "provider": "feide", "problem": "weak"}
     # Said once: the next visit to the page is the plain page again.
@@ -189,7 +254,7 @@ def test_an_sso_that_cannot_show_a_second_factor_says_to_ask_the_administrator(
     page = text_of(client.get(answer.headers["Location"]))
     assert t("A second factor is needed") in page
     assert t("Ask the municipality's administrator to set up a second factor for your "
-             "account.") in page
+             "account, and to set which logins Kontaktbok accepts as having one.") in page
     assert t("Log in again with %(provider)s", provider="Feide") not in page
     assert "/login/eid/" not in client.get(answer.headers["Location"]).get_data(as_text=True)
     # Nor is there anything to post: no password, no authenticator app.
@@ -223,18 +288,33 @@ def test_a_step_up_needs_a_fresh_auth_time():
         return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
 
     strong = {"amr": ["mfa"]}
-    assert step_up.judge(sso, {**strong, "auth_time": at(1)}, True, now) == (
+    # An everyday login as a step-up: counted from auth_time, within 15 minutes.
+    assert step_up.judge(sso, {**strong, "auth_time": at(1)}, now) == (
         now - datetime.timedelta(minutes=1), None)
-    assert step_up.judge(sso, {**strong, "auth_time": at(16)}, True, now) == (
+    assert step_up.judge(sso, {**strong, "auth_time": at(16)}, now) == (
         None, step_up.STALE)
-    # Asked for max_age, a provider must send auth_time: without it nothing is confirmed.
-    assert step_up.judge(sso, strong, True, now) == (None, step_up.STALE)
-    assert step_up.judge(sso, {**strong, "auth_time": "soon"}, True, now) == (
+    # Without auth_time nothing says when the second factor was used: not strong.
+    assert step_up.judge(sso, strong, now) == (None, step_up.STALE)
+    assert step_up.judge(sso, {**strong, "auth_time": "soon"}, now) == (
         None, step_up.STALE)
-    # An everyday login keeps counting from now when the provider sends no auth_time.
-    assert step_up.judge(sso, strong, False, now) == (now, None)
-    assert step_up.judge(sso, {"amr": ["pwd"], "auth_time": at(0)}, True, now) == (
+    assert step_up.judge(sso, {"amr": ["pwd"], "auth_time": at(0)}, now) == (
         None, step_up.WEAK)
+
+
+def test_an_auth_time_in_the_future_is_not_valid():
+    sso = sso_settings("https://sso.example")
+    now = datetime.datetime(2026, 11, 18, 9, 0)
+
+    def at(seconds_ahead):
+        moment = now + datetime.timedelta(seconds=seconds_ahead)
+        return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+
+    # Within the leeway allowed for the provider's clock: now.
+    assert step_up.judge(sso, {"amr": ["mfa"], "auth_time": at(oidc.LEEWAY_SECONDS)},
+                         now) == (now, None)
+    for ahead in (oidc.LEEWAY_SECONDS + 1, 3600, 10 ** 8):
+        assert step_up.judge(sso, {"amr": ["mfa"], "auth_time": at(ahead)}, now) == (
+            None, step_up.STALE)
 
 
 # The municipality file ----------------------------------------------------------------

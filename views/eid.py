@@ -12,6 +12,7 @@ import urllib.parse
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from models import audit
 from models.login import accounts, oidc, step_up
@@ -20,6 +21,7 @@ from models.school import caregivers
 
 from views.common import client_ip, render
 from views.login_common import begin_session, safe_next
+from views.step_up import OTHER_PERSON
 from views.step_up import PROBLEM as STEP_UP_PROBLEM
 
 bp = Blueprint("eid", __name__, url_prefix="/login/eid")
@@ -142,13 +144,23 @@ def callback(provider_id):
                         _l("Your login worked, but no child you are a guardian of is "
                            "registered here. Contact the school or kindergarten."), 403)
     fresh = bool(pending.get("fresh"))
-    strong_at, problem = step_up.judge(provider, claims, step_up=fresh)
+    strong_at, problem = step_up.judge(provider, claims)
     method = "eid" if provider.audience == "guardians" else "sso"
-    begin_session(user, method, provider=provider.id,
-                  sid=str(claims.get("sid") or "")[:200] or None, id_token=raw,
-                  acr=claims.get("acr"), strong_at=strong_at)
+    here = current_user if fresh and current_user.is_authenticated else None
+    if here is not None and user.id != here.id:
+        # A step-up that came back as someone else (another account at the provider,
+        # someone else's phone): the browser's login stays as it was, nothing opens.
+        audit.record("login.step_up_other_person", actor=here, ip=client_ip(),
+                     method=method, provider=provider.id)
+        session[STEP_UP_PROBLEM] = {"provider": provider.id, "problem": OTHER_PERSON}
+        return redirect(url_for("step_up.page", next=pending["next"]), 303)
+    if here is None or not problem:
+        begin_session(user, method, provider=provider.id,
+                      sid=str(claims.get("sid") or "")[:200] or None, id_token=raw,
+                      acr=claims.get("acr"), strong_at=strong_at)
     if fresh and problem:
-        # Logged in, but not strongly now: back to the step-up page, which says why.
+        # Not strongly now: the session as it was (none weaker in its place), back to
+        # the step-up page, which says why.
         audit.record("login.step_up_weak", actor=user, ip=client_ip(), method=method,
                      provider=provider.id, problem=problem)
         session[STEP_UP_PROBLEM] = {"provider": provider.id, "problem": problem}

@@ -71,8 +71,11 @@ AUDIT_EVENT_NAMES = {
     "login.step_up_blocked": _l("Secure login blocked after too many wrong codes"),
     "login.step_up_weak": _l("Secure login not confirmed: no second factor, or not a new "
                              "login"),
+    "login.step_up_other_person": _l("Secure login refused: the provider answered "
+                                     "for another person"),
     "two_factor.added": _l("Authenticator app set up"),
     "two_factor.removed": _l("Authenticator app removed"),
+    "two_factor.restarted": _l("Authenticator app setup started again"),
     "consent.answered": _l("Consent answered"),
     "consent.reminded": _l("Consent reminder sent"),
     "consent.defined": _l("Consent made or changed"),

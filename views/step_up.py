@@ -28,8 +28,10 @@ bp = Blueprint("step_up", __name__)
 
 PASSWORD_MAX = 1000
 # The session key views/eid.py leaves when a step-up login did not count:
-# {"provider": id, "problem": models.login.step_up.WEAK or STALE}.
+# {"provider": id, "problem": models.login.step_up.WEAK or STALE, or OTHER_PERSON (the
+# provider answered for another person than the one logged in here)}.
 PROBLEM = "step_up_problem"
+OTHER_PERSON = "other-person"
 
 
 def require_fresh(back):
@@ -122,7 +124,7 @@ def two_factor():
     if way is None:
         abort(404)  # an eID or SSO account: the eID or the SSO is its strong login
     action = request.form.get("action") if request.method == "POST" else None
-    confirmed_at, pending_since = totp.state(user)
+    confirmed_at, pending_since, mark = totp.state(user)
     if action == "remove":
         if confirmed_at is None:
             abort(404)
@@ -133,13 +135,24 @@ def two_factor():
     if confirmed_at is not None:
         return render("account/two_factor.html", enrolled_at=confirmed_at, way=way,
                       errors={}, secret=None, qr=None, pending_since=None)
-    if action == "start-again":
-        totp.start_again(user)
-        return redirect(url_for("step_up.two_factor"), 303)
-    errors, status, secret = {}, 200, None
+    errors, status, secret, restart_error = {}, 200, None, None
     if request.method == "GET":
         if pending_since is None:  # none waiting: a new one, shown this once
-            secret, pending_since = totp.pending_secret(user), utcnow()
+            secret = totp.pending_secret(user)
+            pending_since, mark = utcnow(), secret and totp.setup_mark(secret)
+    elif action == "start-again":
+        # Only with the password: an open session must not swap in a secret someone
+        # else knows for the person to confirm.
+        limiter, ip, password, _code = _answers()
+        if not limiter.attempt(_limiter_key(user), ip):
+            restart_error, status = _too_many(), 429
+        elif not check_password(user, password):
+            restart_error, status = _l("The password is wrong."), 400
+        else:
+            limiter.succeeded(_limiter_key(user), ip)
+            totp.start_again(user)
+            audit.record("two_factor.restarted", actor=user, ip=ip)
+            return redirect(url_for("step_up.two_factor"), 303)
     elif pending_since is None:
         status = 400  # waited too long: the page says to start again
     else:
@@ -150,11 +163,18 @@ def two_factor():
         elif way == "password" and not check_password(user, password):
             errors["password"] = _l("The password is wrong.")
             status = 400
+        elif request.form.get("setup") != mark:
+            # Started again in another tab, or by someone else: not this form's setup,
+            # and its secret is not shown here.
+            errors["code"] = _l("The setup was started again elsewhere, so this code "
+                                "cannot turn it on. If you did not start it again, start "
+                                "again here with your password.")
+            status = 409
         elif not totp.check(user, code, confirm=True):
             errors["code"] = _l("The code is wrong. Check that the phone's clock is "
                                 "right, and type the code the app shows now.")
             status = 400
-            secret = totp.reveal_pending(user)  # the password was right: show it again
+            secret = totp.reveal_pending(user, mark)  # the password was right: again
         else:
             limiter.succeeded(_limiter_key(user), ip)
             audit.record("two_factor.added", actor=user, ip=ip)
@@ -165,7 +185,7 @@ def two_factor():
         qr = totp.qr_svg(uri, str(_l("QR code for your authenticator app")))
     return render("account/two_factor.html", status=status, enrolled_at=None, way=way,
                   errors=errors, secret=secret, qr=qr, pending_since=pending_since,
-                  minutes=_pending_minutes())
+                  setup=mark, restart_error=restart_error, minutes=_pending_minutes())
 
 
 def _pending_minutes():

@@ -7,12 +7,13 @@ Strong means, recorded as `strong_at` on the login session (never in a cookie al
   level ending in "substantial"/"high", or the provider's own level at or above one
   so named (its `acr_levels`, lowest first); or, as the municipality file says for the
   provider, an `acr` among its `step_up_acr` or a method among its `step_up_amr` in the
-  ID token's `amr` (a staff SSO: "mfa", a second factor). The moment counts from the
-  provider's `auth_time` when it sends one (a single sign-on answered from an older
-  session at the provider is as old as that session), from now otherwise;
-- a step-up through the eID or SSO (`prompt=login`, `max_age=0`) counts only with an
-  `auth_time` within FRESH_FOR: a provider that let the person through on an old
-  session, or sent no `auth_time` though asked, has not confirmed anything now;
+  ID token's `amr` (a staff SSO: "mfa", a second factor). Either counts, for an everyday
+  login as for a step-up (`prompt=login`, `max_age=0`), only with the provider's
+  `auth_time` within FRESH_FOR. A single sign-on answered from an older session at the
+  provider is as old as that session, and a provider that sends no `auth_time` (or
+  one later than now beyond the clock leeway) has confirmed nothing about now: its
+  session may hold a second factor typed hours ago, and a silent login must not open
+  a sensitive thread;
 - for a local account: its password again AND a code from its second factor
   (models/login/totp.py);
 Nothing else: a password alone, a code login alone, an SSO without an assurance level.
@@ -25,6 +26,7 @@ import datetime
 
 from models import audit
 from models.db import utcnow
+from models.login.oidc import LEEWAY_SECONDS
 from models.login.sessions import LoginSession, _digest
 
 FRESH_FOR = datetime.timedelta(minutes=15)
@@ -74,26 +76,30 @@ def may_be_strong(provider):
 WEAK, STALE = "weak", "stale"
 
 
-def judge(provider, claims, step_up=False, now=None):
+def judge(provider, claims, now=None):
     """(strong_at, problem) for a login through the provider: the moment it counts as
-    strong from (None: not strong), and for a step-up what kept it from counting now:
-    WEAK (no strong level, no second factor) or STALE (no `auth_time`, or one older
-    than FRESH_FOR: the provider did not make the person log in again)."""
+    strong from (None: not strong), and what kept it from counting now: WEAK (no
+    strong level, no second factor) or STALE (no valid `auth_time`, or one older than
+    FRESH_FOR: the provider did not make the person log in now), the same for an
+    everyday login and a step-up."""
     now = now or utcnow()
     if not strong_login(provider, claims):
         return None, WEAK
     at = strong_moment(claims, now)
-    if step_up and (_auth_time(claims) is None or not _within(at, now)):
+    if not _within(at, now):
         return None, STALE
     return at, None
 
 
 def strong_moment(claims, now=None):
-    """When the strong login happened: the provider's `auth_time` when it is a
-    number not in the future, now otherwise (naive UTC)."""
+    """When the strong login happened: the provider's `auth_time` (naive UTC), or None
+    when there is none, it is not a number, or it is later than now by more than the
+    clock leeway allowed for an ID token's `iat` (within it, it counts as now)."""
     now = now or utcnow()
     at = _auth_time(claims)
-    return now if at is None else min(at, now)
+    if at is None or at > now + datetime.timedelta(seconds=LEEWAY_SECONDS):
+        return None
+    return min(at, now)
 
 
 def _auth_time(claims):

@@ -12,8 +12,13 @@ A secret being set up is shown once, by the request that makes it (and again onl
 someone who has just typed the account's password): a page left open, or a session
 someone else sits down at, does not give it away on the next visit. It waits
 PENDING_FOR to be confirmed; after that it is gone and the setup starts again.
+Starting again before that takes the password (the view checks it): someone at an open
+session must not swap in a secret they know, for the person to confirm unawares. The
+confirming form names the setup it was shown for (`setup_mark`), so a setup started
+again elsewhere in the meantime is refused, never revealed.
 """
 import datetime
+import hashlib
 
 import pyotp
 import segno
@@ -56,14 +61,27 @@ def _expired(row, now):
     return row.confirmed_at is None and now - row.created_at > PENDING_FOR
 
 
+def _mark(secret):
+    # Names one setup without giving its secret away (a new secret: a new mark; a row's
+    # id or time could come back the same after a delete).
+    return hashlib.sha256(b"kontaktbok-totp-setup\0" + secret.encode()).hexdigest()[:24]
+
+
 def state(user):
-    """(confirmed_at, pending_since) of the person's second factor: when it was
-    confirmed, or when the setup now waiting to be confirmed began (None, None: none,
-    or a setup that expired)."""
+    """(confirmed_at, pending_since, setup_mark) of the person's second factor: when it
+    was confirmed, or when the setup now waiting to be confirmed began and the mark
+    naming it (None, None, None: none, or a setup that expired)."""
     row = _row(user)
     if row is None or _expired(row, utcnow()):
-        return None, None
-    return row.confirmed_at, (row.created_at if row.confirmed_at is None else None)
+        return None, None, None
+    if row.confirmed_at is not None:
+        return row.confirmed_at, None, None
+    return None, row.created_at, _mark(row.secret.reveal())
+
+
+def setup_mark(secret):
+    """The mark of the setup of `secret` (for the form that shows it)."""
+    return _mark(secret)
 
 
 def pending_secret(user):
@@ -83,13 +101,15 @@ def pending_secret(user):
     return secret
 
 
-def reveal_pending(user):
+def reveal_pending(user, mark):
     """The secret of the setup waiting to be confirmed, or None: only for a request
-    that has just checked the account's password."""
+    that has just checked the account's password, from a form shown for this very
+    setup (`mark`; one started again elsewhere since is not revealed)."""
     row = _row(user)
     if row is None or row.confirmed_at is not None or _expired(row, utcnow()):
         return None
-    return row.secret.reveal()
+    secret = row.secret.reveal()
+    return secret if mark and _mark(secret) == mark else None
 
 
 def start_again(user):

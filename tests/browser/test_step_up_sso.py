@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 import municipality
+from models.demo import PASSWORD
 from models.login import oidc
 from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
                                  start_provider)
@@ -132,7 +133,8 @@ def test_without_a_second_factor_at_the_sso_the_page_says_whom_to_ask(
         text = session.page.inner_text("main")
         assert translate(locale, "A second factor is needed") in text
         assert translate(locale, "Ask the municipality's administrator to set up a second "
-                                 "factor for your account.") in text
+                                 "factor for your account, and to set which logins "
+                                 "Kontaktbok accepts as having one.") in text
         assert session.page.locator("main a[href^='/login/eid/']").count() == 0
         check_page(session, "sso-step-up-impossible", locale, (360, 740))
     finally:
@@ -158,6 +160,7 @@ def test_the_setup_secret_is_shown_once(open_session, live_app, translate, local
         assert page.locator("code.secret").count() == 0
         assert page.locator("figure.qr").count() == 0 and first not in page.content()
         check_page(session, "two-factor-waiting", locale, (360, 740))
+        page.locator("#two-factor-restart-password").fill(PASSWORD)
         session.submit("form button[type=submit] >> text=" +
                        translate(locale, "Start again"))
         assert page.locator("figure.qr svg").count() == 1
