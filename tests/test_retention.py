@@ -466,3 +466,39 @@ def test_a_closed_request_for_correction_goes_with_the_correspondence_an_open_on
     assert counts(purge(app).output)["rectifications"] == 1
     assert [r.id for r in Rectification.select()] == [ola.id]
     assert not Rectification.select().where(Rectification.id == closed.id).exists()
+
+
+@pytest.mark.clock(DEMO_DAY)
+def test_an_announcement_not_sent_goes_with_its_files_sixty_days_after_it_was_due(
+        app, ids, clock, archived):
+    """Kept for its sender to change or cancel (they were told), then deleted: text and
+    files. One a day younger, and one still waiting to be sent, stay."""
+    from models.messaging.outbox import NOT_SENT_DAYS, OutgoingAnnouncement, OutgoingFile
+    directory = Path(app.config["ATTACHMENT_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+
+    def row(due, not_sent, name):
+        made = OutgoingAnnouncement.create(
+            created_by=ids["larer1a"], targets=f"group:{ids['g1a']}", subject="Tur",
+            body="Ta med matpakke.", due_at=utc(due), not_sent=not_sent, client_token=name)
+        (directory / name).write_bytes(b"%PDF-1.4 test")
+        OutgoingFile.create(announcement=made, filename="skjema.pdf", stored_name=name,
+                            mimetype="application/pdf", size=13)
+        return made
+
+    assert NOT_SENT_DAYS == 60
+    old = row("2026-01-09 10:00", "target", "old-outbox")       # past 60 days at noon
+    younger = row("2026-01-10 10:00", "nobody", "young-outbox")  # a day younger
+    waiting = row("2026-01-09 10:00", None, "waiting-outbox")   # the worker's, not the purge's
+    clock.set(at("2026-03-10 08:00"), tick=False)  # 07:00 UTC: not yet 60 days
+    only(counts(purge(app).output))
+    assert (directory / "old-outbox").exists()
+    clock.set(at("2026-03-10 12:00"), tick=False)
+    assert counts(purge(app, "--dry-run").output, dry=True)["not_sent"] == 1
+    only(counts(purge(app).output), not_sent=1)
+    assert OutgoingAnnouncement.get_or_none(OutgoingAnnouncement.id == old.id) is None
+    assert not OutgoingFile.select().where(OutgoingFile.announcement == old.id).exists()
+    assert not (directory / "old-outbox").exists()
+    for kept, name in ((younger, "young-outbox"), (waiting, "waiting-outbox")):
+        assert OutgoingAnnouncement.get_or_none(OutgoingAnnouncement.id == kept.id)
+        assert (directory / name).exists()

@@ -602,6 +602,24 @@ def test_overlapping_targets_reach_each_family_once_as_the_reach_said(
     for username in ("nina", "kari"):
         login(username)
         assert text_of(client.get("/messages/")).count(SUBJECT) == 1, username
+    # A group's families are in the group's thread (its contact teacher reads it), the
+    # whole unit's thread has the rest; of two groups, the first of the form has Nina.
+    by_thread = {}
+    for user, thread in rows:
+        by_thread.setdefault(thread, set()).add(user)
+    groups = [Group.get_by_id(int(k.split(":")[1])) for k in keys if k.startswith("group:")]
+    in_group = {th.group_id: by_thread[th.id] for th in threads if th.group_id}
+    first = groups[0]
+    assert in_group[first.id] == {g for v in announcement_households(
+        [(school, first)]).values() for g in v}
+    assert nina.id in in_group[first.id]
+    wide = [by_thread[th.id] for th in threads if th.group_id is None]
+    assert all(not (people & set().union(*in_group.values())) for people in wide)
+    if first.id == ids["g1a"]:
+        login("larer1a")
+        one_a = next(th for th in threads if th.group_id == first.id)
+        assert client.get(f"/messages/{one_a.id}").status_code == 200
+        assert text_of(client.get("/messages/")).count(SUBJECT) == 1
 
 
 def test_one_conversation_per_child_reaches_each_child_once(client, login, kids, ids):
@@ -620,6 +638,9 @@ def test_one_conversation_per_child_reaches_each_child_once(client, login, kids,
     assert ThreadParticipant.select().where(
         (ThreadParticipant.user == nina.id)
         & ThreadParticipant.thread.in_([th.id for th in sent_threads()])).count() == 1
+    # The groups' children are in their groups' conversations, not the unit's.
+    by_child = {th.child_id: th.group_id for th in sent_threads()}
+    assert by_child[kids["Emma"].id] == ids["g1a"] and by_child[kids["Ali"].id] == ids["g1b"]
 
 
 # Not sent by the worker: never silently ---------------------------------------------------------
@@ -780,3 +801,95 @@ def test_urgent_is_checked_again_when_it_is_sent(app, client, login, clock, user
     event, = _audit("announcement.sent")
     assert event.details["urgent"] is still_leader
     assert event.details.get("urgent_refused", False) is not still_leader
+
+
+@pytest.mark.parametrize("leaves", ["school", "sfo_unit"])
+def test_a_family_with_children_in_two_units_gets_it_in_each_and_keeps_it(
+        app, client, login, kids, ids, users, leaves):
+    """Emma is at the school (1A) and the SFO: a guardian reads a unit's shared thread
+    only while a child of theirs is there, so her home gets one thread in each unit, and
+    still has the announcement when she leaves either."""
+    from models.db import today
+    from models.school.tables import Enrolment, StaffRole, UNIT_LEADER
+    StaffRole.create(user=users["rektor"], role=UNIT_LEADER, unit=ids["sfo_unit"])
+    keys = [f"unit:{ids['school']}", f"unit:{ids['sfo_unit']}"]
+    school, sfo = Unit.get_by_id(ids["school"]), Unit.get_by_id(ids["sfo_unit"])
+    shown = reach([(school, None), (sfo, None)])
+    login("rektor")
+    assert client.post("/messages/announce", data=form(to=keys)).status_code == 303
+    threads = sent_threads()
+    assert {th.unit_id for th in threads} == {school.id, sfo.id} and len(threads) == 2
+    rows = list(ThreadParticipant.select(ThreadParticipant.user, Thread.unit)
+                .join(Thread).where(Thread.id.in_([th.id for th in threads])
+                                    & (ThreadParticipant.role == GUARDIAN)).tuples())
+    # Each adult once in each unit, every adult the reach counted; people-threads per
+    # unit are exactly the reach of that unit's targets (homes are counted once: the
+    # sender confirms how many homes, not how many threads).
+    assert len(rows) == len(set(rows))
+    from models.messaging.recipients import announcement_households
+    assert {user for user, _ in rows} == {
+        g for v in announcement_households([(school, None), (sfo, None)]).values()
+        for g in v}
+    assert len({user for user, _ in rows}) == shown.people
+    for unit in (school, sfo):
+        assert sum(1 for _, u in rows if u == unit.id) == reach([(unit, None)]).people
+    kari = users["kari"].id
+    assert (kari, school.id) in rows and (kari, sfo.id) in rows
+    # Emma leaves one of the two units: Kari still has the announcement from the other.
+    group = ids["g1a"] if leaves == "school" else ids["gsfo"]
+    Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(
+        (Enrolment.child == kids["Emma"]) & (Enrolment.group == group)).execute()
+    login("kari")
+    assert text_of(client.get("/messages/")).count(SUBJECT) == 1
+    kept = next(th for th in threads if th.unit_id != ids[leaves])
+    assert client.get(f"/messages/{kept.id}").status_code == 200
+
+
+# Kept not sent twice, and tokens that never collide ---------------------------------------------
+
+def test_each_announcement_not_sent_is_told_even_when_the_id_comes_back(
+        app, clock, users):
+    """SQLite gives a deleted row's id to the next one: the second failure's
+    notification must not be taken for the first's."""
+    from models.school.tables import StaffRole
+    roles = list(StaffRole.select().where(StaffRole.user == users["larer1a"].id).dicts())
+    first = hold_for("larer1a", scheduled=True)
+    StaffRole.delete().where(StaffRole.user == users["larer1a"].id).execute()
+    clock.advance(seconds=31)
+    worker(app)
+    first_id = first.id
+    OutgoingAnnouncement.delete().where(OutgoingAnnouncement.id == first_id).execute()
+    StaffRole.insert_many(roles).execute()
+    second = hold_for("larer1a", "Noe annet", scheduled=True)
+    # As SQLite does (PostgreSQL never would): the new row under the old id.
+    OutgoingAnnouncement.update(id=first_id).where(
+        OutgoingAnnouncement.id == second.id).execute()
+    StaffRole.delete().where(StaffRole.user == users["larer1a"].id).execute()
+    clock.advance(seconds=31)
+    worker(app)
+    assert OutgoingAnnouncement.get_by_id(first_id).subject == "Noe annet"
+    assert len(_audit("announcement.not_sent")) == 2
+    told = Notification.select(Notification.key).where(
+        (Notification.user == users["larer1a"].id)
+        & (Notification.event == "announcement_not_sent"))
+    channels = {n.key.rsplit(":", 1)[1] for n in told}
+    assert told.count() == 2 * len(channels)
+
+
+def test_a_row_held_without_a_form_token_is_never_taken_for_an_earlier_message(app, clock):
+    held = hold_for("larer1a")
+    assert held.client_token and len(held.client_token) >= 16
+    # An earlier message whose token is what the id once made ("outbox-<id>").
+    thread = Thread.select().order_by(Thread.id).first()
+    Message.create(thread=thread, sender=thread.created_by, body="Eldre",
+                   client_token=f"outbox-{held.id}")
+    # And one held before every row had a token.
+    older = hold_for("larer1a", "Eldre rad")
+    OutgoingAnnouncement.update(client_token=None).where(
+        OutgoingAnnouncement.id == older.id).execute()
+    Message.create(thread=thread, sender=thread.created_by, body="Eldre",
+                   client_token=f"outbox-{older.id}")
+    clock.advance(seconds=31)
+    assert worker(app) == 2
+    assert len(sent_threads()) == 1 and len(sent_threads("Eldre rad")) == 1
+    assert OutgoingAnnouncement.select().count() == 0

@@ -16,7 +16,13 @@ nobody is left to deliver it to) is not deleted: it stays here marked `not_sent`
 its text and files, for its sender to change and send again or cancel, and the sender
 is told (outbox_send.py). It is never sent in part, to what is left of its targets: an
 announcement whose audience changed after it was written is its writer's to look at.
+
+A not-sent row is kept NOT_SENT_DAYS after it was due, then the retention purge deletes
+it with its files (not_sent_purge): the sender has been told, and an announcement
+nobody sent is not kept for ever.
 """
+import datetime
+import secrets
 from pathlib import Path
 
 import peewee
@@ -30,6 +36,9 @@ from models.school.tables import Group, Unit, User
 LOST_TARGET = "target"  # the sender may no longer send to one of its groups or units
 NOBODY = "nobody"       # no family to deliver it to
 NOT_SENT = (LOST_TARGET, NOBODY)
+# How long a not-sent announcement is kept after it was due: as long as a scheduled one
+# may wait (views/announce.py, MAX_DAYS_AHEAD), time enough to change and send it again.
+NOT_SENT_DAYS = 60
 
 
 class OutgoingAnnouncement(BaseModel):
@@ -46,7 +55,9 @@ class OutgoingAnnouncement(BaseModel):
     scheduled = peewee.BooleanField(default=False)
     due_at = peewee.DateTimeField(index=True)
     created_at = peewee.DateTimeField(default=utcnow)
-    # The form's one-time token (a double tap on a slow phone makes one row).
+    # The form's one-time token (a double tap on a slow phone makes one row), or one made
+    # for a row held without it (hold): the first message's token when it is sent, so
+    # never one an earlier message could have (ids are reused on SQLite).
     client_token = peewee.CharField(max_length=64, null=True, unique=True)
     # Not sent, and why (one of NOT_SENT): kept for its sender, never sent by itself.
     not_sent = peewee.CharField(max_length=20, null=True)
@@ -82,7 +93,8 @@ def hold(sender, keys, form, due_at, scheduled, token, files, replaces=None):
     """Keep an announcement until `due_at`, with its files (already checked and stored,
     each with `stored_name`). `replaces`: the id of the sender's own waiting
     announcement this one takes the place of (an edit), removed in the same
-    transaction; Gone when it was sent meanwhile. Returns the row."""
+    transaction; Gone when it was sent meanwhile. Returns the row. Without the form's
+    `token`, the row gets a token of its own."""
     if token and Message.select().where(Message.client_token == token).exists():
         raise Duplicate()  # the same form, sent already
     try:
@@ -98,7 +110,7 @@ def hold(sender, keys, form, due_at, scheduled, token, files, replaces=None):
                 created_by=sender.id, targets=" ".join(keys), subject=form["subject"],
                 body=form["body"], replies_allowed=form["replies"],
                 per_child=form["per_child"], urgent=form["urgent"], scheduled=scheduled,
-                due_at=due_at, client_token=token)
+                due_at=due_at, client_token=token or secrets.token_urlsafe(16))
             for f in files:
                 OutgoingFile.create(announcement=row, filename=f.filename,
                                     stored_name=f.stored_name, mimetype=f.mimetype,
@@ -198,3 +210,30 @@ def take_back(user, outgoing_id, keep=True):
     row.kept = kept_copies(user, row) if keep else []
     _remove_files([f.stored_name for f in row.file_list])
     return row
+
+
+def _not_sent_expired(now):
+    return (OutgoingAnnouncement.not_sent.is_null(False)
+            & (OutgoingAnnouncement.due_at
+               < now - datetime.timedelta(days=NOT_SENT_DAYS)))
+
+
+def not_sent_due(now=None):
+    """How many not-sent announcements are past NOT_SENT_DAYS (the retention purge)."""
+    return OutgoingAnnouncement.select().where(_not_sent_expired(now or utcnow())).count()
+
+
+def not_sent_purge(directory, now=None):
+    """Delete the not-sent announcements past NOT_SENT_DAYS with their stored files.
+    Returns how many."""
+    expired = _not_sent_expired(now or utcnow())
+    with database.atomic():
+        names = [name for (name,) in OutgoingFile.select(OutgoingFile.stored_name)
+                 .join(OutgoingAnnouncement).where(expired).tuples()]
+        ids = [i for (i,) in OutgoingAnnouncement.select(OutgoingAnnouncement.id)
+               .where(expired).tuples()]
+        if ids:
+            OutgoingFile.delete().where(OutgoingFile.announcement.in_(ids)).execute()
+            OutgoingAnnouncement.delete().where(OutgoingAnnouncement.id.in_(ids)).execute()
+    attachments.remove(directory, names)
+    return len(ids)

@@ -43,11 +43,13 @@ class _File:
 
 def targets_of(allowed, keys):
     """The (unit, group or None) pairs of the keys, of the sender's `allowed`
-    (access.announcement_targets), in that order: a unit before its groups, so that a
-    family reached by both gets it in the unit's thread (reach.once_each). Keys no
-    longer allowed are left out."""
+    (access.announcement_targets), groups before the whole units: a family reached by
+    a unit and one of its groups gets it in the group's thread, which the group's
+    contact teacher reads (rule 3), and the unit's thread has the rest
+    (reach.once_each). Keys no longer allowed are left out."""
     chosen = set(keys)
-    return [(unit, group) for key, unit, group in allowed if key in chosen]
+    return sorted(((unit, group) for key, unit, group in allowed if key in chosen),
+                  key=lambda target: target[1] is None)  # stable: the form's order
 
 
 class _NobodyLeft(Exception):
@@ -70,8 +72,12 @@ def not_sent(row, sender, reason, now):
         audit.record("announcement.not_sent", actor=sender, obj=row, reason=reason,
                      targets=row.targets, urgent=row.urgent, scheduled=row.scheduled)
         # Like every notification, it says what happened, never the announcement's text.
+        # Its own source: notification keys are unique (a second publish is ignored),
+        # and row ids come back on SQLite, so "outbox<id>" would drop a later failure's.
+        # Once per row: the update above lets one run only.
         notify.publish(notify.Event(
-            kind=ANNOUNCEMENT_NOT_SENT, source=f"outbox{row.id}", path=OUTBOX_PATH,
+            kind=ANNOUNCEMENT_NOT_SENT, source=f"outbox:{secrets.token_urlsafe(12)}",
+            path=OUTBOX_PATH,
             unit_id=units[0] if units else None, recipients={sender.id: None}), now=now)
     return []
 
@@ -108,13 +114,19 @@ def send(outgoing_id, directory, now=None):
         copies.extend(m.stored_name for m in made)
         return made
 
-    token = row.client_token or f"outbox-{row.id}"
-    # One announcement per family however many of the targets reach its child: each
-    # target's thread has those no earlier target reached (reach.once_each), so a whole
-    # unit and one of its groups, or two groups sharing a child, deliver what the reach
-    # shown before sending counted. Not one thread for all: a thread belongs to one
-    # unit and one group (or the whole unit), which rule 3 and the read status read.
-    reached = set()
+    # outbox.hold gives every row a token. Never one made of the id: SQLite reuses ids,
+    # and an earlier message's token would make this one a Duplicate, deleted unsent.
+    token = row.client_token or secrets.token_urlsafe(16)  # a row held before it did
+    # One announcement per family in each unit however many of the targets there reach
+    # its child: each target's thread has those no earlier target of the same unit
+    # reached (reach.once_each), so a whole unit and one of its groups, or two groups
+    # sharing a child, deliver what the reach shown before sending counted. Not across
+    # units: a guardian reads a unit's thread only while a child of theirs is there,
+    # so a family with children at the school and the SFO gets one thread in each, and
+    # keeps the SFO's when the child leaves the school. Not one thread for all: a thread
+    # belongs to one unit and one group (or the whole unit), which rule 3 and the read
+    # status read.
+    reached = {}  # unit id: its reached set
     try:
         with database.atomic():
             if not (OutgoingAnnouncement.delete()
@@ -128,7 +140,7 @@ def send(outgoing_id, directory, now=None):
                                       token if not threads else f"{token}/{n}",
                                       row.replies_allowed, row.per_child, urgent=urgent,
                                       files=first if not threads else copy(None), copy=copy,
-                                      reached=reached)
+                                      reached=reached.setdefault(unit.id, set()))
                 threads += sent
                 audit.record("announcement.sent", actor=sender, threads=len(sent),
                              unit=unit.id, group=group.id if group else None,

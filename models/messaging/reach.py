@@ -8,7 +8,12 @@ from models.messaging import recipients
 
 @dataclass(frozen=True)
 class Reach:
-    families: int   # homes: the children's distinct sets of guardians (twins are one)
+    # Homes, counted once each: the children's distinct sets of guardians (twins are one),
+    # and each adult once. The send deduplicates within one unit only (once_each), so a
+    # home with children in two of the targets' units gets one thread in each: still one
+    # home and the same adults, which is what the sender is asked to confirm. Per unit,
+    # the adults a unit's threads reach are exactly the reach of its targets alone.
+    families: int
     people: int     # guardians and caregivers
     paper: int      # of them, those who get letters on paper (rule 8)
 
@@ -24,12 +29,15 @@ def reach(targets, day=None):
 
 
 def once_each(by_child, reached, per_child):
-    """One announcement per family, however many of its targets reach the family's
-    child: of one target's households ({child id: [guardian ids]}), those no earlier
-    target of the same announcement has reached; `reached` (a set the send keeps for
-    the whole announcement) gets them. Shared threads: each guardian once, in the thread
-    of the first target that reaches them. One conversation per child: each child once.
-    So what is delivered is the union of the targets, as `reach` counts it."""
+    """One announcement per family in a unit, however many of its targets there reach
+    the family's child: of one target's households ({child id: [guardian ids]}), those
+    no earlier target of the same announcement in the same unit has reached; `reached`
+    (a set the send keeps per unit, outbox_send.send) gets them. Shared threads: each
+    guardian once per unit, in the thread of the first target there that reaches them
+    (groups before the whole unit). One conversation per child: each child once per
+    unit. So each unit's threads deliver the union of its targets, as `reach` counts
+    it; never across units, where a guardian reads a thread only while a child of
+    theirs is in that unit."""
     if per_child:
         kept = {child: ids for child, ids in by_child.items() if child not in reached}
         reached.update(kept)

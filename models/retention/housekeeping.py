@@ -1,14 +1,15 @@
 """Kinds that were purged before issue 19, now in the same list: notification records,
-unpublished photo drafts, files kept for a message form, and check-in times; and the
-files of people's copies of their data. All but check-ins are working data with short
-fixed lifetimes, reckoned by the clock, not the day."""
+unpublished photo drafts, files kept for a message form, and check-in times; the files
+of people's copies of their data; and announcements the worker could not send. All but
+check-ins are working data with short fixed lifetimes, reckoned by the clock, not the
+day."""
 import datetime
 
 from models.archive import overview as archive_packages
 from models.daycare import retention as daycare_retention
 from models.data_export import cleanup as data_exports
 from models.db import utcnow
-from models.messaging import attachments
+from models.messaging import attachments, outbox
 from models.notifications import deliveries
 from models.notifications.tables import PENDING, SENDING, Notification
 from models.posts import drafts
@@ -45,6 +46,16 @@ def kept_files_due(settings, day):
 
 def kept_files_purge(settings, day):
     return attachments.purge_kept(settings.attachment_dir)
+
+
+def not_sent_due(settings, day):
+    return outbox.not_sent_due()
+
+
+def not_sent_purge(settings, day):
+    """Announcements the worker could not send (their sender was told), with their files,
+    outbox.NOT_SENT_DAYS after they were due."""
+    return outbox.not_sent_purge(settings.attachment_dir)
 
 
 def exports_due(settings, day):

@@ -40,6 +40,7 @@ KINDS = (
     Kind("check_ins", housekeeping.check_ins_due, housekeeping.check_ins_purge),
     Kind("notifications", housekeeping.notifications_due, housekeeping.notifications_purge),
     Kind("drafts", housekeeping.drafts_due, housekeeping.drafts_purge),
+    Kind("not_sent", housekeeping.not_sent_due, housekeeping.not_sent_purge),
     Kind("kept_files", housekeeping.kept_files_due, housekeeping.kept_files_purge),
     Kind("exports", housekeeping.exports_due, housekeeping.exports_purge),
     Kind("archive_packages", housekeeping.archive_packages_due,
