@@ -29,7 +29,7 @@ ABOUT_CHILDREN = {
     "consent.answered", "consent.reminded", "class_list.changed",
     "media.tagged", "media.withdrawn", "media.republished", "media.removed",
     "posts.archived", "guardian.paper_letters", "thread.started", "message.withdrawn",
-    "thread.inspected",
+    "thread.inspected", "presence.checked_in", "presence.checked_out",
 }
 # Kinds that concern a child only sometimes (a group post with nobody in its photos, an
 # administrator's read of the log without a child filter) or never.
@@ -89,6 +89,9 @@ def test_the_log_of_a_child_has_leave_decisions_caregiver_confirmations_and_tags
     assert not AuditEvent.filtered(child_id=emma.id, action="media.tagged")
 
 
+# In the kindergarten's day, once the demo has checked Noah in (after 08:05): without a
+# clock of its own this test failed each morning from then on.
+@pytest.mark.clock("2026-11-18 10:00")
 def test_every_event_about_a_child_names_it(client, login, kids, users):
     """Walk what a set of flows writes: every row of a kind about children names one,
     and every kind written is sorted into one of the two sets above (a new kind must
