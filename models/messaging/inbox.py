@@ -12,7 +12,7 @@ from peewee import JOIN, fn
 
 from models import access
 from models.db import Prepared, database, today, utcnow
-from models.messaging import copies, folders, recipients, search_index
+from models.messaging import copies, folders, reach, recipients, search_index
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Attachment,
                                      Message, Thread, ThreadParticipant)
 from models.notifications import notify
@@ -252,18 +252,22 @@ def start_thread(unit, child, subject, body, sender, token, guardians, staff,
 
 
 def announce(sender, unit, group, subject, body, token, replies_allowed, per_child,
-             urgent=False, files=(), copy=None):
+             urgent=False, files=(), copy=None, reached=None):
     """An announcement to every guardian with access to a child of the group (or unit):
     one shared thread, or one thread per child (each seen by that child's guardians).
     All or nothing. Returns the threads. `files` (stored, each with `stored_name`) go
     with the first thread's message, `copy(files)` with each further one's. Who it
     reaches is recipients.announcement_households, the rule the reach shown before
-    sending counts (models/messaging/reach.py)."""
+    sending counts (models/messaging/reach.py). `reached`: kept by the caller across the
+    targets of one announcement in this unit, so that a family reached by two of them
+    gets it once there (reach.once_each)."""
     children = list(recipients.children_in(unit, group))
     with database.atomic():
         if Message.select().where(Message.client_token == token).exists():
             raise Duplicate()
         by_child = recipients.announcement_households([(unit, group)])
+        if reached is not None:
+            by_child = reach.once_each(by_child, reached, per_child)
         if per_child:
             plans = [(child, by_child[child.id]) for child in children
                      if child.id in by_child]
