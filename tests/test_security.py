@@ -289,7 +289,8 @@ def test_gunicorn_does_not_name_itself(database_url, app, tmp_path):
                 connection.request("GET", "/login")
                 response = connection.getresponse()
                 break
-            except OSError:
+            except OSError:  # not listening yet, or a worker still starting (timed out)
+                connection.close()
                 assert server.poll() is None, server.stderr.read().decode()
                 time.sleep(0.1)
         assert response is not None and response.status == 200
