@@ -105,6 +105,9 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                     address="Lindealleen 12, 0005 Demo")
         noah = child("Noah", "Hansen", day - datetime.timedelta(days=4 * 365 + 100), 10005,
                      [blaklokka], address="Bjørkeveien 4, 0004 Demo")
+        # The SFO's Siri Fritid is Ida's mother (issue 22: staff who are also parents).
+        ida = child("Ida", "Fritid", datetime.date(first_graders_born, 11, 5), 10006,
+                    [g1b, gsfo], address="Solsikkeveien 3, 0005 Demo")
 
         def user(username, first, last, **extra):
             if username in ADULT_IDS:
@@ -162,6 +165,11 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
             staff = user(username, first, last, email=f"{username}@demo.kommune.no")
             for role, unit, group in roles:
                 StaffRole.create(user=staff, role=role, unit=unit, group=group)
+            if username == "sfo":  # and Ida's mother, with sole parental responsibility
+                staff.address = ida.address
+                staff.save(only=[User.address])
+                Guardianship.create(guardian=staff, child=ida, responsibility="sole",
+                                    fixed_residence=True, main_addressee=True)
 
         grant.confirmed_by = User.get(User.username == "rektor")
         grant.save()

@@ -16,7 +16,7 @@ from .helpers import HTMX, queries_for, text_of
 from .matrix import HTMX_MODE, Matrix, everyone, only
 
 SEES_1A = {"kari", "ola", "nina", "lise", "larer1a", "rektor"}
-SEES_1B = {"amina", "rektor"}
+SEES_1B = {"amina", "sfo", "rektor"}  # sfo: Siri, Ida's mother
 STAFF_1A = {"larer1a", "rektor"}
 
 

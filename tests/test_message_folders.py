@@ -148,7 +148,10 @@ def test_a_teacher_who_is_a_parent_in_the_thread_files_nothing_there(client, log
     mark_done(client, dentist)
     login("faglarer")
     assert client.get(f"/messages/{dentist.id}").status_code == 200
-    assert DENTIST in inbox_text(client)  # done or not, where a parent expects it
+    # Done or not, where a parent expects it: among her own children's threads
+    # (tests/test_staff_guardians.py), in none of her work folders.
+    assert DENTIST in inbox_text(client, place="mine")
+    assert DENTIST not in inbox_text(client)
     assert DENTIST not in inbox_text(client, "done")
     assert mark_done(client, dentist, on=False).status_code == 403
     assert follow_up(client, dentist).status_code == 403

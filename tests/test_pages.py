@@ -95,10 +95,12 @@ HOME = {
     "lise": (["Sara Berg"], ["Emma", "Jonas"]),
     "larer1a": ([UI("Contact teacher"), "Solbakken skole", "1A", CHILDREN(3)],
                 ["1B", "Regnbuen", "Emma"]),
-    "faglarer": ([UI("Staff attached to the group"), "1A", "1B", CHILDREN(1)], ["Regnbuen"]),
-    "rektor": ([UI("Leader of the unit (principal or head)"), "1A", "1B", CHILDREN(3), CHILDREN(1)],
+    "faglarer": ([UI("Staff attached to the group"), "1A", "1B", CHILDREN(2)], ["Regnbuen"]),
+    "rektor": ([UI("Leader of the unit (principal or head)"), "1A", "1B", CHILDREN(3), CHILDREN(2)],
                ["SFO 1–2", "Regnbuen"]),
-    "sfo": ([UI("After-school care staff"), "Solbakken SFO", "SFO 1–2"], ["1A", "Regnbuen"]),
+    # Siri works at the SFO and is Ida's mother: her child's card too.
+    "sfo": ([UI("After-school care staff"), "Solbakken SFO", "SFO 1–2", "Ida Fritid", "1B"],
+            ["1A", "Regnbuen"]),
     "styrer": ([UI("Leader of the unit (principal or head)"), "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
     "bhg": ([UI("Kindergarten staff"), "Regnbuen barnehage", "Blåklokka"], ["Solbakken"]),
     "admin": ([UI("Administration"), UI("Open administration")],
@@ -264,10 +266,10 @@ def test_administration_shows_numbers_but_no_person(client, login, t):
     login("admin")
     page = text_of(client.get("/admin/"))
     numbers = dict(re.findall(r"(\w+) (\d+)", page))
-    assert numbers[t("Units")] == "3" and numbers[t("Children")] == "5"
+    assert numbers[t("Units")] == "3" and numbers[t("Children")] == "6"
     assert numbers[t("Accounts")] == "15" and numbers[t("Staff")] == "8"  # with the DPO
     assert f'{t("Failed login")} 1' in page
-    for person in ("Kari", "Emma", "Jonas", "Sara", "Ali", "Noah", "127.0.0.1"):
+    for person in ("Kari", "Emma", "Jonas", "Sara", "Ali", "Noah", "Ida", "127.0.0.1"):
         assert person not in page
 
 

@@ -44,7 +44,7 @@ ROUTES = Matrix({
     ("GET", PAGE, HTMX_MODE): only(ALL_1A),
     ("GET", PAGE + "/print"): only(ALL_1A),
     ("GET", "/week-plans/{g1a}/2025-W53"): only(()),  # 2025 has 52 weeks
-    ("GET", "/week-plans/{g1b}/{week}"): only({"amina", "faglarer", "rektor"}),
+    ("GET", "/week-plans/{g1b}/{week}"): only({"amina", "sfo", "faglarer", "rektor"}),
     ("POST", PAGE + "/entries"): expect(statuses(303), data={
         "day": "{monday}", "subject": "Engelsk", "homework": "Lær fargene."}),
     ("POST", PAGE + "/entries"): expect(statuses(400), data={"day": "{monday}"}),

@@ -7,24 +7,22 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from models import access, audit
 from models.db import today, utcnow
-from models.messaging import (attachments, inbox, letters, read_status, recipients,
-                              thread_page)
+from models.access.staff_parents import staff_and_family
+from models.messaging import attachments, inbox, letters, read_status, thread_page
 from models.messaging import sensitive_threads
 from models.messaging import copies, folders
-from models.messaging.names import matching, sorted_by_name
-from models.messaging.tables import ANNOUNCEMENT, STAFF
+from models.messaging.tables import ANNOUNCEMENT, GUARDIAN, STAFF
 
 from views import announce as announce_views
+from views import message_new
 from views import office_hours as office_hours_views
-from views.common import ID_MAX, TRY_AGAIN, client_ip, number_from, refuse, render
+from views.common import ID_MAX, client_ip, number_from, render
 from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
-from views.messages_forms import (check_text, form_token, in_form_order,
-                                  keep_for_next_round, stored, uploads)
+from views.messages_forms import check_text, form_token, keep_for_next_round, stored, uploads
 from views.seen import personal_page, saw
 from views.step_up import require_fresh
 
@@ -53,21 +51,28 @@ def index():
     needs_answer = request.args.get("answer") == "1"
     archived = request.args.get("archived") == "1"
     user = current_user._get_current_object()  # once, not through the proxy each time
-    staff = access.is_staff(user)
+    # A guardian holds no role (the session's load found out): no roles query for them.
+    staff, family = staff_and_family(user) if user.holds_role else (False, False)
+    # Staff who are also parents (issue 22): their work, and "My children" apart.
+    place = ((folders.MINE if request.args.get("place") == folders.MINE else folders.WORK)
+             if staff and family else None)
+    staff_mode = staff and place != folders.MINE
     # Staff's folders (issue 22): ?folder=…, or the older answer=1 and archived=1.
     folder = folders.folder_of(request.args.get("folder"), needs_answer, archived)
-    if folder not in (folders.STAFF_FOLDERS if staff else folders.GUARDIAN_FOLDERS):
+    if folder not in (folders.STAFF_FOLDERS if staff_mode else folders.GUARDIAN_FOLDERS):
         abort(404)
     needs_answer, archived = folder == folders.ANSWER, folder == folders.ARCHIVED
-    staff_groups = access.staff_groups(user) if staff else []
+    staff_groups = access.staff_groups(user) if staff_mode else []
     if group is not None and group not in {gid for gid, _ in staff_groups}:
         abort(404)  # only a group the user works with
     lines, more = inbox.inbox(user, page=page, group=group, needs_answer=needs_answer,
-                              archived=archived, staff=staff, folder=folder)
+                              archived=archived, staff=staff_mode, folder=folder,
+                              place=place)
     return render("messages/inbox.html", "messages/_threads.html", lines=lines, more=more,
                   page=page, group=group, needs_answer=needs_answer, archived=archived,
-                  folder=folder, folder_tabs=folders.STAFF_FOLDERS if staff else (),
-                  may_announce=bool(staff_groups),
+                  folder=folder, folder_tabs=folders.STAFF_FOLDERS if staff_mode else (),
+                  may_announce=bool(staff_groups), place=place,
+                  place_unread=inbox.unread_by_place(user) if place else None,
                   staff_groups=staff_groups)
 
 
@@ -78,6 +83,14 @@ def thread(thread_id):
     found = _thread_or_404(thread_id)
     saw([found.child_id] if found.child_id else [], unit=found.unit_id)
     return _thread_page(found)
+
+
+def _inbox_of(me):
+    """The inbox a thread belongs in for the user: a member of staff who takes part in
+    it as a parent finds it under "My children" (issue 22)."""
+    if me is not None and me.role == GUARDIAN and current_user.holds_role:
+        return url_for("messages.index", place=folders.MINE)
+    return url_for("messages.index")
 
 
 def _thread_page(found, body="", errors=None, warnings=None, status=200, files=()):
@@ -100,6 +113,7 @@ def _thread_page(found, body="", errors=None, warnings=None, status=200, files=(
                   withdrawable=_withdrawable(lines), archived=me is not None and me.archived,
                   private_reply=private_reply, guardians=guardians, unread_by=unread_by,
                   shown=shown, me=me, may_reply=may_reply, body=body, paper=paper,
+                  inbox_url=_inbox_of(me),
                   errors=errors or {}, warnings=warnings or [], kept=files,
                   filing=folders.filing(found, current_user, me, copies.names(people, shown)),
                   token=inbox.new_form_token(), last_id=lines[-1].id if lines else 0,
@@ -169,7 +183,9 @@ def archive(thread_id):
     if not inbox.set_archived(found, current_user, put_away):
         abort(403)  # reads it (a leader, say) but does not take part
     if put_away:
-        return redirect(url_for("messages.index"), 303)
+        return redirect(url_for("messages.index", place=folders.MINE)
+                        if current_user.holds_role and _as_guardian(found)
+                        else url_for("messages.index"), 303)
     return redirect(url_for("messages.thread", thread_id=found.id), 303)
 
 
@@ -247,90 +263,8 @@ def notified(thread_id):
                   status_names=NOTIFICATION_STATUS_NAMES)
 
 
-def _choose_child(children):
-    """The children to write about, by name in the page's language, filtered by `q`
-    (a plain GET form; with htmx, as one types: the list alone)."""
-    query = request.args.get("q", "").strip()[:100]
-    shown = sorted_by_name(matching(children, query), str(get_locale()))
-    return render("messages/choose_child.html", "messages/_child_list.html",
-                  children=shown, query=query, any_children=bool(children))
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    # A guardian holds no role (the session's load found out): no roles query for them.
-    staff = current_user.holds_role and access.is_staff(current_user)
-    children = access.children_to_write_about(current_user, staff)
-    child_id = request.values.get("child", type=int)
-    if child_id is None:
-        if len(children) == 1 and "q" not in request.args:
-            child_id = children[0].id
-        else:
-            return _choose_child(children)
-    child = next((c for c in children if c.id == child_id), None)
-    if child is None:
-        abort(404)
-    options = recipients.write_options(current_user, child, staff)
-    if not options:
-        abort(404)
-    # A guardian may copy the child's other guardians (issue 22: the other home).
-    offered = [] if staff else copies.candidates(current_user, child)
-    form = {"subject": request.form.get("subject", "").strip(),
-            "body": request.form.get("body", "").strip(),
-            "to": request.values.get("to", "" if staff else recipients.default_option(options)),
-            "guardians": request.form.getlist("guardian", type=int),
-            "copies": request.form.getlist("copy", type=int),
-            "sensitive": request.form.get("sensitive") == "1"}
-    errors, warnings, files = {}, [], []
-    if request.method == "POST":
-        errors, warnings = check_text(form["body"], request.form.get("confirm") == "1",
-                                      subject=form["subject"])
-        files = uploads(errors)
-        chosen = [o for o in options if o["key"] == form["to"]] if not staff else options
-        guardians = [g for g, _ in (options[0]["guardians"] if staff else [])
-                     if g.id in form["guardians"]]
-        if not chosen:
-            errors["to"] = _l("Choose who to write to.")
-        if staff and not guardians:
-            errors["guardians"] = _l("Choose at least one guardian.")
-        copied = copies.chosen(offered, form["copies"])
-        if copied is None and not offered:
-            refuse(TRY_AGAIN)  # nobody to copy: not a form this page made
-        elif copied is None:
-            errors["copies"] = _l("Copy only the guardians listed.")
-        if not errors and not warnings:
-            option = chosen[0]
-            try:
-                with stored(files):
-                    created = inbox.start_thread(
-                        option["unit"], child, form["subject"], form["body"], current_user,
-                        form_token(),
-                        guardians=guardians if staff else [current_user],
-                        staff=[current_user] if staff else option["staff"],
-                        as_guardian=not staff, files=files, sensitive=form["sensitive"],
-                        copied=copied)
-            except inbox.Duplicate:
-                return redirect(url_for("messages.index"), 303)
-            # A sensitive thread's events name no child: the other guardians' copies of
-            # the audit log must not tell of it (models/messaging/sensitive_threads.py).
-            audit.record("thread.started", actor=current_user, obj=created, ip=client_ip(),
-                         child=None if form["sensitive"] else created.child_id,
-                         **({"copied": [p.id for p in copied]} if copied else {}))
-            if form["sensitive"]:
-                audit.record(sensitive_threads.MARKED, actor=current_user, obj=created,
-                             ip=client_ip())
-            return redirect(url_for("messages.thread", thread_id=created.id), 303)
-        files = keep_for_next_round(files)
-    elif staff:
-        # Those with parental responsibility, as a parent would expect; a caregiver is
-        # offered, not ticked.
-        form["guardians"] = [g.id for g, responsible in options[0]["guardians"]
-                             if responsible]
-    errors = in_form_order(errors, "guardians", "to", "copies", "subject", "body", "files")
-    return render("messages/new.html", status=400 if errors else 200, child=child,
-                  options=options, staff=staff, form=form, errors=errors,
-                  warnings=warnings, token=inbox.new_form_token(), kept=files,
-                  offered=offered,
-                  office_notice=None if staff else office_hours_views.message_notice(
-                      next((o for o in options if o["key"] == form["to"]), None)))
+    """A new conversation about a child, as a guardian or as staff (views/message_new.py)."""
+    return message_new.page()

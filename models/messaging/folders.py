@@ -34,6 +34,10 @@ GUARDIAN_FOLDERS = (INBOX, ARCHIVED)
 EXTRA = (FOLLOW_UP, DONE)
 # How far ahead a follow-up day may be set.
 FOLLOW_UP_DAYS = 366
+# Staff who are also parents (issue 22) have two places in the inbox: their work (the
+# threads they read as staff, in STAFF_FOLDERS) and their own children's (those they
+# take part in as a guardian or caregiver, in GUARDIAN_FOLDERS). Everyone else has one.
+WORK, MINE = "work", "mine"
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,14 @@ class InboxLine:
 
 
 def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answer=False,
-                 archived=False, staff=True, folder=None):
+                 archived=False, staff=True, folder=None, place=None):
     me = ThreadParticipant.alias("me")
     # The follow-up folder starts from the user's own flags (folders.filed): no need
     # for the wider candidates.
     condition = access.thread_condition(user, day, adult_cutoff, staff=staff,
                                         candidates=folder != folders.FOLLOW_UP)
+    if place is not None:  # a member of staff who is also a parent (folders.WORK, MINE)
+        condition &= _in_place(me, place)
     if group is not None:
         in_group = fn.EXISTS(Enrolment.select(Enrolment.id).where(
             (Enrolment.child == Thread.child) & (Enrolment.group == group)
@@ -68,39 +70,50 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
             .tuples()), me, user, staff, folders.folder_of(folder, needs_answer, archived))
 
 
+def _in_place(me, place):
+    """The threads of one place of a member of staff who is also a parent: those they
+    take part in as a guardian or caregiver (MINE), or all the others (WORK)."""
+    if place == folders.MINE:
+        return me.role == GUARDIAN
+    return me.role.is_null() | (me.role != GUARDIAN)
+
+
 _PARAMS = {"user": int, "day": datetime.date, "adult_cutoff": datetime.date,
            "limit": int, "offset": int}
 
 
-def _variant(by_group, needs_answer, archived, staff, folder=None):
+def _variant(by_group, needs_answer, archived, staff, folder=None, place=None):
     def build(**params):
         return _inbox_query(needs_answer=needs_answer, archived=archived, staff=staff,
-                            folder=folder, **params)
+                            folder=folder, place=place, **params)
     build.__name__ = "_inbox_query"
     return Prepared(build, **_PARAMS, **({"group": int} if by_group else {}))
 
 
-# One prepared query per combination of filters (their SQL differs).
-_inbox_variants = {(g, n, a, s): _variant(g, n, a, s) for g in (False, True)
-                   for n in (False, True) for a in (False, True) for s in (False, True)}
-# Staff's folders beyond those (issue 22, models/messaging/folders.py).
-_inbox_variants.update({(g, f, s): _variant(g, False, False, s, f) for g in (False, True)
-                        for f in folders.EXTRA for s in (False, True)})
+# One prepared query per combination of filters (their SQL differs), made when first
+# asked for: (by group, needs an answer, archived, staff, folder, place).
+_inbox_variants = {}
 
 
 def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=True,
-          day=None, folder=None):
+          day=None, folder=None, place=None):
     """The threads the user may read, newest first, one page (and whether there is a
     next one). A thread the user archived shows only among their archived ones.
-    staff=False (no staff role) makes the query start from the user's own threads."""
+    staff=False (no staff role) makes the query start from the user's own threads.
+    `place`: for a member of staff who is also a parent, folders.WORK or MINE."""
     day = day or today()
     params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
               "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
     if group is not None:
         params["group"] = group
     # `folder`: one of folders.EXTRA (follow-up, done), for staff.
-    rows = _inbox_variants[(group is not None, folder, staff) if folder in folders.EXTRA
-                           else (group is not None, needs_answer, archived, staff)](**params)
+    key = ((group is not None, False, False, staff, folder, place)
+           if folder in folders.EXTRA
+           else (group is not None, needs_answer, archived, staff, None, place))
+    variant = _inbox_variants.get(key)
+    if variant is None:
+        variant = _inbox_variants.setdefault(key, _variant(*key))
+    rows = variant(**params)
     lines = []
     filings = folders.page_filings(user, staff, rows[:PAGE_SIZE])  # staff: one query
     for (thread_id, subject, kind, last_at, from_guardian, first, last, group_name, unit,
@@ -113,8 +126,8 @@ def inbox(user, page=0, group=None, needs_answer=False, archived=False, staff=Tr
     return lines, len(rows) > PAGE_SIZE
 
 
-def unread_query(user, day, adult_cutoff):
-    me = ThreadParticipant.alias("me")
+def unread_query(user, day, adult_cutoff, me=None):
+    me = me or ThreadParticipant.alias("me")
     return (Thread.select(fn.COUNT(Thread.id))
             .join(me, on=((me.thread == Thread.id) & (me.user == user)))
             .where(access.thread_condition(user, day, adult_cutoff, candidates=False)
@@ -130,6 +143,27 @@ def unread_count(user, day=None):
     """Threads the user takes part in with a message they have not read."""
     day = day or today()
     return _unread(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day))[0][0]
+
+
+def _unread_by_role_query(user, day, adult_cutoff):
+    me = ThreadParticipant.alias("me")
+    return (unread_query(user, day, adult_cutoff, me).select_extend(me.role)
+            .group_by(me.role))
+
+
+_unread_by_role = Prepared(_unread_by_role_query, user=int, day=datetime.date,
+                           adult_cutoff=datetime.date)
+
+
+def unread_by_place(user, day=None):
+    """{folders.WORK: n, folders.MINE: n}: the unread count of each place of a member of
+    staff who is also a parent, in one query (the two add up to unread_count)."""
+    day = day or today()
+    counts = {folders.WORK: 0, folders.MINE: 0}
+    for count, role in _unread_by_role(user=user.id, day=day,
+                                       adult_cutoff=eighteenth_birthday_cutoff(day)):
+        counts[folders.MINE if role == GUARDIAN else folders.WORK] += count
+    return counts
 
 
 # Writing ------------------------------------------------------------------------------

@@ -149,15 +149,20 @@ def write_options(user, child, staff):
     The first is the one offered by default: the contact teacher, else the department,
     else the unit — a message for everyone at a unit is rarely what a parent means.
     Staff: the child's guardians and caregivers with access (guardians_to_write_to), in
-    the unit through which they reach the child."""
+    the unit through which they reach the child. Never the writer: a member of staff
+    who is also the child's parent writes to their colleagues, and as staff to the
+    child's other guardians (issue 22)."""
     if staff:
         units = list(staff_units_for(user, child))
         if not units:
             return []
         return [{"key": f"unit:{units[0].id}", "unit": units[0], "staff": [],
-                 "guardians": guardians_to_write_to(child)}]
+                 "guardians": [(guardian, responsible) for guardian, responsible
+                               in guardians_to_write_to(child) if guardian.id != user.id]}]
     contacts, groups, others, seen = [], {}, [], set()
     for member, role, group in staff_of_child(child):
+        if member.id == user.id:
+            continue
         if group.unit.kind in GROUP_UNIT_KINDS:
             option = groups.setdefault(group.id, {
                 "key": f"group:{group.id}", "unit": group.unit, "staff": [],

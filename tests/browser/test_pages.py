@@ -137,6 +137,13 @@ def sees_children(*names):
     return check
 
 
+def sees_sfo(page, translate, locale):
+    """Siri works at the SFO and is Ida's mother: her child's card and her unit's."""
+    assert card_titles(page, ".card.child") == ["Ida Fritid"]
+    assert card_titles(page, ".card.unit") == ["Solbakken SFO"]
+    assert page.locator(".card.unit .group-name").all_inner_texts() == ["SFO 1–2"]
+
+
 def sees_groups(unit, *groups):
     def check(page, translate, locale):
         assert page.locator(".card.child").count() == 0
@@ -152,7 +159,7 @@ HOME_PAGES = {"kari": sees_kari, "per": sees_per, "bestemor": sees_bestemor,
               "nina": sees_children("Jonas Lie"), "lise": sees_children("Sara Berg"),
               "amina": sees_children("Ali Hassan"),
               "faglarer": sees_groups("Solbakken skole", "1A", "1B"),
-              "sfo": sees_groups("Solbakken SFO", "SFO 1–2"),
+              "sfo": sees_sfo,
               "styrer": sees_groups("Regnbuen barnehage", "Blåklokka")}
 
 
