@@ -135,24 +135,19 @@ def generate(scale, seed=7):
 
 def plan(user, word):
     """The search query's plan, as the database explains it."""
-    from models.db import today
+    from models import access
     from models.messaging import search
-    from models.school.tables import eighteenth_birthday_cutoff
+    prepared, params = search.query(user, word, staff=access.is_staff(user))
+    _, sql, slots = prepared._compile()  # the SQL and where each parameter goes
+    values = [(convert(params[name]) if convert else params[name]) if name else constant
+              for name, convert, constant in slots]
     postgres = search_index.is_postgres()
-    day = today()
-    words = search_index.query_words(word)
-    query = search._search_query(
-        postgres, True, search.Filters(), user=user.id, day=day,
-        adult_cutoff=eighteenth_birthday_cutoff(day),
-        words=" ".join(words) if postgres else search_index.fts_query(words),
-        limit=search.PAGE_SIZE + 1, offset=0)
-    sql, params = query.sql()
     prefix = "EXPLAIN (ANALYZE, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
-    rows = dbmod.database.execute_sql(prefix + sql, params).fetchall()
+    rows = dbmod.database.execute_sql(prefix + sql, values).fetchall()
     lines = [str(row[0] if postgres else row[3]) for row in rows]
     # The rule's many small subplans are the inbox's; show how the words are looked up.
     keep = ("message_search", "hits", "ranked", "Execution Time", "Planning Time",
-            "Bitmap", "Hash", "Nested Loop", "Sort", "WindowAgg", "CTE")
+            "Bitmap", "Hash", "Nested Loop", "Sort", "WindowAgg", "CTE", "Limit")
     return "\n".join(line for line in lines if any(k in line for k in keep))
 
 

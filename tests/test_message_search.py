@@ -3,17 +3,20 @@ searcher may read under rule 3, and nothing else — in Norwegian, Swedish and E
 forms, ranked, with the matching words marked and every filter; the index follows
 every write, withdrawal and purge."""
 import datetime
+import importlib.util
 import io
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from models import access
 from models import db as dbmod
 from models.archive import gate
 from models.db import today
 from models.messaging import inbox, search_index
-from models.messaging.tables import Message, Thread
+from models.messaging.tables import Message, Thread, ThreadParticipant
 from models.school.tables import Child, Enrolment, Group, Unit, User
 
 from .cast import ROLES
@@ -145,6 +148,19 @@ def test_a_school_leader_finds_across_the_school_only(app, client, login):
     assert results(client, "matpakken")[0] == [LUNCH]
 
 
+def test_a_leader_finds_another_units_thread_they_take_part_in(app, client, login):
+    """Rule 3 lets staff read a thread about a child they reach that they take part in,
+    whatever its unit: the school leader, once in the SFO's thread about Emma, finds it
+    (the index's scope words name such a thread itself)."""
+    login("rektor")
+    assert results(client, "bestemor")[:2] == ([], 0)
+    rektor = User.get(User.username == "rektor")
+    thread = Thread.get(Thread.subject == "Henting fredag")
+    ThreadParticipant.create(thread=thread, user=rektor, role="staff")
+    assert access.thread_or_none(rektor, thread.id) is not None
+    assert results(client, "bestemor")[:2] == (["Henting fredag"], 1)
+
+
 def test_a_thread_is_unfindable_once_access_ends(app, client, login):
     login("kari")
     assert results(client, "tannlegen")[0] == [DENTIST]
@@ -155,6 +171,17 @@ def test_a_thread_is_unfindable_once_access_ends(app, client, login):
     Enrolment.update(end_date=today() - datetime.timedelta(days=1)).where(
         Enrolment.child == Child.get(Child.first_name == "Emma").id).execute()
     assert results(client, "tannlegen")[:2] == ([], 0)  # no longer their pupil
+
+
+def test_the_index_s_scope_words_are_not_words_to_find(app, client, login, ids):
+    """The index marks each message with its unit, child, group and thread: someone who
+    writes such a mark finds their message, not every thread it marks."""
+    thread = Thread.get(Thread.subject == DENTIST)
+    reply(app, "kari", DENTIST, f"Rom u{ids['school']} og t{thread.id}, sa @g{ids['g1a']}.")
+    login("rektor")
+    for mark in (f"u{ids['school']}", f"t{thread.id}", f"@g{ids['g1a']}"):
+        assert results(client, mark)[:2] == ([DENTIST], 1), mark
+    assert results(client, f"c{ids['emma']}")[:2] == ([], 0)
 
 
 def test_a_withdrawn_message_is_not_findable(app, client, login):
@@ -267,8 +294,11 @@ def test_results_come_twenty_to_a_page(app, client, login):
 def test_each_filter(app, client, login, ids, clock):
     """One word in many threads; each filter keeps the right ones."""
     reply(app, "kari", DENTIST, "Regnjakke glemt.")                      # Emma, guardian
+    now = clock.now()
+    clock.set(datetime.datetime(2026, 3, 1, 10, 0, tzinfo=datetime.timezone.utc))
     write(app, "kari", "Regntøy Noah", "Regnjakke mangler.", "Noah",
-          unit="kindergarten", staff=("bhg",))                             # Noah
+          unit="kindergarten", staff=("bhg",))                             # Noah, 1 March
+    clock.set(now)
     reply(app, "larer1a", GYM, "Husk regnjakke.")                         # 1A, staff
     reply(app, "faglarer", MATHS, "Regnjakke i gangen.")                  # 1B, staff
     login("kari")
@@ -302,20 +332,17 @@ def test_each_filter(app, client, login, ids, clock):
     assert results(client, "regnjakke", files="1")[0] == [DENTIST]
 
     # Days: a message written on 1 March, another now.
-    Message.update(created_at=datetime.datetime(2026, 3, 1, 10, 0)).where(
-        Message.body == "Regnjakke mangler.").execute()
     assert results(client, "regnjakke", **{"from": "2026-03-01", "to": "2026-03-01"})[0] == [
         "Regntøy Noah"]
     assert DENTIST in results(client, "regnjakke", **{"from": today().isoformat()})[0]
     assert results(client, "regnjakke", to="2026-02-28")[:2] == ([], 0)
 
 
-def test_a_day_is_the_municipalitys_day(app, client, login):
+def test_a_day_is_the_municipalitys_day(app, client, login, clock):
     """23:30 in Oslo on 1 March is 22:30 UTC: it belongs to 1 March."""
-    message = reply(app, "kari", DENTIST, "Ullgenser.")
-    at = datetime.datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("Europe/Oslo"))
-    Message.update(created_at=at.astimezone(datetime.timezone.utc).replace(tzinfo=None)).where(
-        Message.id == message.id).execute()
+    clock.set(datetime.datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("Europe/Oslo")))
+    reply(app, "kari", DENTIST, "Ullgenser.")
+    clock.reset()
     login("kari")
     assert results(client, "ullgenser", **{"from": "2026-03-01", "to": "2026-03-01"})[0] == [
         DENTIST]
@@ -390,6 +417,26 @@ def test_the_migration_indexed_what_was_there(app, client, login):
     assert results(client, "matpakken")[0] == [LUNCH]
 
 
+def test_the_migration_that_reshaped_the_index_indexed_what_was_there(app, client, login):
+    """migrations/0040 builds the index of an installation again from its messages, with
+    each message's thread, time and scope words: found afterwards by exactly those who
+    read them."""
+    reply(app, "kari", DENTIST, "Pelikanen kom på besøk.")
+    migrations = Path(__file__).resolve().parent.parent / "migrations"
+    spec = importlib.util.spec_from_file_location(
+        "reshaping", migrations / "0040_search_scope_in_index.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    migration.down(None, dbmod.database.obj)  # the index as 0035 made it
+    migration.up(None, dbmod.database.obj)
+    for username, found in (("kari", [DENTIST]), ("rektor", [DENTIST]), ("larer1a", [DENTIST]),
+                            ("amina", []), ("styrer", [])):
+        login(username)
+        assert results(client, "pelikan")[0] == found, username
+    login("kari")
+    assert results(client, "pelikan", **{"from": today().isoformat()})[0] == [DENTIST]
+
+
 def _index_text():
     """Everything the index holds, as text (SQLite: its stored stems and the raw pages of
     the full-text index; PostgreSQL: the documents)."""
@@ -459,7 +506,6 @@ def test_search_over_many_groups_keeps_to_the_rule(app, client, login, ids):
 def test_search_finds_exactly_what_the_rule_gives_everyone(app, client, login):
     """A word in every thread: each member of the cast finds exactly the threads rule 3
     lets them read (the index's scope words only narrow, they never decide)."""
-    from models import access
     from models.messaging import search
     for thread in Thread.select():
         with app.test_request_context():

@@ -56,7 +56,7 @@ def index():
     group = number_from(args, "group")
     user = current_user._get_current_object()
     staff = access.is_staff(user)
-    children = access.children_to_write_about(user, staff)
+    children = search.children(user, staff)
     staff_groups = access.staff_groups(user) if staff else []
     if child is not None and child not in {c.id for c in children}:
         abort(404)  # only a child the user may see

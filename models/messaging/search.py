@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from peewee import SQL, JOIN, Case, Table, fn
 
 from models import access
+from models.access.children import guardian_condition
 from models.db import Prepared, today
 from models.login import step_up
 from models.messaging import search_index, search_scope
@@ -25,8 +26,10 @@ from models.school.tables import Child, Enrolment, Group, Unit, eighteenth_birth
 PAGE_SIZE = 20
 # A word in most messages of a school would cost its leader a ranking of tens of
 # thousands: the newest MAX_HITS messages that match and may be read are ranked, and
-# the count says "more than" (models the "newest first" a person expects anyway).
-MAX_HITS = 1000
+# the count says "more than" (models the "newest first" a person expects anyway). At
+# 500,000 messages a school has some 25,000 a year: 500 are a week or two of them; the
+# search's time grows with this number (bench/messages.py: 1,000 took twice as long).
+MAX_HITS = 500
 SNIPPET = 160  # characters of a message shown around its first match
 SENDERS = (GUARDIAN, STAFF)
 
@@ -66,26 +69,37 @@ class Results:
     capped: bool = False  # more messages matched than MAX_HITS
 
 
-_fts = Table("message_search", ("rowid", "subject", "body", "files", "scope")).alias(
-    "message_search")
-_tsv = Table("message_search", ("message_id", "document")).alias("message_search")
-_PG_QUERY = ("(plainto_tsquery('pg_catalog.norwegian', %s) "
+_fts = Table("message_search", ("rowid", "subject", "body", "files", "scope", "thread_id",
+                                 "created_at")).alias("message_search")
+_tsv = Table("message_search", ("message_id", "thread_id", "unit_id", "created_at",
+                                 "document")).alias("message_search")
+_PG_WORDS = ("(plainto_tsquery('pg_catalog.norwegian', %s) "
              "|| plainto_tsquery('pg_catalog.swedish', %s) "
              "|| plainto_tsquery('pg_catalog.english', %s))")
 
 
-def _matching(words, postgres):
-    """(the join to the index, the match condition, the score: higher is better)."""
+def _matching(postgres, words, scope=None, unit=None):
+    """(the index, its message id, the match condition, the score: higher is better).
+    The index holds each message's thread and time, and the scope words narrow it to
+    the searcher's units, children, groups and threads (models/messaging/search_scope.py)
+    before rule 3 is checked on what is left. On PostgreSQL, someone whose only scope
+    word is one unit's (a school leader) is narrowed by the index's unit column instead
+    (`unit`): its index gives that school's messages newest first, where the words'
+    index gives all the municipality's in no order, and a common word is in most."""
     if postgres:
-        return (_tsv, _tsv.message_id == Message.id,
-                SQL(f'"message_search"."document" @@ {_PG_QUERY}', [words] * 3),
-                SQL(f'ts_rank("message_search"."document", {_PG_QUERY})', [words] * 3))
+        words_match = SQL(f'"message_search"."document" @@ {_PG_WORDS}', [words] * 3)
+        return (_tsv, _tsv.message_id,
+                ((_tsv.unit_id == unit) & words_match) if unit is not None else
+                SQL(f'"message_search"."document" @@ ({_PG_WORDS} && %s::tsquery)',
+                    [words] * 3 + [scope]),
+                SQL(f'ts_rank("message_search"."document", {_PG_WORDS})', [words] * 3))
     # Not bm25: its word frequencies come from the whole index, threads the searcher may
     # not read included, so their content would shape the order. The score is the
     # message's own: its matches (highlight() marks each with one character) in the
     # subject five times, in file names twice, in the body once.
-    return (_fts, _fts.rowid == Message.id,
-            SQL('"message_search" MATCH ?', [words]),
+    return (_fts, _fts.rowid,
+            SQL('"message_search" MATCH '
+                '(\'{subject body files} : (\' || ? || \') AND \' || ?)', [words, scope]),
             SQL(" + ".join(
                 f"(length(highlight(\"message_search\", {column}, char(1), '')) "
                 f"- length(\"message_search\".\"{name}\")) * {weight}"
@@ -93,17 +107,16 @@ def _matching(words, postgres):
                                              (1, "body", 1)))))
 
 
-def _newest(postgres):
-    """The hits' order before MAX_HITS: newest message first (on SQLite the index's own
-    order, so it stops reading after MAX_HITS)."""
-    return Message.id.desc() if postgres else _fts.rowid.desc()
-
-
-def _condition(user, day, adult_cutoff, staff, filters, params, stepped_up):
-    """Rule 3 and the filters, for the hits; the filters' values as parameters. Without
-    a fresh strong login a sensitive thread is not searched at all: whether it matches
-    a word would tell what it says."""
-    condition = access.thread_condition(user, day, adult_cutoff, staff=staff)
+def _condition(user, day, adult_cutoff, staff, filters, params, stepped_up, index):
+    """Rule 3 and the filters, for the hits (`index`: the index's rows); the filters'
+    values as parameters. Without a fresh strong login a sensitive thread is not
+    searched at all: whether it matches a word would tell what it says. The scope words
+    have already narrowed the hits to a superset of what the rule allows, so the rule's
+    own candidates are left out, except for someone with no staff role: theirs are the
+    few threads they take part in, a quicker way into the index than the words on
+    PostgreSQL (through its thread column)."""
+    condition = access.thread_condition(user, day, adult_cutoff, candidates=not staff,
+                                        staff=staff)
     if not stepped_up:
         condition &= Thread.sensitive == False  # noqa: E712
     if filters.child is not None:
@@ -116,7 +129,7 @@ def _condition(user, day, adult_cutoff, staff, filters, params, stepped_up):
     if filters.sender is not None:
         wrote = ThreadParticipant.alias("wrote")
         condition &= fn.EXISTS(wrote.select(wrote.id).where(
-            (wrote.thread == Message.thread) & (wrote.user == Message.sender)
+            (wrote.thread == Thread.id) & (wrote.user == Message.sender)
             & (wrote.role == filters.sender)))
     if filters.unread:
         mine = ThreadParticipant.alias("mine")
@@ -129,24 +142,28 @@ def _condition(user, day, adult_cutoff, staff, filters, params, stepped_up):
             Attachment.select(Attachment.id).join(sent, on=(Attachment.message == sent.id))
             .where((sent.thread == Thread.id) & sent.withdrawn_at.is_null()))
     if filters.after is not None:
-        condition &= Message.created_at >= params["after"]
+        condition &= index.created_at >= params["after"]
     if filters.before is not None:
-        condition &= Message.created_at < params["before"]
+        condition &= index.created_at < params["before"]
     return condition
 
 
 def _search_query(postgres, staff, stepped_up, filters, user, day, adult_cutoff, words,
-                  limit, offset, **params):
-    index, joined, match, score = _matching(words, postgres)
+                  limit, offset, scope=None, unit=None, **params):
+    index, message_id, match, score = _matching(postgres, words, scope, unit)
+    # The newest MAX_HITS messages that match and may be read, read from the index in
+    # its own order (the message id, newest first: it stops reading there), each with
+    # its thread for the rule; the message table only for who wrote it, when asked.
     # Shallow nesting: SQLite's parser has a bounded stack, and the rule is deep. The
-    # hits are materialized: bm25() works only in the query that reads the index.
-    hits = (Message.select(Message.thread.alias("tid"), Message.id.alias("mid"),
-                           score.alias("score"), Message.created_at.alias("at"))
-            .join(Thread, on=(Message.thread == Thread.id))
-            .join_from(Message, index, on=joined)
-            .where(match & _condition(user, day, adult_cutoff, staff, filters, params,
-                                     stepped_up))
-            .order_by(_newest(postgres)).limit(MAX_HITS)
+    # hits are materialized: highlight() works only in the query that reads the index.
+    hits = (index.select(index.thread_id.alias("tid"), message_id.alias("mid"),
+                         score.alias("score"), index.created_at.alias("at"))
+            .join(Thread, on=(index.thread_id == Thread.id)))
+    if filters.sender is not None:
+        hits = hits.join(Message, on=(Message.id == message_id))
+    hits = (hits.where(match & _condition(user, day, adult_cutoff, staff, filters, params,
+                                          stepped_up, index))
+            .order_by(message_id.desc()).limit(MAX_HITS)
             .cte("hits", materialized=True))
     ranked = hits.select_from(
         hits.c.tid, hits.c.mid, hits.c.score, hits.c.at,
@@ -187,18 +204,20 @@ _FILTER_PARAMS = {"child": int, "group": int, "after": datetime.datetime,
 _variants = {}
 
 
-def _prepared(postgres, staff, stepped_up, filters):
-    """One prepared query per database and combination of filters (their SQL differs);
-    the filters' values are parameters."""
+def _prepared(postgres, staff, stepped_up, filters, by_unit):
+    """One prepared query per database, combination of filters and way of narrowing
+    (scope words, or one unit: `by_unit`) (their SQL differs); the values are
+    parameters."""
     shape = Filters(child=0 if filters.child is not None else None,
                     group=0 if filters.group is not None else None,
                     sender=filters.sender, unread=filters.unread, files=filters.files,
                     after=filters.after and datetime.datetime.min,
                     before=filters.before and datetime.datetime.min)
-    key = (postgres, staff, stepped_up, shape)
+    key = (postgres, staff, stepped_up, shape, by_unit)
     if key not in _variants:
         extra = {name: kind for name, kind in _FILTER_PARAMS.items()
                  if getattr(filters, name) is not None}
+        extra.update({"unit": int} if by_unit else {"scope": str})
 
         def build(**params):
             return _search_query(postgres, staff, stepped_up, shape, **params)
@@ -207,33 +226,81 @@ def _prepared(postgres, staff, stepped_up, filters):
     return _variants[key]
 
 
+def query(user, text, filters=Filters(), page=0, staff=True, day=None):
+    """(the prepared query, its parameters) of a search, or None when there is nothing
+    to look for (no words, or nowhere the user may read). For search() and for
+    bench/messages.py, which shows its plan."""
+    words = query_words(text)
+    day = day or today()
+    # The index narrows to the searcher's scope first; rule 3 decides in the query.
+    scope = search_scope.user_words(user, day) if words else None
+    if not scope:
+        return None
+    postgres = search_index.is_postgres()
+    params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
+              "words": " ".join(words) if postgres else search_index.fts_query(words),
+              "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
+    unit = search_scope.only_unit(scope) if postgres else None
+    if unit is not None:
+        params["unit"] = unit
+    else:
+        params["scope"] = (search_scope.tsquery(scope) if postgres
+                           else search_scope.fts_filter(scope))
+    params.update({name: getattr(filters, name) for name in _FILTER_PARAMS
+                   if getattr(filters, name) is not None})
+    return (_prepared(postgres, staff, step_up.is_fresh(user), filters, unit is not None),
+            params)
+
+
 def search(user, text, filters=Filters(), page=0, staff=True, day=None):
     """The threads the user may read that match `text`, best first (newest first among
     equals), one page of PAGE_SIZE; Results(lines, total, more). No words: nothing."""
-    words = query_words(text)
-    if not words:
+    found = query(user, text, filters, page, staff, day)
+    if found is None:
         return Results([], 0, False)
-    postgres = search_index.is_postgres()
-    day = day or today()
-    if postgres:
-        match = " ".join(words)
-    else:
-        # The index narrows to the searcher's scope first; rule 3 decides in the query.
-        scope = search_scope.user_words(user, day)
-        if not scope:
-            return Results([], 0, False)
-        match = (f"{{subject body files}} : ({search_index.fts_query(words)}) AND "
-                 + search_scope.fts_filter(scope))
-    params = {"user": user.id, "day": day, "adult_cutoff": eighteenth_birthday_cutoff(day),
-              "words": match, "limit": PAGE_SIZE + 1, "offset": page * PAGE_SIZE}
-    params.update({name: getattr(filters, name) for name in _FILTER_PARAMS
-                   if getattr(filters, name) is not None})
-    rows = _prepared(postgres, staff, step_up.is_fresh(user), filters)(**params)
-    wanted = {s for word in words for s in stems(word)}
+    prepared, params = found
+    rows = prepared(**params)
+    wanted = {s for word in query_words(text) for s in stems(word)}
     lines = [_line(row, wanted) for row in rows[:PAGE_SIZE]]
     total = rows[0][-1] if rows else 0
     return Results(lines, total, len(rows) > PAGE_SIZE,
                    capped=bool(rows) and rows[0][-2] >= MAX_HITS)
+
+
+@dataclass(frozen=True)
+class ChildChoice:
+    """A child the search may be narrowed to: the page lists them all (a school
+    leader's whole school), so only what the list shows is read."""
+    id: int
+    first_name: str
+    last_name: str
+
+
+def _children_query(condition):
+    return (Child.select(Child.id, Child.first_name, Child.last_name).where(condition)
+            .order_by(Child.first_name, Child.last_name).tuples())
+
+
+# access.staff_condition's rule (a member of one of the user's groups today), from the
+# groups' enrolments: not every child of the municipality asked about each group.
+_staff_children = Prepared(
+    lambda user, day: _children_query(Child.id.in_(
+        Enrolment.select(Enrolment.child).where(
+            Enrolment.active(day) & Enrolment.group.in_(access.staff_group_ids(user))))),
+    user=int, day=datetime.date)
+_own_children = Prepared(
+    lambda user, day, adult_cutoff: _children_query(
+        guardian_condition(user, day, adult_cutoff)),
+    user=int, day=datetime.date, adult_cutoff=datetime.date)
+
+
+def children(user, staff, day=None):
+    """The children the search can be narrowed to, by first name: those a member of
+    staff reaches, or a guardian's own (the rule of access.children_to_write_about)."""
+    day = day or today()
+    rows = (_staff_children(user=user.id, day=day) if staff else
+            _own_children(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)))
+    return [ChildChoice(*row) for row in rows]
 
 
 def _line(row, wanted):

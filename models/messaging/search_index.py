@@ -1,21 +1,27 @@
 """The message search index (issue 22): what search looks in, kept with the data.
 
 One row per message: the words of its body, the names of its files and, for the message
-that opened its thread, the thread's subject. A withdrawn message keeps no words (only
-the subject, when it opened the thread); a deleted message takes its row with it.
+that opened its thread, the thread's subject; its thread's scope words
+(models/messaging/search_scope.py); its thread and when it was written, so that a search
+needs the message table only for the lines it shows. A withdrawn message keeps no words
+(only the subject, when it opened the thread); a deleted message takes its row with it.
 
-- SQLite: an FTS5 table `message_search(subject, body, files, scope)`, rowid = message id,
-  holding the Snowball stems of every word under the Norwegian, Swedish and English
-  stemmers (PyStemmer), so the reader's language does not matter: "syke" is indexed as
-  "syk syke", and the query "syk" looks for "syk". A trigger deletes a message's row
-  with the message (FTS5 has no foreign keys; foreign-key cascades fire it too).
-- PostgreSQL: a table `message_search(message_id, document tsvector)` with a GIN index,
-  the document made by the migration's function `kb_search_document(subject, files,
-  body)` from the norwegian, swedish and english dictionaries (subject weighted A, file
-  names B, body D); the row goes with its message by a foreign key.
+- SQLite: an FTS5 table `message_search(subject, body, files, scope, thread_id
+  UNINDEXED, created_at UNINDEXED)`, rowid = message id, holding the Snowball stems of
+  every word under the Norwegian, Swedish and English stemmers (PyStemmer), so the
+  reader's language does not matter: "syke" is indexed as "syk syke", and the query
+  "syk" looks for "syk". A trigger deletes a message's row with the message (FTS5 has
+  no foreign keys; foreign-key cascades fire it too).
+- PostgreSQL: a table `message_search(message_id, thread_id, unit_id, created_at,
+  document tsvector)` with a GIN index (without a pending list: a search would read it
+  whole) and indexes on `thread_id` and `(unit_id, message_id)`; the document is made
+  by the migrations' functions `kb_search_document(subject, files, body)`, from the
+  norwegian, swedish and english dictionaries (subject weighted A, file names B, body
+  D), and `kb_search_scope(unit, child, group, thread)`; the row goes with its message
+  by a foreign key.
 
-Both are made by migrations/0035_message_search.py. Highlighting is done in Python the
-same way for both (models/messaging/search.py), with the stems of this module.
+Made by migrations/0035_message_search.py, reshaped by 0040. Highlighting is done in
+Python the same way for both (models/messaging/search.py), with the stems of this module.
 """
 import functools
 import re
@@ -82,19 +88,25 @@ def fts_query(words):
 
 # Writing -------------------------------------------------------------------------------
 
-_SQLITE_INSERT = ("INSERT INTO message_search (rowid, subject, body, files, scope) "
-                  "VALUES (?, ?, ?, ?, ?)")
-_PG_INSERT = ("INSERT INTO message_search (message_id, document) "
-              "VALUES (%s, kb_search_document(%s, %s, %s))")
+_SQLITE_INSERT = ("INSERT INTO message_search (rowid, subject, body, files, scope, "
+                  "thread_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_PG_INSERT = ("INSERT INTO message_search (message_id, thread_id, unit_id, created_at, "
+              "document) VALUES (%s, %s, %s, %s, kb_search_document(%s, %s, %s) "
+              "|| kb_search_scope(%s, %s, %s, %s))")
 
 
-def _write(message_id, subject, body, files, scope):
-    """One row; `scope`: the thread's scope words (models/messaging/search_scope.py)."""
+def _write(message_id, at, subject, body, files, thread):
+    """One row; `thread`: (id, unit, child, group) of the message's thread; `at`: when
+    the message was written, as the message table holds it."""
+    thread_id, unit, child, group = thread
     if is_postgres():
-        database.execute_sql(_PG_INSERT, (message_id, subject, files, body))
+        database.execute_sql(_PG_INSERT, (message_id, thread_id, unit, at, subject, files,
+                                          body, unit, child, group, thread_id))
     else:
-        database.execute_sql(_SQLITE_INSERT, (message_id, stemmed(subject), stemmed(body),
-                                              stemmed(files), scope))
+        database.execute_sql(_SQLITE_INSERT, (
+            message_id, stemmed(subject), stemmed(body), stemmed(files),
+            " ".join(search_scope.thread_words(unit, child, group, thread_id)), thread_id,
+            at))
 
 
 def _forget(message_ids):
@@ -115,9 +127,10 @@ def add(message, thread, files=()):
     """Index a message just written in `thread` (a Thread or a ThreadView), in the
     caller's transaction: its body, its files' names, and the thread's subject when it
     opened the thread."""
-    _write(message.id, thread.subject if _opens_thread(message) else "", message.body,
+    _write(message.id, Message.created_at.db_value(message.created_at),
+           thread.subject if _opens_thread(message) else "", message.body,
            " ".join(f.filename for f in files),
-           search_scope.thread_words(thread.unit_id, thread.child_id, thread.group_id))
+           (thread.id, thread.unit_id, thread.child_id, thread.group_id))
 
 
 def withdrawn(message):
@@ -128,7 +141,8 @@ def withdrawn(message):
         subject, unit, child, group = (
             Thread.select(Thread.subject, Thread.unit, Thread.child, Thread.group)
             .where(Thread.id == message.thread_id).tuples().get())
-        _write(message.id, subject, "", "", search_scope.thread_words(unit, child, group))
+        _write(message.id, Message.created_at.db_value(message.created_at), subject, "",
+               "", (message.thread_id, unit, child, group))
 
 
 def tidy():
@@ -144,19 +158,26 @@ def index_missing():
     """Index every message that has no row yet (the demo's, a bulk load's). Returns how
     many. The migration indexes an existing installation the same way."""
     if is_postgres():
+        # In bulk through the GIN index's pending list, merged once at the end (the
+        # index keeps none otherwise: migrations/0040).
+        database.execute_sql(f"ALTER INDEX {_PG_INDEX} SET (fastupdate = on)")
         database.execute_sql(_PG_BACKFILL)
+        database.execute_sql(f"SELECT gin_clean_pending_list('{_PG_INDEX}'::regclass)")
+        database.execute_sql(f"ALTER INDEX {_PG_INDEX} SET (fastupdate = off)")
         return None
     done, last = 0, 0
     while True:
         rows = database.execute_sql(_SQLITE_MISSING, (last, CHUNK)).fetchall()
-        for message_id, subject, body, files, unit, child, group in rows:
-            _write(message_id, subject or "", body or "", files or "",
-                   search_scope.thread_words(unit, child, group))
+        for message_id, subject, body, files, unit, child, group, thread, at in rows:
+            _write(message_id, at, subject or "", body or "", files or "",
+                   (thread, unit, child, group))
             last = message_id
         done += len(rows)
         if len(rows) < CHUNK:
             return done
 
+
+_PG_INDEX = "message_search_document"
 
 _SQLITE_MISSING = """
 SELECT m.id,
@@ -165,20 +186,21 @@ SELECT m.id,
        CASE WHEN m.withdrawn_at IS NULL THEN m.body END,
        CASE WHEN m.withdrawn_at IS NULL THEN
             (SELECT group_concat(a.filename, ' ') FROM attachment a WHERE a.message_id = m.id)
-       END, t.unit_id, t.child_id, t.group_id
+       END, t.unit_id, t.child_id, t.group_id, t.id, m.created_at
 FROM message m JOIN thread t ON t.id = m.thread_id
 WHERE m.id > ? AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.rowid = m.id)
 ORDER BY m.id LIMIT ?"""
 
 _PG_BACKFILL = """
-INSERT INTO message_search (message_id, document)
-SELECT m.id, kb_search_document(
+INSERT INTO message_search (message_id, thread_id, unit_id, created_at, document)
+SELECT m.id, m.thread_id, t.unit_id, m.created_at, kb_search_document(
        CASE WHEN m.id = f.first
             THEN t.subject ELSE '' END,
        CASE WHEN m.withdrawn_at IS NULL THEN coalesce(
             (SELECT string_agg(a.filename, ' ') FROM attachment a WHERE a.message_id = m.id),
             '') ELSE '' END,
        CASE WHEN m.withdrawn_at IS NULL THEN m.body ELSE '' END)
+       || kb_search_scope(t.unit_id, t.child_id, t.group_id, t.id)
 FROM message m JOIN thread t ON t.id = m.thread_id
 JOIN (SELECT thread_id, min(id) AS first FROM message GROUP BY thread_id) f
   ON f.thread_id = m.thread_id
