@@ -171,8 +171,8 @@ def test_setting_up_the_app_takes_the_password_and_a_first_code(client, users, c
     assert wrong.status_code == 400 and not totp.confirmed(users["larer1a"])
     bad_code = client.post("/account/two-factor", data={"password": demo.PASSWORD,
                                                         "setup": setup, "code": "000000"})
-    assert bad_code.status_code == 400
-    assert secret in bad_code.get_data(as_text=True)  # still the same secret to confirm
+    assert bad_code.status_code == 400 and secret_on(bad_code) is None  # never again
+    assert setup_of(bad_code) == setup  # still the same setup to confirm
     done = client.post("/account/two-factor", data={"password": demo.PASSWORD,
                                                     "setup": setup,
                                                     "code": code_now(app_totp, clock)})
@@ -215,6 +215,27 @@ def test_the_secret_is_shown_once_by_the_visit_that_makes_it(client, users, cloc
         "password": demo.PASSWORD, "setup": setup,
         "code": code_now(pyotp.TOTP(secret), clock)})
     assert done.status_code == 303 and totp.confirmed(users["larer1a"])
+
+
+def test_a_secret_seen_at_an_open_session_is_never_handed_to_the_owner(client, users,
+                                                                      clock, t):
+    """Someone at a session left open opens the setup first and copies its secret; the
+    owner, typing their password and a code that is wrong, is not shown that secret to
+    scan (they would enrol a factor the other person has). They start again instead."""
+    password_login(client, "larer1a")
+    seen_by_someone_else = secret_on(client.get("/account/two-factor"))
+    owners_page = client.get("/account/two-factor")
+    for code in ("000000", "12"):
+        attempt = client.post("/account/two-factor", data={
+            "password": demo.PASSWORD, "setup": setup_of(owners_page), "code": code})
+        assert attempt.status_code == 400 and secret_on(attempt) is None
+        assert seen_by_someone_else not in attempt.get_data(as_text=True)
+        assert t("Your password, to start again") in text_of(attempt)
+    assert not totp.confirmed(users["larer1a"])
+    client.post("/account/two-factor", data={"action": "start-again",
+                                             "password": demo.PASSWORD})
+    own = secret_on(client.get("/account/two-factor"))
+    assert own and own != seen_by_someone_else
 
 
 def test_a_setup_expires_after_10_minutes_and_starts_again(client, users, clock, t):
@@ -263,13 +284,13 @@ def test_starting_again_takes_the_password_and_makes_a_new_secret(client, users,
     second_page = client.get("/account/two-factor")
     second = secret_on(second_page)
     assert second and second != first
-    # The old setup's code does not turn it on; the current one is shown again after
-    # the password, to the form made for it.
+    # The old setup's code does not turn it on, and the current one is not shown
+    # again, even after the password.
     old = client.post("/account/two-factor", data={
         "password": demo.PASSWORD, "setup": setup_of(second_page),
         "code": code_now(pyotp.TOTP(first), clock)})
     assert old.status_code == 400 and not totp.confirmed(users["larer1a"])
-    assert secret_on(old) == second
+    assert secret_on(old) is None and second not in old.get_data(as_text=True)
     assert client.post("/account/two-factor", data={
         "password": demo.PASSWORD, "setup": setup_of(second_page),
         "code": code_now(pyotp.TOTP(second), clock, 1)}).status_code == 303

@@ -116,8 +116,8 @@ def page():
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 def two_factor():
-    """Set up the authenticator app (a local account). The secret is shown by the
-    request that makes it, and again only after the password (models/login/totp.py);
+    """Set up the authenticator app (a local account). The secret is shown once, by the
+    request that makes it, never again (models/login/totp.py);
     a factor already set up is replaced or removed only after a fresh step-up."""
     user = current_user._get_current_object()
     way = step_up.may_use_second_factor(user)
@@ -174,7 +174,9 @@ def two_factor():
             errors["code"] = _l("The code is wrong. Check that the phone's clock is "
                                 "right, and type the code the app shows now.")
             status = 400
-            secret = totp.reveal_pending(user, mark)  # the password was right: again
+            # Not shown again, even after the password: whoever opened the page first
+            # may not be the person now typing (models/login/totp.py). The page offers
+            # to start again.
         else:
             limiter.succeeded(_limiter_key(user), ip)
             audit.record("two_factor.added", actor=user, ip=ip)

@@ -8,9 +8,11 @@ a code seen over someone's shoulder cannot be used again), one step either side 
 to allow for a phone's clock. The enrolment page shows the secret as a QR code drawn
 here as inline SVG (`segno`): no script, no request to another host.
 
-A secret being set up is shown once, by the request that makes it (and again only to
-someone who has just typed the account's password): a page left open, or a session
-someone else sits down at, does not give it away on the next visit. It waits
+A secret being set up is shown once, by the request that makes it, and never again, not
+even to someone who has just typed the account's password: the visit that made it may
+have been someone else's at a session left open, and the owner, confirming later with
+their password, must not be handed a secret that person knows. A code that is wrong
+leaves the setup waiting; the person types the code their app shows, or starts again. It waits
 PENDING_FOR to be confirmed; after that it is gone and the setup starts again.
 Starting again before that takes the password (the view checks it): someone at an open
 session must not swap in a secret they know, for the person to confirm unawares. The
@@ -87,7 +89,7 @@ def setup_mark(secret):
 def pending_secret(user):
     """A new secret to set up, when there is none (a setup that expired is dropped
     first): returned this once. None when one is set up, or a setup is already waiting
-    (its secret is not shown again: reveal_pending after the password, or start_again)."""
+    (its secret is never shown again: start_again, with the password, makes a new one)."""
     now = utcnow()
     (TotpSecret.delete().where((TotpSecret.user == user.id)
                                & TotpSecret.confirmed_at.is_null()
@@ -99,17 +101,6 @@ def pending_secret(user):
     except peewee.IntegrityError:  # one is there (or made by a request at the same moment)
         return None
     return secret
-
-
-def reveal_pending(user, mark):
-    """The secret of the setup waiting to be confirmed, or None: only for a request
-    that has just checked the account's password, from a form shown for this very
-    setup (`mark`; one started again elsewhere since is not revealed)."""
-    row = _row(user)
-    if row is None or row.confirmed_at is not None or _expired(row, utcnow()):
-        return None
-    secret = row.secret.reveal()
-    return secret if mark and _mark(secret) == mark else None
 
 
 def start_again(user):
