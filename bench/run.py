@@ -43,7 +43,15 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("admin", "/admin/archive/"), ("kari", "/events/"), ("kari", "/events/1"),
          ("larer1a", "/events/1"), ("kari", "/meetings/1/children/1"),
          ("larer1a", "/meetings/1"), ("kari", "/week-plans/"),
-         ("larer1a", f"/week-plans/1/{WEEK}"), ("kari", "/calendar/month")]
+         ("larer1a", f"/week-plans/1/{WEEK}"), ("kari", "/calendar/month"),
+         # Issue 22: search, folders, the new-message form (with "write as" for staff
+         # who are parents), the outbox, templates, office hours and the step-up.
+         ("kari", "/messages/search?q=tur"), ("rektor", "/messages/search?q=tur"),
+         ("larer1a", "/messages/?folder=follow-up"), ("larer1a", "/messages/?folder=done"),
+         ("larer1a", "/messages/new"), ("sfo", "/messages/new"),
+         ("sfo", "/messages/?place=mine"), ("larer1a", "/messages/outbox"),
+         ("larer1a", "/messages/templates/"), ("larer1a", "/account/office-hours"),
+         ("rektor", "/units/1/office-hours"), ("kari", "/step-up")]
 MAX_QUERIES, MIN_RATIO, FIRST_KB, LATER_KB = 6, 0.25, 30, 5
 ROUNDS = 3
 # 4. Languages: the guardian's most used pages in Arabic (right to left, six plural
