@@ -13,7 +13,7 @@ def test_prepared_query_substitutes_its_parameters_every_call(app):
                           .where(Child.birth_date > day).order_by(Child.first_name).tuples(),
                           day=datetime.date)
     everyone = [name for (name,) in born_after(day=datetime.date(1900, 1, 1))]
-    assert everyone == ["Ali", "Emma", "Jonas", "Noah", "Sara"]
+    assert everyone == ["Ali", "Emma", "Ida", "Jonas", "Noah", "Sara"]
     assert [name for (name,) in born_after(day=today() - datetime.timedelta(days=5 * 365))] \
         == ["Noah"]
     assert born_after(day=today()) == []
