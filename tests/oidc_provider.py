@@ -10,6 +10,7 @@ Use the session fixture by importing it into a test module:
     from tests.oidc_provider import oidc_provider  # noqa: F401 (a fixture)
 """
 import base64
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -23,6 +24,7 @@ import urllib.parse
 import urllib.request
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -324,3 +326,20 @@ def staff_settings(issuer):
     """A staff SSO matched by username (the test provider's `pid` field carries it)."""
     return idporten_settings(issuer, id="feide", label="Feide", audience="staff",
                              acr_values="", acr_levels=(), minimum_acr="", match="username")
+
+
+@contextlib.contextmanager
+def logging_in_through(app, server, tmp_dir, staff=staff_settings):
+    """A provider on loopback that `app` (served at `server`) uses as ID-porten and, as
+    `staff(issuer)` makes it, as the staff SSO, while the block runs."""
+    from models.login import oidc
+    running = start_provider(tmp_dir, [kontaktbok_client(server)])
+    before = app.config["MUNICIPALITY"]
+    app.config["MUNICIPALITY"] = replace(before, eid_login=(
+        idporten_settings(running.issuer), staff(running.issuer)))
+    oidc.forget_cached()
+    try:
+        yield running
+    finally:
+        app.config["MUNICIPALITY"] = before
+        running.stop()

@@ -421,13 +421,18 @@ def test_auth_time_is_the_moment():
     assert step_up.judge(idporten, future, now) == (None, step_up.STALE)
 
 
-def test_an_eid_login_is_strong_only_with_a_fresh_auth_time():
-    idporten = idporten_settings("https://idporten.example")
-    now = datetime.datetime(2026, 11, 18, 9, 0)
-
+def minutes_before(now):
+    """auth_time claims (seconds since 1970) so many minutes before `now` (naive UTC)."""
     def at(minutes_ago):
         moment = now - datetime.timedelta(minutes=minutes_ago)
         return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+    return at
+
+
+def test_an_eid_login_is_strong_only_with_a_fresh_auth_time():
+    idporten = idporten_settings("https://idporten.example")
+    now = datetime.datetime(2026, 11, 18, 9, 0)
+    at = minutes_before(now)
 
     substantial = {"acr": "idporten-loa-substantial"}
     assert step_up.judge(idporten, {**substantial, "auth_time": at(14)}, now) == (

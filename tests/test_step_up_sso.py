@@ -15,24 +15,15 @@ import municipality
 from models.audit import AuditEvent
 from models.login import oidc, step_up
 from models.login.sessions import LoginSession, _digest
-from models.messaging import inbox
-from models.school.tables import Unit, User
-from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
-                                 start_provider)
+from models.school.tables import User
+from tests.oidc_provider import idporten_settings, staff_settings
 from tests.test_config import EXAMPLE, write_config
+from tests.test_step_up import (BASE, SECRET, SUBJECT, minutes_before,  # noqa: F401
+                                provider, sensitive)  # provider: a fixture
 
 from .helpers import text_of
 
-SUBJECT, SECRET = "Bekymring", "Noe vi må snakke om"
-BASE = "http://localhost"
 pytestmark = pytest.mark.clock("2026-11-18 10:00")
-
-
-def sensitive(users, kids):
-    return inbox.start_thread(Unit.get(Unit.name == "Solbakken skole"), kids["Emma"],
-                              SUBJECT, SECRET, users["kari"], inbox.new_form_token(),
-                              guardians=[users["kari"]], staff=[users["larer1a"]],
-                              as_guardian=True, sensitive=True)
 
 
 def sso_settings(issuer, **changes):
@@ -42,13 +33,6 @@ def sso_settings(issuer, **changes):
     return replace(staff_settings(issuer), **{
         "step_up_acr": tuple(defaults["step_up_acr"]),
         "step_up_amr": tuple(defaults["step_up_amr"]), **changes})
-
-
-@pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    running = start_provider(tmp_path_factory.mktemp("oidc"), [kontaktbok_client(BASE)])
-    yield running
-    running.stop()
 
 
 @pytest.fixture
@@ -282,10 +266,7 @@ def test_what_a_staff_sso_login_must_show():
 def test_a_step_up_needs_a_fresh_auth_time():
     sso = sso_settings("https://sso.example")
     now = datetime.datetime(2026, 11, 18, 9, 0)
-
-    def at(minutes_ago):
-        moment = now - datetime.timedelta(minutes=minutes_ago)
-        return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+    at = minutes_before(now)
 
     strong = {"amr": ["mfa"]}
     # An everyday login as a step-up: counted from auth_time, within 15 minutes.

@@ -1,29 +1,19 @@
 """National eID login in a real browser, against the ID-porten-like provider on loopback
 (tests/oidc_provider.py): the login choices and the outcome pages pass axe at phone size
 in nb and sv, and a guardian logs in and out through the provider."""
-from dataclasses import replace
-
 import pytest
 
 from models import demo
-from models.login import oidc
-from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
-                                 start_provider)
+from tests.oidc_provider import logging_in_through
 
 from .test_pages import check_page, each_locale
 
 
 @pytest.fixture(scope="module")
 def provider(live_app, live_server, tmp_path_factory):
-    running = start_provider(tmp_path_factory.mktemp("oidc"),
-                             [kontaktbok_client(live_server)])
-    before = live_app.config["MUNICIPALITY"]
-    live_app.config["MUNICIPALITY"] = replace(before, eid_login=(
-        idporten_settings(running.issuer), staff_settings(running.issuer)))
-    oidc.forget_cached()
-    yield running
-    live_app.config["MUNICIPALITY"] = before
-    running.stop()
+    with logging_in_through(live_app, live_server,
+                            tmp_path_factory.mktemp("oidc")) as running:
+        yield running
 
 
 def at_provider(session, provider):

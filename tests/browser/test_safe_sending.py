@@ -65,17 +65,24 @@ def test_a_teacher_sends_undoes_and_schedules(open_session, live_app, locale, vi
     guardian.assert_clean()
     # Scheduled for 07:30 the day after tomorrow (the app's clock).
     teacher.goto("/messages/announce")
-    page.locator("#subject").fill(f"{subject} planlagt")
-    page.locator("#body").fill("Husk lusesjampo.")
-    page.locator("#when-later").check()
-    page.locator("#send_date").fill((today() + datetime.timedelta(days=2)).isoformat())
-    page.locator("#send_time").fill("07:30")
-    teacher.submit("form[enctype] button.primary")
+    schedule(teacher, f"{subject} planlagt", "Husk lusesjampo.", days=2)
     assert page.url.endswith("/messages/outbox")
     assert f"{subject} planlagt" in page.locator("main").inner_text()
     check_page(teacher, f"announce-outbox-{size}", locale, viewport)
     teacher.submit("form[action$='/cancel'] button")
     teacher.assert_clean()
+
+
+def schedule(session, subject, body, days):
+    """On the announcement form: the text, sent at 07:30 in `days` days (the app's
+    clock); sent to the outbox."""
+    page = session.page
+    page.locator("#subject").fill(subject)
+    page.locator("#body").fill(body)
+    page.locator("#when-later").check()
+    page.locator("#send_date").fill((today() + datetime.timedelta(days=days)).isoformat())
+    page.locator("#send_time").fill("07:30")
+    session.submit("form[enctype] button.primary")
 
 
 @each_locale
@@ -92,12 +99,7 @@ def test_an_announcement_the_worker_could_not_send_waits_in_the_outbox(
     leader.log_in("styrer")
     leader.goto(f"/messages/announce?to=group:{empty.id}")
     page = leader.page
-    page.locator("#subject").fill(subject)
-    page.locator("#body").fill("Husk varme klær.")
-    page.locator("#when-later").check()
-    page.locator("#send_date").fill((today() + datetime.timedelta(days=1)).isoformat())
-    page.locator("#send_time").fill("07:30")
-    leader.submit("form[enctype] button.primary")
+    schedule(leader, subject, "Husk varme klær.", days=1)
     assert page.url.endswith("/messages/outbox")
     queue = live_app.extensions["queue"]
     queue.send_announcements(now=utcnow() + datetime.timedelta(days=2))

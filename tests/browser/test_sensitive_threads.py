@@ -16,22 +16,29 @@ SUBJECT = "Astma og medisiner"
 SECRET = "Emma bruker inhalator hver morgen, og noen ganger i friminuttet."
 
 
+def kari_writes_about_emma(subject, text, sensitive=False):
+    """(Kari's new conversation with the subject teacher about Emma, {username: User} of
+    kari, faglarer and rektor); in the live app's context, notifications silenced."""
+    from models.messaging import inbox
+    from models.school.tables import Child, Unit, User
+    users = {u.username: u for u in User.select().where(
+        User.username.in_(["kari", "faglarer", "rektor"]))}
+    thread = inbox.start_thread(
+        Unit.get(Unit.name == "Solbakken skole"), Child.get(Child.first_name == "Emma"),
+        subject, text, users["kari"], inbox.new_form_token(), guardians=[users["kari"]],
+        staff=[users["faglarer"]], as_guardian=True, sensitive=sensitive)
+    return thread, users
+
+
 def _setup(live_app):
     """A conversation between Kari and the subject teacher about Emma (the contact
     teacher reads it under rule 3), and an authenticator app for the school leader."""
     from models import db as dbmod
     from models.access_log.tables import AccessRecord
     from models.login import totp
-    from models.messaging import inbox
     from models.notifications import notify
-    from models.school.tables import Child, Unit, User
     with live_app.app_context(), dbmod.database.connection_context(), notify.silenced():
-        users = {u.username: u for u in User.select().where(
-            User.username.in_(["kari", "faglarer", "rektor"]))}
-        thread = inbox.start_thread(
-            Unit.get(Unit.name == "Solbakken skole"), Child.get(Child.first_name == "Emma"),
-            SUBJECT, SECRET, users["kari"], inbox.new_form_token(),
-            guardians=[users["kari"]], staff=[users["faglarer"]], as_guardian=True)
+        thread, users = kari_writes_about_emma(SUBJECT, SECRET)
         totp.remove(users["rektor"])
         secret = totp.pending_secret(users["rektor"])
         totp.TotpSecret.update(confirmed_at=dbmod.utcnow()).where(

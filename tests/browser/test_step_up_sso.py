@@ -11,11 +11,10 @@ import pytest
 
 import municipality
 from models.demo import PASSWORD
-from models.login import oidc
-from tests.oidc_provider import (idporten_settings, kontaktbok_client, staff_settings,
-                                 start_provider)
+from tests.oidc_provider import idporten_settings, logging_in_through, staff_settings
 
 from .test_pages import check_page, each_locale, each_viewport
+from .test_sensitive_threads import kari_writes_about_emma
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +31,9 @@ def sso_settings(issuer, **changes):
 
 @pytest.fixture(scope="module")
 def provider(live_app, live_server, tmp_path_factory):
-    running = start_provider(tmp_path_factory.mktemp("oidc"),
-                             [kontaktbok_client(live_server)])
-    before = live_app.config["MUNICIPALITY"]
-    live_app.config["MUNICIPALITY"] = replace(before, eid_login=(
-        idporten_settings(running.issuer), sso_settings(running.issuer)))
-    oidc.forget_cached()
-    yield running
-    live_app.config["MUNICIPALITY"] = before
-    running.stop()
+    with logging_in_through(live_app, live_server, tmp_path_factory.mktemp("oidc"),
+                            staff=sso_settings) as running:
+        yield running
 
 
 @pytest.fixture
@@ -49,18 +42,11 @@ def sso_leader(live_app, provider):
     without a password (an SSO-only account); all undone afterwards."""
     from models import db as dbmod
     from models.access_log.tables import AccessRecord
-    from models.messaging import inbox
     from models.messaging.tables import Thread
     from models.notifications import notify
-    from models.school.tables import Child, Unit, User
+    from models.school.tables import User
     with live_app.app_context(), dbmod.database.connection_context(), notify.silenced():
-        users = {u.username: u for u in User.select().where(
-            User.username.in_(["kari", "faglarer", "rektor"]))}
-        thread = inbox.start_thread(
-            Unit.get(Unit.name == "Solbakken skole"), Child.get(Child.first_name == "Emma"),
-            SUBJECT, SECRET, users["kari"], inbox.new_form_token(),
-            guardians=[users["kari"]], staff=[users["faglarer"]], as_guardian=True,
-            sensitive=True)
+        thread, users = kari_writes_about_emma(SUBJECT, SECRET, sensitive=True)
         password = users["rektor"].password_hash
         User.update(password_hash=None).where(User.id == users["rektor"].id).execute()
         last = AccessRecord.select(AccessRecord.id).order_by(
