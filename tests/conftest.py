@@ -20,13 +20,14 @@ from models.login.passwords import use_fast_hashing_for_tests
 from models.login.sessions import LoginSession
 from models.school.tables import Child, User
 
-from . import dbtemplate, forms
+from . import dbtemplate, demo_snapshot, fast_routes, forms
 from .helpers import TEST_DATABASE_URL, empty_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 use_fast_hashing_for_tests()
+fast_routes.install()
 
 
 def pytest_configure(config):
@@ -49,6 +50,7 @@ def clock(request):
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=ZoneInfo("Europe/Oslo"))
         dbmod.clock.set(instant, **marker.kwargs)
+    request.node.kb_clock_state = (dbmod.clock._instant, dbmod.clock._since)
     yield dbmod.clock
     dbmod.clock.reset()
 
@@ -60,6 +62,14 @@ def database_templates(tmp_path_factory):
                                           tmp_path_factory.mktemp("templates"))
     yield templates
     templates.close()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots(database_templates):
+    """The demo as loaded by an earlier test, for the next (tests/demo_snapshot.py)."""
+    snapshots = demo_snapshot.Snapshots(database_templates)
+    yield snapshots
+    snapshots.close()
 
 
 def _from_template(request):
@@ -116,13 +126,28 @@ def _forms_checked(response):
 
 
 @pytest.fixture
-def app(make_app, database_url):
+def app(make_app, database_url, request):
+    """The app with the demo cast, loaded, or copied from an earlier test's load when
+    that is the same demo (tests/demo_snapshot.py)."""
+    snapshots = key = copy = None
+    if demo_snapshot.ENABLED and dbtemplate.is_migrated(database_url):
+        snapshots = request.getfixturevalue("demo_snapshots")
+        key = snapshots.key(request, getattr(request.node, "kb_clock_state", None))
+        copy = snapshots.find(key) if key is not None else None
+        if copy is not None:
+            snapshots.restore(copy, database_url)  # before the app opens the database
     application = make_app()
+    attachments = application.config["ATTACHMENT_DIR"]
     with dbmod.database.connection_context():
-        if not dbtemplate.is_migrated(database_url):
-            dbmod.migrate(str(ROOT / "migrations"))
-        with dbtemplate.demo_photos_once() if dbtemplate.ENABLED else nullcontext():
-            demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
+        if copy is not None:
+            snapshots.files_into(copy, attachments)
+        else:
+            if not dbtemplate.is_migrated(database_url):
+                dbmod.migrate(str(ROOT / "migrations"))
+            with dbtemplate.demo_photos_once() if dbtemplate.ENABLED else nullcontext():
+                demo.load(attachment_dir=attachments)
+            if key is not None:
+                snapshots.save(key, database_url, attachments)
     yield application
     dbmod.close_all()
 

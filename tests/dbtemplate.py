@@ -104,7 +104,8 @@ class PostgresTemplates:
         self.server = urlparse(url)
         self.admin = psycopg2.connect(url)
         self.admin.autocommit = True
-        self.databases = {}  # migrations key -> (database name, its connection, reset SQL)
+        # migrations key -> (database name, its connection, reset SQL, tables, sequences)
+        self.databases = {}
         self._drop_stale()
 
     def _url(self, name, schema="public"):
@@ -162,13 +163,46 @@ class PostgresTemplates:
             for old_connection, old_name in [(v[1], v[0]) for v in self.databases.values()]:
                 old_connection.close()
                 self._drop(old_name)
-            found = self.databases[key] = (name, connection, reset)
+            found = self.databases[key] = (name, connection, reset, tables, sequences)
         return found
+
+    def save_demo(self, schema):
+        """Copy every table (the demo just loaded, committed) into `schema`, made the
+        first time; its sequences' values go into a table of their own there. Rows are
+        deleted and inserted, never tables made again: no dead catalogue rows."""
+        _, connection, _, tables, sequences = self._database()
+        made = self._execute(f"SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'",
+                             connection)
+        sql = ["SET LOCAL session_replication_role = replica;"]
+        if not made:
+            sql.append(f'CREATE SCHEMA "{schema}";')
+            sql += [f'CREATE TABLE "{schema}"."{t}" (LIKE public."{t}");' for t in tables]
+            sql.append(f'CREATE TABLE "{schema}".kb_sequences (name text, value bigint, '
+                       "called boolean);")
+        for table in tables + ["kb_sequences"]:
+            sql.append(f'DELETE FROM "{schema}"."{table}";')
+        sql += [f'INSERT INTO "{schema}"."{t}" SELECT * FROM public."{t}";' for t in tables]
+        sql.append(f'INSERT INTO "{schema}".kb_sequences SELECT sequencename, '
+                   "coalesce(last_value, 1), last_value IS NOT NULL FROM pg_sequences "
+                   "WHERE schemaname = 'public';")
+        self._execute("".join(sql), connection)
+        connection.commit()
+
+    def restore_demo(self, schema):
+        """The tables (just emptied for the test) and sequences as save_demo kept them."""
+        _, connection, _, tables, sequences = self._database()
+        sql = ["SET LOCAL session_replication_role = replica;"]
+        sql += [f'INSERT INTO public."{t}" OVERRIDING SYSTEM VALUE '
+                f'SELECT * FROM "{schema}"."{t}";' for t in tables]
+        sql.append("SELECT setval(format('public.%I', name), value, called) "
+                   f'FROM "{schema}".kb_sequences;')
+        self._execute("".join(sql), connection)
+        connection.commit()
 
     @contextlib.contextmanager
     def migrated(self):
         """The URL of the session's migrated database, emptied for this test."""
-        name, connection, reset = self._database()
+        name, connection, reset, _, _ = self._database()
         self._execute(reset, connection)
         connection.commit()
         try:
@@ -177,7 +211,7 @@ class PostgresTemplates:
             dbmod.close_all()
 
     def close(self):
-        for name, connection, _ in self.databases.values():
+        for name, connection, *_ in self.databases.values():
             connection.close()
             self._drop(name)
         self.databases = {}
