@@ -193,6 +193,16 @@ def settings_from_environment(instance):
     }
 
 
+def upload_limit(settings):
+    """The largest request, in bytes: room for a message's attachments or a post's photos
+    and videos, even somewhat too large ones (a file over the limit must be refused on
+    the form, text kept, not by a bare 413). deploy/nginx-kontaktbok.conf allows the same."""
+    return (max(2 * settings["ATTACHMENTS_PER_MESSAGE"] * settings["ATTACHMENT_MAX_MB"],
+                settings["POST_PHOTOS"] * max(2 * settings["ATTACHMENT_MAX_MB"],
+                                              settings["POST_VIDEO_MAX_MB"] + 10))
+            + 1) * 1024 * 1024
+
+
 def check_production(config):
     """Refuse to run real data with an unsafe setting."""
     if config["MODE"] != "production":
@@ -256,14 +266,7 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE=settings["MUNICIPALITY"].default_language,
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
-        # Room for a message's attachments or a post's photos and videos, even somewhat
-        # too large ones: a file over the limit must be refused on the form (text
-        # kept), not by a bare 413.
-        MAX_CONTENT_LENGTH=(max(2 * settings["ATTACHMENTS_PER_MESSAGE"]
-                                * settings["ATTACHMENT_MAX_MB"],
-                                settings["POST_PHOTOS"] * max(
-                                    2 * settings["ATTACHMENT_MAX_MB"],
-                                    settings["POST_VIDEO_MAX_MB"] + 10)) + 1) * 1024 * 1024,
+        MAX_CONTENT_LENGTH=upload_limit(settings),
         SESSION_IDLE=datetime.timedelta(minutes=settings["SESSION_IDLE_MINUTES"]),
         SESSION_MAX=datetime.timedelta(hours=settings["SESSION_MAX_HOURS"]),
         WITHDRAW_WINDOW=datetime.timedelta(minutes=settings["WITHDRAW_MINUTES"]),
