@@ -42,7 +42,7 @@ PAGES = [("anonymous", "/login"), ("kari", "/"), ("larer1a", "/"), ("rektor", "/
          ("rektor", "/rectifications/1"), ("personvern", "/privacy-office/"),
          ("admin", "/admin/archive/"), ("kari", "/events/"), ("kari", "/events/1"),
          ("larer1a", "/events/1"), ("kari", "/meetings/1/children/1"),
-         ("larer1a", "/meetings/1"), ("kari", "/week-plans/"),
+         ("larer1a", "/meetings/1"), ("kari", "/week-plans"),
          ("larer1a", f"/week-plans/1/{WEEK}"), ("kari", "/calendar/month"),
          # Issue 22: search, folders, the new-message form (with "write as" for staff
          # who are parents), the outbox, templates, office hours and the step-up.
