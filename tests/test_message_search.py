@@ -531,3 +531,16 @@ def test_a_word_in_very_many_messages_ranks_the_newest(app, client, login, monke
     assert count == 3 and set(found) == {f"Tråd om mygg {n}" for n in (2, 3, 4)}
     assert t("The words are in very many messages: the newest are shown. Add a word or a "
              "filter to find older ones.") in html
+
+
+def test_a_search_of_words_the_dictionaries_drop_lists_only_real_matches(app, client, login):
+    """"i" is a stop word in Norwegian, Swedish and English: PostgreSQL's dictionaries
+    make nothing of it. A search of it alone must not list every message the person may
+    read (with nothing marked); whatever it lists has the word marked (SQLite, which
+    keeps every word, finds the messages that hold it)."""
+    login("rektor")
+    subjects, count, html = results(client, "i")
+    assert html.count("<mark>") >= len(subjects)
+    login("larer1a")
+    subjects, count, html = results(client, "i")
+    assert html.count("<mark>") >= len(subjects)

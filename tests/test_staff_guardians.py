@@ -336,3 +336,56 @@ def test_her_pages_cost_a_constant_small_number_of_queries(client, login, users,
     assert before == after and after <= 6, (url, before, after)
     if "place" in url:
         assert "Hjemme 39" in text_of(client.get(url))
+
+
+def ida_s_father_writes_to_the_sfo(kids, staff=()):
+    """Ida's father (shared responsibility, Siri's daughter) writes to the SFO about
+    her, copying nobody (the copy to the other home is the writer's choice)."""
+    father = User.create(username="idafar", first_name="Iver", last_name="Fritid")
+    Guardianship.create(guardian=father, child=kids["Ida"], responsibility="shared")
+    return inbox.start_thread(Unit.get(Unit.name == "Solbakken SFO"), kids["Ida"],
+                              "Henting av Ida", "Jeg henter henne tidlig, kun jeg vet det.",
+                              father, inbox.new_form_token(), guardians=[father],
+                              staff=list(staff), as_guardian=True)
+
+
+def test_at_work_she_does_not_read_what_the_other_parent_wrote_about_ida(
+        client, login, users, kids):
+    """The SFO's staff read every SFO thread (rule 3), but not one about their own
+    child: Siri neither opens, lists nor finds the father's message, in either place;
+    a thread about another child of the SFO she still reads at work."""
+    from models import access
+    thread = ida_s_father_writes_to_the_sfo(kids)
+    siri = users["sfo"]
+    assert access.thread_or_none(siri, thread.id) is None
+    login("sfo")
+    assert client.get(f"/messages/{thread.id}").status_code == 404
+    for place in ("", "?place=mine"):
+        assert "Henting av Ida" not in text_of(client.get(f"/messages/{place}"))
+    found = client.get("/messages/search", query_string={"q": "tidlig"})
+    assert "Henting av Ida" not in text_of(found)
+    emma = inbox.start_thread(Unit.get(Unit.name == "Solbakken SFO"), kids["Emma"],
+                              "Henting av Emma", "Bestemor henter tidlig.", users["kari"],
+                              inbox.new_form_token(), guardians=[users["kari"]], staff=[],
+                              as_guardian=True)
+    assert access.thread_or_none(siri, emma.id) is not None
+
+
+def test_as_a_participant_on_the_staff_side_she_reads_it(client, login, users, kids):
+    """Named as staff in it (the father chose her), she takes part, so she reads it."""
+    from models import access
+    thread = ida_s_father_writes_to_the_sfo(kids, staff=[users["sfo"]])
+    assert access.thread_or_none(users["sfo"], thread.id) is not None
+
+
+def test_the_search_s_child_filter_offers_staff_their_own_child(client, login, users, kids):
+    """A member of staff filters the search by any child they reach, and by their own
+    wherever the child goes: Bente at the kindergarten, made Jonas's mother here."""
+    login("bhg")
+    jonas = {"q": "tur", "child": kids["Jonas"].id}
+    assert client.get("/messages/search", query_string=jonas).status_code == 404
+    Guardianship.create(guardian=users["bhg"], child=kids["Jonas"], responsibility="shared")
+    assert client.get("/messages/search", query_string=jonas).status_code == 200
+    login("larer1a")  # Ida is neither Lars's pupil nor his child
+    assert client.get("/messages/search", query_string={
+        "q": "tur", "child": kids["Ida"].id}).status_code == 404

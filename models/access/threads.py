@@ -12,8 +12,9 @@ from models.access.folders import with_filing
 from models.db import Prepared, today
 from models.messaging.tables import (ANNOUNCEMENT, CONVERSATION, GUARDIAN, STAFF, Thread,
                                      ThreadParticipant)
-from models.school.tables import (CONTACT_TEACHER, UNIT_LEADER, UNIT_WIDE_ROLES, Child, Enrolment,
-                                  Group, StaffRole, Unit, eighteenth_birthday_cutoff)
+from models.school.tables import (CONTACT_TEACHER, UNIT_LEADER, UNIT_WIDE_ROLES, CaregiverGrant,
+                                  Child, Enrolment, Group, Guardianship, StaffRole, Unit,
+                                  eighteenth_birthday_cutoff)
 
 
 def _takes_part(user, role):
@@ -46,7 +47,8 @@ def _staff_thread_condition(user, day):
     """School, SFO and kindergarten leaders and SFO/kindergarten staff read every thread
     of their unit; a contact teacher every thread of the school about the children of
     their groups (and announcements to those groups); other staff only the threads they
-    take part in, about children they are attached to."""
+    take part in, about children they are attached to. None of them, by their role, a
+    thread about their own family's child."""
     wide_units = StaffRole.select(StaffRole.unit).where(
         (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
     contact = StaffRole.alias("contact")
@@ -59,8 +61,17 @@ def _staff_thread_condition(user, day):
         .where((Enrolment.child == Thread.child) & Enrolment.active(day)
                & Enrolment.group.in_(contact_groups) & (contact_group.unit == Thread.unit)))
     attached = _enrolled_in(day, staff_group_ids(user))
-    return (Thread.unit.in_(wide_units)
-            | about_their_pupil
+    # Never by their role about their own child or a child they are close to (with or
+    # without parental responsibility, or as a caregiver): a member of staff who is
+    # also a parent does not read, at work, what the other parent wrote to the unit
+    # without copying them (their choice), nor handle their own child's matters
+    # (forvaltningsloven § 6). They read those threads as the child's family (rules 1
+    # and 2), or when they take part in them as staff.
+    family = (Guardianship.select(Guardianship.child).where(Guardianship.guardian == user)
+              | CaregiverGrant.select(CaregiverGrant.child)
+              .where(CaregiverGrant.caregiver == user))
+    return (((Thread.unit.in_(wide_units) | about_their_pupil)
+             & (Thread.child.is_null() | Thread.child.not_in(family)))
             | (Thread.child.is_null() & Thread.group.in_(contact_groups))
             | (_takes_part(user, STAFF)
                & ((Thread.child.is_null(False) & attached)

@@ -90,8 +90,10 @@ def _matching(postgres, words, scope=None, unit=None):
         words_match = SQL(f'"message_search"."document" @@ {_PG_WORDS}', [words] * 3)
         return (_tsv, _tsv.message_id,
                 ((_tsv.unit_id == unit) & words_match) if unit is not None else
-                SQL(f'"message_search"."document" @@ ({_PG_WORDS} && %s::tsquery)',
-                    [words] * 3 + [scope]),
+                # A search of stop words alone ("i") has no lexemes: `&&` would leave
+                # the scope alone, every message there. numnode() = 0: nothing.
+                SQL(f'"message_search"."document" @@ ({_PG_WORDS} && %s::tsquery) '
+                    f'AND numnode({_PG_WORDS}) > 0', [words] * 3 + [scope] + [words] * 3),
                 SQL(f'ts_rank("message_search"."document", {_PG_WORDS})', [words] * 3))
     # Not bm25: its word frequencies come from the whole index, threads the searcher may
     # not read included, so their content would shape the order. The score is the
@@ -282,12 +284,14 @@ def _children_query(condition):
 
 
 # access.staff_condition's rule (a member of one of the user's groups today), from the
-# groups' enrolments: not every child of the municipality asked about each group.
+# groups' enrolments: not every child of the municipality asked about each group; and a
+# member of staff who is also a parent, their own children (wherever they go).
 _staff_children = Prepared(
-    lambda user, day: _children_query(Child.id.in_(
+    lambda user, day, adult_cutoff: _children_query(Child.id.in_(
         Enrolment.select(Enrolment.child).where(
-            Enrolment.active(day) & Enrolment.group.in_(access.staff_group_ids(user))))),
-    user=int, day=datetime.date)
+            Enrolment.active(day) & Enrolment.group.in_(access.staff_group_ids(user))))
+        | guardian_condition(user, day, adult_cutoff)),
+    user=int, day=datetime.date, adult_cutoff=datetime.date)
 _own_children = Prepared(
     lambda user, day, adult_cutoff: _children_query(
         guardian_condition(user, day, adult_cutoff)),
@@ -296,10 +300,12 @@ _own_children = Prepared(
 
 def children(user, staff, day=None):
     """The children the search can be narrowed to, by first name: those a member of
-    staff reaches, or a guardian's own (the rule of access.children_to_write_about)."""
+    staff reaches and their own, or a guardian's own (the rule of
+    access.children_to_write_about)."""
     day = day or today()
-    rows = (_staff_children(user=user.id, day=day) if staff else
-            _own_children(user=user.id, day=day, adult_cutoff=eighteenth_birthday_cutoff(day)))
+    cutoff = eighteenth_birthday_cutoff(day)
+    rows = (_staff_children if staff else _own_children)(user=user.id, day=day,
+                                                          adult_cutoff=cutoff)
     return [ChildChoice(*row) for row in rows]
 
 
