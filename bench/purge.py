@@ -67,7 +67,7 @@ class Dialect:
 
 
 def sql(query, params=()):
-    if dbmod.database.param == "%s":  # psycopg2 reads % as a placeholder
+    if dbmod.database.param == "%s":  # psycopg reads % as a placeholder
         query = query.replace(" % ", " %% ")
     return dbmod.database.execute_sql(query, params)
 

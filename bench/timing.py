@@ -38,6 +38,7 @@ def database_url(url, tmp, keep=False):
     admin = dbmod.open_database(url)
     admin.execute_sql(f'CREATE SCHEMA "{schema}"')
     admin.close()
+    admin.close_all()  # psycopg 3 warns of a pooled connection left open
     try:
         yield f"{url}?schema={schema}"
     finally:
@@ -48,3 +49,4 @@ def database_url(url, tmp, keep=False):
             admin = dbmod.open_database(url)
             admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
             admin.close()
+            admin.close_all()  # psycopg 3 warns of a pooled connection left open

@@ -100,10 +100,9 @@ class PostgresTemplates:
     a test left open (a thread of its own) are ended first, so nothing holds a lock."""
 
     def __init__(self, url):
-        import psycopg2
+        import psycopg
         self.server = urlparse(url)
-        self.admin = psycopg2.connect(url)
-        self.admin.autocommit = True
+        self.admin = psycopg.connect(url, autocommit=True)
         # migrations key -> (database name, its connection, reset SQL, tables, sequences)
         self.databases = {}
         self._drop_stale()
@@ -138,7 +137,7 @@ class PostgresTemplates:
         key = migrations_key()
         found = self.databases.get(key)
         if found is None:
-            import psycopg2
+            import psycopg
             name = self._name("db")
             self._execute(f'CREATE DATABASE "{name}"')
             try:
@@ -146,7 +145,7 @@ class PostgresTemplates:
             except BaseException:
                 self._drop(name)
                 raise
-            connection = psycopg2.connect(urlunparse(self.server._replace(path=f"/{name}")))
+            connection = psycopg.connect(urlunparse(self.server._replace(path=f"/{name}")))
             tables = [t for (t,) in self._execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'schema_migration' ORDER BY tablename", connection)]

@@ -40,6 +40,7 @@ def empty_database(directory):
     admin = dbmod.open_database(TEST_DATABASE_URL)
     admin.execute_sql(f'CREATE SCHEMA "{schema}"')
     admin.close()
+    admin.close_all()  # psycopg 3 warns of a pooled connection left open
     try:
         yield f"{TEST_DATABASE_URL}?schema={schema}"
     finally:
@@ -47,3 +48,4 @@ def empty_database(directory):
         admin = dbmod.open_database(TEST_DATABASE_URL)
         admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+        admin.close_all()  # psycopg 3 warns of a pooled connection left open

@@ -39,8 +39,10 @@ def second_database(database_url, app):
     db = open_database(f"{base}?schema={other}")
     yield db
     db.close()
+    db.close_all()  # psycopg 3 warns of a pooled connection left open
     admin.execute_sql(f'DROP SCHEMA "{other}" CASCADE')
     admin.close()
+    admin.close_all()  # psycopg 3 warns of a pooled connection left open
 
 
 def test_migrated_schema_equals_the_models(app, second_database):

@@ -224,7 +224,7 @@ def _prepared(postgres, staff, stepped_up, filters, by_unit):
         def build(**params):
             return _search_query(postgres, staff, stepped_up, shape, **params)
         build.__name__ = "_search_query"
-        _variants[key] = Prepared(build, **_PARAMS, **extra)
+        _variants[key] = Prepared(build, plan_each_time=True, **_PARAMS, **extra)
     return _variants[key]
 
 
