@@ -34,6 +34,7 @@ from views import (absence, account, admin, attendance, auth, brand, calendar, c
                    class_list, code_login, consent_setup, consents, deliveries, eid, errors, home,
                    letters, messages, notifications, organisation, posts, push)
 from views import archive as archive_views
+from views import compression
 from views import announce as announce_views
 from views import message_templates as message_templates_views
 from views import attendance_notice, attendance_settings, devices, devices_tablet
@@ -312,6 +313,8 @@ def create_app(config=None):
     app.extensions["sms_gateway"] = sms_model.from_settings(settings["MUNICIPALITY"].sms)
     queue_model.init_app(app)
     data_export_tasks.init_app(app)
+    # Registered first, so it runs last: it compresses the answer every other hook made.
+    app.after_request(compression.after_request)
     app.after_request(queue_model.after_request)
 
     for blueprint in (auth.bp, home.bp, account.bp, admin.bp, brand.bp, messages.bp,
