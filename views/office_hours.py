@@ -170,7 +170,7 @@ def own():
             flash(_l("Your office hours are saved."), "success")
             return redirect(url_for("office_hours.own"), 303)
     week = office_hours.own_week(user)
-    units = office_hours.units_weeks(access.units(user)) if not week else []
+    units = office_hours.units_weeks(user) if not week else []
     return render("office_hours/own.html", status=400 if errors else 200,
                   rows=rows_of(week), has_own=bool(week),
                   units=[(name, rows_of(unit_week), bool(unit_week))

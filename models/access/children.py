@@ -119,25 +119,25 @@ def staff_children(user, day=None):
     return Child.select().where(staff_condition(user, day))
 
 
-def groups(user, day=None):
+def groups(user, day=None, adult_cutoff=None):
     """Groups the user reaches: as staff, or as guardian of a child enrolled in it."""
     day = day or today()
+    cutoff = adult_cutoff or eighteenth_birthday_cutoff(day)
     guardian_groups = (Enrolment.select(Enrolment.group)
                        .where(Enrolment.active(day)
-                              & Enrolment.child.in_(guarded_children(user, day)
-                                                    .select(Child.id))))
+                              & Enrolment.child.in_(guarded_child_ids(user, day, cutoff))))
     return Group.select().where(Group.id.in_(staff_group_ids(user))
                                 | Group.id.in_(guardian_groups))
 
 
-def units(user, day=None):
+def units(user, day=None, adult_cutoff=None):
     """Units of the groups the user reaches, and units a unit-wide role covers (a unit
     leader of a unit without groups yet still reaches it)."""
     day = day or today()
     wide_units = StaffRole.select(StaffRole.unit).where(
         (StaffRole.user == user) & StaffRole.role.in_(UNIT_WIDE_ROLES))
-    return Unit.select().where(Unit.id.in_(wide_units)
-                               | Unit.id.in_(groups(user, day).select(Group.unit)))
+    reached = groups(user, day, adult_cutoff).select(Group.unit)
+    return Unit.select().where(Unit.id.in_(wide_units) | Unit.id.in_(reached))
 
 
 _staff_groups = Prepared(

@@ -14,13 +14,15 @@
   child is named only to staff with access to that child); other children count in the
   totals. The administrator and the data-protection officer see no event (404).
 """
+import datetime
+
 import peewee
 from peewee import JOIN, fn
 
 from models.access.children import (enrolled, guarded_child_ids, responsible_child_ids,
-                                    rule_params, staff_group_ids)
+                                    staff_group_ids)
 from models.access.roles import NOT_STAFF
-from models.db import today
+from models.db import Prepared, today
 from models.events.tables import Event, EventAudience, EventReply, EventText
 from models.school.tables import (UNIT_LEADER, Child, Enrolment, Group, StaffRole, Unit,
                                   eighteenth_birthday_cutoff)
@@ -81,11 +83,7 @@ def family_rows(user, day=None):
     """(Event, Child) pairs of the user's invited children: a query to narrow and order.
     Each row carries `child_id` and `child_first_name`."""
     day = day or today()
-    cutoff = eighteenth_birthday_cutoff(day)
-    return (Event.select(Event, Child.id.alias("child_id"),
-                         Child.first_name.alias("child_first_name"))
-            .join(Child, on=invited(day))
-            .where(Child.id.in_(family_child_ids(user, day, cutoff))))
+    return _family_rows(user, day, eighteenth_birthday_cutoff(day))
 
 
 def staff_events(user):
@@ -119,6 +117,33 @@ def _one_id(event_id):
     return event_id
 
 
+def _event_view_query(user, event, language, day, cutoff):
+    family = fn.EXISTS(Child.select(Child.id).where(
+        invited(day) & Child.id.in_(family_child_ids(user, day, cutoff))))
+    staff = Event.unit.in_(staff_unit_ids(user))
+    role = peewee.Case(None, [(staff & keeper_condition(user, day), KEEPER),
+                              (staff, STAFF), (family, FAMILY)], "")
+    translation, on = joined("event", Event.id, language)
+    return (Event.select(Event, role.alias("viewer_role"),
+                         EventText.title.alias("text_title"),
+                         EventText.body.alias("text_body"),
+                         EventText.bring.alias("text_bring"),
+                         *(column.alias(name)
+                           for column, name in zip(columns(translation), _TRANSLATION)))
+            .join(EventText, JOIN.LEFT_OUTER,
+                  on=((EventText.event == Event.id) & (EventText.language == language)))
+            .join_from(Event, translation, JOIN.LEFT_OUTER, on=on)
+            .where((Event.id == event) & (staff | family))
+            .limit(1).objects())
+
+
+_TRANSLATION = ("tr_state", "tr_hash", "tr_text", "tr_source", "tr_updated")
+# The rule is a large expression: its SQL is built once, not on every page (it cost
+# 30 ms a request; models/db.py, Prepared).
+_RULE_KINDS = {"user": int, "event": int, "day": datetime.date, "cutoff": datetime.date}
+_event_view = Prepared(_event_view_query, language=str, **_RULE_KINDS)
+
+
 def event_view(user, event_id, language, day=None):
     """(event, role) for the user — KEEPER, STAFF or FAMILY — or (None, None). The
     event carries `text_title`, `text_body`, `text_bring` in `language` when written
@@ -128,48 +153,39 @@ def event_view(user, event_id, language, day=None):
     if event_id is None:
         return None, None
     day = day or today()
-    params = rule_params(user, day)
-    family = fn.EXISTS(Child.select(Child.id).where(
-        invited(day) & Child.id.in_(family_child_ids(user, day, params["adult_cutoff"]))))
-    staff = Event.unit.in_(staff_unit_ids(user))
-    role = peewee.Case(None, [(staff & keeper_condition(user, day), KEEPER),
-                              (staff, STAFF), (family, FAMILY)], "")
-    translation, on = joined("event", Event.id, language)
-    names = ("tr_state", "tr_hash", "tr_text", "tr_source", "tr_updated")
-    row = (Event.select(Event, role.alias("viewer_role"),
-                        EventText.title.alias("text_title"),
-                        EventText.body.alias("text_body"),
-                        EventText.bring.alias("text_bring"),
-                        *(column.alias(name)
-                          for column, name in zip(columns(translation), names)))
-           .join(EventText, JOIN.LEFT_OUTER,
-                 on=((EventText.event == Event.id) & (EventText.language == language)))
-           .join_from(Event, translation, JOIN.LEFT_OUTER, on=on)
-           .where((Event.id == event_id) & (staff | family))
-           .objects().first())
+    rows = _event_view(user=user.id, event=event_id, language=language, day=day,
+                       cutoff=eighteenth_birthday_cutoff(day))
+    row = rows[0] if rows else None
     if row is None or not row.viewer_role:
         return None, None
     row.translation = None if row.text_title else cached(
-        [getattr(row, name) for name in names],
+        [getattr(row, name) for name in _TRANSLATION],
         {"title": row.title, "body": row.body, "bring": row.bring})
     return row, row.viewer_role
+
+
+def _family_children_query(user, event, day, cutoff):
+    answers = Child.id.in_(replier_child_ids(user, day, cutoff))
+    return (Child.select(Child.id, Child.first_name, Child.last_name,
+                         answers.alias("may_answer"), EventReply.id.alias("reply_id"),
+                         EventReply.answer, EventReply.children, EventReply.adults,
+                         EventReply.answered_at)
+            .join(EventReply, JOIN.LEFT_OUTER,
+                  on=((EventReply.child == Child.id) & (EventReply.event == event)))
+            .join_from(Child, Event, on=(Event.id == event))
+            .where(invited(day) & Child.id.in_(family_child_ids(user, day, cutoff)))
+            .order_by(Child.first_name, Child.id).objects())
+
+
+_family_children = Prepared(_family_children_query, **_RULE_KINDS)
 
 
 def family_children(user, event, day=None):
     """The user's own invited children with their replies: [(child, reply or None,
     may answer)], by first name. One query."""
     day = day or today()
-    cutoff = eighteenth_birthday_cutoff(day)
-    answers = Child.id.in_(replier_child_ids(user, day, cutoff))
-    rows = (Child.select(Child.id, Child.first_name, Child.last_name,
-                         answers.alias("may_answer"), EventReply.id.alias("reply_id"),
-                         EventReply.answer, EventReply.children, EventReply.adults,
-                         EventReply.answered_at)
-            .join(EventReply, JOIN.LEFT_OUTER,
-                  on=((EventReply.child == Child.id) & (EventReply.event == event.id)))
-            .join_from(Child, Event, on=(Event.id == event.id))
-            .where(invited(day) & Child.id.in_(family_child_ids(user, day, cutoff)))
-            .order_by(Child.first_name, Child.id).objects())
+    rows = _family_children(user=user.id, event=event.id, day=day,
+                            cutoff=eighteenth_birthday_cutoff(day))
     found = []
     for row in rows:
         reply = None
@@ -244,22 +260,41 @@ def _titled(query, language):
             .select_extend(text.title.alias("text_title")))
 
 
-def upcoming_for_staff(user, day, language, limit=200):
+LIST_LIMIT = 200
+_upcoming_for_staff = Prepared(
+    lambda user, day, language: _titled(
+        Event.select(Event, Unit.name.alias("unit_name"))
+        .join(Unit, on=(Event.unit == Unit.id))
+        .where(Event.unit.in_(staff_unit_ids(user)) & (Event.last_day >= day)), language)
+    .order_by(Event.starts_at, Event.id).limit(LIST_LIMIT).objects(),
+    user=int, day=datetime.date, language=str)
+
+
+def upcoming_for_staff(user, day, language):
     """The events of the user's units that have not ended before `day`, with the unit's
-    name, soonest first. One query."""
-    query = (Event.select(Event, Unit.name.alias("unit_name"))
-             .join(Unit, on=(Event.unit == Unit.id))
-             .where(Event.unit.in_(staff_unit_ids(user)) & (Event.last_day >= day)))
-    return list(_titled(query, language).order_by(Event.starts_at, Event.id).limit(limit)
-                .objects())
+    name, soonest first (at most LIST_LIMIT). One query."""
+    return _upcoming_for_staff(user=user.id, day=day, language=language)
 
 
-def upcoming_for_family(user, day, language, limit=200):
+def _family_rows(user, day, cutoff):
+    return (Event.select(Event, Child.id.alias("child_id"),
+                         Child.first_name.alias("child_first_name"))
+            .join(Child, on=invited(day))
+            .where(Child.id.in_(family_child_ids(user, day, cutoff))))
+
+
+_upcoming_for_family = Prepared(
+    lambda user, day, cutoff, language: _titled(
+        _family_rows(user, day, cutoff).where(Event.last_day >= day), language)
+    .order_by(Event.starts_at, Event.id, Child.first_name).limit(LIST_LIMIT).objects(),
+    user=int, day=datetime.date, cutoff=datetime.date, language=str)
+
+
+def upcoming_for_family(user, day, language):
     """The events the user's children are invited to that have not ended before `day`:
-    [(event, [child first names])], soonest first. One query."""
-    query = family_rows(user, day).where(Event.last_day >= day)
-    rows = (_titled(query, language)
-            .order_by(Event.starts_at, Event.id, Child.first_name).limit(limit).objects())
+    [(event, [child first names])], soonest first (at most LIST_LIMIT rows). One query."""
+    rows = _upcoming_for_family(user=user.id, day=day, language=language,
+                                cutoff=eighteenth_birthday_cutoff(day))
     found = {}
     for row in rows:
         found.setdefault(row.id, (row, []))[1].append(row.child_first_name)

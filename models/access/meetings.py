@@ -119,16 +119,22 @@ def guardian_round_children(user, day=None):
     return [(entry, entry.booking_role) for entry in query]
 
 
-def guarded_ids(user, day=None):
+def _rule_params(user, day, adult_cutoff):
+    if adult_cutoff is None:
+        return rule_params(user, day)
+    return {"user": getattr(user, "id", user), "day": day, "adult_cutoff": adult_cutoff}
+
+
+def guarded_ids(user, day=None, adult_cutoff=None):
     """Ids of the children the user sees as a guardian or caregiver, as a subquery."""
-    params = rule_params(user, day)
+    params = _rule_params(user, day, adult_cutoff)
     return Child.select(Child.id).where(
         guardian_condition(params["user"], params["day"], params["adult_cutoff"]))
 
 
-def booking_ids(user, day=None):
+def booking_ids(user, day=None, adult_cutoff=None):
     """Ids of the children the user books for (parental responsibility), a subquery."""
-    params = rule_params(user, day)
+    params = _rule_params(user, day, adult_cutoff)
     return Child.select(Child.id).where(
         guardian_condition(params["user"], params["day"], params["adult_cutoff"])
         & Child.id.in_(responsible_child_ids(user)))

@@ -28,13 +28,15 @@ def _columns(text, child_id, owed):
             Event.id.alias("link_id")]
 
 
-def guardian_items(user, first, last, language):
+def guardian_items(user, first, last, language, day=None, cutoff=None, now=None, **_):
     """One row per (invited event, own child) touching first..last: cancelled ones
-    too; `owed` while a reply is wanted from this user for the child and still open."""
-    day = today()
-    cutoff = eighteenth_birthday_cutoff(day)
+    too; `owed` while a reply is wanted from this user for the child and still open.
+    `day`, `cutoff` and `now`: today, its adult cutoff and the moment (by default read
+    from the clock; models/calendar/agenda.py passes them to prepare the query)."""
+    day = day or today()
+    cutoff = cutoff or eighteenth_birthday_cutoff(day)
     text = EventText.alias("agenda_text")
-    now = utcnow()
+    now = now or utcnow()
     answered = fn.EXISTS(EventReply.select(EventReply.id).where(
         (EventReply.event == Event.id) & (EventReply.child == Child.id)))
     closes = fn.COALESCE(Event.reply_deadline, Event.starts_at)
@@ -49,7 +51,7 @@ def guardian_items(user, first, last, language):
                    & (Event.first_day <= last) & (Event.last_day >= first)))
 
 
-def staff_items(user, first, last, language):
+def staff_items(user, first, last, language, **_):
     """The events of the units where the user is staff touching first..last, once each
     (child_id 0)."""
     text = EventText.alias("agenda_text")

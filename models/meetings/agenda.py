@@ -37,43 +37,53 @@ def _slot_columns(child_id, title):
             MeetingRound.id.alias("link_id")]
 
 
-def _local_day(moment, first):
+def sqlite_offset(first):
+    """SQLite's modifier for the municipality's UTC offset on `first` ("+60 minutes")."""
+    offset = datetime.datetime.combine(first, datetime.time(12)).replace(
+        tzinfo=municipality_zone()).utcoffset()
+    return f"{int(offset.total_seconds() // 60):+d} minutes"
+
+
+def _local_day(moment, first, offset=None):
     """The local calendar day of a stored (UTC) moment, in SQL. PostgreSQL converts with
-    the zone itself; SQLite, which has no zones, with the offset in force on `first`."""
-    zone = municipality_zone()
+    the zone itself; SQLite, which has no zones, with the offset in force on `first`
+    (`offset`: sqlite_offset(first), when the caller prepares the query)."""
     if isinstance(database.obj, SqliteDatabase):
-        offset = datetime.datetime.combine(first, datetime.time(12)).replace(
-            tzinfo=zone).utcoffset()
-        return fn.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
-    return Cast(fn.timezone(zone.key, fn.timezone("UTC", moment)), "date")
+        return fn.date(moment, offset or sqlite_offset(first))
+    return Cast(fn.timezone(municipality_zone().key, fn.timezone("UTC", moment)), "date")
 
 
-def guardian_items(user, first, last, language):
+def guardian_items(user, first, last, language, day=None, cutoff=None, now=None,
+                   offset=None):
+    """The family's booked times and the rounds still to book (see the module's text).
+    `day`, `cutoff`, `now`: as for models/events/agenda.py; `offset`: _local_day's."""
+    household = getattr(user, "id", user)
     booked = (MeetingBooking.select(*_slot_columns(MeetingBooking.child, MeetingRound.title))
               .join(MeetingSlot).switch(MeetingBooking).join(MeetingRound)
-              .where(MeetingBooking.child.in_(guarded_ids(user))
-                     & MeetingBooking.household.in_([0, user.id])
+              .where(MeetingBooking.child.in_(guarded_ids(user, day, cutoff))
+                     & MeetingBooking.household.in_([0, household])
                      & (MeetingSlot.first_day >= first) & (MeetingSlot.first_day <= last)))
-    day = _local_day(MeetingRound.deadline, first)
+    local = _local_day(MeetingRound.deadline, first, offset)
     has_booking = fn.EXISTS(MeetingBooking.select(MeetingBooking.id).where(
         (MeetingBooking.round == MeetingRound.id)
         & (MeetingBooking.child == MeetingRoundChild.child)
-        & MeetingBooking.household.in_([0, user.id])))
+        & MeetingBooking.household.in_([0, household])))
     owed = (MeetingRoundChild.select(
         _text(KIND).alias("kind"), MeetingRound.id.alias("item_id"),
         MeetingRoundChild.child.alias("child_id"), MeetingRound.title.alias("title"),
         MeetingRound.deadline.alias("starts_at"), MeetingRound.deadline.alias("ends_at"),
-        day.alias("first_day"), day.alias("last_day"), _flag(False).alias("all_day"),
+        local.alias("first_day"), local.alias("last_day"), _flag(False).alias("all_day"),
         _text("").alias("place"), _flag(False).alias("cancelled"),
         _flag(True).alias("owed"), MeetingRound.id.alias("link_id"))
         .join(MeetingRound)
-        .where(MeetingRoundChild.child.in_(booking_ids(user))
-               & MeetingRound.cancelled_at.is_null() & (MeetingRound.deadline > utcnow())
-               & ~has_booking & (day >= first) & (day <= last)))
+        .where(MeetingRoundChild.child.in_(booking_ids(user, day, cutoff))
+               & MeetingRound.cancelled_at.is_null()
+               & (MeetingRound.deadline > (now or utcnow()))
+               & ~has_booking & (local >= first) & (local <= last)))
     return booked.union_all(owed)
 
 
-def staff_items(user, first, last, language):
+def staff_items(user, first, last, language, **_):
     """Booked times in rounds the user manages (child_id 0, never a child's name)."""
     return (MeetingBooking.select(*_slot_columns(Cast(Value(0), "integer"),
                                                  MeetingRound.title))

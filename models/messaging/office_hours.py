@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import peewee
 from peewee import JOIN, SQL
 
+from models import access
 from models.calendar.tables import DayOff
-from models.db import BaseModel, database, utcnow
+from models.db import BaseModel, Prepared, database, today, utcnow
 from models.notifications.timing import municipality_zone
-from models.school.tables import Unit, User
+from models.school.tables import Unit, User, eighteenth_birthday_cutoff
 
 DAY_MINUTES = 24 * 60
 WEEKDAYS = tuple(range(7))  # Monday first, as datetime.weekday() counts
@@ -71,15 +72,26 @@ def unit_week(unit):
                    .where(UnitOfficeHours.unit == unit.id).tuples())
 
 
-def units_weeks(units):
-    """[(unit id, name, week)] for the units (a query of Unit), by name, in one query;
-    a unit without hours has an empty week."""
-    found = {}
-    for unit_id, name, weekday, opens, closes in (
-            units.select(Unit.id, Unit.name, UnitOfficeHours.weekday, UnitOfficeHours.opens,
-                         UnitOfficeHours.closes)
+def _units_weeks_query(user, day, cutoff):
+    return (access.units(user, day, cutoff)
+            .select(Unit.id, Unit.name, UnitOfficeHours.weekday, UnitOfficeHours.opens,
+                    UnitOfficeHours.closes)
             .join(UnitOfficeHours, JOIN.LEFT_OUTER, on=(UnitOfficeHours.unit == Unit.id))
-            .order_by(Unit.name, Unit.id).tuples()):
+            .order_by(Unit.name, Unit.id).tuples())
+
+
+# The units' rule is a large expression: its SQL is built once (models/db.py, Prepared).
+_units_weeks = Prepared(_units_weeks_query, user=int, day=datetime.date,
+                        cutoff=datetime.date)
+
+
+def units_weeks(user):
+    """[(unit id, name, week)] for the units where the member of staff works, by name, in
+    one query; a unit without hours has an empty week."""
+    found = {}
+    day = today()
+    for unit_id, name, weekday, opens, closes in _units_weeks(
+            user=user.id, day=day, cutoff=eighteenth_birthday_cutoff(day)):
         week = found.setdefault(unit_id, (name, {}))[1]
         if weekday is not None:
             week[weekday] = (opens, closes)

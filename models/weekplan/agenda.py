@@ -41,22 +41,24 @@ def _columns(child_id):
             WeekPlan.group.alias("link_id")]
 
 
-def guardian_items(user, first, last, language):
+def guardian_items(user, first, last, language, day=None, cutoff=None, now=None, **_):
     """Homework due from `first` to `last` (local days) for the children the user sees
     as a guardian or caregiver (rule 1), or for the pupil themselves: one row per entry
-    and child, published plans only. Not executed."""
-    day = today()
+    and child, published plans only. Not executed. `day`, `cutoff`, `now`: as for
+    models/events/agenda.py."""
+    day = day or today()
+    cutoff = cutoff or eighteenth_birthday_cutoff(day)
     return (WeekPlanEntry.select(*_columns(Enrolment.child))
             .join(WeekPlan, on=(WeekPlanEntry.plan == WeekPlan.id))
             .join(Enrolment, on=((Enrolment.group == WeekPlan.group) & Enrolment.active(day)))
-            .where(Enrolment.child.in_(family_child_ids(user, day,
-                                                        eighteenth_birthday_cutoff(day)))
-                   & WeekPlan.publish_at.is_null(False) & (WeekPlan.publish_at <= utcnow())
+            .where(Enrolment.child.in_(family_child_ids(user, day, cutoff))
+                   & WeekPlan.publish_at.is_null(False)
+                   & (WeekPlan.publish_at <= (now or utcnow()))
                    & (WeekPlanEntry.homework != "") & WeekPlanEntry.day.is_null(False)
                    & (WeekPlanEntry.day >= first) & (WeekPlanEntry.day <= last)))
 
 
-def staff_items(user, first, last, language):
+def staff_items(user, first, last, language, **_):
     """Staff get no homework rows (their plans are on the plan pages): a query of the
     right columns that selects nothing. Not executed."""
     return (WeekPlanEntry.select(*_columns(Cast(Value(0), "integer")))
