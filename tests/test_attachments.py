@@ -167,4 +167,64 @@ def test_the_thread_shows_photos_with_their_size_set(app, client, login):
     login("kari")
     thread, _ = send(client, [("bilde.jpg", photo())])
     html = client.get(f"/messages/{thread.id}").get_data(as_text=True)
-    assert 'width="640" height="480" loading="lazy"' in html
+    # the page's first photo is its largest paint: fetched at once, never lazily
+    assert 'width="640" height="480" fetchpriority="high"' in html
+
+
+def test_a_photo_is_shown_through_phone_sized_copies_made_once_and_deleted_with_it(
+        app, client, login):
+    """Issue 23: a phone fetches a 480 or 960 pixel WebP copy, not the 2,560 pixel
+    photo; the copies are made on first request, served under the thread's rule, and
+    go when the photo goes."""
+    from models.messaging import renditions
+    login("kari")
+    big = io.BytesIO()
+    Image.new("RGB", (2000, 1500), (200, 30, 30)).save(big, "JPEG")
+    thread, _ = send(client, [("stor.jpg", big.getvalue()), ("liten.jpg", photo())])
+    first, second = Attachment.select().order_by(Attachment.id)
+    page = client.get(f"/messages/{thread.id}").get_data(as_text=True)
+    href = f"/messages/{thread.id}/files/{first.id}"
+    assert f'srcset="{href}/w480 480w, {href}/w960 960w"' in page
+    first_img = page[page.index(f'<img src="{href}"'):].split(">", 1)[0]
+    assert 'fetchpriority="high"' in first_img and "lazy" not in first_img
+    later = page[page.index(f'<img src="/messages/{thread.id}/files/{second.id}"'):]
+    assert 'loading="lazy"' in later.split(">", 1)[0]  # only the first is eager
+
+    directory = Path(app.config["ATTACHMENT_DIR"])
+    for width, height in ((480, 360), (960, 720)):
+        response = client.get(f"{href}/w{width}")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "image/webp"
+        with Image.open(io.BytesIO(response.get_data())) as copy:
+            assert copy.format == "WEBP" and copy.size == (width, height)
+        response.close()
+        assert (directory / renditions.name_of(first.stored_name, width)).exists()
+    assert client.get(f"{href}/w1234").status_code == 404
+    login("ola")  # not in the thread: its copies are as closed as the photo
+    assert client.get(f"{href}/w480").status_code == 404
+    login("kari")
+    client.post(f"/messages/{thread.id}/withdraw/{first.message_id}")
+    assert client.get(f"{href}/w480").status_code == 404
+
+
+def test_a_copy_is_never_larger_than_the_photo(app, client, login):
+    login("kari")
+    thread, _ = send(client, [("liten.png", photo("PNG"))])
+    image = Attachment.get()
+    response = client.get(f"/messages/{thread.id}/files/{image.id}/w960")
+    with Image.open(io.BytesIO(response.get_data())) as copy:
+        assert copy.size == (image.width, image.height)
+    response.close()
+
+
+def test_removing_a_stored_photo_removes_its_copies(app, client, login):
+    from models.messaging import attachments, renditions
+    login("kari")
+    thread, _ = send(client, [("bilde.jpg", photo())])
+    image = Attachment.get()
+    client.get(f"/messages/{thread.id}/files/{image.id}/w480").close()
+    directory = Path(app.config["ATTACHMENT_DIR"])
+    copy = directory / renditions.name_of(image.stored_name, 480)
+    assert copy.exists()
+    attachments.remove(directory, [image.stored_name])
+    assert not copy.exists() and not (directory / image.stored_name).exists()

@@ -38,6 +38,7 @@ ROUTES = Matrix({
     ("GET", "/messages/{dentist}"): only(readers(DENTIST)),
     ("GET", "/messages/{dentist}/after/0"): only(readers(DENTIST)),
     ("GET", "/messages/{dentist}/files/{file}"): only(readers(DENTIST)),
+    ("GET", "/messages/{dentist}/files/{file}/w480"): only(readers(DENTIST)),
     ("GET", "/messages/{meeting}/notified"): only({"larer1a", "rektor"}),
     ("POST", "/messages/{dentist}"): expect(only(readers(DENTIST), 303),
                                             data={"body": "Hei", "token": "matrix"}),

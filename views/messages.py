@@ -14,7 +14,7 @@ from models.db import today, utcnow
 from models.access.staff_parents import staff_and_family
 from models.messaging import attachments, inbox, letters, read_status, thread_page
 from models.messaging import sensitive_threads
-from models.messaging import copies, folders
+from models.messaging import copies, folders, renditions
 from models.messaging.tables import ANNOUNCEMENT, GUARDIAN, STAFF
 
 from views import announce as announce_views
@@ -169,6 +169,24 @@ def attachment(thread_id, attachment_id):
     response = send_file(path, mimetype=stored.mimetype, download_name=stored.filename,
                          as_attachment=stored.mimetype == attachments.PDF, max_age=0,
                          conditional=False, etag=False)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:thread_id>/files/<int:attachment_id>/w<int:width>")
+@login_required
+def rendition(thread_id, attachment_id, width):
+    """A phone-sized copy of a message's photo (models/messaging/renditions.py), under
+    the very rule of its thread."""
+    found = _thread_or_404(thread_id)
+    stored = thread_page.attachment_in(found, attachment_id)
+    if (stored is None or width not in renditions.WIDTHS
+            or not stored.mimetype.startswith("image/")):
+        abort(404)
+    path = renditions.path(current_app.config["ATTACHMENT_DIR"], stored.stored_name, width)
+    response = send_file(path, mimetype="image/webp", max_age=0, conditional=False,
+                         etag=False)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -27,6 +27,7 @@ from pypdf import generic as pdf
 from PIL import Image, ImageOps
 
 from models.db import clock
+from models.messaging import renditions
 
 pillow_heif.register_heif_opener()
 # Pillow's own ceiling, above any sensible IMAGE_MAX_PIXELS: it warns past this and
@@ -257,11 +258,13 @@ def store(directory, prepared):
 
 
 def remove(directory, names):
+    """Delete the stored files, and any phone-sized copies of them (renditions.py)."""
     for name in names:
-        try:
-            os.unlink(Path(directory) / name)
-        except FileNotFoundError:
-            pass
+        for each in (name, *renditions.names_of(name)):
+            try:
+                os.unlink(Path(directory) / each)
+            except FileNotFoundError:
+                pass
 
 
 # Files kept while their form comes back to be confirmed or corrected ------------------
