@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 import os
+import re
 import zipfile
 
 import av
@@ -489,3 +490,16 @@ def test_individual_documentation_is_edited_for_its_child_only(client, login, ki
         skis, **{f"tag_{media.id}": [str(kids["Noah"].id), str(kids["Emma"].id)]}))
     assert response.status_code == 400
     assert t("Individual documentation shows only this child.") in text_of(response)
+
+
+def test_the_feeds_first_photo_is_fetched_at_once_and_the_rest_lazily(client, login):
+    """Issue 23: the first photo is the page's largest paint on a phone; a lazy one
+    waits for layout. A later page fetched by htmx lands below the fold: all lazy."""
+    login("kari")
+    page = client.get("/posts/").get_data(as_text=True)
+    photos = re.findall(r'<img src="[^"]+/thumb"[^>]*>', page)
+    assert len(photos) >= 2
+    assert 'fetchpriority="high"' in photos[0] and "lazy" not in photos[0]
+    assert all('loading="lazy"' in p and "fetchpriority" not in p for p in photos[1:])
+    fragment = client.get("/posts/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "fetchpriority" not in fragment
