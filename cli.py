@@ -1,5 +1,5 @@
 """Kontaktbok's command-line commands (`flask --app app <command>`): migrate, worker,
-purge, import and create-admin. `register(app)` adds them to the app (create_app calls
+purge, import, create-admin, backup and restore. `register(app)` adds them to the app (create_app calls
 it); each runs inside the app's context, so it reads the app through current_app.
 """
 import datetime
@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from models import audit, demo
 from models import audit_chain
+from models import backup as backup_model
 from models import db as dbmod
 from models.archive import overview as archive_overview
 from models.archive import package as archive_package
@@ -254,8 +255,47 @@ def archive_list_command():
         click.echo("nothing due for archiving")
 
 
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path())
+@with_appcontext
+def backup_command(target):
+    """Write a backup of the database and every stored file to TARGET: a .tar file, or
+    a folder to write kontaktbok-<date>-<time>.tar into (default: this folder)."""
+    path = Path(target or ".")
+    if path.is_dir():
+        path = path / backup_model.newest_name()
+    config = current_app.config
+    try:
+        manifest = backup_model.backup(path, config["DATABASE_URL"], config["ATTACHMENT_DIR"])
+    except backup_model.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {path}: {sum(manifest['rows'].values())} rows in "
+               f"{len(manifest['rows'])} tables, {len(manifest['files'])} files")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def restore_command(source):
+    """Restore a backup made by `flask backup` into this installation's empty database
+    and file store, then apply any newer migration."""
+    config = current_app.config
+    try:
+        manifest = backup_model.restore(source, config["DATABASE_URL"],
+                                        config["ATTACHMENT_DIR"])
+    except backup_model.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    with dbmod.database.connection_context():
+        applied = dbmod.migrate(str(ROOT / "migrations"))
+        dbmod.analyze()
+    click.echo(f"restored the backup of {manifest['made_at']}: "
+               f"{sum(manifest['rows'].values())} rows, {len(manifest['files'])} files"
+               + (f"; applied {len(applied)} newer migrations" if applied else ""))
+
+
 COMMANDS = (migrate_command, worker_command, purge_command, import_command,
-            create_admin_command, audit_group, archive_group)
+            create_admin_command, audit_group, archive_group, backup_command,
+            restore_command)
 
 
 def register(app):

@@ -1,0 +1,216 @@
+"""Backup and restore of a whole installation: the database and every stored file, in
+one tar file (`flask backup`, `flask restore`; README, "Backups").
+
+The backup holds a manifest (the database's kind, the migrations applied, each table's
+row count, each file's SHA-256), the database (PostgreSQL's own dump in its custom
+format, made by `pg_dump`; SQLite through its online backup API, so a running app may
+keep writing) and the files. The database is taken first and the files after: a file
+is stored before its record is written, so every record in the dump finds its file.
+
+A restore goes only into an empty database and an empty file store, checks every
+file's checksum before it writes anything, and then applies any migration newer than
+the backup. The keys (SECRET_KEY, DATA_KEY) are not in a backup: the restored
+installation needs the same DATA_KEY to read what was encrypted with it.
+"""
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+
+from models import db as dbmod
+
+FORMAT = 1
+MANIFEST, PG_DUMP, SQLITE_COPY, FILES = "manifest.json", "database.dump", "database.sqlite", "files"
+
+
+class BackupError(Exception):
+    """A backup that cannot be made or restored, with what to do about it."""
+
+
+def _kind(url):
+    return "postgresql" if urlparse(url).scheme in ("postgres", "postgresql") else "sqlite"
+
+
+def _libpq(url):
+    """(a URL libpq understands, the schema or None): our `?schema=` is not libpq's."""
+    parsed = urlparse(url)
+    options = dict(parse_qsl(parsed.query))
+    schema = options.pop("schema", None)
+    return urlunparse(parsed._replace(query=urlencode(options))), schema
+
+
+def _tables(url):
+    schema = (_libpq(url)[1] or "public") if _kind(url) == "postgresql" else None
+    return sorted(dbmod.database.get_tables(schema=schema))
+
+
+def _row_counts(url):
+    db = dbmod.database
+    return {table: db.execute_sql(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            for table in _tables(url)}
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stored_files(directory):
+    root = Path(directory)
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".part"))
+
+
+def _run(command, what):
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:  # its message, never the command (it may hold a password)
+        raise BackupError(f"{what} failed: {done.stderr.strip()[-500:]}")
+
+
+def backup(target, url, attachment_dir, now=None):
+    """Write the backup of the installation (its database at `url`, bound, and its files
+    in `attachment_dir`) to the tar file `target`; returns the manifest."""
+    kind = _kind(url)
+    with tempfile.TemporaryDirectory(dir=Path(target).parent) as tmp:
+        dump = Path(tmp) / (PG_DUMP if kind == "postgresql" else SQLITE_COPY)
+        with dbmod.database.connection_context():
+            counts = _row_counts(url)
+            migrations = [m for (m,) in dbmod.database.execute_sql(
+                "SELECT name FROM schema_migration ORDER BY name").fetchall()]
+            if kind == "postgresql":
+                libpq, schema = _libpq(url)
+                _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+                      *([f"--schema={schema}"] if schema else []), f"--file={dump}",
+                      f"--dbname={libpq}"], "pg_dump")
+            else:
+                with sqlite3.connect(dump) as copy:
+                    dbmod.database.connection().backup(copy)
+                copy.close()
+        files = _stored_files(attachment_dir)
+        manifest = {"format": FORMAT, "database": kind,
+                    "made_at": (now or dbmod.utcnow()).isoformat(timespec="seconds"),
+                    "migrations": migrations, "rows": counts,
+                    "database_sha256": _sha256(dump),
+                    "files": {p.relative_to(attachment_dir).as_posix(): _sha256(p)
+                              for p in files}}
+        partial = Path(tmp) / "backup.tar"
+        with tarfile.open(partial, "w") as tar:
+            data = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(dump, arcname=dump.name)
+            for path in files:
+                tar.add(path, arcname=f"{FILES}/{path.relative_to(attachment_dir).as_posix()}")
+        os.replace(partial, target)
+    return manifest
+
+
+def _read_manifest(tar):
+    try:
+        member = tar.getmember(MANIFEST)
+        manifest = json.loads(tar.extractfile(member).read())
+    except (KeyError, ValueError, AttributeError):
+        raise BackupError("this is not a Kontaktbok backup (no manifest)") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupError(f"backup format {manifest.get('format')!r} is not {FORMAT}")
+    return manifest
+
+
+def _extract_checked(tar, manifest, into):
+    """Every member the manifest names, into `into`, each checked against its SHA-256;
+    anything else in the archive is ignored, and no name may leave `into`."""
+    expected = {(PG_DUMP if manifest["database"] == "postgresql" else SQLITE_COPY):
+                manifest["database_sha256"]}
+    expected.update({f"{FILES}/{name}": digest for name, digest in manifest["files"].items()})
+    for name, digest in expected.items():
+        try:
+            member = tar.getmember(name)
+        except KeyError:
+            raise BackupError(f"the backup lacks {name}") from None
+        if not member.isfile():
+            raise BackupError(f"{name} in the backup is not a file")
+        tar.extract(member, into, filter="data")  # refuses ../, links and devices
+        if _sha256(Path(into) / name) != digest:
+            raise BackupError(f"{name} in the backup is damaged (its checksum differs)")
+
+
+def _pg_restore(url, dump, tmp):
+    """pg_restore into the database at `url`. When the schema already exists there
+    (public always does), the dump's CREATE SCHEMA for it is left out."""
+    libpq, schema = _libpq(url)
+    schema = schema or "public"
+    with dbmod.database.connection_context():
+        exists = dbmod.database.execute_sql(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+            (schema,)).fetchone()
+    dbmod.close_all()
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True,
+                             text=True)
+    if listing.returncode != 0:
+        raise BackupError(f"pg_restore --list failed: {listing.stderr.strip()[-500:]}")
+    entries = [line for line in listing.stdout.splitlines()
+               if not (exists and (f" SCHEMA - {schema} " in f"{line} "
+                                   or f" COMMENT - SCHEMA {schema} " in f"{line} "))]
+    chosen = Path(tmp) / "restore.list"
+    chosen.write_text("\n".join(entries) + "\n")
+    _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
+          "--exit-on-error", f"--use-list={chosen}", f"--dbname={libpq}", str(dump)],
+         "pg_restore")
+
+
+def restore(source, url, attachment_dir):
+    """Restore the backup `source` into this installation's (empty) database at `url`
+    (bound) and file store; returns the manifest. Raises BackupError, having written
+    nothing, when the backup is damaged or the target is not empty."""
+    kind = _kind(url)
+    try:
+        tar = tarfile.open(source, "r")
+    except (OSError, tarfile.TarError):
+        raise BackupError(f"{source} is not a readable tar file") from None
+    with tar, tempfile.TemporaryDirectory() as tmp:
+        manifest = _read_manifest(tar)
+        if manifest["database"] != kind:
+            raise BackupError(f"the backup is of a {manifest['database']} database; this "
+                              f"installation uses {kind}")
+        with dbmod.database.connection_context():
+            if _tables(url):
+                raise BackupError("the database is not empty: restore into a new one")
+        if _stored_files(attachment_dir):
+            raise BackupError(f"the file store {attachment_dir} is not empty")
+        _extract_checked(tar, manifest, tmp)
+        if kind == "postgresql":
+            _pg_restore(url, Path(tmp) / PG_DUMP, tmp)
+        else:
+            with dbmod.database.connection_context():
+                with sqlite3.connect(Path(tmp) / SQLITE_COPY) as copy:
+                    copy.backup(dbmod.database.connection())
+                copy.close()
+        for name in manifest["files"]:
+            target = Path(attachment_dir) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(Path(tmp) / FILES / name, target)
+    with dbmod.database.connection_context():
+        restored = _row_counts(url)
+    missing = {t: n for t, n in manifest["rows"].items() if restored.get(t) != n}
+    if missing:
+        raise BackupError(f"restored tables differ from the backup: {sorted(missing)}")
+    return manifest
+
+
+def newest_name(now=None):
+    """A backup's default file name: kontaktbok-YYYY-MM-DD-HHMM.tar (UTC)."""
+    moment = now or dbmod.utcnow()
+    return f"kontaktbok-{moment:%Y-%m-%d-%H%M}.tar"
+

@@ -1,0 +1,153 @@
+"""Backup and restore (`flask backup`, `flask restore`; models/backup.py), performed as
+the README says: a backup of a running installation, restored into an empty database
+and an empty file store, and the restored app shows the same content — the families'
+messages with their photos, the encrypted fields readable with the same DATA_KEY."""
+import io
+import tarfile
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from PIL import Image
+
+from models import db as dbmod
+from models.messaging.tables import Attachment
+from models.school.tables import User
+
+from .helpers import TEST_DATABASE_URL, text_of
+
+def photo():
+    out = io.BytesIO()
+    Image.effect_noise((800, 600), 40).convert("RGB").save(out, "JPEG")
+    return out.getvalue()
+
+
+@contextmanager
+def empty_target(database_url, tmp_path):
+    """An empty database for the restore: an SQLite file, or on PostgreSQL a new
+    database (the backup's schema is made in it by the restore)."""
+    if not TEST_DATABASE_URL:
+        yield f"sqlite:///{tmp_path / 'restored.db'}"
+        return
+    import psycopg
+    name = f"kbrestore_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunparse(urlparse(database_url)._replace(path=f"/{name}"))
+    finally:
+        dbmod.close_all()
+        with psycopg.connect(TEST_DATABASE_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def send_photo(client, login):
+    login("kari")
+    response = client.post("/messages/new?child=1", content_type="multipart/form-data",
+                           data={"to": _first_recipient(client), "subject": "Bilde",
+                                 "body": "Fra turen i går.", "token": "backup",
+                                 "files": [(io.BytesIO(photo()), "tur.jpg")]})
+    assert response.status_code == 303, text_of(response)
+    return response.headers["Location"]
+
+
+def _first_recipient(client):
+    import re
+    form = client.get("/messages/new?child=1").get_data(as_text=True)
+    choices = form[form.index('name="to"'):]
+    return re.search(r'<option value="([^"]+)"', choices).group(1)
+
+
+def test_a_backup_restored_into_an_empty_installation_shows_the_same_content(
+        app, client, login, make_app, database_url, tmp_path):
+    thread = send_photo(client, login)
+    stored = Attachment.get(Attachment.filename == "tur.jpg")
+    original = client.get(f"{thread}/files/{stored.id}")
+    photo_bytes = original.get_data()
+    original.close()
+    page_before = text_of(client.get(thread))
+    with dbmod.database.connection_context():
+        counts_before = {m: dbmod.database.execute_sql(
+            f'SELECT COUNT(*) FROM "{m}"').fetchone()[0] for m in ("message", "child")}
+        national_id = User.get(User.username == "kari").national_id.reveal()
+    assert national_id  # the demo gives her one, encrypted with DATA_KEY
+
+    target = tmp_path / "kontaktbok.tar"
+    result = app.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "files" in result.output and target.exists()
+
+    with empty_target(database_url, tmp_path) as restored_url:
+        restored = make_app(DATABASE_URL=restored_url,
+                            ATTACHMENT_DIR=str(tmp_path / "restored-files"))
+        result = restored.test_cli_runner().invoke(args=["restore", str(target)])
+        assert result.exit_code == 0, result.output
+        assert "restored the backup" in result.output
+
+        again = restored.test_client()
+        again.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+        page = text_of(again.get(thread))
+        assert page == page_before  # the same thread, the same words, the same names
+        served = again.get(f"{thread}/files/{stored.id}")
+        assert served.status_code == 200 and served.get_data() == photo_bytes
+        served.close()
+        with dbmod.database.connection_context():
+            for table, count in counts_before.items():
+                assert dbmod.database.execute_sql(
+                    f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] == count
+            # Encrypted with DATA_KEY, which the restored installation has too.
+            assert User.get(User.username == "kari").national_id.reveal() == national_id
+
+
+def test_a_restore_never_goes_into_a_database_in_use(app, client, login, tmp_path):
+    target = tmp_path / "kontaktbok.tar"
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+    with dbmod.database.connection_context():
+        before = dbmod.database.execute_sql('SELECT COUNT(*) FROM "message"').fetchone()[0]
+    result = app.test_cli_runner().invoke(args=["restore", str(target)])
+    assert result.exit_code != 0
+    assert "the database is not empty" in result.output
+    with dbmod.database.connection_context():
+        after = dbmod.database.execute_sql('SELECT COUNT(*) FROM "message"').fetchone()[0]
+    assert after == before
+
+
+def test_a_damaged_backup_is_refused_before_anything_is_written(
+        app, client, login, make_app, database_url, tmp_path):
+    send_photo(client, login)
+    target = tmp_path / "kontaktbok.tar"
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(target) as source, tarfile.open(damaged, "w") as copy:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name.startswith("files/") and member.name.endswith(
+                    Attachment.get(Attachment.filename == "tur.jpg").stored_name):
+                data = data[:-10] + b"0123456789"  # one photo's last bytes changed
+            copy.addfile(member, io.BytesIO(data))
+    with empty_target(database_url, tmp_path) as restored_url:
+        files = tmp_path / "restored-files"
+        restored = make_app(DATABASE_URL=restored_url, ATTACHMENT_DIR=str(files))
+        result = restored.test_cli_runner().invoke(args=["restore", str(damaged)])
+        assert result.exit_code != 0
+        assert "damaged" in result.output
+        with dbmod.database.connection_context():
+            assert "message" not in dbmod.database.get_tables()
+        assert not files.exists() or not any(files.rglob("*"))
+
+
+@pytest.mark.parametrize("content", [b"not a tar file", None])
+def test_something_else_than_a_backup_is_refused(app, tmp_path, content):
+    path = tmp_path / "x.tar"
+    if content is None:  # a tar, but with no manifest
+        with tarfile.open(path, "w") as tar:
+            info = tarfile.TarInfo("hello.txt")
+            info.size = 2
+            tar.addfile(info, io.BytesIO(b"hi"))
+    else:
+        path.write_bytes(content)
+    result = app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code != 0
+    assert "not a readable tar file" in result.output or "not a Kontaktbok backup" in (
+        result.output)
