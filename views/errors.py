@@ -1,8 +1,23 @@
 """Error pages in the user's language: never a stack trace."""
+import logging
+
+import peewee
+import redis.exceptions
+from flask import current_app, request, url_for
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from languages import DIRECTIONS
 from views.common import render
+
+log = logging.getLogger("kontaktbok.errors")
+# The database or Redis (the login limits, the queue) cannot be reached, or is too busy
+# to answer in time: a clear "try again", never a 500. A login is refused, not let
+# through without its attempts counted.
+UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError,
+               redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+RETRY_AFTER = 30  # seconds
 
 MESSAGES = {
     400: (_l("Something was wrong with what was sent"),
@@ -27,7 +42,31 @@ def _page(status, title=None, text=None):
                   title=title or default_title, text=text or default_text)
 
 
+def unavailable(exc):
+    """A page that needs neither the database nor the account (the person's saved
+    language is in the database): the browser's language, or the municipality's."""
+    log.warning("a service the app needs is unavailable: %s", type(exc).__name__)
+    municipality = current_app.config["MUNICIPALITY"]
+    locale = (request.accept_languages.best_match(municipality.languages)
+              or municipality.default_language)
+    with force_locale(locale):
+        html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            locale=locale, direction=DIRECTIONS.get(locale, "ltr"),
+            municipality=municipality,
+            css=url_for("static", filename="css/app.css"),
+            again="/" + request.full_path.rstrip("?").lstrip("/"),  # never //elsewhere
+            title=gettext("Kontaktbok cannot answer right now"),
+            text=gettext("Try again in a minute. If you were sending something, check "
+                         "whether it arrived before you send it again."),
+            try_again=gettext("Try again"))
+    response = current_app.response_class(html, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def init_app(app):
+    for kind in UNAVAILABLE:
+        app.register_error_handler(kind, unavailable)
     for status in MESSAGES:
         app.register_error_handler(status, lambda exc, status=status: _page(status))
 
