@@ -160,10 +160,19 @@ def analyze():
     database.execute_sql("ANALYZE")
 
 
+# Answers that never read the database: served while it is down (the "try again" page
+# needs its stylesheet), and without taking a pooled connection (on PostgreSQL a round
+# trip to check it) for every stylesheet and script.
+NO_DATABASE = frozenset({"static", "brand.theme", "brand.logo"})
+
+
 def init_app(app):
+    from flask import request
+
     @app.before_request
     def _connect():
-        database.connect(reuse_if_open=True)
+        if request.endpoint not in NO_DATABASE:
+            database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):

@@ -55,3 +55,14 @@ def test_the_try_again_link_stays_on_this_site(make_app, tmp_path):
     page = app.test_client().get(
         "/", environ_overrides={"PATH_INFO": "//evil.example/x"}).get_data(as_text=True)
     assert 'href="/evil.example/x"' in page and 'href="//evil.example' not in page
+
+
+def test_the_try_again_page_has_its_stylesheet_while_the_database_is_down(make_app, tmp_path):
+    import re
+    app = make_app(DATABASE_URL=unreachable_database(tmp_path))
+    client = app.test_client()
+    page = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.css\?v=\w+)"', page).group(1)
+    response = client.get(css)
+    assert response.status_code == 200 and b".card" in response.get_data()
+    response.close()
