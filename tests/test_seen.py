@@ -76,6 +76,7 @@ NOT_PERSONAL = {
     "messages.newer": "a poll",
     # Files of a thread: listed on the thread page, whose opening is logged.
     "messages.attachment": "listed on a logged page",
+    "messages.rendition": "listed on a logged page",
     # Who of the recipients were notified and read an announcement: an announcement is
     # to a group, not about a child.
     "messages.notified": "an announcement",
