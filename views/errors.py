@@ -1,8 +1,13 @@
 """Error pages in the user's language: never a stack trace."""
+import logging
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from models.storage_s3 import Unavailable
 from views.common import render
+
+log = logging.getLogger("kontaktbok.storage")
 
 MESSAGES = {
     400: (_l("Something was wrong with what was sent"),
@@ -17,6 +22,8 @@ MESSAGES = {
     413: (_l("Too much data"), _l("What you sent is too large.")),
     429: (_l("Too many requests"), _l("Wait a moment and try again.")),
     500: (_l("Something went wrong"),
+          _l("Try again in a moment. If it happens again, contact the municipality.")),
+    503: (_l("Files cannot be reached just now"),
           _l("Try again in a moment. If it happens again, contact the municipality.")),
 }
 
@@ -37,3 +44,8 @@ def init_app(app):
                      _l("For your security, forms expire. Go back, reload the page and "
                         "send it again."))
 
+    @app.errorhandler(Unavailable)
+    def _storage_down(exc):
+        # The operator learns why (the message names no key); the person, to try again.
+        log.error("the file storage is unavailable: %s", exc)
+        return _page(503)
