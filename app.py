@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import cli
 import municipality
 from languages import DIRECTIONS
-from models import protect
+from models import protect, storage
 from models import db as dbmod
 from models.data_export import tasks as data_export_tasks
 from models.notifications import queue as queue_model
@@ -173,6 +173,12 @@ def settings_from_environment(instance):
         "POST_VIDEO_MAX_MB": env_int("POST_VIDEO_MAX_MB", 100),
         "ATTACHMENTS_PER_MESSAGE": env_int("ATTACHMENTS_PER_MESSAGE", 5),
         "ATTACHMENT_DIR": env_str("ATTACHMENT_DIR", str(Path(instance) / "attachments")),
+        # Files in an S3-compatible object store instead (models/storage.py).
+        "S3_ENDPOINT": env_str("S3_ENDPOINT"),
+        "S3_BUCKET": env_str("S3_BUCKET"),
+        "S3_REGION": env_str("S3_REGION", "us-east-1"),
+        "S3_ACCESS_KEY": env_str("S3_ACCESS_KEY"),
+        "S3_SECRET_KEY": env_secret("S3_SECRET_KEY"),
         "SMTP_HOST": env_str("SMTP_HOST"),
         "SMTP_PORT": env_int("SMTP_PORT", 587),
         "SMTP_USER": env_str("SMTP_USER"),
@@ -276,6 +282,10 @@ def create_app(config=None):
     app.debug = settings["DEBUG"]
     app.session_interface = SessionCookies()
     app.extensions["vapid"] = vapid
+    try:
+        app.extensions["storage"] = storage.from_settings(settings)
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
     if settings["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["PROXY_COUNT"],
                                 x_proto=settings["PROXY_COUNT"],

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import audit, demo
+from models import audit, demo, storage
 from models import audit_chain
 from models import backup as backup_model
 from models import db as dbmod
@@ -45,7 +45,7 @@ def migrate_command(no_demo):
             click.echo("database is up to date")
         if config["MODE"] == "demo" and not no_demo and demo.is_empty():
             demo.load(municipality=config["MUNICIPALITY"].name,
-                      attachment_dir=config["ATTACHMENT_DIR"])
+                      storage=current_app.extensions["storage"])
             click.echo("loaded the demo municipality (password: kontaktbok-demo)")
         # Every installation asks the photo, film and sound consent (rule 5).
         if consent_book.ensure_photo_consent(config["MUNICIPALITY"].name):
@@ -202,7 +202,8 @@ def _day(value):
               help="Also copy the package into this folder.")
 @with_appcontext
 def archive_export_command(unit_id, start, end, out):
-    """Make the package of a unit's records of a period; print its path, size, SHA-256."""
+    """Make the package of a unit's records of a period; print its name in the storage
+    (and the copy's path), size, SHA-256."""
     first, last = _day(start), _day(end)
     problem = archive_package.period_problem(first, last)
     if problem:
@@ -215,11 +216,14 @@ def archive_export_command(unit_id, start, end, out):
             export = archive_package.build(unit, first, last)
         except jobs.Busy:
             raise click.ClickException("the purge is running; try again later") from None
-    path = archive_package.path_of(export)
+    name = archive_package.name_of(export.stored_name)
+    click.echo(f"package {export.id}: {name}")
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
-        path = Path(shutil.copy2(path, Path(out) / path.name))
-    click.echo(f"package {export.id}: {path}")
+        path = Path(out) / export.stored_name
+        with storage.current().open(name) as source, open(path, "wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
+        click.echo(f"copied to {path}")
     click.echo(f"size {export.size} bytes, sha256 {export.sha256}")
 
 

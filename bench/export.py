@@ -119,7 +119,7 @@ def main():
                           "QUEUE_IMMEDIATE": True})
         with app.app_context(), dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
-            demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
+            demo.load(storage=app.extensions["storage"])
             kari, days = fill(args.years, app.config["ATTACHMENT_DIR"])
             dbmod.analyze()
             export = exports.ask(kari)

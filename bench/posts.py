@@ -64,7 +64,7 @@ def main():
         app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
-            demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
+            demo.load(storage=app.extensions["storage"])
             fill(args.posts)
             dbmod.analyze()
             token = LoginSession.start(User.get(User.username == "nina"))

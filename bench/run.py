@@ -141,7 +141,7 @@ def query_counts(database_url, pages):
                       "WTF_CSRF_ENABLED": False})
     with dbmod.database.connection_context():
         dbmod.migrate(str(ROOT / "migrations"))
-        demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
+        demo.load(storage=app.extensions["storage"])
 
     def measure():
         counts = {}

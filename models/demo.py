@@ -61,7 +61,7 @@ def is_empty():
     return not User.select().exists()
 
 
-def load(day=None, municipality="Demo kommune", attachment_dir=None):
+def load(day=None, municipality="Demo kommune", storage=None):
     day = day or today()
     year = school_year_of(day)
     term_start = datetime.date(year, 8, 15)
@@ -242,7 +242,7 @@ def load(day=None, municipality="Demo kommune", attachment_dir=None):
                                   **dict.fromkeys(fields, True))
         # lise has ticked nothing (and Sara, whose address is protected, is never listed).
         _posts(now, staff["bhg"], staff["larer1a"], blaklokka, g1a, noah, emma, jonas,
-               attachment_dir)
+               storage)
         yesterday = day - datetime.timedelta(days=1)
         Absence.create(child=emma, start_date=yesterday, end_date=yesterday, reason=ILL,
                        reported_by=kari, reported_at=now - datetime.timedelta(days=1))
@@ -366,7 +366,7 @@ def _picture(seed, sky, ground):
     return out.getvalue()
 
 
-def _posts(now, bhg, larer1a, blaklokka, g1a, noah, emma, jonas, attachment_dir):
+def _posts(now, bhg, larer1a, blaklokka, g1a, noah, emma, jonas, storage):
     """A walk in the woods for Blåklokka (two photos with Noah), Noah's first time on
     skis (individual), and kites in 1A: Emma and Jonas, for the app only (Jonas's
     consent covers nothing more)."""
@@ -374,11 +374,11 @@ def _posts(now, bhg, larer1a, blaklokka, g1a, noah, emma, jonas, attachment_dir)
         photo = attachments.prepare_photo(f"demo-{seed}.jpg", _picture(seed, sky, ground),
                                           10 * 1024 * 1024)
         item = posts.Upload(photo, tags, not tags)
-        item.stored_name = attachments.store(attachment_dir, photo.full)
-        item.thumb_name = attachments.store(attachment_dir, photo.thumb)
+        item.stored_name = attachments.store(storage, photo.full)
+        item.thumb_name = attachments.store(storage, photo.thumb)
         return item
 
-    photos = attachment_dir is not None
+    photos = storage is not None
     forest = posts.publish(bhg, blaklokka.unit_id, "Tur i skogen",
                            "I dag gikk vi tur i skogen og fant kongler og maur.",
                            [upload(1, [noah.id]), upload(2, [noah.id], ground=(70, 130, 60))]

@@ -145,7 +145,7 @@ def app(make_app, database_url, request):
             if not dbtemplate.is_migrated(database_url):
                 dbmod.migrate(str(ROOT / "migrations"))
             with dbtemplate.demo_photos_once() if dbtemplate.ENABLED else nullcontext():
-                demo.load(attachment_dir=attachments)
+                demo.load(storage=application.extensions["storage"])
             if key is not None:
                 snapshots.save(key, database_url, attachments)
     yield application

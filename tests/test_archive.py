@@ -356,7 +356,7 @@ def test_the_page_builds_downloads_and_confirms(client, login, ids, history):
     assert zipfile.ZipFile(io.BytesIO(data)).read("manifest.json")
     assert AuditEvent.get(AuditEvent.action == "archive.downloaded").actor_name
     with client.application.app_context():
-        stored = package.path_of(export)
+        stored = package_path(export)
     assert stored.is_file()
     assert client.post(f"/admin/archive/{export.id}/confirm").status_code == 303
     assert ArchiveExport.get_by_id(export.id).confirmed_by.username == "admin"
@@ -374,7 +374,7 @@ def test_a_package_nobody_confirms_is_deleted_by_the_purge_after_30_days(
         "unit": ids["school"], "start": "2024-08-01", "end": "2025-07-31"})
     export = ArchiveExport.get()
     with app.app_context():
-        stored = package.path_of(export)
+        stored = package_path(export)
     settings = retention_common.settings_of(app)
     clock.advance(days=29)
     def due():

@@ -226,5 +226,5 @@ def test_removing_a_stored_photo_removes_its_copies(app, client, login):
     directory = Path(app.config["ATTACHMENT_DIR"])
     copy = directory / renditions.name_of(image.stored_name, 480)
     assert copy.exists()
-    attachments.remove(directory, [image.stored_name])
+    attachments.remove(app.extensions["storage"], [image.stored_name])
     assert not copy.exists() and not (directory / image.stored_name).exists()

@@ -158,7 +158,7 @@ def test_the_link_expires_after_a_day_and_the_purge_deletes_the_file(app, client
     assert t("Your copy is more than a day old and has been deleted.") in text_of(response)
     assert t("Your last copy has expired and is deleted. Make a new one if you need it.") in \
         text_of(client.get("/my-data"))
-    assert cleanup.purge_expired(attachment_dir=app.config["ATTACHMENT_DIR"]) == 1
+    assert cleanup.purge_expired(storage=app.extensions["storage"]) == 1
     assert not path.exists() and DataExport.get().storage_key is None
 
 

@@ -356,7 +356,7 @@ def test_every_post_needs_the_csrf_token(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with dbmod.database.connection_context():
         dbmod.migrate(str(Path(__file__).resolve().parent.parent / "migrations"))
-        demo.load(attachment_dir=app.config["ATTACHMENT_DIR"])
+        demo.load(storage=app.extensions["storage"])
     client = app.test_client()
     user = User.get(User.username == "styrer")
     with client.session_transaction() as session:

@@ -438,7 +438,7 @@ def test_deleting_and_purging_texts_takes_their_translations(app, client, login,
     translate(client, f"/translations/post/{ids['forest']}")
     translate(client, f"/translations/event/{ids['event']}")
     assert Translation.select().where(Translation.state == "done").count() == 3
-    delete_threads([ids["dentist"]], app.config["ATTACHMENT_DIR"])  # the retention purge's
+    delete_threads([ids["dentist"]], app.extensions["storage"])  # the retention purge's
     assert not Translation.select().where(Translation.message.is_null(False)).exists()
     Post.delete().where(Post.id == ids["forest"]).execute()
     Event.delete().where(Event.id == ids["event"]).execute()

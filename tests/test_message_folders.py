@@ -275,7 +275,7 @@ def test_a_follow_up_goes_with_the_thread(client, login, app):
     login("rektor")
     follow_up(client, dentist)
     assert ThreadFollowUp.select().count() == 2
-    delete_threads([dentist.id], app.config["ATTACHMENT_DIR"])
+    delete_threads([dentist.id], app.extensions["storage"])
     assert not ThreadFollowUp.select().exists()
 
 

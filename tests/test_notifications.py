@@ -404,7 +404,7 @@ def users_in_new_app(make_app):
     application = make_app(QUEUE_IMMEDIATE=False)
     with dbmod.database.connection_context():
         dbmod.migrate(str(Path(__file__).resolve().parent.parent / "migrations"))
-        demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
+        demo.load(storage=application.extensions["storage"])
     yield application
     dbmod.close_all()
 

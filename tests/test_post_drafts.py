@@ -200,7 +200,7 @@ def test_expired_drafts_are_removed_with_their_files_at_the_next_upload(app, cli
     directory = Path(app.config["ATTACHMENT_DIR"])
     assert not (directory / old.stored_name).exists()
     assert not (directory / old.thumb_name).exists()
-    assert drafts.purge_expired(directory) == 0
+    assert drafts.purge_expired(app.extensions["storage"]) == 0
 
 
 def beside(page, child):

@@ -284,7 +284,7 @@ def test_two_workers_at_once_send_it_once(app, clock):
         try:
             with app.app_context(), database.connection_context():
                 start.wait()
-                results.append(outbox_send.send(held.id, app.config["ATTACHMENT_DIR"]))
+                results.append(outbox_send.send(held.id, app.extensions["storage"]))
         except Exception as exc:  # noqa: BLE001 (reported below)
             failures.append(exc)
 

@@ -7,8 +7,6 @@ reason, and the read itself goes into the log.
 import datetime
 import hmac
 import secrets
-import time
-from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext
@@ -16,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from models import access, audit
+from models import access, audit, storage
 from models.audit import AuditEvent
-from models.db import today
+from models.db import clock, today
 from models.messaging import thread_page
 from models.protect import open_bytes, seal_bytes
 from models.roster import imports, samples
@@ -146,13 +144,22 @@ def _import_page(status=200, error=None, plan=None, token="", school_year=None):
                   action_names=IMPORT_ACTIONS)
 
 
-def _upload_dir():
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
+UPLOADS = "imports/"  # in the app's storage (models/storage.py), which every host sees
 UPLOAD_SECONDS = 3600
+
+
+def _upload_name(token):
+    return f"{UPLOADS}{token}.upload"
+
+
+def _remove_stale_uploads(now):
+    """Uploads older than UPLOAD_SECONDS, by the time in their name (the app's clock
+    when it was uploaded)."""
+    files = storage.current()
+    for name in files.names(UPLOADS):
+        made = name[len(UPLOADS):].partition("-")[0]
+        if not made.isdigit() or int(made) < now - UPLOAD_SECONDS:
+            files.delete(name)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -177,12 +184,10 @@ def roster_import():
                             school_year=school_year)
     # The file waits encrypted with the data key, under a random name, for at most an
     # hour (each administrator's preview its own).
-    stale = time.time() - UPLOAD_SECONDS
-    for old in _upload_dir().glob("*.upload"):
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    token = secrets.token_urlsafe(16)
-    (_upload_dir() / f"{token}.upload").write_bytes(seal_bytes(data))
+    now = int(clock.now().timestamp())
+    _remove_stale_uploads(now)
+    token = f"{now}-{secrets.token_urlsafe(16)}"
+    storage.current().put(_upload_name(token), seal_bytes(data))
     session["roster_import"] = {"token": token, "name": upload.filename[:200],
                                 "school_year": school_year, "plan": imports.digest(plan)}
     audit.record("roster.previewed", actor=current_user, ip=client_ip(),
@@ -212,12 +217,13 @@ def roster_apply():
     if not pending or not hmac.compare_digest(pending["token"].encode(), token.encode()):
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
-    path = _upload_dir() / f"{pending['token']}.upload"
-    if not path.exists():
+    name = _upload_name(pending["token"])
+    try:
+        data = open_bytes(storage.current().read(name))
+    except FileNotFoundError:
         session.pop("roster_import", None)
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
-    data = open_bytes(path.read_bytes())
     plan, applied = imports.apply_unchanged(data, pending["name"], pending["school_year"],
                                             pending["plan"],
                                             by=current_user._get_current_object(),
@@ -227,7 +233,7 @@ def roster_apply():
         return _import_page(409, _l("The data changed since the preview. Check the "
                                     "changes again."), plan=plan, token=token,
                             school_year=pending["school_year"])
-    path.unlink(missing_ok=True)
+    storage.current().delete(name)
     session.pop("roster_import", None)
     flash(_l("The roster is imported."), "success")
     return redirect(url_for("admin.roster_import"), 303)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as ngettext  # lazy; the name is what extraction knows
 from flask_login import current_user, login_required
 
-from models import access
+from models import access, storage
 from models.db import today, utcnow
 from models.messaging import inbox, message_templates, outbox, outbox_send
 from models.messaging.reach import reach
@@ -202,7 +202,7 @@ def page():
     if scheduled:
         return redirect(url_for("outbox.index"), 303)
     if not undo_seconds():
-        threads = outbox_send.send(row.id, current_app.config["ATTACHMENT_DIR"])
+        threads = outbox_send.send(row.id, storage.current())
         if threads == []:  # kept as not sent (nobody to send it to): the outbox says why
             return redirect(url_for("outbox.index"), 303)
         if threads and len(threads) == 1:

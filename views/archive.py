@@ -1,7 +1,7 @@
 """The administrator's archive page: what is due for the municipality's archive before
 the purge, making a package per unit and period, downloading it, and confirming that the
 archive took it (DESIGN.md rule 9)."""
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from models.db import today
 from models.retention import jobs
 
 from views.common import administrators_only, client_ip, parse_date, parse_number, render
+from views.stored import send_stored
 
 bp = Blueprint("archive", __name__, url_prefix="/admin/archive")
 administrators_only(bp)
@@ -70,11 +71,12 @@ def build():
 @bp.route("/<int:export_id>/download")
 def download(export_id):
     export = overview.get(export_id)
-    if export is None or not package.path_of(export).is_file():
+    if export is None or not export.stored_name:
         abort(404)
+    response = send_stored(package.name_of(export.stored_name), "application/zip",
+                           export.stored_name, as_attachment=True, ranges=True)
     overview.downloaded(export, current_user._get_current_object(), ip=client_ip())
-    return send_file(package.path_of(export), mimetype="application/zip", as_attachment=True,
-                     download_name=export.stored_name, max_age=0)
+    return response
 
 
 @bp.route("/<int:export_id>/confirm", methods=["POST"])

@@ -9,14 +9,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from languages import DIRECTIONS
+from models.storage_s3 import Unavailable as StorageUnavailable
 from views.common import render
 
 log = logging.getLogger("kontaktbok.errors")
 # The database or Redis (the login limits, the queue) cannot be reached, or is too busy
 # to answer in time: a clear "try again", never a 500. A login is refused, not let
 # through without its attempts counted.
+# The same for the object store (models/storage_s3.py).
 UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError,
-               redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+               redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+               StorageUnavailable)
 RETRY_AFTER = 30  # seconds
 
 MESSAGES = {
@@ -45,7 +48,9 @@ def _page(status, title=None, text=None):
 def unavailable(exc):
     """A page that needs neither the database nor the account (the person's saved
     language is in the database): the browser's language, or the municipality's."""
-    log.warning("a service the app needs is unavailable: %s", type(exc).__name__)
+    # The operator learns what (a storage error names its endpoint, never a key).
+    log.warning("a service the app needs is unavailable: %s%s", type(exc).__name__,
+                f": {exc}" if isinstance(exc, StorageUnavailable) else "")
     municipality = current_app.config["MUNICIPALITY"]
     locale = (request.accept_languages.best_match(municipality.languages)
               or municipality.default_language)
@@ -75,4 +80,3 @@ def init_app(app):
         return _page(400, _l("The form had expired"),
                      _l("For your security, forms expire. Go back, reload the page and "
                         "send it again."))
-

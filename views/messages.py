@@ -3,13 +3,12 @@
 Every thread is found through access.thread_or_none (rule 3); a stranger gets 404 for a
 thread, its messages and its fragments alike.
 """
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from models import access, audit
+from models import access, audit, storage
 from models.db import today, utcnow
 from models.access.staff_parents import staff_and_family
 from models.messaging import attachments, inbox, letters, read_status, thread_page
@@ -24,6 +23,7 @@ from views.common import ID_MAX, client_ip, number_from, render
 from views.labels import NOTIFICATION_CHANNEL_NAMES, NOTIFICATION_STATUS_NAMES
 from views.messages_forms import check_text, form_token, keep_for_next_round, stored, uploads
 from views.seen import personal_page, saw
+from views.stored import SANDBOX, send_stored
 from views.step_up import require_fresh
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
@@ -165,11 +165,9 @@ def attachment(thread_id, attachment_id):
     stored = thread_page.attachment_in(found, attachment_id)
     if stored is None:
         abort(404)
-    path = Path(current_app.config["ATTACHMENT_DIR"]) / stored.stored_name
-    response = send_file(path, mimetype=stored.mimetype, download_name=stored.filename,
-                         as_attachment=stored.mimetype == attachments.PDF, max_age=0,
-                         conditional=False, etag=False)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response = send_stored(stored.stored_name, stored.mimetype, stored.filename,
+                           as_attachment=stored.mimetype == attachments.PDF)
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -184,10 +182,12 @@ def rendition(thread_id, attachment_id, width):
     if (stored is None or width not in renditions.WIDTHS
             or not stored.mimetype.startswith("image/")):
         abort(404)
-    path = renditions.path(current_app.config["ATTACHMENT_DIR"], stored.stored_name, width)
-    response = send_file(path, mimetype="image/webp", max_age=0, conditional=False,
-                         etag=False)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    try:
+        name = renditions.made(storage.current(), stored.stored_name, width)
+    except FileNotFoundError:
+        abort(404)
+    response = send_stored(name, "image/webp")
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from models import storage
 from models.messaging import attachments
 from models.messaging.sensitive import concerns
 
@@ -76,7 +77,6 @@ def kept_token(kept):
 def _kept_files(errors):
     """The kept files the form still carries (the ones left ticked). A token that is
     not the user's, not the app's or too old counts as a file to choose again."""
-    directory = current_app.config["ATTACHMENT_DIR"]
     kept, lost = [], False
     for token in request.form.getlist("kept")[:current_app.config["ATTACHMENTS_PER_MESSAGE"]]:
         try:
@@ -86,7 +86,7 @@ def _kept_files(errors):
             lost = True
             continue
         if user_id != current_user.id or not attachments.kept_is_usable(
-                directory, found, current_user.id):
+                storage.current(), found, current_user.id):
             lost = True
             continue
         found.token = token
@@ -123,11 +123,10 @@ def uploads(errors):
 def keep_for_next_round(files):
     """The files of a form that comes back (a warning, an error): new uploads kept on
     the server, each with the token the form carries for it instead."""
-    directory = current_app.config["ATTACHMENT_DIR"]
     result = []
     for f in files:
         if not isinstance(f, attachments.KeptFile):
-            f = attachments.keep(directory, f, current_user.id)
+            f = attachments.keep(storage.current(), f, current_user.id)
             f.token = kept_token(f)
         result.append(f)
     return result
@@ -137,17 +136,17 @@ def keep_for_next_round(files):
 def stored(files):
     """Write the files (new ones, and kept ones under a name of their own) before the
     message; if the message is not saved, remove them."""
-    directory = current_app.config["ATTACHMENT_DIR"]
+    files_storage = storage.current()
     names = []
     try:
         for f in files:
-            f.stored_name = (attachments.store_kept(directory, f)
+            f.stored_name = (attachments.store_kept(files_storage, f)
                              if isinstance(f, attachments.KeptFile)
-                             else attachments.store(directory, f))
+                             else attachments.store(files_storage, f))
             names.append(f.stored_name)
         yield files
     except BaseException:
-        attachments.remove(directory, names)
+        attachments.remove(files_storage, names)
         raise
 
 

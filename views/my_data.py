@@ -1,7 +1,7 @@
 """"Your data": a person's copy of everything Kontaktbok keeps about them and their
 children (GDPR art. 15 and 20, DESIGN.md rule 10), asked for here, made by the task
 queue, downloaded once through a link only its owner can open."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from models.messaging import sensitive_threads
 
 from views.common import client_ip, render
 from views.step_up import require_fresh
+from views.stored import send_stored
 
 bp = Blueprint("my_data", __name__, url_prefix="/my-data")
 
@@ -53,9 +54,8 @@ def download(token):
                       downloaded=gone.reason == DOWNLOADED)
     if found is None:
         abort(404)
-    path, _ = found
-    response = send_file(path, mimetype="application/zip", as_attachment=True,
-                         download_name="kontaktbok-my-data.zip", max_age=0,
-                         conditional=False, etag=False)
+    name, _ = found
+    response = send_stored(name, "application/zip", "kontaktbok-my-data.zip",
+                           as_attachment=True)
     response.headers["Cache-Control"] = "private, no-store"
     return response

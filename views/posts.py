@@ -1,13 +1,11 @@
 """Posts and photo documentation: the feed, a post, its photos (only under the post's
 rule and, for group posts, only while consent holds), composing with tagging checked
 against consent, withdrawn photos for staff, and a guardian's archive of their child."""
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from models import access, audit
+from models import access, audit, storage
 from models.messaging import attachments
 from models.posts import drafts, feed, photo_consent, posts
 from models.posts.tables import DraftUpload
@@ -15,6 +13,7 @@ from models.school.tables import UNPROTECTED
 
 from views import posts_forms as forms
 from views.common import client_ip, number_from, render, wants_fragment
+from views.stored import SANDBOX, send_stored
 from views.labels import CONSENT_STATUS_NAMES, PHOTO_USES, translated
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
@@ -52,10 +51,9 @@ def media(post_id, media_id, size=None):
         abort(404)
     stored = feed.media_of(post_id, media_id)
     name = stored.thumb_name if size == "thumb" else stored.stored_name
-    response = send_file(Path(current_app.config["ATTACHMENT_DIR"]) / name,
-                         mimetype=stored.mimetype, max_age=0, conditional=True, etag=True)
+    response = send_stored(name, stored.mimetype, ranges=True)
     # Stored by no browser (views/common.py): a withdrawn photo must not live on in one.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = SANDBOX
     response.headers["Content-Disposition"] = "inline"
     return response
 
@@ -92,7 +90,7 @@ def new():
     unit_id, group_id, child_id, children, name, protected = _target()
     user = current_user._get_current_object()
     most = current_app.config["POST_PHOTOS"]
-    directory = current_app.config["ATTACHMENT_DIR"]
+    files_storage = storage.current()
     form = {"title": request.form.get("title", "").strip(),
             "body": request.form.get("body", "").strip(),
             "uses": [u for u in ("web", "social", "name") if request.form.get(f"use_{u}")],
@@ -113,7 +111,7 @@ def new():
             upload = request.files.get(f"photo_{n}")
             if draft is not None:
                 if request.form.get(f"remove_{n}"):
-                    drafts.discard([draft], directory)
+                    drafts.discard([draft], files_storage)
                 else:
                     slots.append((asked, none, draft))
             elif upload and upload.filename:
@@ -158,7 +156,7 @@ def _attach(form, slots, errors, user, most):
     """Number the form's photos again from 0, keeping each new file as a draft. A file
     the checks refuse is not kept: its error, and ticks made without a file, stand at
     the slot for a new one."""
-    directory = current_app.config["ATTACHMENT_DIR"]
+    files_storage = storage.current()
     pending = None  # (ticks, none ticked, error) of the slot for a new photo
     for asked, none, item in slots:
         if item is None:
@@ -173,7 +171,7 @@ def _attach(form, slots, errors, user, most):
             except attachments.Refused as why:
                 pending = (asked, none, forms.refusal(why))
                 continue
-            item = drafts.keep(user, checked.photo, checked.seconds, directory)
+            item = drafts.keep(user, checked.photo, checked.seconds, files_storage)
         n = len(form["attached"])
         form["attached"].append(item)
         form["tags"][n] = asked
@@ -271,7 +269,7 @@ def edit(post_id):
             except posts.MissingConsent as missing:
                 refusals, ids = forms.refusals(missing.args[0], known, form["tags"])
             else:
-                attachments.remove(current_app.config["ATTACHMENT_DIR"], removed)
+                attachments.remove(storage.current(), removed)
                 flash(_l("Saved."), "success")
                 return redirect(url_for("posts.show", post_id=post.id), 303)
     return render("posts/edit.html", status=400 if errors or refusals else 200, form=form,
@@ -320,7 +318,7 @@ def republish(post_id, media_id):
 def remove(post_id, media_id):
     found = _staff_media(post_id, media_id)
     removed = posts.remove_media(found, current_user._get_current_object(), ip=client_ip())
-    attachments.remove(current_app.config["ATTACHMENT_DIR"], removed)
+    attachments.remove(storage.current(), removed)
     flash(_l("The photo is removed."), "success")
     return redirect(url_for("posts.withdrawn"), 303)
 

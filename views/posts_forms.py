@@ -2,14 +2,15 @@
 the guardian's archive as a zip: the parts of views/posts.py that read no request."""
 import io
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 
+from models import storage
 from models.consent.tables import GIVEN, REFUSED, WAITING
 from models.messaging import attachments
 from models.messaging.sensitive import concerns
@@ -133,7 +134,7 @@ def archive_zip(child, lines, stored):
     """The zip of a guardian's archive: the photos and videos, posts.json for a machine
     and index.html for a person (it opens offline: nothing in it is fetched from
     elsewhere, its photos are beside it)."""
-    directory = Path(current_app.config["ATTACHMENT_DIR"])
+    files = storage.current()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive_file:
         index = []
@@ -145,7 +146,10 @@ def archive_zip(child, lines, stored):
                     continue
                 extension = "mp4" if line.video else "jpg"
                 path = f"{post.published_at:%Y-%m-%d}-{post.id}-{line.id}.{extension}"
-                archive_file.write(directory / stored[line.id].stored_name, path)
+                entry = zipfile.ZipInfo(path, post.published_at.timetuple()[:6])
+                with (files.open(stored[line.id].stored_name) as source,
+                      archive_file.open(entry, "w") as target):
+                    shutil.copyfileobj(source, target, 1024 * 1024)
                 photos.append(path)
             index.append({"title": post.title, "text": post.body,
                           "published": post.published_at.isoformat() + "Z",

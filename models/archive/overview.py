@@ -7,9 +7,9 @@ from collections import namedtuple
 
 from peewee import JOIN
 
-from models import audit
+from models import audit, storage
 from models.archive import gate, records
-from models.archive.package import folder
+from models.archive.package import name_of
 from models.archive.tables import ArchiveExport
 from models.db import database, today, utcnow
 from models.school.tables import Unit, User, school_year_of
@@ -126,7 +126,7 @@ def confirm(export_id, by=None, ip=""):
     # The archive has its copy: ours goes (its checksum, size and counts stay), so that
     # what the purge deletes does not live on in a zip file.
     if stored and not export.stored_name:
-        (folder() / stored).unlink(missing_ok=True)
+        storage.current().delete(name_of(stored))
     return export
 
 
@@ -151,7 +151,7 @@ def purge_unconfirmed():
         ArchiveExport.update(stored_name="").where(
             ArchiveExport.id.in_([r.id for r in rows])).execute()
     for row in rows:
-        (folder() / row.stored_name).unlink(missing_ok=True)
+        storage.current().delete(name_of(row.stored_name))
     return len(rows)
 
 

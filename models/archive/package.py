@@ -8,9 +8,10 @@
     files/messages/…   the files sent with messages
     files/posts/…      the photos and videos of posts
 
-The zip is written to a temporary file as it is made, the records read in chunks and the
-files copied from storage in chunks, so that a package of any size takes bounded memory;
-then it is moved into the storage's archive folder and recorded (ArchiveExport)."""
+The zip is written to a temporary file in the instance folder as it is made, the records
+read in chunks and the files copied from storage in chunks, so that a package of any
+size takes bounded memory; then it is moved into the storage's archive folder
+(models/storage.py) and recorded (ArchiveExport)."""
 import contextlib
 import datetime
 import hashlib
@@ -25,7 +26,7 @@ from flask import current_app, get_template_attribute
 from flask_babel import force_locale
 
 from languages import DIRECTIONS
-from models import audit
+from models import audit, storage
 from models.archive import kinds as readers
 from models.archive.records import KINDS
 from models.archive.tables import ArchiveExport
@@ -91,12 +92,9 @@ def period_problem(start, end, day=None):
     return None
 
 
-def folder():
-    return Path(current_app.config["ATTACHMENT_DIR"]) / FOLDER
-
-
-def path_of(export):
-    return folder() / export.stored_name
+def name_of(stored_name):
+    """A package's name in the storage: in the archive folder."""
+    return f"{FOLDER}/{stored_name}"
 
 
 class _Hashing:
@@ -132,10 +130,10 @@ class _Zip:
 
 
 def _stored_file(name):
-    """A stored file opened for reading, or None when it is gone (storage, not a path)."""
+    """A stored file opened for reading, or None when it is gone."""
     try:
-        return open(Path(current_app.config["ATTACHMENT_DIR"]) / name, "rb")
-    except (FileNotFoundError, IsADirectoryError):
+        return storage.current().open(name)
+    except FileNotFoundError:
         return None
 
 
@@ -190,9 +188,8 @@ def _render(name, **context):
 
 def write(unit, start, end, kinds, created):
     """Write the package into the archive folder: (stored name, size, sha256, counts)."""
-    directory = folder()
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix="archive-", suffix=".part", dir=directory)
+    handle, temporary = tempfile.mkstemp(prefix="archive-", suffix=".part",
+                                         dir=current_app.instance_path)
     os.close(handle)
     counts = {}
     try:
@@ -223,11 +220,12 @@ def write(unit, start, end, kinds, created):
                 out.write(json.dumps(manifest, ensure_ascii=False, indent=1))
         name = (f"kontaktbok-archive-{unit.id}-{start:%Y%m%d}-{end:%Y%m%d}-"
                 f"{created:%Y%m%dT%H%M%S}.zip")
-        os.replace(temporary, directory / name)
+        size, digest = os.stat(temporary).st_size, sha256_of(temporary)
+        storage.current().put_file(name_of(name), temporary)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return name, (directory / name).stat().st_size, sha256_of(directory / name), counts
+    return name, size, digest, counts
 
 
 def _index(package, manifest, sections):

@@ -1,14 +1,14 @@
 """Making the archive of one person's copy: data.json for a machine (its keys described
 in the file itself), index.html for a person (it opens offline: no script, nothing
 fetched from elsewhere, its files beside it), and the files under files/. The zip is
-written to a temporary file as it is made — files are copied from storage in chunks,
-never held in memory whole — and then moved into the storage under a random name."""
+written to a temporary file in the instance folder as it is made — files are copied
+from storage in chunks, never held in memory whole — and then moved into the storage
+(models/storage.py) under a random name."""
 import datetime
 import hashlib
 import json
 import os
 import secrets
-import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,10 +21,11 @@ from models.data_export import family, own
 from models.events import export as events_export
 from models.meetings import export as meetings_export
 from models.weekplan import export as weekplan_export
-from models.data_export.exports import directory
+from models.data_export.exports import name_of
 from models.db import today, utcnow
 from models.notifications.timing import municipality_zone
 from models.school.tables import User
+from models.storage import current as current_storage
 
 FORMAT = "kontaktbok-data-export/1"
 
@@ -85,31 +86,34 @@ def contents(user, day=None):
 
 
 def _copy_into(archive, source, name):
-    """A stored file into the zip in chunks (photos and videos are compressed already)."""
-    with open(source, "rb") as src, archive.open(
-            zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), "w",
-            force_zip64=True) as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
+    """A stored file into the zip in chunks (photos and videos are compressed already);
+    returns its SHA-256."""
+    digest = hashlib.sha256()
+    with source, archive.open(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), "w",
+                              force_zip64=True) as dst:
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
 
 
 def write(user, data, files):
     """Write the zip into storage; returns (storage key, size, sha256)."""
-    storage = Path(current_app.config["ATTACHMENT_DIR"])
-    folder = directory()
-    folder.mkdir(parents=True, exist_ok=True)
+    storage = current_storage()
     listed = []
-    handle, temporary = tempfile.mkstemp(prefix="export-", suffix=".part", dir=folder)
+    handle, temporary = tempfile.mkstemp(prefix="export-", suffix=".part",
+                                         dir=current_app.instance_path)
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name, stored in files:
-                source = storage / stored
-                if not source.is_file():  # deleted meanwhile (a purge, a withdrawal)
+                try:
+                    source = storage.open(stored)
+                except FileNotFoundError:  # deleted meanwhile (a purge, a withdrawal)
                     continue
-                _copy_into(archive, source, name)
+                digest = _copy_into(archive, source, name)
                 info = archive.getinfo(name)
-                listed.append({"path": name, "size": info.file_size,
-                               "sha256": _sha256(source)})
+                listed.append({"path": name, "size": info.file_size, "sha256": digest})
             data["files"] = listed
             archive.writestr(zipfile.ZipInfo("data.json", date_time=(2000, 1, 1, 0, 0, 0)),
                              json.dumps(data, ensure_ascii=False, indent=1),
@@ -120,12 +124,12 @@ def write(user, data, files):
                              _source("my_data/archive.css"),
                              compress_type=zipfile.ZIP_DEFLATED)
         key = f"{secrets.token_urlsafe(24)}.zip"
-        os.replace(temporary, folder / key)
+        size, sha256 = os.stat(temporary).st_size, _sha256(temporary)
+        storage.put_file(name_of(key), temporary)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    path = folder / key
-    return key, path.stat().st_size, _sha256(path)
+    return key, size, sha256
 
 
 def _source(name):

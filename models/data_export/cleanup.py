@@ -23,10 +23,10 @@ def expired(now=None):
     return DataExport.select().where(_due(now or utcnow())).count()
 
 
-def purge_expired(now=None, attachment_dir=None):
+def purge_expired(now=None, storage=None):
     """Delete the files of copies past their day or downloaded, and mark those never
     downloaded expired. Returns how many files were deleted. Runs in the app's context
-    (`flask purge`, the worker), or is given the storage folder (ATTACHMENT_DIR)."""
+    (`flask purge`, the worker), or is given the storage (models/storage.py)."""
     now = now or utcnow()
     rows = list(DataExport.select(DataExport.id, DataExport.storage_key).where(_due(now)))
     if not rows:
@@ -36,5 +36,5 @@ def purge_expired(now=None, attachment_dir=None):
         (DataExport.update(state=EXPIRED)
          .where(DataExport.id.in_(ids) & (DataExport.state == READY)).execute())
         DataExport.update(storage_key=None).where(DataExport.id.in_(ids)).execute()
-    exports.remove_files([row.storage_key for row in rows], attachment_dir)
+    exports.remove_files([row.storage_key for row in rows], storage)
     return len(rows)

@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import hmac
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
@@ -19,6 +18,7 @@ from models.data_export.tables import (DOWNLOADED, EXPIRED, FAILED, IN_PROGRESS,
                                        WAITING, DataExport)
 from models.db import Prepared, database, utcnow
 from models.school.tables import User
+from models.storage import current as current_storage
 
 LINK_HOURS = 24
 # A request the worker never finished (it died, the file system filled) stops blocking
@@ -27,9 +27,10 @@ STUCK = datetime.timedelta(hours=2)
 EXPORT_DIR = "exports"
 
 
-def directory(attachment_dir=None):
-    """Where export files are kept: a folder of the storage posts and attachments use."""
-    return Path(attachment_dir or current_app.config["ATTACHMENT_DIR"]) / EXPORT_DIR
+def name_of(key):
+    """An export file's name in the storage posts and attachments use
+    (models/storage.py): in its folder of its own."""
+    return f"{EXPORT_DIR}/{key}"
 
 
 def digest(token):
@@ -116,13 +117,11 @@ def ask(user, ip="", now=None):
     return export
 
 
-def remove_files(keys, attachment_dir=None):
-    folder = directory(attachment_dir)
+def remove_files(keys, storage=None):
+    """Delete export files; in the app's context, or given the storage (the worker)."""
+    storage = storage or current_storage()
     for key in keys:
-        try:
-            (folder / key).unlink()
-        except FileNotFoundError:
-            pass
+        storage.delete(name_of(key))
 
 
 class Gone(Exception):
@@ -135,7 +134,7 @@ class Gone(Exception):
 
 
 def download(user, token, ip="", now=None):
-    """The file to send for the person's link: (path, size). None when the link is not
+    """The file to send for the person's link: (its name in the storage, size). None when the link is not
     theirs or unknown (the page answers 404); raises Gone when it was downloaded once
     already or its day is over. The download is counted (and audited) before sending,
     so a second try finds it used."""
@@ -150,8 +149,8 @@ def download(user, token, ip="", now=None):
         raise Gone(DOWNLOADED)
     if _state(row, now) != READY or row.storage_key is None:
         raise Gone(EXPIRED)
-    path = directory() / row.storage_key
-    if not path.is_file():
+    name = name_of(row.storage_key)
+    if not current_storage().exists(name):
         raise Gone(EXPIRED)
     with database.atomic():
         # Of two downloads at the same moment only one marks the row.
@@ -161,7 +160,7 @@ def download(user, token, ip="", now=None):
         if taken != 1:
             raise Gone(DOWNLOADED)
         audit.record("export.downloaded", actor=user, obj=user, ip=ip, bytes=row.size or 0)
-    return path, row.size
+    return name, row.size
 
 
 def start(export_id, now=None):

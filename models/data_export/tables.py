@@ -21,7 +21,7 @@ class DataExport(BaseModel):
     ready_at = peewee.DateTimeField(null=True)
     expires_at = peewee.DateTimeField(null=True)
     downloaded_at = peewee.DateTimeField(null=True)
-    # The file's name in the app's storage (ATTACHMENT_DIR/exports/); None once deleted.
+    # The file's name in the app's storage (exports/, models/storage.py); None once deleted.
     storage_key = peewee.CharField(max_length=64, null=True, unique=True)
     size = peewee.BigIntegerField(null=True)
     sha256 = peewee.CharField(max_length=64, default="")

@@ -3,9 +3,9 @@
 The content decides what a file is, never its name: JPEG, PNG and HEIC photos are
 opened and drawn again as new JPEG or PNG files, which leaves their metadata (location,
 camera, time) behind; a PDF is parsed (pypdf) and refused if anything in it can run,
-open, fetch or carry another file. Files are kept in a folder outside static/, under
-random names, and served only through the thread's own access rule
-(views/messages.py).
+open, fetch or carry another file. Files are kept in the app's storage
+(models/storage.py: a folder outside static/, or a private object store), under random
+names, and served only through the thread's own access rule (views/messages.py).
 
 Hostile files are refused before they cost much: a picture's size is read from its
 header and one over `max_pixels` (the IMAGE_MAX_PIXELS setting) is never decoded, and
@@ -13,7 +13,6 @@ PDF parsing is bounded in objects, nesting and decompressed bytes.
 """
 import datetime
 import io
-import os
 import re
 import secrets
 import warnings
@@ -247,24 +246,18 @@ def prepare_photo(name, data, max_bytes, max_pixels=IMAGE_MAX_PIXELS):
         return Photo(_jpeg(upright, PHOTO_SIDE, name), _jpeg(upright, THUMB_SIDE, name))
 
 
-def store(directory, prepared):
-    """Write the file under a new random name; returns the name."""
-    Path(directory).mkdir(parents=True, exist_ok=True)
+def store(storage, prepared):
+    """Write the file under a new random name (models/storage.py); returns the name."""
     name = secrets.token_urlsafe(24)
-    path = Path(directory) / name
-    with open(path, "xb") as fh:
-        fh.write(prepared.data)
+    storage.put(name, prepared.data)
     return name
 
 
-def remove(directory, names):
+def remove(storage, names):
     """Delete the stored files, and any phone-sized copies of them (renditions.py)."""
     for name in names:
         for each in (name, *renditions.names_of(name)):
-            try:
-                os.unlink(Path(directory) / each)
-            except FileNotFoundError:
-                pass
+            storage.delete(each)
 
 
 # Files kept while their form comes back to be confirmed or corrected ------------------
@@ -300,63 +293,58 @@ def _expired(found, now):
     return found is None or now - _kept_at(found.group(1)) > KEPT_LIFETIME
 
 
-def keep(directory, prepared, user_id):
+def _kept(name):
+    return f"{KEPT_DIR}/{name}"
+
+
+def keep(storage, prepared, user_id):
     """Keep a checked file (a CleanFile) of a user for the form's next round. Files kept
     longer ago than KEPT_LIFETIME are removed on the way (nothing refers to them), and
     the user's oldest beyond KEPT_PER_USER."""
-    folder = Path(directory) / KEPT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
     now = clock.now()
     theirs = []
-    for old in os.listdir(folder):
-        found = _KEPT_NAME.fullmatch(old)
+    for old in storage.names(f"{KEPT_DIR}/"):
+        found = _KEPT_NAME.fullmatch(old[len(KEPT_DIR) + 1:])
         if _expired(found, now):
-            remove(folder, [old])
+            storage.delete(old)
         elif int(found.group(2)) == user_id:
             theirs.append((int(found.group(1)), old))
-    remove(folder, [old for _, old in sorted(theirs)[:-(KEPT_PER_USER - 1) or None]])
+    for _, old in sorted(theirs)[:-(KEPT_PER_USER - 1) or None]:
+        storage.delete(old)
     name = f"{int(now.timestamp())}-{user_id}-{secrets.token_urlsafe(24)}"
-    with open(folder / name, "xb") as fh:
-        fh.write(prepared.data)
+    storage.put(_kept(name), prepared.data)
     return KeptFile(prepared.filename, name, prepared.mimetype, prepared.size,
                     prepared.width, prepared.height)
 
 
-def expired_kept(directory):
-    """The names of the kept files older than KEPT_LIFETIME: no form can send them any
-    more (kept_is_usable)."""
-    folder = Path(directory) / KEPT_DIR
-    if not folder.is_dir():
-        return []
+def expired_kept(storage):
+    """The names (in kept/) of the kept files older than KEPT_LIFETIME: no form can send
+    them any more (kept_is_usable)."""
     now = clock.now()
-    return sorted(name for name in os.listdir(folder)
-                  if _expired(_KEPT_NAME.fullmatch(name), now))
+    names = (name[len(KEPT_DIR) + 1:] for name in storage.names(f"{KEPT_DIR}/"))
+    return sorted(name for name in names if _expired(_KEPT_NAME.fullmatch(name), now))
 
 
-def purge_kept(directory):
+def purge_kept(storage):
     """Remove the kept files older than KEPT_LIFETIME (`flask purge`): keep() removes
     them only when someone keeps another file. Returns how many."""
-    names = expired_kept(directory)
-    remove(Path(directory) / KEPT_DIR, names)
+    names = expired_kept(storage)
+    for name in names:
+        storage.delete(_kept(name))
     return len(names)
 
 
-def kept_is_usable(directory, kept, user_id):
+def kept_is_usable(storage, kept, user_id):
     """Is a kept file the user's, still within KEPT_LIFETIME, and still there?"""
     found = _KEPT_NAME.fullmatch(kept.kept_name)
     return (not _expired(found, clock.now()) and int(found.group(2)) == user_id
-            and (Path(directory) / KEPT_DIR / kept.kept_name).is_file())
+            and storage.exists(_kept(kept.kept_name)))
 
 
-def store_kept(directory, kept):
+def store_kept(storage, kept):
     """The kept file under a new name of its own, as store() would name it (a hard link
-    where the file system allows, else a copy); the kept one stays until it is old, so a
-    second send of the same form finds it too. Returns the name."""
-    source = Path(directory) / KEPT_DIR / kept.kept_name
+    or a copy within the store); the kept one stays until it is old, so a second send of
+    the same form finds it too. Returns the name."""
     name = secrets.token_urlsafe(24)
-    try:
-        os.link(source, Path(directory) / name)
-    except OSError:
-        with open(source, "rb") as src, open(Path(directory) / name, "xb") as fh:
-            fh.write(src.read())
+    storage.copy(_kept(kept.kept_name), name)
     return name

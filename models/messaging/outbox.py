@@ -23,10 +23,10 @@ nobody sent is not kept for ever.
 """
 import datetime
 import secrets
-from pathlib import Path
 
 import peewee
 
+from models import storage
 from models.db import BaseModel, database, utcnow
 from models.messaging import attachments
 from models.messaging.tables import Message
@@ -69,7 +69,7 @@ class OutgoingAnnouncement(BaseModel):
 
 class OutgoingFile(BaseModel):
     """A checked file (models/messaging/attachments.py) of an announcement not sent
-    yet, stored under `stored_name` in ATTACHMENT_DIR; it becomes the Attachment when
+    yet, stored under `stored_name` (models/storage.py); it becomes the Attachment when
     the announcement is sent, and is deleted with a cancelled one."""
     announcement = peewee.ForeignKeyField(OutgoingAnnouncement, backref="files",
                                           on_delete="CASCADE")
@@ -170,27 +170,22 @@ def _file_names(outgoing_id):
             .where(OutgoingFile.announcement == outgoing_id).tuples()]
 
 
-def _directory():
-    from flask import current_app
-    return current_app.config["ATTACHMENT_DIR"]
-
-
 def _remove_files(names):
-    attachments.remove(_directory(), names)
+    attachments.remove(storage.current(), names)
 
 
 def kept_copies(user, row):
     """Copies of a waiting announcement's files kept for its form
     (attachments.keep), so that the form can send them again."""
-    directory = _directory()
+    files = storage.current()
     kept = []
     for f in row.file_list:
         try:
-            data = (Path(directory) / f.stored_name).read_bytes()
-        except OSError:
+            data = files.read(f.stored_name)
+        except FileNotFoundError:
             continue
         clean = attachments.CleanFile(f.filename, data, f.mimetype, f.width, f.height)
-        kept.append(attachments.keep(directory, clean, user.id))
+        kept.append(attachments.keep(files, clean, user.id))
     return kept
 
 
@@ -223,7 +218,7 @@ def not_sent_due(now=None):
     return OutgoingAnnouncement.select().where(_not_sent_expired(now or utcnow())).count()
 
 
-def not_sent_purge(directory, now=None):
+def not_sent_purge(storage, now=None):
     """Delete the not-sent announcements past NOT_SENT_DAYS with their stored files.
     Returns how many."""
     expired = _not_sent_expired(now or utcnow())
@@ -235,5 +230,5 @@ def not_sent_purge(directory, now=None):
         if ids:
             OutgoingFile.delete().where(OutgoingFile.announcement.in_(ids)).execute()
             OutgoingAnnouncement.delete().where(OutgoingAnnouncement.id.in_(ids)).execute()
-    attachments.remove(directory, names)
+    attachments.remove(storage, names)
     return len(ids)

@@ -3,9 +3,7 @@ due: claimed by deleting the row in the transaction that creates the threads, so
 sent exactly once or is still waiting (see outbox.py). One it may not send is kept in the
 outbox as not sent, in a transaction with its audit row and its sender's notification."""
 import logging
-import os
 import secrets
-from pathlib import Path
 
 from models import access, audit
 from models.db import database, utcnow
@@ -21,15 +19,12 @@ BATCH = 50
 OUTBOX_PATH = "/messages/outbox"  # views/announce.py, outbox.index
 
 
-def _linked(directory, name):
+def _linked(storage, name):
     """A copy of a stored file under a new name (a hard link where the file system
-    allows), for the second and later threads of one announcement."""
+    allows, a copy within an object store), for the second and later threads of one
+    announcement."""
     new = secrets.token_urlsafe(24)
-    folder = Path(directory)
-    try:
-        os.link(folder / name, folder / new)
-    except OSError:
-        (folder / new).write_bytes((folder / name).read_bytes())
+    storage.copy(name, new)
     return new
 
 
@@ -82,7 +77,7 @@ def not_sent(row, sender, reason, now):
     return []
 
 
-def send(outgoing_id, directory, now=None):
+def send(outgoing_id, storage, now=None):
     """Send one due announcement: claim it, create its threads (the recipients decided
     now, by rule 3 today), attach its files and notify, in one transaction. Returns the
     threads; [] when it was kept as not sent (not_sent: a target the sender may no
@@ -110,7 +105,7 @@ def send(outgoing_id, directory, now=None):
 
     def copy(_):
         """The files again under new names, for another thread of the announcement."""
-        made = [_File(f, _linked(directory, f.stored_name)) for f in files]
+        made = [_File(f, _linked(storage, f.stored_name)) for f in files]
         copies.extend(m.stored_name for m in made)
         return made
 
@@ -149,16 +144,16 @@ def send(outgoing_id, directory, now=None):
             if not threads:
                 raise _NobodyLeft()
     except _NobodyLeft:
-        attachments.remove(directory, copies)
+        attachments.remove(storage, copies)
         return not_sent(row, sender, outbox.NOBODY, now)
     except inbox.Duplicate:
         # Its first message exists: it was sent (the same form twice). Only the row goes.
-        attachments.remove(directory, copies)
+        attachments.remove(storage, copies)
         OutgoingAnnouncement.delete().where(OutgoingAnnouncement.id == row.id).execute()
-        attachments.remove(directory, [f.stored_name for f in files])
+        attachments.remove(storage, [f.stored_name for f in files])
         return None
     except BaseException:
-        attachments.remove(directory, copies)
+        attachments.remove(storage, copies)
         raise
     return threads
 
@@ -172,7 +167,7 @@ def due(now=None, limit=BATCH):
             .limit(limit).tuples()]
 
 
-def send_due(directory, now=None):
+def send_due(storage, now=None):
     """Send every due announcement; returns how many were sent by this run (those kept
     as not sent are dealt with, not counted)."""
     sent = 0
@@ -181,7 +176,7 @@ def send_due(directory, now=None):
         done = 0
         for outgoing_id in ids:
             try:
-                threads = send(outgoing_id, directory, now)
+                threads = send(outgoing_id, storage, now)
                 if threads is not None:
                     done += 1
                     sent += bool(threads)

@@ -6,9 +6,6 @@ attachments.prepare) the first time it is asked for, as WebP, and kept beside it
 the photo's own name and the width; it goes with the photo (attachments.remove).
 """
 import io
-import os
-import secrets
-from pathlib import Path
 
 from PIL import Image
 
@@ -33,14 +30,16 @@ def size_of(width, height, wanted):
     return wanted, max(1, round(height * wanted / width))
 
 
-def path(directory, stored_name, width):
-    """The rendition's file, made now if it is not there yet."""
+def made(storage, stored_name, width):
+    """The rendition's name in the storage (models/storage.py), made now if it is not
+    there yet. Two requests may make it at once: each writes it whole, the last stays."""
     if width not in WIDTHS:
         raise ValueError(f"no rendition {width} pixels wide")
-    target = Path(directory) / name_of(stored_name, width)
-    if target.exists():
+    target = name_of(stored_name, width)
+    if storage.exists(target):
         return target
-    with Image.open(Path(directory) / stored_name) as image:
+    # A stored photo is a few megabytes at most (attachments.MAX_SIDE).
+    with Image.open(io.BytesIO(storage.read(stored_name))) as image:
         image.draft("RGB", (width, width))  # a JPEG decodes at a fraction of its size
         image.load()
         keep_alpha = image.mode in ("RGBA", "LA", "P")
@@ -48,8 +47,5 @@ def path(directory, stored_name, width):
     copy.thumbnail(size_of(copy.width, copy.height, width), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     copy.save(out, "WEBP", quality=QUALITY, method=4)
-    # Two requests may make it at once: each writes its own file, the last one stays.
-    partial = target.with_name(f"{target.name}.{secrets.token_hex(6)}.part")
-    partial.write_bytes(out.getvalue())
-    os.replace(partial, target)
+    storage.put(target, out.getvalue())
     return target

@@ -118,7 +118,7 @@ class Queue:
         connection = (contextlib.nullcontext() if not database.is_closed()
                       else database.connection_context())
         with self.app.app_context(), connection:
-            return outbox_send.send_due(self.app.config["ATTACHMENT_DIR"], now)
+            return outbox_send.send_due(self.app.extensions["storage"], now)
 
     def announce_at(self, due_at):
         """Wake the worker when a held announcement is due (naive UTC); the minute's

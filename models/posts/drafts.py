@@ -28,15 +28,15 @@ def _hash(token):
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def keep(user, photo, seconds, directory, now=None):
+def keep(user, photo, seconds, storage, now=None):
     """Store a checked photo or video (`photo.full`, `photo.thumb`) as the user's draft.
     Returns the DraftUpload with its `token` (known only to this answer)."""
     now = now or utcnow()
-    purge_expired(directory, now)
+    purge_expired(storage, now)
     stored = []
     try:
-        stored.append(attachments.store(directory, photo.full))
-        stored.append(attachments.store(directory, photo.thumb))
+        stored.append(attachments.store(storage, photo.full))
+        stored.append(attachments.store(storage, photo.thumb))
         token = secrets.token_urlsafe(24)
         full, thumb = photo.full, photo.thumb
         with database.atomic():
@@ -47,20 +47,20 @@ def keep(user, photo, seconds, directory, now=None):
                 thumb_width=thumb.width, thumb_height=thumb.height, seconds=seconds,
                 created_at=now, expires_at=now + datetime.timedelta(hours=HOURS))
     except BaseException:
-        attachments.remove(directory, stored)
+        attachments.remove(storage, stored)
         raise
-    _trim(user, directory)
+    _trim(user, storage)
     draft.token = token
     return draft
 
 
-def _trim(user, directory):
+def _trim(user, storage):
     """Keep the user's newest PER_USER drafts: a form left open many times over must not
     fill the disk."""
     old = list(DraftUpload.select().where(DraftUpload.user == user)
                .order_by(DraftUpload.created_at.desc(), DraftUpload.id.desc())
                .offset(PER_USER))
-    _delete(old, directory)
+    _delete(old, storage)
 
 
 def found(user, tokens, now=None):
@@ -79,20 +79,20 @@ def found(user, tokens, now=None):
     return found_rows
 
 
-def discard(drafts, directory):
+def discard(drafts, storage):
     """Remove drafts the writer took off the post (rows from `found`)."""
-    _delete(drafts, directory)
+    _delete(drafts, storage)
 
 
-def purge_expired(directory, now=None):
+def purge_expired(storage, now=None):
     """Remove every expired draft and its files; returns how many."""
     old = list(DraftUpload.select().where(DraftUpload.expires_at <= (now or utcnow())))
-    _delete(old, directory)
+    _delete(old, storage)
     return len(old)
 
 
-def _delete(drafts, directory):
+def _delete(drafts, storage):
     if not drafts:
         return
     DraftUpload.delete().where(DraftUpload.id.in_([d.id for d in drafts])).execute()
-    attachments.remove(directory, [n for d in drafts for n in (d.stored_name, d.thumb_name)])
+    attachments.remove(storage, [n for d in drafts for n in (d.stored_name, d.thumb_name)])

@@ -234,7 +234,7 @@ def due_for_purge(years, now=None):
     return list(Post.select().where(Post.published_at < cutoff).order_by(Post.published_at))
 
 
-def purge(posts, directory, remove):
+def purge(posts, storage, remove):
     """Delete the posts and their files; returns [(post id, title, published, files)]."""
     done = []
     for post in posts:
@@ -248,6 +248,6 @@ def purge(posts, directory, remove):
             audit.record("post.purged", obj=post, title=post.title,
                          published=post.published_at.isoformat(), files=len(names),
                          children=tagged)
-        remove(directory, names)
+        remove(storage, names)
         done.append((post.id, post.title, post.published_at, len(names)))
     return done

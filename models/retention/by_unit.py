@@ -54,11 +54,11 @@ def messages_purge(settings, day):
     for unit, limit in plan:
         ids = [i for (i,) in _threads(unit, limit).tuples()]
         for some in common.chunks(ids):
-            gone += delete_threads(some, settings.attachment_dir)
+            gone += delete_threads(some, settings.storage)
     return gone
 
 
-def delete_threads(thread_ids, directory):
+def delete_threads(thread_ids, storage):
     """Delete threads with everything in them; their files after the commit (a file
     left by a crash is harmless, a row pointing at no file is not)."""
     with database.atomic():
@@ -70,7 +70,7 @@ def delete_threads(thread_ids, directory):
         ThreadParticipant.delete().where(ThreadParticipant.thread.in_(thread_ids)).execute()
         Notification.delete().where(Notification.thread.in_(thread_ids)).execute()
         gone = Thread.delete().where(Thread.id.in_(thread_ids)).execute()
-    attachments.remove(directory, names)
+    attachments.remove(storage, names)
     return gone
 
 
@@ -99,7 +99,7 @@ def posts_purge(settings, day):
     gone = 0
     for unit, limit in plan:
         due = list(_posts(unit, limit).order_by(Post.published_at))
-        gone += len(posts_model.purge(due, settings.attachment_dir, attachments.remove))
+        gone += len(posts_model.purge(due, settings.storage, attachments.remove))
     return gone
 
 

@@ -10,16 +10,17 @@ CHUNK = 500  # ids per DELETE: below SQLite's and PostgreSQL's parameter limits
 
 @dataclass(frozen=True)
 class Settings:
-    """The municipality's [retention] periods and where files are kept."""
+    """The municipality's [retention] periods and where files are kept (the app's
+    storage, models/storage.py)."""
     retention: dict
-    attachment_dir: str
+    storage: object
 
     def __getitem__(self, key):
         return self.retention[key]
 
 
 def settings_of(app):
-    return Settings(dict(app.config["MUNICIPALITY"].retention), app.config["ATTACHMENT_DIR"])
+    return Settings(dict(app.config["MUNICIPALITY"].retention), app.extensions["storage"])
 
 
 def years_before(day, years):

@@ -37,15 +37,15 @@ def drafts_due(settings, day):
 
 
 def drafts_purge(settings, day):
-    return drafts.purge_expired(settings.attachment_dir)
+    return drafts.purge_expired(settings.storage)
 
 
 def kept_files_due(settings, day):
-    return len(attachments.expired_kept(settings.attachment_dir))
+    return len(attachments.expired_kept(settings.storage))
 
 
 def kept_files_purge(settings, day):
-    return attachments.purge_kept(settings.attachment_dir)
+    return attachments.purge_kept(settings.storage)
 
 
 def not_sent_due(settings, day):
@@ -55,7 +55,7 @@ def not_sent_due(settings, day):
 def not_sent_purge(settings, day):
     """Announcements the worker could not send (their sender was told), with their files,
     outbox.NOT_SENT_DAYS after they were due."""
-    return outbox.not_sent_purge(settings.attachment_dir)
+    return outbox.not_sent_purge(settings.storage)
 
 
 def exports_due(settings, day):
@@ -65,7 +65,7 @@ def exports_due(settings, day):
 def exports_purge(settings, day):
     """The files of a person's copy of their data, a day after it was made or an hour
     after it was downloaded (models/data_export)."""
-    return data_exports.purge_expired(attachment_dir=settings.attachment_dir)
+    return data_exports.purge_expired(storage=settings.storage)
 
 
 def archive_packages_due(settings, day):

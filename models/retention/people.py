@@ -194,20 +194,20 @@ def guardians_due(settings, day):
     return len(set(erase) | set(delete))
 
 
-def _files_of(user_ids, directory):
+def _files_of(user_ids, storage):
     """Delete the files of the person's rows that go at the erasure: photo drafts not
     published and copies of their data (the rows go with _delete_rows)."""
     drafts = list(DraftUpload.select().where(DraftUpload.user.in_(user_ids)))
-    attachments.remove(directory, [n for d in drafts for n in (d.stored_name, d.thumb_name)])
+    attachments.remove(storage, [n for d in drafts for n in (d.stored_name, d.thumb_name)])
     exports.remove_files([key for (key,) in DataExport.select(DataExport.storage_key).where(
         DataExport.user.in_(user_ids) & DataExport.storage_key.is_null(False)).tuples()],
-        directory)
+        storage)
 
 
 def guardians_purge(settings, day):
     erase, delete = _guardian_plan(settings, day)
     for user_id in erase:
-        _files_of([user_id], settings.attachment_dir)
+        _files_of([user_id], settings.storage)
         with database.atomic():
             _delete_rows(User, USER_ERASED, [user_id])
             _pickup_persons_added_by(user_id, day)
@@ -218,7 +218,7 @@ def guardians_purge(settings, day):
                 code_login_email=None, code_login_since=None, code_login_phone=None,
             ).where(User.id == user_id).execute()
     for some in common.chunks(delete):
-        _files_of(some, settings.attachment_dir)
+        _files_of(some, settings.storage)
         with database.atomic():
             _delete_rows(User, USER_ERASED, some)
             User.delete().where(User.id.in_(some)).execute()

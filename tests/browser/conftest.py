@@ -62,7 +62,7 @@ def live_app(live_database_url, tmp_path_factory, live_config):
                                   "ACCESS_LOG_FLUSH_SECONDS": 0, **live_config})
         with dbmod.database.connection_context():
             dbmod.migrate(str(ROOT / "migrations"))
-            demo.load(attachment_dir=application.config["ATTACHMENT_DIR"])
+            demo.load(storage=application.extensions["storage"])
         # Empty the pool: the server's request threads open their own connections.
         dbmod.close_all()
         yield application
