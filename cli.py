@@ -270,7 +270,8 @@ def backup_command(target):
         path = path / backup_model.newest_name()
     config = current_app.config
     try:
-        manifest = backup_model.backup(path, config["DATABASE_URL"], config["ATTACHMENT_DIR"])
+        manifest = backup_model.backup(path, config["DATABASE_URL"],
+                                       current_app.extensions["storage"])
     except backup_model.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"wrote {path}: {sum(manifest['rows'].values())} rows in "
@@ -286,7 +287,7 @@ def restore_command(source):
     config = current_app.config
     try:
         manifest = backup_model.restore(source, config["DATABASE_URL"],
-                                        config["ATTACHMENT_DIR"])
+                                        current_app.extensions["storage"])
     except backup_model.BackupError as error:
         raise click.ClickException(str(error)) from None
     with dbmod.database.connection_context():

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import tarfile
@@ -58,18 +57,15 @@ def _row_counts(url):
 
 
 def _sha256(path):
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+        return _sha256_of(fh)
+
+
+def _sha256_of(fh):
+    digest = hashlib.sha256()
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        digest.update(block)
     return digest.hexdigest()
-
-
-def _stored_files(directory):
-    root = Path(directory)
-    if not root.exists():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(".part"))
 
 
 def _run(command, what):
@@ -78,9 +74,10 @@ def _run(command, what):
         raise BackupError(f"{what} failed: {done.stderr.strip()[-500:]}")
 
 
-def backup(target, url, attachment_dir, now=None):
+def backup(target, url, storage, now=None):
     """Write the backup of the installation (its database at `url`, bound, and its files
-    in `attachment_dir`) to the tar file `target`; returns the manifest."""
+    in `storage`: models/storage.py, a folder or an object store) to the tar file
+    `target`; returns the manifest."""
     kind = _kind(url)
     with tempfile.TemporaryDirectory(dir=Path(target).parent) as tmp:
         dump = Path(tmp) / (PG_DUMP if kind == "postgresql" else SQLITE_COPY)
@@ -97,24 +94,41 @@ def backup(target, url, attachment_dir, now=None):
                 with sqlite3.connect(dump) as copy:
                     dbmod.database.connection().backup(copy)
                 copy.close()
-        files = _stored_files(attachment_dir)
-        manifest = {"format": FORMAT, "database": kind,
-                    "made_at": (now or dbmod.utcnow()).isoformat(timespec="seconds"),
-                    "migrations": migrations, "rows": counts,
-                    "database_sha256": _sha256(dump),
-                    "files": {p.relative_to(attachment_dir).as_posix(): _sha256(p)
-                              for p in files}}
+        names = storage.names("")
         partial = Path(tmp) / "backup.tar"
+        digests = {}
         with tarfile.open(partial, "w") as tar:
+            tar.add(dump, arcname=dump.name)
+            for name in names:
+                with storage.open(name) as fh:
+                    info = tarfile.TarInfo(f"{FILES}/{name}")
+                    info.size, info.mtime = fh.size, 0
+                    hashing = _Hashing(fh)
+                    tar.addfile(info, hashing)
+                digests[name] = hashing.digest.hexdigest()
+            manifest = {"format": FORMAT, "database": kind,
+                        "made_at": (now or dbmod.utcnow()).isoformat(timespec="seconds"),
+                        "migrations": migrations, "rows": counts,
+                        "database_sha256": _sha256(dump), "files": digests}
             data = json.dumps(manifest, indent=1, sort_keys=True).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mtime = len(data), 0
             tar.addfile(info, io.BytesIO(data))
-            tar.add(dump, arcname=dump.name)
-            for path in files:
-                tar.add(path, arcname=f"{FILES}/{path.relative_to(attachment_dir).as_posix()}")
         os.replace(partial, target)
     return manifest
+
+
+class _Hashing:
+    """A stored file read into the tar, its SHA-256 taken on the way (one read)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.digest = hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.fh.read(size)
+        self.digest.update(data)
+        return data
 
 
 def _read_manifest(tar):
@@ -170,10 +184,10 @@ def _pg_restore(url, dump, tmp):
          "pg_restore")
 
 
-def restore(source, url, attachment_dir):
+def restore(source, url, storage):
     """Restore the backup `source` into this installation's (empty) database at `url`
-    (bound) and file store; returns the manifest. Raises BackupError, having written
-    nothing, when the backup is damaged or the target is not empty."""
+    (bound) and file store `storage`; returns the manifest. Raises BackupError, having
+    written nothing, when the backup is damaged or the target is not empty."""
     kind = _kind(url)
     try:
         tar = tarfile.open(source, "r")
@@ -187,8 +201,8 @@ def restore(source, url, attachment_dir):
         with dbmod.database.connection_context():
             if _tables(url):
                 raise BackupError("the database is not empty: restore into a new one")
-        if _stored_files(attachment_dir):
-            raise BackupError(f"the file store {attachment_dir} is not empty")
+        if storage.names(""):
+            raise BackupError(f"the file store {storage!r} is not empty")
         _extract_checked(tar, manifest, tmp)
         if kind == "postgresql":
             _pg_restore(url, Path(tmp) / PG_DUMP, tmp)
@@ -198,9 +212,7 @@ def restore(source, url, attachment_dir):
                     copy.backup(dbmod.database.connection())
                 copy.close()
         for name in manifest["files"]:
-            target = Path(attachment_dir) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(Path(tmp) / FILES / name, target)
+            storage.put_file(name, Path(tmp) / FILES / name)
     with dbmod.database.connection_context():
         restored = _row_counts(url)
     missing = {t: n for t, n in manifest["rows"].items() if restored.get(t) != n}

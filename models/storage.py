@@ -123,9 +123,11 @@ class LocalStorage:
         self._path(name).unlink(missing_ok=True)
 
     def names(self, folder):
-        """The names of the files in a folder ("kept/"), as put() was given them."""
-        path = self._path(folder.rstrip("/"))
+        """The names of the files under a folder ("kept/"; "" for all), as put() was
+        given them, as an object store lists a prefix: subfolders' files included."""
+        path = self._path(folder.rstrip("/")) if folder else self.root
         if not path.is_dir():
             return []
-        return [f"{folder}{entry.name}" for entry in os.scandir(path)
-                if entry.is_file() and not entry.name.endswith(PARTIAL)]
+        return sorted(f"{folder}{found.relative_to(path).as_posix()}"
+                      for found in path.rglob("*")
+                      if found.is_file() and not found.name.endswith(PARTIAL))

@@ -200,3 +200,26 @@ def ids(app):
     """The demo objects' ids by name, for route templates (tests/cast.py)."""
     from .cast import demo_ids
     return demo_ids()
+
+
+# A real S3-compatible object store on loopback (SeaweedFS, tests/seaweed.py), started
+# by the first test that asks for it; a bucket of its own for each test.
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    from .seaweed import SeaweedFS
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(seaweed):
+    return seaweed.new_bucket()
+
+
+@pytest.fixture
+def s3_config(seaweed, bucket):
+    """The settings of an app that keeps its files in `bucket`."""
+    return {"S3_ENDPOINT": seaweed.endpoint, "S3_BUCKET": bucket,
+            "S3_ACCESS_KEY": seaweed.access_key, "S3_SECRET_KEY": seaweed.secret_key}

@@ -6,15 +6,18 @@ import io
 import tarfile
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
 from PIL import Image
 
 from models import db as dbmod
+from models import demo
 from models.messaging.tables import Attachment
 from models.school.tables import User
 
+from .dbtemplate import is_migrated
 from .helpers import TEST_DATABASE_URL, text_of
 
 def photo():
@@ -151,3 +154,33 @@ def test_something_else_than_a_backup_is_refused(app, tmp_path, content):
     assert result.exit_code != 0
     assert "not a readable tar file" in result.output or "not a Kontaktbok backup" in (
         result.output)
+
+
+def test_a_backup_of_an_installation_on_an_object_store_restores_into_an_empty_one(
+        make_app, database_url, tmp_path, seaweed, s3_config):
+    """The same with the files in a bucket: backed up from one, restored into another,
+    empty bucket; the restored app serves the same photo."""
+    source = make_app(**s3_config)
+    with dbmod.database.connection_context():
+        if not is_migrated(database_url):
+            dbmod.migrate(str(Path(__file__).resolve().parent.parent / "migrations"))
+        demo.load(storage=source.extensions["storage"])
+    client = source.test_client()
+    client.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+    thread = send_photo(client, lambda username: None)
+    stored = Attachment.get(Attachment.filename == "tur.jpg")
+    photo_bytes = client.get(f"{thread}/files/{stored.id}").get_data()
+    target = tmp_path / "kontaktbok.tar"
+    result = source.test_cli_runner().invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    other = {**s3_config, "S3_BUCKET": seaweed.new_bucket()}
+    with empty_target(database_url, tmp_path) as restored_url:
+        restored = make_app(DATABASE_URL=restored_url, **other)
+        result = restored.test_cli_runner().invoke(args=["restore", str(target)])
+        assert result.exit_code == 0, result.output
+        assert stored.stored_name in restored.extensions["storage"].names("")
+        again = restored.test_client()
+        again.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+        served = again.get(f"{thread}/files/{stored.id}")
+        assert served.status_code == 200 and served.get_data() == photo_bytes
+        served.close()

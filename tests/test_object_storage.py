@@ -31,31 +31,12 @@ from models.school.tables import Group
 from . import dbtemplate
 from .cast import DENTIST
 from .helpers import text_of
-from .seaweed import SeaweedFS, free_ports
+from .seaweed import free_ports
 from .test_attachments import photo
 from .test_message_forms import SENSITIVE, hidden, kept_tokens
 from .test_posts import jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory):
-    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(seaweed):
-    return seaweed.new_bucket()
-
-
-@pytest.fixture
-def s3_config(seaweed, bucket):
-    return {"S3_ENDPOINT": seaweed.endpoint, "S3_BUCKET": bucket,
-            "S3_ACCESS_KEY": seaweed.access_key, "S3_SECRET_KEY": seaweed.secret_key}
 
 
 @pytest.fixture
