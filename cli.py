@@ -18,6 +18,7 @@ from models.archive import overview as archive_overview
 from models.archive import package as archive_package
 from models.consent import consent_book
 from models.login.passwords import hash_password
+from models.notifications import sending as notification_sending
 from models.retention import common as retention_common
 from models.retention import jobs
 from models.retention import run as retention_run
@@ -58,7 +59,13 @@ def migrate_command(no_demo):
 @with_appcontext
 def worker_command(workers):
     """Send notifications: the task queue's consumer, with the minute's sweep for
-    digests, quiet hours and retries. `make run` starts it beside the web server."""
+    digests, quiet hours and retries. `make run` starts it beside the web server. One
+    worker process per installation: at its start it takes back what a stopped one had
+    claimed."""
+    with dbmod.database.connection_context():
+        released = notification_sending.release_claims(dbmod.utcnow())
+    if released:
+        click.echo(f"took back {released} notifications a stopped worker was sending")
     consumer = current_app.extensions["queue"].huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True)
     consumer.run()

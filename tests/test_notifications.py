@@ -379,6 +379,25 @@ def test_a_crashed_dispatcher_s_rows_are_taken_up_again(app, users, kids, smtp):
     assert Notification.get_by_id(row.id).status == SENT
 
 
+def test_a_worker_that_starts_takes_back_at_once_what_a_stopped_one_was_sending(
+        app, users, kids, smtp):
+    """bench/load.py killed the worker mid-dispatch: its rows waited out the 10-minute
+    stale claim. A worker's start hands them back at once (one worker process)."""
+    User.update(email="").where(User.username != "kari").execute()
+    claimed_at = utcnow()
+    row = Notification.create(user=users["kari"].id, event=MESSAGE,
+                              channel=EMAIL, path="/", key="killed",
+                              status=SENDING, claimed_at=claimed_at, attempts=0)
+    started = claimed_at + datetime.timedelta(seconds=5)
+    assert sending.release_claims(started) == 1
+    taken_back = Notification.get_by_id(row.id)
+    assert taken_back.status == PENDING and taken_back.attempts == 1
+    assert sending.release_claims(started) == 0  # rows claimed since are the worker's own
+    run_queue(app, started)
+    assert Notification.get_by_id(row.id).status == SENT
+    assert len(mails_to(smtp, "kari@example.org")) == 1
+
+
 # --- the queue ------------------------------------------------------------------------
 
 def test_the_worker_queue_runs_dispatch_from_sqlite(make_app, users_in_new_app):
