@@ -3,6 +3,7 @@ purge, import, create-admin, backup and restore. `register(app)` adds them to th
 it); each runs inside the app's context, so it reads the app through current_app.
 """
 import datetime
+import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from models.archive import package as archive_package
 from models.consent import consent_book
 from models.login.passwords import hash_password
 from models.notifications import sending as notification_sending
+from models.notifications import single_worker
 from models.retention import common as retention_common
 from models.retention import jobs
 from models.retention import run as retention_run
@@ -62,6 +64,11 @@ def worker_command(workers):
     digests, quiet hours and retries. `make run` starts it beside the web server. One
     worker process per installation: at its start it takes back what a stopped one had
     claimed."""
+    try:
+        single_worker.hold(current_app.instance_path)
+    except single_worker.AlreadyRunning:
+        raise click.ClickException("another worker is running for this installation: "
+                                   "run one only") from None
     with dbmod.database.connection_context():
         released = notification_sending.release_claims(dbmod.utcnow())
     if released:
@@ -228,7 +235,9 @@ def archive_export_command(unit_id, start, end, out):
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
         path = Path(out) / export.stored_name
-        with storage.current().open(name) as source, open(path, "wb") as copy:
+        # Only its owner may read the copy: it holds children's data (umask may say 022).
+        with storage.current().open(name) as source, os.fdopen(
+                os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as copy:
             shutil.copyfileobj(source, copy, 1024 * 1024)
         click.echo(f"copied to {path}")
     click.echo(f"size {export.size} bytes, sha256 {export.sha256}")
@@ -293,10 +302,13 @@ def restore_command(source):
     and file store, then apply any newer migration."""
     config = current_app.config
     try:
-        manifest = backup_model.restore(source, config["DATABASE_URL"],
-                                        current_app.extensions["storage"])
+        manifest, differ = backup_model.restore(source, config["DATABASE_URL"],
+                                                current_app.extensions["storage"])
     except backup_model.BackupError as error:
         raise click.ClickException(str(error)) from None
+    if differ:
+        click.echo(f"warning: these tables' row counts differ from the backup's manifest: "
+                   f"{', '.join(differ)}", err=True)
     with dbmod.database.connection_context():
         applied = dbmod.migrate(str(ROOT / "migrations"))
         dbmod.analyze()

@@ -21,7 +21,7 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from urllib.parse import parse_qsl, unquote, urlencode, urlparse, urlunparse
 
 from models import db as dbmod
 
@@ -47,7 +47,8 @@ def _libpq(url):
 
 def _tables(url):
     schema = (_libpq(url)[1] or "public") if _kind(url) == "postgresql" else None
-    return sorted(dbmod.database.get_tables(schema=schema))
+    return sorted(t for t in dbmod.database.get_tables(schema=schema)
+                  if not t.startswith("sqlite_"))  # SQLite's own (ANALYZE's statistics)
 
 
 def _row_counts(url):
@@ -68,10 +69,29 @@ def _sha256_of(fh):
     return digest.hexdigest()
 
 
-def _run(command, what):
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:  # its message, never the command (it may hold a password)
-        raise BackupError(f"{what} failed: {done.stderr.strip()[-500:]}")
+def _pg(url):
+    """(a libpq URL without its password, the environment that gives the password, the
+    schema or None). A password on a command line is readable by every user of the
+    host (ps, /proc/…/cmdline) for as long as the dump runs."""
+    libpq, schema = _libpq(url)
+    parsed = urlparse(libpq)
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = unquote(parsed.password)
+        host = parsed.hostname or ""
+        user = f"{parsed.username}@" if parsed.username else ""
+        port = f":{parsed.port}" if parsed.port else ""
+        libpq = urlunparse(parsed._replace(netloc=f"{user}{host}{port}"))
+    return libpq, env, schema
+
+
+def _run(command, what, env, secret=None):
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0:  # its message, never the command or a password
+        message = done.stderr.strip()[-500:]
+        if secret:
+            message = message.replace(secret, "…")
+        raise BackupError(f"{what} failed: {message}")
 
 
 def backup(target, url, storage, now=None):
@@ -81,26 +101,22 @@ def backup(target, url, storage, now=None):
     kind = _kind(url)
     with tempfile.TemporaryDirectory(dir=Path(target).parent) as tmp:
         dump = Path(tmp) / (PG_DUMP if kind == "postgresql" else SQLITE_COPY)
-        with dbmod.database.connection_context():
-            counts = _row_counts(url)
-            migrations = [m for (m,) in dbmod.database.execute_sql(
-                "SELECT name FROM schema_migration ORDER BY name").fetchall()]
-            if kind == "postgresql":
-                libpq, schema = _libpq(url)
-                _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-                      *([f"--schema={schema}"] if schema else []), f"--file={dump}",
-                      f"--dbname={libpq}"], "pg_dump")
-            else:
-                with sqlite3.connect(dump) as copy:
-                    dbmod.database.connection().backup(copy)
-                copy.close()
-        names = storage.names("")
+        if kind == "postgresql":
+            counts, migrations = _pg_dump(url, dump)
+        else:
+            counts, migrations = _sqlite_copy(dump)
         partial = Path(tmp) / "backup.tar"
         digests = {}
-        with tarfile.open(partial, "w") as tar:
+        # Only its owner may read it: it holds every child's data (umask may say 022).
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                       "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
             tar.add(dump, arcname=dump.name)
-            for name in names:
-                with storage.open(name) as fh:
+            for name in storage.names(""):
+                try:
+                    fh = storage.open(name)
+                except FileNotFoundError:
+                    continue  # deleted since the listing (an expired kept file)
+                with fh:
                     info = tarfile.TarInfo(f"{FILES}/{name}")
                     info.size, info.mtime = fh.size, 0
                     hashing = _Hashing(fh)
@@ -116,6 +132,52 @@ def backup(target, url, storage, now=None):
             tar.addfile(info, io.BytesIO(data))
         os.replace(partial, target)
     return manifest
+
+
+def _counted(cursor, tables):
+    return {table: cursor.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            for table in tables}
+
+
+def _pg_dump(url, dump):
+    """pg_dump of the database, and its row counts and migrations read in the very
+    snapshot the dump is made from (the app may write meanwhile)."""
+    import psycopg
+    libpq, env, schema = _pg(url)
+    with dbmod.database.connection_context():
+        tables = _tables(url)
+    with psycopg.connect(libpq, password=env.get("PGPASSWORD")) as connection:
+        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        prefix = f'"{schema}".' if schema else ""
+        counts = {table: connection.execute(
+            f'SELECT COUNT(*) FROM {prefix}"{table}"').fetchone()[0] for table in tables}
+        migrations = [m for (m,) in connection.execute(
+            f'SELECT name FROM {prefix}"schema_migration" ORDER BY name').fetchall()]
+        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
+              f"--snapshot={snapshot}", *([f"--schema={schema}"] if schema else []),
+              f"--file={dump}", f"--dbname={libpq}"], "pg_dump", env,
+             env.get("PGPASSWORD"))
+        connection.rollback()
+    return counts, migrations
+
+
+def _sqlite_copy(dump):
+    """SQLite's online backup into `dump`, and the row counts and migrations of the copy."""
+    with dbmod.database.connection_context():
+        with sqlite3.connect(dump) as copy:
+            dbmod.database.connection().backup(copy)
+        copy.close()
+    copy = sqlite3.connect(dump)
+    try:
+        tables = [t for (t,) in copy.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        counts = _counted(copy, [t for t in tables if not t.startswith("sqlite_")])
+        migrations = [m for (m,) in copy.execute(
+            "SELECT name FROM schema_migration ORDER BY name")]
+    finally:
+        copy.close()
+    return counts, migrations
 
 
 class _Hashing:
@@ -163,7 +225,7 @@ def _extract_checked(tar, manifest, into):
 def _pg_restore(url, dump, tmp):
     """pg_restore into the database at `url`. When the schema already exists there
     (public always does), the dump's CREATE SCHEMA for it is left out."""
-    libpq, schema = _libpq(url)
+    libpq, env, schema = _pg(url)
     schema = schema or "public"
     with dbmod.database.connection_context():
         exists = dbmod.database.execute_sql(
@@ -171,7 +233,7 @@ def _pg_restore(url, dump, tmp):
             (schema,)).fetchone()
     dbmod.close_all()
     listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True,
-                             text=True)
+                             text=True, env=env)
     if listing.returncode != 0:
         raise BackupError(f"pg_restore --list failed: {listing.stderr.strip()[-500:]}")
     entries = [line for line in listing.stdout.splitlines()
@@ -181,19 +243,25 @@ def _pg_restore(url, dump, tmp):
     chosen.write_text("\n".join(entries) + "\n")
     _run(["pg_restore", "--no-owner", "--no-privileges", "--single-transaction",
           "--exit-on-error", f"--use-list={chosen}", f"--dbname={libpq}", str(dump)],
-         "pg_restore")
+         "pg_restore", env, env.get("PGPASSWORD"))
 
 
 def restore(source, url, storage):
-    """Restore the backup `source` into this installation's (empty) database at `url`
-    (bound) and file store `storage`; returns the manifest. Raises BackupError, having
-    written nothing, when the backup is damaged or the target is not empty."""
+    """Restore the backup `source` into this installation's empty database at `url`
+    (bound) and file store `storage`; returns (the manifest, the tables whose row count
+    differs from the backup's: none, unless the backup was changed by hand).
+
+    Raises BackupError when the backup is damaged, of the other kind of database, or the
+    target is in use, having written nothing. The files go first, the database last in
+    one transaction: a restore stopped half way (the store went down) is run again as
+    it is, since a store holding nothing but this backup's files counts as empty."""
     kind = _kind(url)
     try:
         tar = tarfile.open(source, "r")
     except (OSError, tarfile.TarError):
         raise BackupError(f"{source} is not a readable tar file") from None
-    with tar, tempfile.TemporaryDirectory() as tmp:
+    # Unpacked beside the backup: /tmp is often a small tmpfs.
+    with tar, tempfile.TemporaryDirectory(dir=Path(source).resolve().parent) as tmp:
         manifest = _read_manifest(tar)
         if manifest["database"] != kind:
             raise BackupError(f"the backup is of a {manifest['database']} database; this "
@@ -201,9 +269,13 @@ def restore(source, url, storage):
         with dbmod.database.connection_context():
             if _tables(url):
                 raise BackupError("the database is not empty: restore into a new one")
-        if storage.names(""):
+        if set(storage.names("")) - set(manifest["files"]):
             raise BackupError(f"the file store {storage!r} is not empty")
+        for name in manifest["files"]:
+            storage.check_name(name)  # a name the store would refuse: before any write
         _extract_checked(tar, manifest, tmp)
+        for name in manifest["files"]:
+            storage.put_file(name, Path(tmp) / FILES / name)
         if kind == "postgresql":
             _pg_restore(url, Path(tmp) / PG_DUMP, tmp)
         else:
@@ -211,14 +283,10 @@ def restore(source, url, storage):
                 with sqlite3.connect(Path(tmp) / SQLITE_COPY) as copy:
                     copy.backup(dbmod.database.connection())
                 copy.close()
-        for name in manifest["files"]:
-            storage.put_file(name, Path(tmp) / FILES / name)
     with dbmod.database.connection_context():
         restored = _row_counts(url)
-    missing = {t: n for t, n in manifest["rows"].items() if restored.get(t) != n}
-    if missing:
-        raise BackupError(f"restored tables differ from the backup: {sorted(missing)}")
-    return manifest
+    differ = sorted(t for t, n in manifest["rows"].items() if restored.get(t) != n)
+    return manifest, differ
 
 
 def newest_name(now=None):

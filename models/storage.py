@@ -63,10 +63,11 @@ class LocalStorage:
         return f"LocalStorage({str(self.root)!r})"
 
     def _path(self, name):
-        parts = name.split("/")
-        if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"not a stored file's name: {name!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*storage_s3.check_name(name).split("/"))
+
+    @staticmethod
+    def check_name(name):
+        storage_s3.check_name(name)
 
     def _written(self, path, write):
         path.parent.mkdir(parents=True, exist_ok=True)

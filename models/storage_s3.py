@@ -41,7 +41,19 @@ def _answered(name):
         raise Unavailable(f"the object store did not answer: {type(exc).__name__}") from None
 
 
+
+def check_name(name):
+    """A stored file's name: parts between "/", none empty, "." or "..". Raises
+    ValueError for anything else (a name in a backup's manifest, say)."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"not a stored file's name: {name!r}")
+    return name
+
+
 class S3Storage:
+    check_name = staticmethod(check_name)
+
     def __init__(self, endpoint, bucket, region, access_key, secret_key):
         self.endpoint, self.bucket = endpoint, bucket
         self.client = boto3.session.Session().client(

@@ -184,3 +184,44 @@ def test_a_backup_of_an_installation_on_an_object_store_restores_into_an_empty_o
         served = again.get(f"{thread}/files/{stored.id}")
         assert served.status_code == 200 and served.get_data() == photo_bytes
         served.close()
+
+
+def test_a_backup_is_readable_by_its_owner_only(app, tmp_path):
+    target = tmp_path / "kontaktbok.tar"
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_database_password_never_reaches_a_command_line():
+    from models.backup import _pg
+    libpq, env, schema = _pg("postgresql://kb:s%C3%A6cret@db.example:5433/kb?schema=x")
+    assert "cret" not in libpq and libpq == "postgresql://kb@db.example:5433/kb"
+    assert env["PGPASSWORD"] == "sæcret" and schema == "x"
+
+
+def test_a_restore_stopped_half_way_runs_again_as_it_is(
+        app, client, login, make_app, database_url, tmp_path):
+    """The files go in first, the database last: a store that holds only this backup's
+    files (the store went down before the database was restored) is taken as empty."""
+    thread = send_photo(client, login)
+    target = tmp_path / "kontaktbok.tar"
+    assert app.test_cli_runner().invoke(args=["backup", str(target)]).exit_code == 0
+    with tarfile.open(target) as tar:
+        first = next(m for m in tar.getmembers() if m.name.startswith("files/"))
+        data = tar.extractfile(first).read()
+    with empty_target(database_url, tmp_path) as restored_url:
+        restored = make_app(DATABASE_URL=restored_url,
+                            ATTACHMENT_DIR=str(tmp_path / "restored-files"))
+        restored.extensions["storage"].put(first.name[len("files/"):], data)
+        result = restored.test_cli_runner().invoke(args=["restore", str(target)])
+        assert result.exit_code == 0, result.output
+        again = restored.test_client()
+        again.post("/login", data={"username": "kari", "password": "kontaktbok-demo"})
+        assert again.get(thread).status_code == 200
+        restored.extensions["storage"].put("stranger.bin", b"x")  # not this backup's
+    (tmp_path / "again").mkdir()
+    with empty_target(database_url, tmp_path / "again") as other_url:
+        other = make_app(DATABASE_URL=other_url,
+                         ATTACHMENT_DIR=str(tmp_path / "restored-files"))
+        result = other.test_cli_runner().invoke(args=["restore", str(target)])
+        assert result.exit_code != 0 and "not empty" in result.output

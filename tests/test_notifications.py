@@ -778,3 +778,19 @@ def test_the_sms_cap_starts_again_at_midnight_oslo_time(app, client, login, user
     login("admin")
     page = text_of(client.get("/admin/notifications/"))
     assert t("Sent this month: %(sent)d of at most %(cap)d.", sent=2, cap=2) in page
+
+
+def test_a_second_worker_refuses_to_start_while_one_runs(app):
+    """Two workers would take back each other's rows at their start (release_claims)
+    and send them twice: the second one does not start."""
+    from models.notifications import single_worker
+    single_worker.hold(app.instance_path)
+    try:
+        with pytest.raises(single_worker.AlreadyRunning):
+            single_worker.hold(app.instance_path)
+        result = app.test_cli_runner().invoke(args=["worker"])
+        assert result.exit_code != 0 and "another worker is running" in result.output
+    finally:
+        single_worker.release()
+    single_worker.hold(app.instance_path)  # free again once the first one ends
+    single_worker.release()

@@ -66,3 +66,15 @@ def test_the_try_again_page_has_its_stylesheet_while_the_database_is_down(make_a
     response = client.get(css)
     assert response.status_code == 200 and b".card" in response.get_data()
     response.close()
+
+
+@pytest.mark.parametrize("path", ["/%5Cevil.example/x", "/%09/evil.example", "//evil.example"])
+def test_no_try_again_link_leads_to_another_site(make_app, tmp_path, path):
+    import re
+    from urllib.parse import unquote
+    app = make_app(DATABASE_URL=unreachable_database(tmp_path))
+    page = app.test_client().get(
+        "/", environ_overrides={"PATH_INFO": unquote(path)}).get_data(as_text=True)
+    link = re.search(r'<p><a href="([^"]*)">', page).group(1)
+    assert link.startswith("/") and not link.startswith("//")
+    assert "\\\\" not in link and "\\t" not in link

@@ -1,5 +1,6 @@
 """Error pages in the user's language: never a stack trace."""
 import logging
+from urllib.parse import quote
 
 import peewee
 import redis.exceptions
@@ -7,6 +8,7 @@ from flask import current_app, request, url_for
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from playhouse.pool import MaxConnectionsExceeded
 
 from languages import DIRECTIONS
 from models.storage_s3 import Unavailable as StorageUnavailable
@@ -17,7 +19,7 @@ log = logging.getLogger("kontaktbok.errors")
 # to answer in time: a clear "try again", never a 500. A login is refused, not let
 # through without its attempts counted.
 # The same for the object store (models/storage_s3.py).
-UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError,
+UNAVAILABLE = (peewee.OperationalError, peewee.InterfaceError, MaxConnectionsExceeded,
                redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                StorageUnavailable)
 RETRY_AFTER = 30  # seconds
@@ -45,12 +47,21 @@ def _page(status, title=None, text=None):
                   title=title or default_title, text=text or default_text)
 
 
+def _same_site():
+    """The page asked for, as a link that cannot leave this site: the path percent-
+    encoded (a backslash or a tab would let a browser read "/\\evil" as "//evil"),
+    with a single leading slash, and the query as it came."""
+    path = "/" + quote(request.path, safe="/-._~!$&'()*+,;=:@").lstrip("/")
+    query = request.query_string.decode("latin-1")
+    return f"{path}?{quote(query, safe='=&+%')}" if query else path
+
+
 def unavailable(exc):
     """A page that needs neither the database nor the account (the person's saved
     language is in the database): the browser's language, or the municipality's."""
-    # The operator learns what (a storage error names its endpoint, never a key).
-    log.warning("a service the app needs is unavailable: %s%s", type(exc).__name__,
-                f": {exc}" if isinstance(exc, StorageUnavailable) else "")
+    # The operator learns what: a storage error names its endpoint, never a key; a
+    # database error its host or SQLite's complaint (a failed migration shows here).
+    log.warning("a service the app needs is unavailable: %s: %s", type(exc).__name__, exc)
     municipality = current_app.config["MUNICIPALITY"]
     locale = (request.accept_languages.best_match(municipality.languages)
               or municipality.default_language)
@@ -59,7 +70,7 @@ def unavailable(exc):
             locale=locale, direction=DIRECTIONS.get(locale, "ltr"),
             municipality=municipality,
             css=url_for("static", filename="css/app.css"),
-            again="/" + request.full_path.rstrip("?").lstrip("/"),  # never //elsewhere
+            again=_same_site(),
             title=gettext("Kontaktbok cannot answer right now"),
             text=gettext("Try again in a minute. If you were sending something, check "
                          "whether it arrived before you send it again."),

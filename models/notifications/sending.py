@@ -66,8 +66,9 @@ def backoff(attempts):
 def release_claims(started):
     """At a worker's start: rows still claimed from before `started` belong to a worker
     that stopped (killed, or the host went down). They go back in line at once, as a
-    failed attempt, instead of waiting out STALE_CLAIM. Safe only while one worker
-    process runs, as the README says (its threads share its start). An e-mail the
+    failed attempt, instead of waiting out STALE_CLAIM. Safe because one worker
+    process runs (models/notifications/single_worker.py; its threads share its
+    start). An e-mail the
     mail server had taken just before the crash goes out again, with the same
     Message-ID: at least once, never lost. Returns the number put back."""
     claimed = (Notification.status == SENDING) & (Notification.claimed_at < started)
