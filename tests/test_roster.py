@@ -553,3 +553,19 @@ def test_each_sample_file_downloads_and_imports(client, login, t, fmt):
     assert Guardianship.select().join(Child).where(
         Child.first_name == names[0].split()[0]).count() >= 1
     assert t("The file changes nothing: the data is already up to date.") in text_of(upload())
+
+
+def test_a_preview_left_for_more_than_an_hour_is_not_applied(app, client, login, clock):
+    """The uploaded roster waits an hour at most (views/admin.py, UPLOAD_SECONDS)."""
+    login("admin")
+    preview = client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
+        content_type="multipart/form-data")
+    token = preview.get_data(as_text=True).split('name="token" value="')[1].split('"')[0]
+    for _ in range(4):  # the administrator stays active (the session would expire)
+        clock.advance(minutes=16)
+        assert client.get("/admin/").status_code == 200
+    answer = client.post("/admin/import/apply", data={"token": token})
+    assert answer.status_code == 409
+    assert not Unit.select().where(Unit.name == "Nordby skole").exists()
+    assert not app.extensions["storage"].names("imports/")  # and the file is gone

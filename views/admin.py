@@ -218,6 +218,7 @@ def roster_apply():
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
     name = _upload_name(pending["token"])
+    _remove_stale_uploads(int(clock.now().timestamp()))  # an hour's wait at most
     try:
         data = open_bytes(storage.current().read(name))
     except FileNotFoundError:
