@@ -24,6 +24,7 @@ import pytest
 import redis
 
 from .helpers import TEST_DATABASE_URL
+from .seaweed import free_ports
 from .smtp import Inbox
 from .test_roster import YEAR, municipality, zipped
 
@@ -34,12 +35,6 @@ PASSWORD = "kontaktbok-demo"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not (TEST_DATABASE_URL and TEST_REDIS_URL),
                                 reason="a cluster shares a PostgreSQL server and Redis")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(port, process):
@@ -122,7 +117,7 @@ def cluster(tmp_path_factory, seaweed):
     redis_url = f"{TEST_REDIS_URL.rsplit('/', 1)[0]}/13"  # CI's runs use 14 and 15
     redis.Redis.from_url(redis_url).flushdb()
     inbox = Inbox()
-    smtp_port = free_port()
+    smtp_port, *app_ports = free_ports(3)
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     base_env = {**{k: v for k, v in os.environ.items()
@@ -146,8 +141,7 @@ def cluster(tmp_path_factory, seaweed):
                        "(user_id, event, push, email, sms, digest) "
                        f"SELECT id, 'message', false, true, false, false FROM \"{schema}\".\"user\"")
         hosts = []
-        for name in "AB":
-            port = free_port()
+        for name, port in zip("AB", app_ports):
             env = {**base_env, "INSTANCE_PATH": str(folders[name]),
                    "PUBLIC_URL": f"http://127.0.0.1:{port}"}
             process = subprocess.Popen(
