@@ -103,6 +103,23 @@ def test_the_units_days_off_count(app, users, ids):
     assert found == {users["larer1a"].id: utc(oslo(2026, 11, 25, 8, 0))}
 
 
+@pytest.mark.parametrize("others", [0, 2, 70])  # one id; three (padded to four); past 64
+def test_openings_for_many_staff_at_once(app, users, ids, others):
+    """The query is prepared for a number of people rounded up (unused places hold 0),
+    and built for the call past 64: each way, every person gets their own opening and
+    nobody who does not exist is made up."""
+    friday = utc(oslo(2026, 11, 20, 17, 0))
+    larer1a, faglarer = users["larer1a"], users["faglarer"]
+    office_hours.save_own(larer1a, {0: (9 * 60, 12 * 60)})
+    people = [larer1a.id] + [faglarer.id] * min(others, 1) + list(range(10**6, 10**6 + others))
+    found = office_hours.openings(ids["school"], people, friday, OSLO)
+    expected = {larer1a.id: utc(oslo(2026, 11, 23, 9, 0))}
+    # People with no hours of their own follow the unit's: an unknown id too, as before.
+    expected.update({uid: utc(oslo(2026, 11, 23, 8, 0)) for uid in people[1:]})
+    assert found == expected
+    assert 0 not in found
+
+
 # --- the notice a guardian sees -------------------------------------------------------
 
 def seen(response):

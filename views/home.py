@@ -38,8 +38,8 @@ def index():
     children = overview.guardian_overview(current_user) if guarded else []
     # Kindergarten and after-school children: today's check-in, check-out and pick-up.
     child_days = daycare_home.for_children(
-        [c.id for c in children if any(p.unit_kind in daycare_home.KINDS for p in c.places)],
-        today())
+        current_user, [c.id for c in children
+                       if any(p.unit_kind in daycare_home.KINDS for p in c.places)], day)
     # A guardian holds no role (the session's load found out): no roles query for them.
     roles, units = (overview.staff_overview(current_user) if current_user.holds_role
                     else ([], []))

@@ -180,38 +180,69 @@ def _as_date(value):
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
-def _load(unit_id, user_ids, first):
-    """The unit's name, phone, hours and days off from `first` on, and the people's
-    own hours, in one query. (The days off come first in the UNION: PostgreSQL types
-    its columns pairwise from the left, and a NULL first would make them text.)"""
-    last = first + datetime.timedelta(days=HORIZON_DAYS)
+def _load_query(first, last, unit=None, **ids):
+    """The query of `_load` (for the unit `unit` when given, and the people `ids`)."""
     null = SQL("NULL")
     parts = []
-    if unit_id is not None:
+    if unit is not None:
         parts.append(DayOff.select(SQL("0"), DayOff.unit, null, null, null, DayOff.first_day,
                                    DayOff.last_day, null, null)
-                     .where((DayOff.unit == unit_id) & (DayOff.last_day >= first)
+                     .where((DayOff.unit == unit) & (DayOff.last_day >= first)
                             & (DayOff.first_day <= last)))
         parts.append(Unit.select(SQL("1"), Unit.id, UnitOfficeHours.weekday,
                                  UnitOfficeHours.opens, UnitOfficeHours.closes, null, null,
                                  Unit.phone, Unit.name)
                      .join(UnitOfficeHours, JOIN.LEFT_OUTER,
                            on=(UnitOfficeHours.unit == Unit.id))
-                     .where(Unit.id == unit_id))
-    user_ids = sorted(set(user_ids))
-    if user_ids:
+                     .where(Unit.id == unit))
+    if ids:
         parts.append(StaffOfficeHours.select(
             SQL("2"), StaffOfficeHours.user, StaffOfficeHours.weekday, StaffOfficeHours.opens,
             StaffOfficeHours.closes, null, null, null, null)
-            .where(StaffOfficeHours.user.in_(user_ids)))
-    loaded = Loaded(unit_id=unit_id)
-    if not parts:
-        return loaded
+            .where(StaffOfficeHours.user.in_(list(ids.values()))))
     query = parts[0]
     for part in parts[1:]:
         query = query.union_all(part)
-    for kind, owner, weekday, opens, closes, first_off, last_off, phone, name in (
-            database.execute(query)):
+    return query.tuples()
+
+
+# Built once per shape (with or without the unit; the people as 1, 2, 4 … 64 ids, the
+# unused ones 0), never per request: a thread's page asks on every view.
+_SHAPES = {}
+_MOST_IDS = 64
+
+
+def _prepared(with_unit, slots):
+    key = (with_unit, slots)
+    if key not in _SHAPES:
+        kinds = {"first": datetime.date, "last": datetime.date,
+                 **({"unit": int} if with_unit else {}),
+                 **{f"u{n}": int for n in range(slots)}}
+        _SHAPES[key] = Prepared(_load_query, **kinds)
+    return _SHAPES[key]
+
+
+def _load(unit_id, user_ids, first):
+    """The unit's name, phone, hours and days off from `first` on, and the people's
+    own hours, in one query. (The days off come first in the UNION: PostgreSQL types
+    its columns pairwise from the left, and a NULL first would make them text.)"""
+    last = first + datetime.timedelta(days=HORIZON_DAYS)
+    user_ids = sorted(set(user_ids))
+    loaded = Loaded(unit_id=unit_id)
+    if unit_id is None and not user_ids:
+        return loaded
+    params = {"first": first, "last": last}
+    if unit_id is not None:
+        params["unit"] = unit_id
+    if len(user_ids) > _MOST_IDS:  # a whole unit's staff: built for this call
+        rows = database.execute(_load_query(**params, **{
+            f"u{n}": user_id for n, user_id in enumerate(user_ids)}))
+    else:
+        slots = 1 << max(len(user_ids) - 1, 0).bit_length() if user_ids else 0
+        padded = user_ids + [0] * (slots - len(user_ids))
+        rows = _prepared(unit_id is not None, slots)(
+            **params, **{f"u{n}": user_id for n, user_id in enumerate(padded)})
+    for kind, owner, weekday, opens, closes, first_off, last_off, phone, name in rows:
         if kind == 0:
             day, end = _as_date(first_off), _as_date(last_off)
             while day <= end:
