@@ -3,7 +3,8 @@ gunicorn with the notification worker, a real SMTP server and a Redis of this ru
 
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/test
         [--guardians 300] [--staff 30] [--minutes 10] [--workers 4]
-        [--fault none|gunicorn-kill|worker-kill|postgres-restart|redis-stop]
+        [--fault none|gunicorn-kill|worker-kill|postgres-restart|redis-stop|store-stop]
+        [--object-store]
 
 Each virtual user is a thread that logs in through the login form, then: guardians poll
 the unread count every ~10 s (with the ETag, as htmx does), now and then open the inbox
@@ -17,7 +18,9 @@ A fault is injected once, at a third of the run. Requests that fail while it las
 a stack trace, or a broken connection. postgres-restart restarts a PostgreSQL server
 this run starts for itself (never the shared one another run may be using); redis-stop
 stops this run's own redis-server. While Redis is down a fresh login is tried every
-5 s, to show what the login does then.
+5 s, to show what the login does then. With --object-store (implied by store-stop) the
+app keeps its files in a SeaweedFS of this run's own (tests/seaweed.py), as several
+hosts would; store-stop stops it for 30 s and starts it again with its data.
 
 Prints a table per page (count, req/s, p50, p99, errors) and the counts; exits non-zero
 when a target is missed: an error outside the fault, p99 of 250 ms or more, or a count
@@ -30,7 +33,6 @@ import random
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,12 +46,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import load_cast  # noqa: E402
 from load_cast import Browser, Recorder, Sent, photo  # noqa: E402
-from run import BIN, free_port, wait_for  # noqa: E402
+from load_servers import Servers  # noqa: E402
+from run import free_port  # noqa: E402
 from timing import database_url  # noqa: E402
 
 P99_MS, GRACE = 250, 15
 PASSWORD = "lastprove-passord-1"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def post_until_done(browser, kind, path, fields, files=None, until=None):
@@ -145,81 +147,6 @@ def virtual_user(browser, name, kind, sent, image, start_at, end):
         staff(browser, name, sent, end)
 
 
-class Servers:
-    """This run's processes: Redis, (PostgreSQL), gunicorn and the worker."""
-
-    def __init__(self, tmp, workers):
-        self.tmp, self.workers, self.procs = Path(tmp), workers, {}
-        self.redis_port = free_port()
-        self.pg_dir = self.pg_port = None
-
-    def spawn(self, name, cmd, env=None, cwd=ROOT):
-        log = open(self.tmp / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=log,
-                                            start_new_session=True)
-        log.close()
-        return self.procs[name]
-
-    def redis(self):
-        self.spawn("redis", ["redis-server", "--port", str(self.redis_port), "--bind",
-                             "127.0.0.1", "--save", "", "--appendonly", "no"])
-        wait_for(self.redis_port)
-
-    def postgres(self, action):
-        """A PostgreSQL server of this run's own (as the postgres user when root)."""
-        runner = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-        if action == "init":
-            self.pg_dir, self.pg_port = self.tmp / "pg", free_port()
-            self.pg_dir.mkdir()
-            if runner:
-                shutil.chown(self.tmp, "postgres")
-                shutil.chown(self.pg_dir, "postgres")
-            subprocess.run(runner + [str(PG_BIN / "initdb"), "-D", str(self.pg_dir / "data"),
-                                     "-A", "trust", "-U", "postgres", "--no-sync"],
-                           check=True, capture_output=True)
-            action = "start"
-        opts = ["-o", f"-p {self.pg_port} -k {self.pg_dir} -c listen_addresses=127.0.0.1 "
-                      "-c max_connections=300"] if action == "start" else []
-        subprocess.run(runner + [str(PG_BIN / "pg_ctl"), "-D", str(self.pg_dir / "data"),
-                                 "-l", str(self.pg_dir / "log"), "-w", "-m", "fast", action]
-                       + opts, check=True, capture_output=True)
-        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
-
-    def web(self, env):
-        self.port = free_port()
-        self.spawn("gunicorn", [str(BIN / "gunicorn"), "--workers", str(self.workers),
-                                "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
-                                "app:create_app()"], env)
-        wait_for(self.port)
-        # Every worker up and answering before the clock starts (they boot slowly on a
-        # busy machine, and the first users would wait for them).
-        while len(self.web_workers()) < self.workers:
-            time.sleep(0.2)
-        for _ in range(4 * self.workers):
-            Browser(self.port, Recorder()).go("warm-up", "GET", "/login")
-
-    def worker(self, env):
-        self.env = env
-        self.spawn("worker", [str(BIN / "flask"), "--app", "app", "worker"], env)
-
-    def web_workers(self):
-        master = self.procs["gunicorn"].pid
-        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children")
-                .read_text().split()]
-
-    def stop(self, name, sig=signal.SIGTERM):
-        proc = self.procs.pop(name, None)
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=30)
-
-    def stop_all(self):
-        for name in list(self.procs):
-            self.stop(name)
-        if self.pg_dir:
-            self.postgres("stop")
-
-
 def running(pids):
     """A web worker caught running (state R: mid-request; an idle one sleeps in select),
     or after 30 s of looking, any."""
@@ -261,6 +188,10 @@ def inject(fault, servers, recorder, window, app, down):
         time.sleep(down)
         servers.redis()
         probes.join()
+    elif fault == "store-stop":
+        servers.store.stop()
+        time.sleep(down)
+        servers.store.start_again()
     window[1] = time.time() + GRACE
 
 
@@ -281,7 +212,10 @@ def main():
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--fault", default="none", choices=(
-        "none", "gunicorn-kill", "worker-kill", "postgres-restart", "redis-stop"))
+        "none", "gunicorn-kill", "worker-kill", "postgres-restart", "redis-stop",
+        "store-stop"))
+    parser.add_argument("--object-store", action="store_true",
+                        help="files in a SeaweedFS of the run's own (as with store-stop)")
     parser.add_argument("--drain", type=int, default=150,
                         help="seconds to wait afterwards for the worker to finish")
     args = parser.parse_args()
@@ -306,13 +240,15 @@ def run(args, tmp, servers):
     town = town.replace('logo = "static/', f'logo = "{ROOT}/static/').replace(
         "undo_seconds = 30", "undo_seconds = 5")
     (Path(tmp) / "municipality.toml").write_text(town, encoding="utf-8")
+    store = (servers.object_store() if args.object_store or args.fault == "store-stop"
+             else {})
     smtp_port = free_port()
     with load_cast.smtp_inbox(smtp_port) as received, database_url(server_url, tmp) as url:
         env = {**os.environ, "INSTANCE_PATH": tmp, "KONTAKTBOK_ENV": "demo",
                "DATABASE_URL": url, "MUNICIPALITY_FILE": str(Path(tmp) / "municipality.toml"),
                "REDIS_URL": f"redis://127.0.0.1:{servers.redis_port}/12",
                "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_STARTTLS": "0",
-               "MAIL_FROM": "kontaktbok@load.example"}
+               "MAIL_FROM": "kontaktbok@load.example", **store}
         os.environ.update(env)
         app = create_app()
         with app.app_context(), dbmod.database.connection_context():
@@ -343,7 +279,7 @@ def run(args, tmp, servers):
         dbmod.close_all()
         with app.app_context(), dbmod.database.connection_context():
             lines, failures = load_cast.count(sent.items, list(received),
-                                              app.config["ATTACHMENT_DIR"])
+                                              app.extensions["storage"])
         dbmod.close_all()
     failures += report(args, recorder, window, load_seconds, drained, lines)
     load_cast.log_errors(tmp)

@@ -269,10 +269,10 @@ def failed_once(noun, *kinds):
     return [f"{noun.format(key)} {what}" for what, keys in kinds for key in keys[:SHOWN]]
 
 
-def count(sent, received, attachment_dir):
+def count(sent, received, storage):
     """([report lines], [failures]). `sent`: {marker: (kind, acknowledged)} as the
     virtual users kept it; `received`: the Message-ID of each e-mail the SMTP server
-    took, in order."""
+    took, in order; `storage`: where the app keeps files (a folder or a bucket)."""
     lines, failures = [], []
     stored = Counter()
     by_marker = {}
@@ -297,20 +297,20 @@ def count(sent, received, attachment_dir):
                             ("stored more than once", twice),
                             ("stored but never sent", strangers))
 
-    # Photos: each photo reply has its one attachment, and its file is on disk.
+    # Photos: each photo reply has its one attachment, and its file is stored.
     photos = [m for m, (kind, _) in sent.items() if kind == "photo" and stored[m]]
     ids = [by_marker[m].id for m in photos]
     files = Counter()
     absent = 0
     for a in Attachment.select().where(Attachment.message.in_(ids)) if ids else ():
         files[a.message_id] += 1
-        absent += not (Path(attachment_dir) / a.stored_name).exists()
+        absent += not storage.exists(a.stored_name)
     wrong = [m for m in photos if files[by_marker[m].id] != 1]
     lines.append(f"photo replies stored: {len(photos)}; without exactly one attachment: "
-                 f"{len(wrong)}; attachment files missing on disk: {absent}")
+                 f"{len(wrong)}; attachment files missing from {storage!r}: {absent}")
     failures += [f"photo reply {m} has {files[by_marker[m].id]} attachments" for m in wrong[:10]]
     if absent:
-        failures.append(f"{absent} attachment files missing on disk")
+        failures.append(f"{absent} attachment files missing")
 
     # Announcements: each reached every family of its group, as the app decides it.
     incomplete = 0

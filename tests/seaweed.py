@@ -74,8 +74,18 @@ class SeaweedFS:
         command = [weed_binary(), "mini", f"-dir={data}", f"-ip={HOST}", f"-ip.bind={HOST}",
                    *port_flags, "-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false",
                    "-admin.ui=false", "-master.telemetry=false", f"-s3.config={config}"]
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+        self._command = command
+        self._launch("wb")
+
+    def start_again(self):
+        """After `stop`: the same server again, on the same ports, with its data (the
+        load run's store-stop fault)."""
+        self._launch("ab")
+
+    def _launch(self, mode):
+        with open(self.log, mode) as log:
+            self.process = subprocess.Popen(self._command, stdout=log,
+                                            stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL,
                                             start_new_session=True)
         self._wait()
