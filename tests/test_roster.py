@@ -556,7 +556,7 @@ def test_each_sample_file_downloads_and_imports(client, login, t, fmt):
 
 
 def test_a_preview_left_for_more_than_an_hour_is_not_applied(app, client, login, clock):
-    """The uploaded roster waits an hour at most (views/admin.py, UPLOAD_SECONDS)."""
+    """The uploaded roster waits an hour at most (models/roster/uploads.py)."""
     login("admin")
     preview = client.post("/admin/import", data={
         "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
@@ -569,3 +569,24 @@ def test_a_preview_left_for_more_than_an_hour_is_not_applied(app, client, login,
     assert answer.status_code == 409
     assert not Unit.select().where(Unit.name == "Nordby skole").exists()
     assert not app.extensions["storage"].names("imports/")  # and the file is gone
+
+
+def test_a_preview_left_behind_is_deleted_by_the_daily_purge(app, client, login, clock):
+    """An administrator previews a roster and walks away: nobody uploads or applies
+    again, yet the file (national identity numbers, if encrypted) goes with the next
+    purge once its hour is up — not before."""
+    login("admin")
+    client.post("/admin/import", data={
+        "file": (io.BytesIO(zipped(municipality())), "nordby.zip"), "school_year": YEAR},
+        content_type="multipart/form-data")
+    kept = app.extensions["storage"].names("imports/")
+    assert len(kept) == 1
+    runner = app.test_cli_runner()
+    clock.advance(minutes=50)
+    assert "roster_uploads: deleted 0" in runner.invoke(args=["purge"]).output
+    assert app.extensions["storage"].names("imports/") == kept
+    clock.advance(minutes=15)
+    assert "roster_uploads: 1 due" in runner.invoke(args=["purge", "--dry-run"]).output
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0 and "roster_uploads: deleted 1" in result.output, result.output
+    assert not app.extensions["storage"].names("imports/")

@@ -6,7 +6,6 @@ reason, and the read itself goes into the log.
 """
 import datetime
 import hmac
-import secrets
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext
@@ -16,10 +15,9 @@ from markupsafe import Markup, escape
 
 from models import access, audit, storage
 from models.audit import AuditEvent
-from models.db import clock, today
+from models.db import today
 from models.messaging import thread_page
-from models.protect import open_bytes, seal_bytes
-from models.roster import imports, samples
+from models.roster import imports, samples, uploads
 from models.roster.rows import RosterError, as_html
 from models.school import people
 from models.school.organisation import FIRST_SCHOOL_YEAR, LAST_SCHOOL_YEAR
@@ -144,24 +142,6 @@ def _import_page(status=200, error=None, plan=None, token="", school_year=None):
                   action_names=IMPORT_ACTIONS)
 
 
-UPLOADS = "imports/"  # in the app's storage (models/storage.py), which every host sees
-UPLOAD_SECONDS = 3600
-
-
-def _upload_name(token):
-    return f"{UPLOADS}{token}.upload"
-
-
-def _remove_stale_uploads(now):
-    """Uploads older than UPLOAD_SECONDS, by the time in their name (the app's clock
-    when it was uploaded)."""
-    files = storage.current()
-    for name in files.names(UPLOADS):
-        made = name[len(UPLOADS):].partition("-")[0]
-        if not made.isdigit() or int(made) < now - UPLOAD_SECONDS:
-            files.delete(name)
-
-
 @bp.route("/import", methods=["GET", "POST"])
 def roster_import():
     """Upload a roster file and see what it would change; nothing is saved yet. The
@@ -184,10 +164,8 @@ def roster_import():
                             school_year=school_year)
     # The file waits encrypted with the data key, under a random name, for at most an
     # hour (each administrator's preview its own).
-    now = int(clock.now().timestamp())
-    _remove_stale_uploads(now)
-    token = f"{now}-{secrets.token_urlsafe(16)}"
-    storage.current().put(_upload_name(token), seal_bytes(data))
+    uploads.remove_stale(storage.current())
+    token = uploads.keep(storage.current(), data)
     session["roster_import"] = {"token": token, "name": upload.filename[:200],
                                 "school_year": school_year, "plan": imports.digest(plan)}
     audit.record("roster.previewed", actor=current_user, ip=client_ip(),
@@ -217,10 +195,9 @@ def roster_apply():
     if not pending or not hmac.compare_digest(pending["token"].encode(), token.encode()):
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
                                     "again."))
-    name = _upload_name(pending["token"])
-    _remove_stale_uploads(int(clock.now().timestamp()))  # an hour's wait at most
+    uploads.remove_stale(storage.current())  # an hour's wait at most
     try:
-        data = open_bytes(storage.current().read(name))
+        data = uploads.read(storage.current(), pending["token"])
     except FileNotFoundError:
         session.pop("roster_import", None)
         return _import_page(409, _l("That preview is no longer waiting. Upload the file "
@@ -234,7 +211,7 @@ def roster_apply():
         return _import_page(409, _l("The data changed since the preview. Check the "
                                     "changes again."), plan=plan, token=token,
                             school_year=pending["school_year"])
-    storage.current().delete(name)
+    uploads.forget(storage.current(), pending["token"])
     session.pop("roster_import", None)
     flash(_l("The roster is imported."), "success")
     return redirect(url_for("admin.roster_import"), 303)

@@ -1,8 +1,8 @@
 """Kinds that were purged before issue 19, now in the same list: notification records,
 unpublished photo drafts, files kept for a message form, and check-in times; the files
-of people's copies of their data; and announcements the worker could not send. All but
-check-ins are working data with short fixed lifetimes, reckoned by the clock, not the
-day."""
+of people's copies of their data; roster files left after a preview; and announcements
+the worker could not send. All but check-ins are working data with short fixed
+lifetimes, reckoned by the clock, not the day."""
 import datetime
 
 from models.archive import overview as archive_packages
@@ -16,6 +16,7 @@ from models.posts import drafts
 from models.posts.tables import DraftUpload
 from models.rectification.tables import Rectification
 from models.retention import common
+from models.roster import uploads as roster_uploads
 
 # Notifications say who was told what when; the administrator needs them to see what
 # did not arrive, not longer.
@@ -66,6 +67,16 @@ def exports_purge(settings, day):
     """The files of a person's copy of their data, a day after it was made or an hour
     after it was downloaded (models/data_export)."""
     return data_exports.purge_expired(storage=settings.storage)
+
+
+def roster_uploads_due(settings, day):
+    return len(roster_uploads.stale(settings.storage))
+
+
+def roster_uploads_purge(settings, day):
+    """A roster file uploaded for a preview that was never imported (it holds national
+    identity numbers), an hour after the upload (models/roster/uploads.py)."""
+    return roster_uploads.remove_stale(settings.storage)
 
 
 def archive_packages_due(settings, day):

@@ -43,6 +43,7 @@ KINDS = (
     Kind("not_sent", housekeeping.not_sent_due, housekeeping.not_sent_purge),
     Kind("kept_files", housekeeping.kept_files_due, housekeeping.kept_files_purge),
     Kind("exports", housekeeping.exports_due, housekeeping.exports_purge),
+    Kind("roster_uploads", housekeeping.roster_uploads_due, housekeeping.roster_uploads_purge),
     Kind("archive_packages", housekeeping.archive_packages_due,
          housekeeping.archive_packages_purge),
     Kind("rectifications", housekeeping.rectifications_due, housekeeping.rectifications_purge),
