@@ -23,7 +23,7 @@ from views.dates import TIME_ZONES, format_day, local_time  # noqa: F401 (here f
 CSP = "; ".join((
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    "style-src 'self' {theme}",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
@@ -304,6 +304,7 @@ def layout_urls(app):
             css=url_for("static", filename="css/app.css"),
             htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
             theme=url_for("brand.theme", v=config.theme_version),
+            theme_css=Markup(config.theme_css),  # hex colours only (municipality.py)
             logo=url_for("brand.logo", v=config.logo.version) if config.logo else None,
             home=url_for("home.index"),
             logout=url_for("auth.logout"),
@@ -351,9 +352,18 @@ SHARED = ("push.manifest", "push.service_worker")
 OWN_CACHING = SHARED + ("calendar.feed",)
 
 
+def _policy(app):
+    """CSP with the hash of the municipality's theme, the one inline style there is."""
+    policy = app.extensions.get("csp")
+    if policy is None:
+        policy = app.extensions["csp"] = CSP.format(
+            theme=app.config["MUNICIPALITY"].theme_csp_hash)
+    return policy
+
+
 def security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", _policy(current_app))
     # Nothing else sets these: appending is enough (and cheaper than replacing).
     headers.extend(SECURITY_HEADERS)
     req = request._get_current_object()
