@@ -114,14 +114,19 @@ def wrk(url, cookie=None, seconds=5, language=None):
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def login_cookie(port, username):
+def login_cookie(port, username, base=None, *handlers):
+    """(the Cookie header, an opener holding the session) of `username` logged in at
+    `base` (default: the gunicorn on `port`); `handlers`, e.g. for https on loopback."""
     jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    html = opener.open(f"http://127.0.0.1:{port}/login").read().decode()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), *handlers)
+    base = base or f"http://127.0.0.1:{port}"
+    html = opener.open(f"{base}/login").read().decode()
     token = re.search(r'type="hidden" name="csrf_token" value="([^"]+)"', html).group(1)
     data = urllib.parse.urlencode({"username": username, "password": "kontaktbok-demo",
                                    "csrf_token": token}).encode()
-    opener.open(f"http://127.0.0.1:{port}/login", data)
+    # A browser names the page a form was sent from; over https the app insists on it.
+    opener.open(urllib.request.Request(f"{base}/login", data,
+                                       headers={"Referer": f"{base}/login"}))
     return "; ".join(f"{c.name}={c.value}" for c in jar), opener
 
 
