@@ -173,7 +173,7 @@ def test_the_thread_shows_photos_with_their_size_set(app, client, login):
 
 def test_a_photo_is_shown_through_phone_sized_copies_made_once_and_deleted_with_it(
         app, client, login):
-    """Issue 23: a phone fetches a 480 or 960 pixel WebP copy, not the 2,560 pixel
+    """Issue 23: a phone fetches a 400, 480 or 960 pixel WebP copy, not the 2,560 pixel
     photo; the copies are made on first request, served under the thread's rule, and
     go when the photo goes."""
     from models.messaging import renditions
@@ -184,14 +184,14 @@ def test_a_photo_is_shown_through_phone_sized_copies_made_once_and_deleted_with_
     first, second = Attachment.select().order_by(Attachment.id)
     page = client.get(f"/messages/{thread.id}").get_data(as_text=True)
     href = f"/messages/{thread.id}/files/{first.id}"
-    assert f'srcset="{href}/w480 480w, {href}/w960 960w"' in page
+    assert f'srcset="{href}/w400 400w, {href}/w480 480w, {href}/w960 960w"' in page
     first_img = page[page.index(f'<img src="{href}"'):].split(">", 1)[0]
     assert 'fetchpriority="high"' in first_img and "lazy" not in first_img
     later = page[page.index(f'<img src="/messages/{thread.id}/files/{second.id}"'):]
     assert 'loading="lazy"' in later.split(">", 1)[0]  # only the first is eager
 
     directory = Path(app.config["ATTACHMENT_DIR"])
-    for width, height in ((480, 360), (960, 720)):
+    for width, height in ((400, 300), (480, 360), (960, 720)):
         response = client.get(f"{href}/w{width}")
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "image/webp"
