@@ -120,15 +120,18 @@ class Municipality:
         )
 
     @property
+    def _theme_digest(self):
+        return hashlib.sha256(self.theme_css.encode()).digest()
+
+    @property
     def theme_version(self):
-        return hashlib.sha256(self.theme_css.encode()).hexdigest()[:12]
+        return self._theme_digest.hex()[:12]
 
     @property
     def theme_csp_hash(self):
         """The theme as a CSP source: pages carry it inline in a <style> (one request
         less before a phone can draw the first page), allowed by this hash alone."""
-        digest = hashlib.sha256(self.theme_css.encode()).digest()
-        return f"'sha256-{base64.b64encode(digest).decode()}'"
+        return f"'sha256-{base64.b64encode(self._theme_digest).decode()}'"
 
 
 def _relative_luminance(hex_colour):

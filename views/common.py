@@ -303,7 +303,6 @@ def layout_urls(app):
         urls = SimpleNamespace(
             css=url_for("static", filename="css/app.css"),
             htmx=url_for("static", filename="vendor/htmx-2.0.11.min.js"),
-            theme=url_for("brand.theme", v=config.theme_version),
             theme_css=Markup(config.theme_css),  # hex colours only (municipality.py)
             logo=url_for("brand.logo", v=config.logo.version) if config.logo else None,
             home=url_for("home.index"),
