@@ -437,6 +437,34 @@ def test_the_migration_that_reshaped_the_index_indexed_what_was_there(app, clien
     assert results(client, "pelikan", **{"from": today().isoformat()})[0] == [DENTIST]
 
 
+def test_a_bulk_load_is_indexed_range_by_range_each_message_once(
+        app, client, login, monkeypatch):
+    """Messages written without the index (a bulk load, the demo) are indexed by
+    index_missing, in ranges of message id on PostgreSQL: every message once, the
+    subject with its thread's first message only, and a second run finds nothing to do."""
+    reply(app, "kari", DENTIST, "Pelikanen kom på besøk.")
+    monkeypatch.setattr(search_index, "_PG_RANGE", 3)  # many ranges over the demo's ids
+    dbmod.database.execute_sql("DELETE FROM message_search")
+    search_index.index_missing()
+    messages = [m.id for m in Message.select(Message.id)]
+    assert all(search_index.holds(m) for m in messages)
+    assert dbmod.database.execute_sql(
+        "SELECT count(*) FROM message_search").fetchone()[0] == len(messages)
+    dentist = Thread.get(Thread.subject == DENTIST)
+    first = Message.select(Message.id).where(Message.thread == dentist).order_by(Message.id)
+    if search_index.is_postgres():  # the subject is the document's only weight A
+        with_subject = "SELECT message_id FROM message_search WHERE document::text ~ '\\dA'"
+    else:
+        with_subject = ("SELECT rowid FROM message_search WHERE subject != '' "
+                        "AND thread_id = " + str(dentist.id))
+    subjects = {r[0] for r in dbmod.database.execute_sql(with_subject)}
+    assert first.first().id in subjects and not ({m.id for m in first[1:]} & subjects)
+    assert search_index.index_missing() == 0
+    login("kari")
+    assert results(client, "pelikan")[0] == [DENTIST]
+    assert results(client, "tannlege")[0] == [DENTIST]
+
+
 def _index_text():
     """Everything the index holds, as text (SQLite: its stored stems and the raw pages of
     the full-text index; PostgreSQL: the documents)."""

@@ -159,12 +159,19 @@ def index_missing():
     many. The migration indexes an existing installation the same way."""
     if is_postgres():
         # In bulk through the GIN index's pending list, merged once at the end (the
-        # index keeps none otherwise: migrations/0040).
+        # index keeps none otherwise: migrations/0040); by ranges of message id, each a
+        # plan of bounded size whatever the planner believes of the tables' sizes.
+        low, high = database.execute_sql("SELECT min(id), max(id) FROM message").fetchone()
+        if low is None:
+            return 0
         database.execute_sql(f"ALTER INDEX {_PG_INDEX} SET (fastupdate = on)")
-        database.execute_sql(_PG_BACKFILL)
+        done = 0
+        for start in range(low, high + 1, _PG_RANGE):
+            done += database.execute_sql(
+                _PG_BACKFILL, {"start": start, "end": start + _PG_RANGE}).rowcount
         database.execute_sql(f"SELECT gin_clean_pending_list('{_PG_INDEX}'::regclass)")
         database.execute_sql(f"ALTER INDEX {_PG_INDEX} SET (fastupdate = off)")
-        return None
+        return done
     done, last = 0, 0
     while True:
         rows = database.execute_sql(_SQLITE_MISSING, (last, CHUNK)).fetchall()
@@ -191,10 +198,17 @@ FROM message m JOIN thread t ON t.id = m.thread_id
 WHERE m.id > ? AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.rowid = m.id)
 ORDER BY m.id LIMIT ?"""
 
+# A range's messages, each with the subject when no earlier message of its thread
+# exists (one look in the thread's index entries), not joined to every thread's first
+# message: once the planner took the message table for small (fresh statistics after a
+# bulk load), it scanned that join again for each message, and 5 million messages
+# never finished. The rows already indexed are looked at in the range only.
+_PG_RANGE = 50_000
 _PG_BACKFILL = """
 INSERT INTO message_search (message_id, thread_id, unit_id, created_at, document)
 SELECT m.id, m.thread_id, t.unit_id, m.created_at, kb_search_document(
-       CASE WHEN m.id = f.first
+       CASE WHEN NOT EXISTS (SELECT 1 FROM message o
+                             WHERE o.thread_id = m.thread_id AND o.id < m.id)
             THEN t.subject ELSE '' END,
        CASE WHEN m.withdrawn_at IS NULL THEN coalesce(
             (SELECT string_agg(a.filename, ' ') FROM attachment a WHERE a.message_id = m.id),
@@ -202,9 +216,9 @@ SELECT m.id, m.thread_id, t.unit_id, m.created_at, kb_search_document(
        CASE WHEN m.withdrawn_at IS NULL THEN m.body ELSE '' END)
        || kb_search_scope(t.unit_id, t.child_id, t.group_id, t.id)
 FROM message m JOIN thread t ON t.id = m.thread_id
-JOIN (SELECT thread_id, min(id) AS first FROM message GROUP BY thread_id) f
-  ON f.thread_id = m.thread_id
-WHERE NOT EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id)"""
+WHERE m.id >= %(start)s AND m.id < %(end)s
+  AND NOT EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id
+                  AND s.message_id >= %(start)s AND s.message_id < %(end)s)"""
 
 
 def holds(message_id):
