@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from models.db import Prepared, today
+from models.db import Prepared, native_placeholders, today
 from models.school.tables import Child, User
 
 
@@ -38,3 +38,34 @@ def test_a_parameter_that_never_reaches_the_sql_is_refused(app):
                       user=int, day=datetime.date)
     with pytest.raises(ValueError, match=r"\['day'\] do not reach the SQL"):
         unused(user=1, day=today())
+
+
+def test_a_long_prepared_query_gives_peewee_s_rows_every_time(app):
+    """A rule-sized query (longer than the 4 KB that psycopg caches its own conversion
+    for), run more often than psycopg's threshold for preparing it on the server, with
+    values that change: the same rows as peewee's own execution each time."""
+    def both(conditions):  # nested as a balanced tree: SQLite's parser stack is small
+        if len(conditions) == 1:
+            return conditions[0]
+        return both(conditions[:len(conditions) // 2]) & both(conditions[len(conditions) // 2:])
+
+    def build(day, name):
+        condition = both([Child.birth_date > day]
+                         + [Child.first_name != f"nobody{n}" for n in range(150)])
+        return (Child.select(Child.first_name).where(condition & (Child.first_name != name))
+                .order_by(Child.first_name).tuples())
+    query = Prepared(build, day=datetime.date, name=str)
+    assert len(query._compile()[1]) > 4096
+    for n in range(8):
+        day = datetime.date(1900, 1, 1) if n % 2 else today() - datetime.timedelta(days=8 * 365)
+        name = ("Emma", "Noah")[n % 2]
+        rows = query(day=day, name=name)
+        assert rows == list(build(day, name)) and rows and (name,) not in rows
+
+
+def test_native_placeholders():
+    assert native_placeholders("SELECT %s, '100%%' WHERE a = %s") == \
+        "SELECT $1, '100%' WHERE a = $2"
+    assert native_placeholders("SELECT 1") == "SELECT 1"
+    assert native_placeholders("SELECT %(name)s") is None
+    assert native_placeholders("SELECT '%d'") is None
