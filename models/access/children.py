@@ -66,7 +66,17 @@ def guardian_condition(user, day, adult_cutoff):
     extended = minor | (Child.guardian_access_until >= day)
     return (((Child.id.in_(responsible_child_ids(user)) & extended)
              | (Child.id.in_(caregiver_child_ids(user)) & minor))
-            & enrolled(day))
+            & (Child.id.in_(_family_child_ids(user)) & enrolled(day)))
+
+
+def _family_child_ids(user):
+    """A superset of the children guardian_condition allows, through two indexes: every
+    child the user is a guardian or has a caregiver grant for. ANDed to the exact rule,
+    it lets PostgreSQL start from these few rows; the rule's OR of two subqueries alone
+    made it read every child (11 ms a page at 50,000 children, bench/messages.py)."""
+    return (Guardianship.select(Guardianship.child).where(Guardianship.guardian == user)
+            + CaregiverGrant.select(CaregiverGrant.child)
+            .where(CaregiverGrant.caregiver == user))
 
 
 def staff_group_ids(user):

