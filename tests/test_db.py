@@ -2,8 +2,10 @@
 prepared query would silently answer wrongly."""
 import datetime
 
+import peewee
 import pytest
 
+from models import db as dbmod
 from models.db import Prepared, native_placeholders, today
 from models.school.tables import Child, User
 
@@ -69,3 +71,27 @@ def test_native_placeholders():
     assert native_placeholders("SELECT 1") == "SELECT 1"
     assert native_placeholders("SELECT %(name)s") is None
     assert native_placeholders("SELECT '%d'") is None
+
+
+def test_a_prepared_query_is_planned_once_and_the_others_for_their_values(app):
+    """PostgreSQL: a Prepared query becomes a prepared statement with one plan for all
+    values (never planned again per call, whatever PostgreSQL would estimate); a query
+    planned each time (the message search) and any other query are not prepared: their
+    values are in their text."""
+    if not isinstance(dbmod.database.obj, peewee.PostgresqlDatabase):
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+    born_after = Prepared(lambda day: Child.select(Child.first_name)
+                          .where(Child.birth_date > day).tuples(), day=datetime.date)
+    each_time = Prepared(lambda name: User.select(User.id).where(User.username == name)
+                         .tuples(), plan_each_time=True, name=str)
+    for n in range(8):
+        born_after(day=datetime.date(1990 + n, 1, 1))
+        each_time(name=f"nobody{n}")
+        Child.select().where(Child.first_name == f"nobody{n}").count()
+    statements = dbmod.database.execute_sql(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").fetchall()
+    ours = [(generic, custom) for text, generic, custom in statements
+            if '"birth_date" >' in text]
+    assert ours and ours[0][0] >= 3 and ours[0][1] == 0, statements
+    assert not [text for text, _, _ in statements
+                if "nobody" in text or '"username" =' in text or '"first_name" =' in text]
