@@ -38,6 +38,12 @@ def _ids(live_app):
                 Child.get(Child.first_name == "Emma").id, dbmod.today())
 
 
+def _shown_day(live_app):
+    from models import db as dbmod
+    from views.dates import TIME_ZONES
+    return dbmod.now_local(TIME_ZONES[live_app.config["MUNICIPALITY"].country]).date()
+
+
 def _unfile(live_app, thread_id):
     from models import db as dbmod
     from models.messaging.tables import Thread, ThreadFollowUp
@@ -60,8 +66,11 @@ def test_a_teacher_marks_done_and_follows_up(open_session, live_app, translate, 
         line = page.locator("li.thread", has_text=DENTIST)
         check_page(teacher, "folders-inbox-larer1a", locale, viewport)
         line.locator(f"#done-button-{dentist}").click()
+        # The day of the mark as the page shows it, in the municipality's time zone:
+        # the live server's own "today" is the machine's (UTC here), a day behind
+        # between 23:00 and midnight UTC.
         done = translate(locale, "Done — %(name)s, %(date)s", name="Lars Lærer",
-                         date=day.strftime("%d.%m.%Y"))
+                         date=_shown_day(live_app).strftime("%d.%m.%Y"))
         line.locator(".tag.done").wait_for()
         assert done in line.inner_text()
         assert page.locator(f"#done-button-{dentist}").evaluate(
