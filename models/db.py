@@ -110,6 +110,14 @@ def open_database(url):
         # high enough to trigger it, and compiling them takes a hundred times longer than
         # running them (measured by bench/messages.py: 175 ms of JIT for 2 ms of work).
         settings = ["-c jit=off"]
+        # Plans: the prepared queries (Prepared, below) have the shape of the access
+        # rules and are planned once, for any values: PostgreSQL's own choice, past their
+        # fifth run, compared cost estimates and at 50,000 children planned the unread
+        # poll and the inbox again on every call (2–5 ms each, bench/messages.py). Every
+        # other query has its values written in by psycopg (ClientCursor) and is planned
+        # for them, as a query without parameters always is.
+        settings.append("-c plan_cache_mode=force_generic_plan")
+        kwargs["cursor_factory"] = psycopg.ClientCursor
         schema = options.pop("schema", None)
         if schema:
             settings.append(f"-c search_path={schema}")
@@ -124,15 +132,16 @@ def open_database(url):
 
 
 def execute_unprepared(sql, params):
-    """Run `sql` planned for these `params`, never as a server-side prepared statement
-    (see Prepared). On SQLite, as any query."""
+    """Run `sql` planned for these `params`: on PostgreSQL with the values written in by
+    psycopg (ClientCursor), never as a prepared statement (see Prepared). On SQLite, as
+    any query."""
     db = database.obj
     if not _psycopg3(db):
         return db.execute_sql(sql, params)
     db._log_query(sql, params)  # counted like any other (playhouse.test_utils)
     with peewee.__exception_wrapper__:
-        cursor = db.cursor()
-        cursor.execute(sql, params or (), prepare=False)
+        cursor = psycopg.ClientCursor(db.connection())
+        cursor.execute(sql, params or ())
     return cursor
 
 
@@ -165,14 +174,15 @@ def native_placeholders(sql):
         return None
 
 
-def _execute_native(native, sql, params, prepare=None):
+def _execute_native(native, sql, params):
     """Run a query already in native placeholders (native_placeholders) on the
-    connection, through psycopg's RawCursor, which passes it on as it is."""
+    connection, with its values bound on the server (psycopg's RawCursor passes the text
+    on as it is), prepared there from its fifth run on a connection."""
     db = database.obj
     db._log_query(sql, params)  # counted like any other (playhouse.test_utils)
     with peewee.__exception_wrapper__:
         cursor = psycopg.RawCursor(db.connection())
-        cursor.execute(native, params, prepare=prepare)
+        cursor.execute(native, params)
     return cursor
 
 
@@ -300,9 +310,8 @@ class Prepared:
         query, sql, slots, native = self._compiled[kind]
         params = [(convert(values[name]) if convert else values[name]) if name else constant
                   for name, convert, constant in slots]
-        if native is not None:
-            cursor = _execute_native(native, sql, params,
-                                     prepare=False if self._plan_each_time else None)
+        if native is not None and not self._plan_each_time:
+            cursor = _execute_native(native, sql, params)
         else:
             cursor = (execute_unprepared(sql, params) if self._plan_each_time
                       else database.execute_sql(sql, params))
